@@ -1,0 +1,17 @@
+import { app, InvocationContext } from '@azure/functions';
+import { relayDeps } from '../src/runtime';
+import { deliverTask } from '../src/relay/deliverTask';
+import { parseDeliveryTask } from '../src/storage/deliveryQueue';
+
+const deps = relayDeps();
+
+export async function relayDelivery(message: unknown, context: InvocationContext): Promise<void> {
+  const task = parseDeliveryTask(message);
+  // Thrown, a malformed task ends in the poison queue, where an operator can read it.
+  if (!task) throw new Error(`queue message ${String(context.triggerMetadata?.id)} is not a delivery task`);
+  await deliverTask(deps, task, context);
+}
+
+app.storageQueue('relayDelivery', { queueName: '%RELAY_QUEUE_NAME%', connection: 'AzureWebJobsStorage', handler: relayDelivery });
+
+app.hook.appTerminate(() => deps.smartHost.close());

@@ -1,0 +1,111 @@
+// Mailbox parsing and checking. The caller's forms ("a@b", "Name <a@b>", {address, name}) are parsed
+// with nodemailer's own address parser; what we add is the strictness a relay needs: exactly one
+// mailbox, no header injection, a domain that can be resolved, and a key Azure Tables can store.
+import { domainToASCII } from 'node:url';
+import addressparser from 'nodemailer/lib/addressparser';
+
+export interface Mailbox {
+  /** local@domain with the domain in its ASCII (xn--) form */
+  address: string;
+  /** display name, any Unicode; nodemailer encodes it on the wire */
+  name?: string;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+// RFC 5322 dot-atom text, less the characters an Azure Table key cannot hold (/ \ # ?): the
+// recipient address is the deliveries table's RowKey.
+const LOCAL_PART = /^[A-Za-z0-9!$%&'*+=^_`{|}~-]+(\.[A-Za-z0-9!$%&'*+=^_`{|}~-]+)*$/;
+const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+const MAX_NAME_LENGTH = 256;
+
+export function parseMailbox(input: unknown): ParseResult<Mailbox> {
+  if (typeof input === 'string') return parseMailboxString(input);
+  if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
+    const { address, name, ...rest } = input as Record<string, unknown>;
+    const unknownKeys = Object.keys(rest);
+    if (unknownKeys.length > 0) return fail(`unknown field "${unknownKeys[0]}" (an address object has "address" and "name")`);
+    if (typeof address !== 'string') return fail('"address" must be a string');
+    if (name !== undefined && typeof name !== 'string') return fail('"name" must be a string');
+    const checkedAddress = checkAddress(address.trim());
+    if (!checkedAddress.ok) return checkedAddress;
+    const checkedName = checkName(name);
+    if (!checkedName.ok) return checkedName;
+    return { ok: true, value: withName(checkedAddress.value, checkedName.value) };
+  }
+  return fail('must be an address string like "user@example.jp" or "Name <user@example.jp>", or {"address", "name"}');
+}
+
+function parseMailboxString(input: string): ParseResult<Mailbox> {
+  if (CONTROL_CHARS.test(input)) return fail('must not contain CR, LF or other control characters');
+  const trimmed = input.trim();
+  if (trimmed === '') return fail('must not be empty');
+  const parsed = addressparser(trimmed, { flatten: true });
+  if (parsed.length !== 1) return fail('must be exactly one address (use an array for several)');
+  const [mailbox] = parsed;
+  // addressparser folds text after "<addr>" into the name; a well-formed "Name <addr>" ends with ">".
+  if (trimmed.includes('<') && !trimmed.endsWith('>')) return fail('has text after the closing ">"');
+  const checkedAddress = checkAddress(mailbox.address);
+  if (!checkedAddress.ok) return checkedAddress;
+  const checkedName = checkName(mailbox.name || undefined);
+  if (!checkedName.ok) return checkedName;
+  return { ok: true, value: withName(checkedAddress.value, checkedName.value) };
+}
+
+/** Checks local@domain and returns it with the domain in ASCII form. */
+export function checkAddress(address: string): ParseResult<string> {
+  if (address === '') return fail('has no address (expected "user@example.jp")');
+  if (CONTROL_CHARS.test(address)) return fail('must not contain CR, LF or other control characters');
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) return fail(`"${address}" is not an email address (expected "user@example.jp")`);
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  if (local.length > 64) return fail('the part before "@" is longer than 64 characters');
+  if (/[^\x20-\x7e]/.test(local)) {
+    return fail('the part before "@" must be ASCII (internationalised local parts need SMTPUTF8, which smart hosts do not all offer)');
+  }
+  if (!LOCAL_PART.test(local)) {
+    return fail(`the part before "@" in "${address}" is not valid (letters, digits and !$%&'*+=^_\`{|}~- separated by single dots; / \\ # ? are not accepted)`);
+  }
+  const asciiDomain = toAsciiDomain(domain);
+  if (asciiDomain === undefined) return fail(`"${domain}" is not a valid domain name`);
+  const result = `${local}@${asciiDomain}`;
+  if (result.length > 254) return fail('is longer than 254 characters');
+  return { ok: true, value: result };
+}
+
+export function toAsciiDomain(domain: string): string | undefined {
+  if (domain.startsWith('[')) return undefined; // address literals are not relayed
+  const ascii = domainToASCII(domain.toLowerCase());
+  if (!ascii || ascii.length > 253) return undefined;
+  const labels = ascii.split('.');
+  if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) return undefined;
+  if (/^\d+$/.test(labels[labels.length - 1])) return undefined; // a bare IP address is not a domain
+  return ascii;
+}
+
+function checkName(name: string | undefined): ParseResult<string | undefined> {
+  if (name === undefined) return { ok: true, value: undefined };
+  if (CONTROL_CHARS.test(name)) return fail('the display name must not contain CR, LF or other control characters');
+  const trimmed = name.trim();
+  if (trimmed.length > MAX_NAME_LENGTH) return fail(`the display name is longer than ${MAX_NAME_LENGTH} characters`);
+  return { ok: true, value: trimmed || undefined };
+}
+
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/** The key a recipient is stored and compared under: the whole address in lower case. */
+export function recipientKey(address: string): string {
+  return address.toLowerCase();
+}
+
+function withName(address: string, name: string | undefined): Mailbox {
+  return name === undefined ? { address } : { address, name };
+}
+
+function fail(message: string): { ok: false; message: string } {
+  return { ok: false, message };
+}

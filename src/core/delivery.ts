@@ -1,0 +1,125 @@
+// Delivery rules, pure: recipient statuses, how an SMTP reply or error is classified, when a deferred
+// recipient is retried, and what an invocation may do with a recipient row it finds.
+
+export const RECIPIENT_STATUSES = ['queued', 'sending', 'deferred', 'sent', 'bounced', 'failed', 'suppressed'] as const;
+export type RecipientStatus = (typeof RECIPIENT_STATUSES)[number];
+
+const FINAL: ReadonlySet<RecipientStatus> = new Set(['sent', 'bounced', 'failed', 'suppressed']);
+
+export function isFinal(status: RecipientStatus): boolean {
+  return FINAL.has(status);
+}
+
+/** A message is queued while any recipient may still change, and completed once every one is final. */
+export function messageStatus(statuses: readonly RecipientStatus[]): 'queued' | 'completed' {
+  return statuses.every(isFinal) ? 'completed' : 'queued';
+}
+
+export interface SmtpReply {
+  smtpCode?: number;
+  enhancedCode?: string;
+  /** the smart host's reply text, or a description of the network error */
+  response: string;
+}
+
+export type SmtpOutcome =
+  | ({ kind: 'accepted' } & SmtpReply)
+  | ({ kind: 'permanent' } & SmtpReply)
+  | ({ kind: 'temporary' } & SmtpReply);
+
+/** Splits "550 5.1.1 <x@y>: User unknown" into its basic and enhanced codes. */
+export function parseSmtpReply(response: string): SmtpReply {
+  const text = response.trim();
+  const match = /^([2-5]\d\d)[ -]?(?:([245]\.\d{1,3}\.\d{1,3})\b)?/.exec(text);
+  return {
+    smtpCode: match ? Number(match[1]) : undefined,
+    enhancedCode: match?.[2],
+    response: text,
+  };
+}
+
+/** The fields of a nodemailer error the classification reads. */
+export interface SmtpErrorLike {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  message?: string;
+}
+
+// Errors that say the relay or its connection is at fault, not the recipient: even with a 5xx code
+// (535 authentication failed, 530 must STARTTLS) they defer, as Postfix does, so that fixing the
+// relay's settings delivers the backlog instead of bouncing it.
+const RELAY_SIDE_ERRORS = new Set(['EAUTH', 'ETLS', 'ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'EPROTOCOL', 'ECONFIG', 'ENOAUTH']);
+
+export function classifySmtpError(err: SmtpErrorLike): SmtpOutcome {
+  const reply = err.response ? parseSmtpReply(err.response) : undefined;
+  const smtpCode = err.responseCode ?? reply?.smtpCode;
+  const response = reply?.response ?? describeNetworkError(err);
+  const base: SmtpReply = { smtpCode, enhancedCode: reply?.enhancedCode, response };
+  if (smtpCode !== undefined && smtpCode >= 500 && !RELAY_SIDE_ERRORS.has(err.code ?? '')) {
+    return { kind: 'permanent', ...base };
+  }
+  return { kind: 'temporary', ...base };
+}
+
+/** Classifies one recipient's RCPT refusal (nodemailer's rejectedErrors entry). */
+export function classifyRecipientRefusal(err: SmtpErrorLike): SmtpOutcome {
+  const outcome = classifySmtpError(err);
+  // A refusal of the RCPT itself is always about the recipient: 5xx bounces, 4xx defers.
+  return outcome.smtpCode !== undefined && outcome.smtpCode >= 500 ? { ...outcome, kind: 'permanent' } : outcome;
+}
+
+function describeNetworkError(err: SmtpErrorLike): string {
+  const what = err.code ? `${err.code}: ` : '';
+  return `${what}${err.message ?? 'unknown error'}`.slice(0, 1000);
+}
+
+export interface RetryPolicy {
+  firstDelaySeconds: number;
+  maxDelaySeconds: number;
+  /** counted from queuedAt */
+  maxRetrySeconds: number;
+}
+
+/** Delay before the next attempt after `attempts` attempts have failed: doubling, capped. */
+export function retryDelaySeconds(attempts: number, policy: RetryPolicy): number {
+  const exponent = Math.max(0, attempts - 1);
+  return Math.min(policy.maxDelaySeconds, policy.firstDelaySeconds * 2 ** Math.min(exponent, 30));
+}
+
+export type AfterTemporaryFailure = { status: 'deferred'; nextAttemptAt: Date } | { status: 'failed'; reason: string };
+
+export function planAfterTemporaryFailure(attempts: number, queuedAt: Date, now: Date, policy: RetryPolicy): AfterTemporaryFailure {
+  const next = new Date(now.getTime() + retryDelaySeconds(attempts, policy) * 1000);
+  const expiresAt = queuedAt.getTime() + policy.maxRetrySeconds * 1000;
+  if (next.getTime() > expiresAt) {
+    return { status: 'failed', reason: `retries ran out after ${attempts} attempts (RELAY_MAX_RETRY_SECONDS=${policy.maxRetrySeconds})` };
+  }
+  return { status: 'deferred', nextAttemptAt: next };
+}
+
+export interface RowState {
+  status: RecipientStatus;
+  /** while `sending`: until when the claiming invocation owns the row */
+  leaseUntil?: Date;
+  nextAttemptAt?: Date;
+}
+
+export type Decision =
+  | { action: 'claim' }
+  | { action: 'skip'; reason: string }
+  | { action: 'wait'; until: Date; reason: string };
+
+/** A retry message may surface a little before its row's nextAttemptAt (clock skew, visibility rounding). */
+export const EARLY_TOLERANCE_MS = 2000;
+
+export function decideDelivery(row: RowState, now: Date): Decision {
+  if (isFinal(row.status)) return { action: 'skip', reason: `already ${row.status}` };
+  if (row.status === 'sending' && row.leaseUntil && row.leaseUntil > now) {
+    return { action: 'wait', until: row.leaseUntil, reason: 'another invocation is sending it' };
+  }
+  if (row.status === 'deferred' && row.nextAttemptAt && row.nextAttemptAt.getTime() - EARLY_TOLERANCE_MS > now.getTime()) {
+    return { action: 'wait', until: row.nextAttemptAt, reason: 'its next attempt is not due yet' };
+  }
+  return { action: 'claim' };
+}

@@ -1,0 +1,127 @@
+// The relay's errors: a few named types, each with one HTTP status, and one function that turns any
+// of them (or anything else thrown) into an RFC 9457 problem+json answer.
+
+export interface FieldError {
+  /** JSON path of the offending field, e.g. "to[2].address" or "headers.X-Custom" */
+  field: string;
+  message: string;
+}
+
+export type ProblemCode =
+  | 'invalid-request'
+  | 'unauthorized'
+  | 'sender-not-allowed'
+  | 'not-found'
+  | 'idempotency-conflict'
+  | 'payload-too-large'
+  | 'unsupported-media-type'
+  | 'storage-unavailable'
+  | 'internal-error';
+
+export abstract class RelayError extends Error {
+  abstract readonly code: ProblemCode;
+  abstract readonly status: number;
+  abstract readonly title: string;
+  readonly errors: readonly FieldError[];
+  constructor(detail: string, errors: readonly FieldError[] = []) {
+    super(detail);
+    this.errors = errors;
+  }
+}
+
+export class ValidationError extends RelayError {
+  override readonly name = 'ValidationError';
+  readonly code = 'invalid-request';
+  readonly status = 400;
+  readonly title = 'The request is not valid';
+  constructor(errors: readonly FieldError[]) {
+    super(
+      errors.length === 1
+        ? `${errors[0].field}: ${errors[0].message}`
+        : `${errors.length} fields are not valid: ${errors.map((e) => e.field).join(', ')}`,
+      errors,
+    );
+  }
+}
+
+export class SenderNotAllowedError extends RelayError {
+  override readonly name = 'SenderNotAllowedError';
+  readonly code = 'sender-not-allowed';
+  readonly status = 403;
+  readonly title = 'The sender domain is not allowed';
+  constructor(domain: string) {
+    super(`The domain "${domain}" is not in RELAY_ALLOWED_SENDER_DOMAINS`, [
+      { field: 'from', message: `domain "${domain}" is not allowed to send through this relay` },
+    ]);
+  }
+}
+
+export class NotFoundError extends RelayError {
+  override readonly name = 'NotFoundError';
+  readonly code = 'not-found';
+  readonly status = 404;
+  readonly title = 'Not found';
+}
+
+export class IdempotencyConflictError extends RelayError {
+  override readonly name = 'IdempotencyConflictError';
+  readonly code = 'idempotency-conflict';
+  readonly status = 409;
+  readonly title = 'Idempotency-Key conflict';
+}
+
+export class PayloadTooLargeError extends RelayError {
+  override readonly name = 'PayloadTooLargeError';
+  readonly code = 'payload-too-large';
+  readonly status = 413;
+  readonly title = 'The message is too large';
+}
+
+export class UnsupportedMediaTypeError extends RelayError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  readonly code = 'unsupported-media-type';
+  readonly status = 415;
+  readonly title = 'The body must be JSON';
+}
+
+/** Storage could not be reached or refused the write; whatever was written has been undone. */
+export class StorageUnavailableError extends RelayError {
+  override readonly name = 'StorageUnavailableError';
+  readonly code = 'storage-unavailable';
+  readonly status = 503;
+  readonly title = 'Storage is unavailable';
+  constructor(detail: string, cause?: unknown) {
+    super(detail);
+    this.cause = cause;
+  }
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors: FieldError[];
+}
+
+const PROBLEM_TYPE_BASE = 'urn:azure-smtp-relay:problem:';
+
+export function problemFor(err: unknown): Problem {
+  if (err instanceof RelayError) {
+    return {
+      type: PROBLEM_TYPE_BASE + err.code,
+      title: err.title,
+      status: err.status,
+      detail: err.message,
+      errors: [...err.errors],
+    };
+  }
+  // Anything else is a bug: say so without leaking internals (they go to the log instead).
+  return {
+    type: PROBLEM_TYPE_BASE + 'internal-error',
+    title: 'Internal error',
+    status: 500,
+    detail: 'The relay failed to handle the request; the error has been logged.',
+    errors: [],
+  };
+}

@@ -1,0 +1,197 @@
+// Accepting a message: validate, compose once, then write everything or nothing. The deliveries rows
+// are written last, in one table transaction: they are the commit point. A queue task whose rows
+// never appear is dropped by the relay, so a failure half way can leave no delivery behind.
+import { canonicalJson, checkIdempotencyKey, decideOnExistingKey, Reservation } from '../core/idempotency';
+import { newMessageId, sha256Hex } from '../core/ids';
+import { composeMessage } from '../core/compose';
+import { senderDomain, SendRequest, validateSendRequest } from '../core/sendRequest';
+import {
+  IdempotencyConflictError,
+  PayloadTooLargeError,
+  RelayError,
+  SenderNotAllowedError,
+  StorageUnavailableError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors';
+import type { DeliveryRow } from '../storage/deliveryStore';
+import type { EnqueuedTask } from '../storage/deliveryQueue';
+import type { RelayDeps, RelayLog } from './deps';
+
+export interface AcceptInput {
+  contentType: string | null;
+  body: Buffer;
+  idempotencyKey: string | null;
+}
+
+export interface AcceptAnswer {
+  id: string;
+  status: 'queued';
+  recipients: { address: string; status: 'queued' | 'suppressed' }[];
+}
+
+export interface AcceptResult {
+  answer: AcceptAnswer;
+  /** true when this is the stored answer to an earlier request with the same Idempotency-Key */
+  replayed: boolean;
+}
+
+export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: RelayLog): Promise<AcceptResult> {
+  const { config } = deps;
+  if (input.body.length > config.maxMessageBytes) {
+    throw new PayloadTooLargeError(`The request body is ${input.body.length} bytes; at most ${config.maxMessageBytes} (RELAY_MAX_MESSAGE_BYTES) are accepted`);
+  }
+  checkContentType(input.contentType);
+  const json = parseJson(input.body);
+  if (input.idempotencyKey !== null) {
+    const problem = checkIdempotencyKey(input.idempotencyKey);
+    if (problem) throw new ValidationError([{ field: 'Idempotency-Key', message: problem }]);
+  }
+  const validated = validateSendRequest(json, { maxRecipients: config.maxRecipients });
+  if (!validated.ok) throw new ValidationError(validated.errors);
+  const request = validated.value;
+  const domain = senderDomain(request);
+  if (!config.allowedSenderDomains.has(domain)) throw new SenderNotAllowedError(domain);
+
+  const now = deps.now();
+  const id = newMessageId(now);
+  const raw = await composeMessage(id, request, now);
+  if (raw.length > config.maxMessageBytes) {
+    throw new PayloadTooLargeError(`The composed message is ${raw.length} bytes; at most ${config.maxMessageBytes} (RELAY_MAX_MESSAGE_BYTES) are accepted`);
+  }
+  const answer: AcceptAnswer = {
+    id,
+    status: 'queued',
+    recipients: request.recipients.map((r) => ({ address: r.address, status: 'queued' })),
+  };
+
+  const key = input.idempotencyKey;
+  if (key !== null) {
+    const reservation: Reservation = { bodyHash: sha256Hex(canonicalJson(json)), messageId: id, createdAt: now, answer: JSON.stringify(answer) };
+    const earlier = await storage('reserving the Idempotency-Key', () => reserveKey(deps, key, reservation));
+    if (earlier) {
+      log.log(`message ${earlier.id}: Idempotency-Key replayed, nothing new queued`);
+      return { answer: earlier, replayed: true };
+    }
+  }
+
+  const rows = request.recipients.map((r) => newRow(id, r.address, request, now));
+  try {
+    await writeAll(deps, id, raw, rows, now, log);
+  } catch (err) {
+    if (key !== null) await undo(log, id, 'Idempotency-Key reservation', () => deps.idempotency.release(key));
+    throw err;
+  }
+  log.log(`message ${id}: queued for ${rows.length} recipient(s), ${raw.length} bytes`);
+  return { answer, replayed: false };
+}
+
+async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: DeliveryRow[], now: Date, log: RelayLog): Promise<void> {
+  const enqueued: EnqueuedTask[] = [];
+  let bodyWritten = false;
+  let eventsWritten = false;
+  try {
+    await deps.bodies.put(id, raw);
+    bodyWritten = true;
+    await deps.events.record(rows, now);
+    eventsWritten = true;
+    const results = await Promise.allSettled(rows.map((row) => deps.queue.enqueue({ v: 1, messageId: id, recipient: row.recipientKey })));
+    for (const r of results) if (r.status === 'fulfilled') enqueued.push(r.value);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    await deps.deliveries.insertMessage(rows);
+  } catch (err) {
+    log.warn(`message ${id}: accept failed (${describe(err)}); undoing what was written`);
+    await Promise.all([
+      ...enqueued.map((task) => undo(log, id, 'queue task', () => deps.queue.delete(task))),
+      eventsWritten ? undo(log, id, 'queued events', () => deps.events.remove(rows, now)) : undefined,
+      bodyWritten ? undo(log, id, 'message body', () => deps.bodies.delete(id)) : undefined,
+    ]);
+    throw new StorageUnavailableError('Storage did not accept the message; nothing was queued. Retry later (with the same Idempotency-Key).', err);
+  }
+}
+
+/** Returns the earlier answer to replay, or undefined when this request now owns the key. */
+async function reserveKey(deps: RelayDeps, key: string, reservation: Reservation): Promise<AcceptAnswer | undefined> {
+  const result = await deps.idempotency.reserve(key, reservation);
+  if (result.reserved) return undefined;
+  const existing = result.existing;
+  const messageExists = (await deps.deliveries.listMessage(existing.messageId)).length > 0;
+  switch (decideOnExistingKey(existing, reservation.bodyHash, messageExists, reservation.createdAt)) {
+    case 'replay':
+      return JSON.parse(existing.answer) as AcceptAnswer;
+    case 'body-conflict':
+      throw new IdempotencyConflictError('This Idempotency-Key was used in the last 24 hours with a different body', [
+        { field: 'Idempotency-Key', message: 'already used with a different body' },
+      ]);
+    case 'in-progress':
+      throw new IdempotencyConflictError('A request with this Idempotency-Key is still being processed; retry in a minute', [
+        { field: 'Idempotency-Key', message: 'a request with this key is in progress' },
+      ]);
+    case 'take-over':
+      if (await deps.idempotency.takeOver(key, reservation, result.etag)) return undefined;
+      throw new IdempotencyConflictError('A concurrent request with this Idempotency-Key took it first; retry', [
+        { field: 'Idempotency-Key', message: 'a concurrent request with this key is in progress' },
+      ]);
+  }
+}
+
+function newRow(id: string, address: string, request: SendRequest, now: Date): DeliveryRow {
+  return {
+    messageId: id,
+    recipientKey: address.toLowerCase(),
+    address,
+    status: 'queued',
+    attempts: 0,
+    from: request.from.address,
+    subject: request.subject,
+    tags: request.tags,
+    queuedAt: now,
+    updatedAt: now,
+  };
+}
+
+function checkContentType(contentType: string | null): void {
+  const [mediaType, ...params] = (contentType ?? '').split(';').map((p) => p.trim().toLowerCase());
+  if (mediaType !== 'application/json') {
+    throw new UnsupportedMediaTypeError(`Content-Type is "${contentType ?? '(none)'}"; send the message as application/json`);
+  }
+  const charset = params.find((p) => p.startsWith('charset='));
+  if (charset && charset.replace(/"/g, '') !== 'charset=utf-8') {
+    throw new UnsupportedMediaTypeError(`${charset} is not supported; JSON must be UTF-8`);
+  }
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new ValidationError([{ field: '(body)', message: `is not valid JSON: ${(err as Error).message}` }]);
+  }
+}
+
+async function storage<T>(what: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    if (err instanceof RelayError) throw err;
+    throw new StorageUnavailableError(`Storage failed while ${what}; nothing was queued. Retry later.`, err);
+  }
+}
+
+async function undo(log: RelayLog, id: string, what: string, action: () => Promise<unknown>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    // Left behind, it is harmless: a task without rows is dropped by the relay, a body without rows is never read.
+    log.warn(`message ${id}: could not remove the ${what} (${describe(err)}); it is inert without delivery rows`);
+  }
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown; statusCode?: unknown }).statusCode ?? (err as { code?: unknown }).code;
+    return code !== undefined ? `${err.name} ${String(code)}: ${err.message.split('\n')[0]}` : `${err.name}: ${err.message.split('\n')[0]}`;
+  }
+  return String(err);
+}

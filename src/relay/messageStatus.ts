@@ -1,0 +1,58 @@
+// GET /api/v1/messages/{id}: the message and each recipient, read from the deliveries table.
+import { messageStatus, RecipientStatus } from '../core/delivery';
+import { MESSAGE_ID_PATTERN } from '../core/ids';
+import { NotFoundError } from '../errors';
+import type { DeliveryRow } from '../storage/deliveryStore';
+import type { RelayDeps } from './deps';
+
+export interface RecipientView {
+  address: string;
+  status: RecipientStatus;
+  attempts: number;
+  smtpCode: number | null;
+  enhancedCode: string | null;
+  response: string | null;
+  updatedAt: string;
+  nextAttemptAt: string | null;
+}
+
+export interface MessageView {
+  id: string;
+  status: 'queued' | 'completed';
+  createdAt: string;
+  updatedAt: string;
+  from: string;
+  subject: string;
+  tags: Record<string, string>;
+  recipients: RecipientView[];
+}
+
+export async function getMessageView(deps: RelayDeps, id: string): Promise<MessageView> {
+  const rows = MESSAGE_ID_PATTERN.test(id) ? await deps.deliveries.listMessage(id) : [];
+  if (rows.length === 0) throw new NotFoundError(`No message with id "${id}"`);
+  return toView(id, rows);
+}
+
+export function toView(id: string, rows: DeliveryRow[]): MessageView {
+  const first = rows[0];
+  const updatedAt = new Date(Math.max(...rows.map((r) => r.updatedAt.getTime())));
+  return {
+    id,
+    status: messageStatus(rows.map((r) => r.status)),
+    createdAt: first.queuedAt.toISOString(),
+    updatedAt: updatedAt.toISOString(),
+    from: first.from,
+    subject: first.subject,
+    tags: first.tags,
+    recipients: rows.map((r) => ({
+      address: r.address,
+      status: r.status,
+      attempts: r.attempts,
+      smtpCode: r.smtpCode ?? null,
+      enhancedCode: r.enhancedCode ?? null,
+      response: r.response ?? null,
+      updatedAt: r.updatedAt.toISOString(),
+      nextAttemptAt: r.nextAttemptAt?.toISOString() ?? null,
+    })),
+  };
+}

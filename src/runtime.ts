@@ -1,0 +1,38 @@
+// The composition root: settings are read and checked once, when the first function module loads,
+// so a misconfigured app fails at start-up with a message naming the setting, not at the first send.
+import { DefaultAzureCredential } from '@azure/identity';
+import { loadConfig, RelayConfig } from './config';
+import { createStorageClients } from './storage/clients';
+import { DeliveryStore } from './storage/deliveryStore';
+import { EventLog } from './storage/eventLog';
+import { BodyStore } from './storage/bodyStore';
+import { DeliveryQueue } from './storage/deliveryQueue';
+import { IdempotencyStore } from './storage/idempotencyStore';
+import { NodemailerSmartHost, SmartHost } from './smtp/smartHost';
+import type { RelayDeps } from './relay/deps';
+
+let instance: RelayDeps | undefined;
+
+/** One set of clients and one SMTP pool per instance, shared by every invocation. */
+export function relayDeps(): RelayDeps {
+  instance ??= buildRelayDeps(loadConfig());
+  return instance;
+}
+
+export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): RelayDeps {
+  const clients = createStorageClients(config);
+  const credential =
+    config.smartHost.auth === 'xoauth2'
+      ? new DefaultAzureCredential(config.smartHost.identityClientId ? { managedIdentityClientId: config.smartHost.identityClientId } : {})
+      : undefined;
+  return {
+    config,
+    deliveries: new DeliveryStore(clients.deliveries),
+    events: new EventLog(clients.events),
+    bodies: new BodyStore(clients.bodies),
+    queue: new DeliveryQueue(clients.queue),
+    idempotency: new IdempotencyStore(clients.idempotency),
+    smartHost: smartHost ?? new NodemailerSmartHost(config.smartHost, credential),
+    now: () => new Date(),
+  };
+}

@@ -1,0 +1,80 @@
+// The one connection to the smart host: a pooled nodemailer transport, made once per instance and
+// reused across invocations. STARTTLS is required and the certificate checked before any AUTH.
+import nodemailer, { Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import type { TokenCredential } from '@azure/identity';
+import type { RelayConfig } from '../config';
+import { classifyRecipientRefusal, classifySmtpError, parseSmtpReply, SmtpErrorLike, SmtpOutcome } from '../core/delivery';
+
+export interface Envelope {
+  from: string;
+  to: string;
+}
+
+export interface SmartHost {
+  /** Sends `raw` to one recipient; never throws for an SMTP or network failure, it classifies it. */
+  send(envelope: Envelope, raw: Buffer): Promise<SmtpOutcome>;
+  close(): void;
+}
+
+export class NodemailerSmartHost implements SmartHost {
+  private readonly transporter: Transporter<SMTPPool.SentMessageInfo>;
+
+  constructor(settings: RelayConfig['smartHost'], credential?: TokenCredential) {
+    const options: SMTPPool.Options = {
+      pool: true,
+      host: settings.host,
+      port: settings.port,
+      secure: settings.port === 465, // implicit TLS there; STARTTLS (required below) everywhere else
+      requireTLS: true,
+      tls: { rejectUnauthorized: true, minVersion: 'TLSv1.2' },
+      maxConnections: settings.poolSize,
+      maxMessages: 100,
+      connectionTimeout: settings.connectTimeoutMs,
+      greetingTimeout: settings.connectTimeoutMs,
+      socketTimeout: settings.socketTimeoutMs,
+      dnsTimeout: settings.connectTimeoutMs,
+      auth: authOptions(settings, credential),
+      authMethod: settings.auth === 'xoauth2' ? 'XOAUTH2' : settings.auth.toUpperCase(),
+      logger: false,
+      debug: false,
+    };
+    this.transporter = nodemailer.createTransport(options);
+  }
+
+  async send(envelope: Envelope, raw: Buffer): Promise<SmtpOutcome> {
+    try {
+      const info = await this.transporter.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw });
+      const refusal = (info.rejectedErrors ?? [])[0] as SmtpErrorLike | undefined;
+      if (refusal || info.accepted.length === 0) {
+        // nodemailer resolves when only some recipients are refused; with one recipient that is ours.
+        return classifyRecipientRefusal(refusal ?? { response: info.response, message: 'recipient refused' });
+      }
+      return { kind: 'accepted', ...parseSmtpReply(info.response) };
+    } catch (err) {
+      const e = err as SmtpErrorLike & { rejectedErrors?: SmtpErrorLike[] };
+      if (e.code === 'EENVELOPE' && e.rejectedErrors?.length) return classifyRecipientRefusal(e.rejectedErrors[0]);
+      return classifySmtpError(e);
+    }
+  }
+
+  close(): void {
+    this.transporter.close();
+  }
+}
+
+function authOptions(settings: RelayConfig['smartHost'], credential: TokenCredential | undefined): SMTPPool.Options['auth'] {
+  if (settings.auth !== 'xoauth2') return { user: settings.username, pass: settings.password };
+  if (!credential) throw new Error('SMARTHOST_AUTH=xoauth2 needs a token credential');
+  return {
+    type: 'OAuth2',
+    user: settings.username,
+    // nodemailer asks for a token per new connection and again (renew) after an AUTH refusal.
+    provisionCallback: (_user: string, _renew: boolean, callback: (err: Error | null, token?: string, expires?: number) => void) => {
+      credential.getToken(settings.oauthScope).then(
+        (token) => (token ? callback(null, token.token, token.expiresOnTimestamp) : callback(new Error(`no token for ${settings.oauthScope}`))),
+        (err: Error) => callback(err),
+      );
+    },
+  } as SMTPPool.Options['auth'];
+}

@@ -1,0 +1,28 @@
+// Composed messages (.eml) live in blobs: a queue message is limited to 64 KiB, so it carries ids only.
+import { ContainerClient, RestError } from '@azure/storage-blob';
+
+export class BodyStore {
+  constructor(private readonly container: ContainerClient) {}
+
+  private blob(messageId: string) {
+    return this.container.getBlockBlobClient(`${messageId}.eml`);
+  }
+
+  async put(messageId: string, raw: Buffer): Promise<void> {
+    await this.blob(messageId).uploadData(raw, { blobHTTPHeaders: { blobContentType: 'message/rfc822' } });
+  }
+
+  /** The message, or undefined if it is gone. */
+  async get(messageId: string): Promise<Buffer | undefined> {
+    try {
+      return await this.blob(messageId).downloadToBuffer();
+    } catch (err) {
+      if (err instanceof RestError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async delete(messageId: string): Promise<void> {
+    await this.blob(messageId).deleteIfExists();
+  }
+}

@@ -1,0 +1,144 @@
+// The deliveries table: one row per recipient, PartitionKey = message id, RowKey = recipient address
+// in lower case. Rows change only by ETag-conditional replace, so two invocations can never both
+// believe they own a recipient.
+import { RestError, TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type { RecipientStatus } from '../core/delivery';
+
+export interface DeliveryRow {
+  messageId: string;
+  recipientKey: string;
+  /** the address as the caller wrote it (the local part's case is kept for the envelope) */
+  address: string;
+  status: RecipientStatus;
+  attempts: number;
+  smtpCode?: number;
+  enhancedCode?: string;
+  response?: string;
+  from: string;
+  subject: string;
+  tags: Record<string, string>;
+  queuedAt: Date;
+  updatedAt: Date;
+  nextAttemptAt?: Date;
+  sentAt?: Date;
+  leaseUntil?: Date;
+}
+
+export interface StoredRow {
+  row: DeliveryRow;
+  etag: string;
+}
+
+/** The row changed under us: another invocation got there first. */
+export class RowChangedError extends Error {
+  override readonly name = 'RowChangedError';
+}
+
+const TAG_PREFIX = 'tag_';
+
+export class DeliveryStore {
+  constructor(private readonly table: TableClient) {}
+
+  /** Writes every row of one message in a single atomic transaction (one partition, at most 100 rows). */
+  async insertMessage(rows: readonly DeliveryRow[]): Promise<void> {
+    const actions: TransactionAction[] = rows.map((row) => ['create', toEntity(row)]);
+    await this.table.submitTransaction(actions);
+  }
+
+  async deleteMessage(messageId: string, recipientKeys: readonly string[]): Promise<void> {
+    const actions: TransactionAction[] = recipientKeys.map((rowKey) => ['delete', { partitionKey: messageId, rowKey }]);
+    await this.table.submitTransaction(actions);
+  }
+
+  async get(messageId: string, recipientKey: string): Promise<StoredRow | undefined> {
+    try {
+      const entity = await this.table.getEntity<Record<string, unknown>>(messageId, recipientKey);
+      return { row: fromEntity(entity), etag: entity.etag };
+    } catch (err) {
+      if (err instanceof RestError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async listMessage(messageId: string): Promise<DeliveryRow[]> {
+    const rows: DeliveryRow[] = [];
+    const filter = `PartitionKey eq '${messageId.replace(/'/g, "''")}'`;
+    for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+      rows.push(fromEntity(entity));
+    }
+    return rows;
+  }
+
+  /** Replaces the row if it still has `etag`; returns the new ETag, or throws RowChangedError. */
+  async replace(row: DeliveryRow, etag: string): Promise<string> {
+    try {
+      const result = await this.table.updateEntity(toEntity(row), 'Replace', { etag });
+      return result.etag ?? etag;
+    } catch (err) {
+      if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404)) {
+        throw new RowChangedError(`delivery ${row.messageId} to ${row.recipientKey} changed meanwhile`);
+      }
+      throw err;
+    }
+  }
+}
+
+function toEntity(row: DeliveryRow): Record<string, unknown> & { partitionKey: string; rowKey: string } {
+  const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = {
+    partitionKey: row.messageId,
+    rowKey: row.recipientKey,
+    address: row.address,
+    status: row.status,
+    attempts: row.attempts,
+    from: row.from,
+    subject: row.subject,
+    queuedAt: row.queuedAt,
+    updatedAt: row.updatedAt,
+  };
+  const optional = {
+    smtpCode: row.smtpCode,
+    enhancedCode: row.enhancedCode,
+    response: row.response,
+    nextAttemptAt: row.nextAttemptAt,
+    sentAt: row.sentAt,
+    leaseUntil: row.leaseUntil,
+  };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) entity[key] = value;
+  for (const [name, value] of Object.entries(row.tags)) entity[TAG_PREFIX + name] = value;
+  return entity;
+}
+
+function fromEntity(entity: TableEntityResult<Record<string, unknown>>): DeliveryRow {
+  const tags: Record<string, string> = {};
+  for (const [key, value] of Object.entries(entity)) {
+    if (key.startsWith(TAG_PREFIX) && typeof value === 'string') tags[key.slice(TAG_PREFIX.length)] = value;
+  }
+  return {
+    messageId: String(entity.partitionKey),
+    recipientKey: String(entity.rowKey),
+    address: String(entity.address),
+    status: entity.status as RecipientStatus,
+    attempts: Number(entity.attempts ?? 0),
+    smtpCode: entity.smtpCode === undefined ? undefined : Number(entity.smtpCode),
+    enhancedCode: optionalString(entity.enhancedCode),
+    response: optionalString(entity.response),
+    from: String(entity.from),
+    subject: String(entity.subject ?? ''),
+    tags,
+    queuedAt: toDate(entity.queuedAt) ?? new Date(0),
+    updatedAt: toDate(entity.updatedAt) ?? new Date(0),
+    nextAttemptAt: toDate(entity.nextAttemptAt),
+    sentAt: toDate(entity.sentAt),
+    leaseUntil: toDate(entity.leaseUntil),
+  };
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function toDate(value: unknown): Date | undefined {
+  if (value instanceof Date) return value;
+  if (typeof value === 'string' && value) return new Date(value);
+  return undefined;
+}
