@@ -27,6 +27,7 @@ export function parseMailbox(input: unknown): ParseResult<Mailbox> {
     const unknownKeys = Object.keys(rest);
     if (unknownKeys.length > 0) return fail(`unknown field "${unknownKeys[0]}" (an address object has "address" and "name")`);
     if (typeof address !== 'string') return fail('"address" must be a string');
+    if (CONTROL_CHARS.test(address)) return fail('must not contain CR, LF or other control characters');
     if (name !== undefined && typeof name !== 'string') return fail('"name" must be a string');
     const checkedAddress = checkAddress(address.trim());
     if (!checkedAddress.ok) return checkedAddress;

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseMailbox, toAsciiDomain } from '../../src/core/address';
+
+test('accepts the three documented forms', () => {
+  assert.deepEqual(parseMailbox('user@example.jp'), { ok: true, value: { address: 'user@example.jp' } });
+  assert.deepEqual(parseMailbox('Name <user@example.jp>'), { ok: true, value: { address: 'user@example.jp', name: 'Name' } });
+  assert.deepEqual(parseMailbox({ address: 'user@example.jp', name: '山田 太郎' }), {
+    ok: true,
+    value: { address: 'user@example.jp', name: '山田 太郎' },
+  });
+  assert.deepEqual(parseMailbox('"山田, 太郎" <taro@example.jp>'), { ok: true, value: { address: 'taro@example.jp', name: '山田, 太郎' } });
+});
+
+test('converts an internationalised domain to its ASCII form', () => {
+  assert.deepEqual(parseMailbox('taro@例え.jp'), { ok: true, value: { address: 'taro@xn--r8jz45g.jp' } });
+  assert.equal(toAsciiDomain('Example.COM'), 'example.com');
+});
+
+test('refuses header injection in every form', () => {
+  for (const input of ['a@example.jp\r\nBcc: x@example.jp', 'Name\n <a@example.jp>', { address: 'a@example.jp', name: 'x\r\nBcc: y' }, { address: 'a@example.jp\n' }]) {
+    const result = parseMailbox(input);
+    assert.equal(result.ok, false, JSON.stringify(input));
+    if (!result.ok) assert.match(result.message, /CR, LF/);
+  }
+});
+
+test('refuses what is not exactly one deliverable mailbox', () => {
+  const cases: [unknown, RegExp][] = [
+    ['', /empty/],
+    ['plainword', /not an email address|no address/],
+    ['a@example.jp, b@example.jp', /exactly one/],
+    ['a@localhost', /not a valid domain/],
+    ['a@[127.0.0.1]', /not a valid domain/],
+    ['a@1.2.3.4', /not a valid domain/],
+    ['a..b@example.jp', /before "@"/],
+    ['a#b@example.jp', /before "@"/],
+    ['ユーザー@example.jp', /ASCII/],
+    [`${'x'.repeat(65)}@example.jp`, /64/],
+    ['Name <a@example.jp> trailing', /after the closing/],
+    [42, /must be an address/],
+    [{ address: 'a@example.jp', extra: 1 }, /unknown field "extra"/],
+    [{ name: 'x' }, /"address" must be a string/],
+  ];
+  for (const [input, pattern] of cases) {
+    const result = parseMailbox(input);
+    assert.equal(result.ok, false, `${JSON.stringify(input)} should be refused`);
+    if (!result.ok) assert.match(result.message, pattern, JSON.stringify(input));
+  }
+});

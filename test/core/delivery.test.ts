@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  classifyRecipientRefusal,
+  classifySmtpError,
+  decideDelivery,
+  messageStatus,
+  parseSmtpReply,
+  planAfterTemporaryFailure,
+  retryDelaySeconds,
+} from '../../src/core/delivery';
+
+test('parses basic and enhanced codes', () => {
+  assert.deepEqual(parseSmtpReply('250 2.0.0 Ok: queued as ABC123'), { smtpCode: 250, enhancedCode: '2.0.0', response: '250 2.0.0 Ok: queued as ABC123' });
+  assert.deepEqual(parseSmtpReply('451 Try later'), { smtpCode: 451, enhancedCode: undefined, response: '451 Try later' });
+  assert.equal(parseSmtpReply('garbage').smtpCode, undefined);
+});
+
+test('5xx bounces, 4xx and network errors defer', () => {
+  assert.equal(classifySmtpError({ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 unknown' }).kind, 'permanent');
+  assert.equal(classifySmtpError({ code: 'EMESSAGE', responseCode: 554, response: '554 5.7.1 rejected' }).kind, 'permanent');
+  assert.equal(classifySmtpError({ code: 'EMESSAGE', responseCode: 451, response: '451 4.3.0 later' }).kind, 'temporary');
+  assert.equal(classifySmtpError({ code: 'ETIMEDOUT', message: 'Timeout' }).kind, 'temporary');
+  assert.equal(classifySmtpError({ code: 'ECONNECTION', message: 'connect ECONNREFUSED' }).response, 'ECONNECTION: connect ECONNREFUSED');
+});
+
+test('the relay\'s own failures defer even with a 5xx code', () => {
+  assert.equal(classifySmtpError({ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 bad credentials' }).kind, 'temporary');
+  assert.equal(classifySmtpError({ code: 'ETLS', responseCode: 530, response: '530 must issue STARTTLS' }).kind, 'temporary');
+});
+
+test('a RCPT refusal is about the recipient', () => {
+  const bounced = classifyRecipientRefusal({ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 User unknown' });
+  assert.deepEqual(bounced, { kind: 'permanent', smtpCode: 550, enhancedCode: '5.1.1', response: '550 5.1.1 User unknown' });
+  assert.equal(classifyRecipientRefusal({ responseCode: 451, response: '451 4.7.1 Greylisted' }).kind, 'temporary');
+});
+
+test('retry delays double up to the cap', () => {
+  const policy = { firstDelaySeconds: 60, maxDelaySeconds: 300, maxRetrySeconds: 86400 };
+  assert.deepEqual([1, 2, 3, 4, 5, 50].map((n) => retryDelaySeconds(n, policy)), [60, 120, 240, 300, 300, 300]);
+});
+
+test('a temporary failure defers until the retry window closes, then fails', () => {
+  const policy = { firstDelaySeconds: 60, maxDelaySeconds: 3600, maxRetrySeconds: 600 };
+  const queuedAt = new Date('2026-01-01T00:00:00Z');
+  const early = planAfterTemporaryFailure(1, queuedAt, new Date('2026-01-01T00:01:00Z'), policy);
+  assert.deepEqual(early, { status: 'deferred', nextAttemptAt: new Date('2026-01-01T00:02:00Z') });
+  const late = planAfterTemporaryFailure(4, queuedAt, new Date('2026-01-01T00:09:00Z'), policy);
+  assert.equal(late.status, 'failed');
+});
+
+test('decides what an invocation may do with a row', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+  const later = new Date('2026-01-01T00:05:00Z');
+  const earlier = new Date('2025-12-31T23:55:00Z');
+  for (const status of ['sent', 'bounced', 'failed', 'suppressed'] as const) {
+    assert.equal(decideDelivery({ status }, now).action, 'skip', status);
+  }
+  assert.deepEqual(decideDelivery({ status: 'sending', leaseUntil: later }, now), { action: 'wait', until: later, reason: 'another invocation is sending it' });
+  assert.equal(decideDelivery({ status: 'sending', leaseUntil: earlier }, now).action, 'claim');
+  assert.equal(decideDelivery({ status: 'deferred', nextAttemptAt: later }, now).action, 'wait');
+  assert.equal(decideDelivery({ status: 'deferred', nextAttemptAt: new Date(now.getTime() + 1000) }, now).action, 'claim');
+  assert.equal(decideDelivery({ status: 'queued' }, now).action, 'claim');
+});
+
+test('a message is completed only when every recipient is final', () => {
+  assert.equal(messageStatus(['sent', 'bounced', 'suppressed', 'failed']), 'completed');
+  assert.equal(messageStatus(['sent', 'deferred']), 'queued');
+  assert.equal(messageStatus(['sending']), 'queued');
+});

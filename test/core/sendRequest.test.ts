@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { validateSendRequest } from '../../src/core/sendRequest';
+
+const limits = { maxRecipients: 5 };
+const valid = { from: 'App <app@example.jp>', to: 'user@example.jp', subject: 'Hello', text: 'Hi' };
+
+function fieldsOf(body: unknown): string[] {
+  const result = validateSendRequest(body, limits);
+  assert.equal(result.ok, false, 'expected the request to be refused');
+  return result.ok ? [] : result.errors.map((e) => e.field);
+}
+
+test('accepts a complete request and lists each recipient once', () => {
+  const result = validateSendRequest(
+    {
+      ...valid,
+      to: ['a@example.jp', 'B@Example.jp'],
+      cc: { address: 'b@example.jp' },
+      bcc: 'c@example.jp',
+      replyTo: 'reply@example.jp',
+      html: '<p>Hi</p>',
+      headers: { 'X-Campaign': 'autumn' },
+      attachments: [{ filename: 'a.txt', content: Buffer.from('hello').toString('base64'), contentType: 'text/plain' }],
+      tags: { campaign: 'autumn' },
+    },
+    limits,
+  );
+  assert.ok(result.ok);
+  if (!result.ok) return;
+  assert.deepEqual(result.value.recipients.map((r) => r.address), ['a@example.jp', 'B@example.jp', 'c@example.jp']);
+  assert.equal(result.value.attachments[0].content.toString(), 'hello');
+  assert.deepEqual(result.value.tags, { campaign: 'autumn' });
+});
+
+test('names every missing required field', () => {
+  assert.deepEqual(fieldsOf({}).sort(), ['from', 'subject', 'text', 'to']);
+  assert.deepEqual(fieldsOf({ ...valid, to: [] }), ['to']);
+});
+
+test('refuses unknown fields rather than ignoring them', () => {
+  assert.deepEqual(fieldsOf({ ...valid, tmplate: 'x' }), ['tmplate']);
+  assert.deepEqual(fieldsOf({ ...valid, attachments: [{ filename: 'a', content: 'aGk=', size: 2 }] }), ['attachments[0].size']);
+});
+
+test('refuses wrong types with the field named', () => {
+  assert.deepEqual(fieldsOf({ ...valid, subject: 5 }), ['subject']);
+  assert.deepEqual(fieldsOf({ ...valid, text: ['x'] }), ['text']);
+  assert.deepEqual(fieldsOf({ ...valid, to: [1] }), ['to[0]']);
+  assert.deepEqual(fieldsOf({ ...valid, headers: [] }), ['headers']);
+  assert.deepEqual(fieldsOf({ ...valid, tags: { a: 1 } }), ['tags.a']);
+  assert.deepEqual(fieldsOf([valid]), ['(body)']);
+});
+
+test('refuses header injection and relay-owned headers', () => {
+  assert.deepEqual(fieldsOf({ ...valid, subject: 'Hi\r\nBcc: x@example.jp' }), ['subject']);
+  assert.deepEqual(fieldsOf({ ...valid, headers: { 'X-A': 'v\nBcc: x@example.jp' } }), ['headers.X-A']);
+  assert.deepEqual(fieldsOf({ ...valid, headers: { 'Bad Name': 'v' } }), ['headers.Bad Name']);
+  for (const owned of ['From', 'bcc', 'Message-ID', 'Content-Type', 'MIME-Version', 'Date', 'Subject']) {
+    assert.deepEqual(fieldsOf({ ...valid, headers: { [owned]: 'v' } }), [`headers.${owned}`], owned);
+  }
+});
+
+test('enforces the recipient limit over to, cc and bcc together', () => {
+  const six = ['a', 'b', 'c', 'd', 'e', 'f'].map((l) => `${l}@example.jp`);
+  assert.deepEqual(fieldsOf({ ...valid, to: six.slice(0, 3), cc: six.slice(3, 5), bcc: six[5] }), ['to']);
+  const five = validateSendRequest({ ...valid, to: six.slice(0, 5) }, limits);
+  assert.ok(five.ok);
+});
+
+test('checks attachments: base64, filename, content type', () => {
+  assert.deepEqual(fieldsOf({ ...valid, attachments: [{ filename: 'a.txt', content: 'not base64!' }] }), ['attachments[0].content']);
+  assert.deepEqual(fieldsOf({ ...valid, attachments: [{ filename: '../etc/passwd', content: 'aGk=' }] }), ['attachments[0].filename']);
+  assert.deepEqual(fieldsOf({ ...valid, attachments: [{ filename: 'a', content: 'aGk=', contentType: 'pdf' }] }), ['attachments[0].contentType']);
+  assert.deepEqual(fieldsOf({ ...valid, attachments: {} }), ['attachments']);
+});
+
+test('accepts Japanese subject, names and body', () => {
+  const result = validateSendRequest({ ...valid, from: '送信者 <app@example.jp>', subject: 'ご注文ありがとうございます', text: '本文' }, limits);
+  assert.ok(result.ok);
+});
