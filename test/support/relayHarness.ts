@@ -1,0 +1,179 @@
+// The whole relay for an integration test: Azurite on ephemeral ports, the development smart host
+// (a real smtp-server with STARTTLS and AUTH) and the local Functions host in a child process running
+// the real functions. Everything is reached the way a user reaches it: HTTP, SMTP and storage.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, RelayConfig, SETTINGS, SettingSpec } from '../../src/config';
+import { createStorageClients, ensureStorageResources, StorageClients } from '../../src/storage/clients';
+import { startAzurite, RunningAzurite } from '../../src/local/azurite';
+import { startDevSmartHost, DevSmartHost, DevSmartHostOptions } from '../../src/local/devSmartHost';
+import { spawnHost, HostProcess } from '../../src/local/hostProcess';
+import type { MessageView } from '../../src/relay/messageStatus';
+
+export const FUNCTION_KEY = 'test-function-key';
+export const SMTP_USER = 'relay-user';
+
+export interface HarnessOptions {
+  /** settings for the function host, over the harness's fast test defaults */
+  env?: Record<string, string>;
+  smartHost?: Partial<Pick<DevSmartHostOptions, 'rules' | 'xoauth2'>>;
+  /** keep Azurite's data on disk (so it can be restarted) instead of in memory */
+  azuriteOnDisk?: boolean;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
+  text: string;
+}
+
+export class RelayHarness {
+  /** every line the function host printed, for assertions on logging */
+  readonly hostOutput: string[] = [];
+  host!: HostProcess;
+  config!: RelayConfig;
+  clients!: StorageClients;
+  private hostEnv: Record<string, string | undefined> = {};
+
+  constructor(
+    readonly azurite: RunningAzurite,
+    readonly smartHost: DevSmartHost,
+    readonly smtpPassword: string,
+    private readonly tempDir: string,
+  ) {}
+
+  get url(): string {
+    return this.host.url;
+  }
+
+  async startHost(env: Record<string, string | undefined>): Promise<void> {
+    this.hostEnv = env;
+    this.config = loadConfig(env);
+    this.clients = createStorageClients(this.config);
+    await ensureStorageResources(this.clients);
+    this.host = await spawnHost({ env, output: (line) => this.hostOutput.push(line) });
+  }
+
+  /** Starts the host again with the same settings (after kill() or stop()). */
+  async restartHost(): Promise<void> {
+    this.host = await spawnHost({ env: this.hostEnv, output: (line) => this.hostOutput.push(line) });
+  }
+
+  async request(method: string, pathname: string, options: { body?: unknown; headers?: Record<string, string>; key?: string | null } = {}): Promise<HttpAnswer> {
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    const key = options.key === undefined ? FUNCTION_KEY : options.key;
+    if (key !== null) headers['x-functions-key'] = key;
+    let body: string | Buffer | undefined;
+    if (Buffer.isBuffer(options.body) || typeof options.body === 'string') body = options.body;
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${this.url}${pathname}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  }
+
+  send(message: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+    return this.request('POST', '/api/v1/messages', { body: message, headers });
+  }
+
+  async status(id: string): Promise<MessageView> {
+    const answer = await this.request('GET', `/api/v1/messages/${id}`);
+    if (answer.status !== 200) throw new Error(`GET status of ${id} answered ${answer.status}: ${answer.text}`);
+    return answer.body as MessageView;
+  }
+
+  /** Polls the status endpoint until `done` holds, or fails with the last status seen. */
+  async waitForStatus(id: string, done: (view: MessageView) => boolean, timeoutMs = 20_000): Promise<MessageView> {
+    const deadline = Date.now() + timeoutMs;
+    let last: MessageView | undefined;
+    while (Date.now() < deadline) {
+      last = await this.status(id);
+      if (done(last)) return last;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`message ${id} did not reach the expected state within ${timeoutMs} ms; last seen:\n${JSON.stringify(last, null, 2)}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.host?.stop().catch(() => undefined);
+    await this.smartHost.stop().catch(() => undefined);
+    await this.azurite.stop().catch(() => undefined);
+    rmSync(this.tempDir, { recursive: true, force: true });
+  }
+}
+
+export async function startRelayHarness(options: HarnessOptions = {}): Promise<RelayHarness> {
+  const tempDir = mkdtempSync(path.join(os.tmpdir(), 'relay-test-'));
+  const azurite = await startAzurite(options.azuriteOnDisk ? { location: path.join(tempDir, 'azurite') } : { inMemory: true });
+  const smtpPassword = randomBytes(12).toString('hex');
+  const smartHost = await startDevSmartHost({
+    port: 0,
+    certificateDir: path.join(os.tmpdir(), 'relay-test-certificate'),
+    users: [{ username: SMTP_USER, password: smtpPassword }],
+    ...options.smartHost,
+  });
+  const harness = new RelayHarness(azurite, smartHost, smtpPassword, tempDir);
+  const env: Record<string, string | undefined> = {
+    ...catalogueDefaults(),
+    PATH: process.env.PATH,
+    AzureWebJobsStorage: azurite.connectionString,
+    RELAY_LOCAL_PORT: '0',
+    RELAY_LOCAL_FUNCTION_KEY: FUNCTION_KEY,
+    RELAY_ALLOWED_SENDER_DOMAINS: 'example.jp,example.com',
+    RELAY_RETRY_FIRST_DELAY_SECONDS: '1',
+    RELAY_RETRY_MAX_DELAY_SECONDS: '2',
+    SMARTHOST_HOST: smartHost.host,
+    SMARTHOST_PORT: String(smartHost.port),
+    SMARTHOST_USERNAME: SMTP_USER,
+    SMARTHOST_PASSWORD: smtpPassword,
+    SMARTHOST_CONNECT_TIMEOUT_SECONDS: '5',
+    SMARTHOST_SOCKET_TIMEOUT_SECONDS: '10',
+    NODE_EXTRA_CA_CERTS: smartHost.caFile,
+    ...options.env,
+  };
+  try {
+    await harness.startHost(env);
+  } catch (err) {
+    await harness.stop();
+    throw err;
+  }
+  return harness;
+}
+
+/** What the local host runs with when nothing is set, as `npm start` would, without local.settings.json. */
+function catalogueDefaults(): Record<string, string> {
+  const catalogue: readonly SettingSpec[] = SETTINGS;
+  const defaults: Record<string, string> = {};
+  for (const spec of catalogue) {
+    const value = spec.localDefault ?? spec.default;
+    if (value !== undefined) defaults[spec.name] = value;
+  }
+  return defaults;
+}
+
+/** A valid message body; override what a test is about. */
+export function message(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { from: 'App <app@example.jp>', to: 'user@example.net', subject: 'Hello', text: 'Hello from the relay tests.', ...overrides };
+}
+
+/** Polls `probe` until it returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
