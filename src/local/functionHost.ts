@@ -1,0 +1,213 @@
+// The local Functions host: loads the app's entry points with the `@azure/functions-core` shim in
+// place, then serves its HTTP triggers and polls its queue triggers the way the Azure host does.
+// Used by `npm start` (through hostMain) and by the integration tests.
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { installFunctionsCore, type FunctionRegistry, type RegisteredFunction } from './functionsCore';
+import { createHostLogger, parseLogLevel, type LogLine } from './hostLog';
+import { buildHttpRoutes, createHttpTriggerServer, describeError } from './httpTrigger';
+import { InFlightWork } from './inFlight';
+import { triggerBindingOf } from './invocation';
+import { QueueListener, readQueueListenerOptions, resolveQueueTrigger } from './queueListener';
+
+export interface FunctionHostOptions {
+  /** folder with host.json and package.json (whose `main` names the entry points) */
+  appRoot: string;
+  /** 0 picks a free port */
+  port: number;
+  host?: string;
+  /**
+   * The app settings, normally process.env. They resolve %SETTING% expressions and connections; when
+   * they are not process.env itself, their values are copied into it, because in Azure the app reads
+   * its settings from the environment.
+   */
+  settings: Record<string, string | undefined>;
+  /** key that authLevel "function" and "admin" routes require (x-functions-key header or ?code=) */
+  functionKey: string;
+  /** where log lines go; console.log by default */
+  log?: LogLine;
+  /** how long stop() waits for running invocations; 30 s by default */
+  stopTimeoutMs?: number;
+}
+
+export interface RunningHost {
+  /** e.g. http://127.0.0.1:7071 */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+let appLoaded = false;
+
+export async function startFunctionHost(options: FunctionHostOptions): Promise<RunningHost> {
+  if (appLoaded) throw new Error('This process already hosts a function app; start another process for another app');
+  const appRoot = path.resolve(options.appRoot);
+  const hostJson = readJsonFile(path.join(appRoot, 'host.json'));
+  const packageJson = readJsonFile(path.join(appRoot, 'package.json')) as { main?: unknown; type?: unknown };
+  const logLevels = objectAt(objectAt(hostJson, 'logging'), 'logLevel');
+  const logger = createHostLogger(options.log ?? ((line) => console.log(line)), parseLogLevel(logLevels.Function ?? logLevels.default, 'information'));
+  if (options.settings !== process.env) {
+    for (const [name, value] of Object.entries(options.settings)) if (value !== undefined) process.env[name] = value;
+  }
+
+  const registry = installFunctionsCore();
+  registry.logSink = (entry) => logger.core(entry);
+  appLoaded = true;
+  await loadEntryPoints(registry, appRoot, packageJson.main, packageJson.type === 'module');
+  registry.indexingLocked = true;
+  await checkCapabilities(registry);
+  const functions = [...registry.functions.values()];
+  for (const fn of functions) checkBindingsSupported(fn);
+  logger.host('information', `Loaded ${functions.length} function(s): ${functions.map((f) => f.metadata.name).join(', ') || 'none'}`);
+
+  const queueOptions = readQueueListenerOptions(hostJson);
+  const routePrefix = objectAt(objectAt(hostJson, 'extensions'), 'http').routePrefix;
+  const routes = buildHttpRoutes(functions, typeof routePrefix === 'string' ? routePrefix : 'api');
+  const inFlight = new InFlightWork();
+  const listeners = functions
+    .filter((fn) => triggerBindingOf(fn).type.toLowerCase() === 'queuetrigger')
+    .map((fn) => new QueueListener(resolveQueueTrigger(fn, options.settings), queueOptions, registry, logger, inFlight));
+
+  await registry.runHooks('appStart', registry.appHookContext({ functionAppDirectory: appRoot }));
+
+  let accepting = true;
+  const server = createHttpTriggerServer({ registry, routes, functionKey: options.functionKey, logger, inFlight, accepting: () => accepting });
+  try {
+    await Promise.all(listeners.map((listener) => listener.start()));
+    await listen(server, options.port, options.host ?? '127.0.0.1');
+  } catch (error) {
+    await Promise.all(listeners.map((listener) => listener.stop()));
+    server.close();
+    throw error;
+  }
+  const { address, port } = server.address() as AddressInfo;
+  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  for (const route of routes) {
+    logger.host('information', `${route.fn.metadata.name}: [${[...route.methods].join(',')}] ${url}/${route.template.text} (${route.authLevel})`);
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      accepting = false;
+      logger.host('information', 'Stopping: no new work is taken; waiting for running invocations');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.all(listeners.map((listener) => listener.stop()));
+      const timeoutMs = options.stopTimeoutMs ?? 30_000;
+      if (!(await inFlight.whenIdle(timeoutMs))) {
+        logger.host('warning', `${inFlight.count} invocation(s) still running after ${timeoutMs} ms are abandoned; their queue messages become visible again after the 10-minute processing lease`);
+      }
+      for (const listener of listeners) listener.abandonRenewals();
+      try {
+        await registry.runHooks('appTerminate', registry.appHookContext());
+      } catch (error) {
+        logger.host('error', `An appTerminate hook failed: ${describeError(error)}`);
+      }
+      server.closeAllConnections();
+      await closed;
+      logger.host('information', 'Stopped');
+    })());
+  return { url, stop };
+}
+
+/** Loads `main` (a file, or a `dir/*.js` style pattern) in sorted order, like the worker's startApp. */
+async function loadEntryPoints(registry: FunctionRegistry, appRoot: string, main: unknown, isModulePackage: boolean): Promise<void> {
+  if (typeof main !== 'string' || main.trim() === '') throw new Error(`${path.join(appRoot, 'package.json')} has no "main" naming the function entry points`);
+  const files = expandEntryPointPattern(appRoot, main);
+  if (files.length === 0) throw new Error(`Found zero files matching the entry point pattern "${main}" in ${appRoot}`);
+  for (const file of files) {
+    registry.currentEntryPoint = file;
+    try {
+      if (file.endsWith('.mjs') || (isModulePackage && !file.endsWith('.cjs'))) {
+        // a dynamic import() that TypeScript's CommonJS output would otherwise turn into require()
+        const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
+        await importModule(pathToFileURL(file).href);
+      } else {
+        require(file);
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`Unable to load entry point "${path.relative(appRoot, file)}": ${message}`, { cause: error });
+    } finally {
+      registry.currentEntryPoint = undefined;
+    }
+  }
+}
+
+/** Node 20 has no fs.glob: a literal path, or wildcards (* and ?) in the last path segment only. */
+export function expandEntryPointPattern(appRoot: string, pattern: string): string[] {
+  const absolute = path.resolve(appRoot, pattern);
+  const directory = path.dirname(absolute);
+  const name = path.basename(absolute);
+  if (/[*?[\]{}]/.test(directory)) throw new Error(`Entry point pattern "${pattern}": wildcards are supported in the file name only (e.g. "dist/functions/*.js")`);
+  if (!/[*?]/.test(name)) return readdirSafe(directory).includes(name) ? [absolute] : [];
+  if (/[[\]{}]/.test(name)) throw new Error(`Entry point pattern "${pattern}": only * and ? wildcards are supported`);
+  const matcher = new RegExp(`^${name.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+  return readdirSafe(directory)
+    .filter((entry) => matcher.test(entry) && !entry.endsWith('.map') && !entry.endsWith('.d.ts'))
+    .sort()
+    .map((entry) => path.join(directory, entry));
+}
+
+function readdirSafe(directory: string): string[] {
+  try {
+    return readdirSync(directory);
+  } catch {
+    return [];
+  }
+}
+
+/** Lets the library lock its setup; streaming needs the worker's HTTP proxy, which this host lacks. */
+async function checkCapabilities(registry: FunctionRegistry): Promise<void> {
+  const model = registry.programmingModel;
+  if (!model) return;
+  const capabilities = (await model.getCapabilities?.({})) ?? {};
+  if (capabilities.HttpUri) {
+    throw new Error('The app enables HTTP streaming (app.setup({ enableHttpStream: true })), which the local host does not support');
+  }
+}
+
+const supportedBindings = new Set(['in:httptrigger', 'out:http', 'in:queuetrigger']);
+
+/** Fails start-up on a binding that would otherwise be silently ignored. */
+function checkBindingsSupported(fn: RegisteredFunction): void {
+  for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
+    const key = `${binding.direction}:${String(binding.type).toLowerCase()}`;
+    if (!supportedBindings.has(key)) {
+      throw new Error(`Function "${fn.metadata.name}" has a ${binding.direction} binding "${name}" of type "${binding.type}", which the local host does not support`);
+    }
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(new Error(`Cannot listen on ${host}:${port}: ${error.message}`));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function objectAt(value: unknown, key: string): Record<string, unknown> {
+  const inner = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return inner && typeof inner === 'object' ? (inner as Record<string, unknown>) : {};
+}

@@ -1,0 +1,71 @@
+// Process entry of the local Functions host: `node dist/src/local/hostMain.js [appRoot]`.
+// The spawner passes the merged settings as the environment (see settings.ts). When the host listens
+// it prints "Function host listening on <url>" and, when spawned with an IPC channel, sends
+// { type: 'listening', url }. SIGTERM, SIGINT or the IPC channel closing stop it gracefully (exit 0);
+// a failed start-up prints the reason and exits 1.
+import path from 'node:path';
+import { SETTINGS, type SettingSpec } from '../config';
+import { startFunctionHost, type RunningHost } from './functionHost';
+
+export interface ListeningMessage {
+  type: 'listening';
+  url: string;
+}
+
+function settingOrDefault(name: 'RELAY_LOCAL_PORT' | 'RELAY_LOCAL_FUNCTION_KEY'): string {
+  const value = process.env[name]?.trim();
+  if (value) return value;
+  const spec: SettingSpec | undefined = SETTINGS.find((s) => s.name === name);
+  return spec?.default ?? '';
+}
+
+function parsePort(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new Error(`RELAY_LOCAL_PORT is "${text}": it must be a port number from 0 to 65535`);
+  return Number(text);
+}
+
+async function main(): Promise<void> {
+  // dist/src/local/hostMain.js -> the project root holds dist/, host.json and package.json
+  const appRoot = process.argv[2] ? path.resolve(process.argv[2]) : path.resolve(__dirname, '..', '..', '..');
+  let host: RunningHost | undefined;
+  let stopRequested = false;
+
+  const shutdown = (reason: string) => {
+    if (stopRequested) {
+      console.error(`Function host: ${reason} again; exiting without waiting`);
+      process.exit(1);
+    }
+    stopRequested = true;
+    console.log(`Function host: ${reason}; stopping`);
+    // a signal during start-up is honoured once start-up has finished (see below)
+    host?.stop().then(() => process.exit(0), (error: unknown) => {
+      console.error(`Function host: stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM received'));
+  process.on('SIGINT', () => shutdown('SIGINT received'));
+  // The parent went away (its IPC channel closed): do not linger as an orphan.
+  if (process.send) process.on('disconnect', () => shutdown('parent process disconnected'));
+
+  try {
+    host = await startFunctionHost({
+      appRoot,
+      port: parsePort(settingOrDefault('RELAY_LOCAL_PORT')),
+      settings: process.env,
+      functionKey: settingOrDefault('RELAY_LOCAL_FUNCTION_KEY'),
+    });
+  } catch (error) {
+    console.error(`Function host failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+
+  console.log(`Function host listening on ${host.url}`);
+  if (process.send && process.connected) {
+    const message: ListeningMessage = { type: 'listening', url: host.url };
+    process.send(message);
+  }
+  if (stopRequested) await host.stop().then(() => process.exit(0));
+}
+
+void main();

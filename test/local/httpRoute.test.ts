@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compareRoutePrecedence, matchRoute, parseRouteTemplate } from '../../src/local/httpRoute';
+
+test('literals match case-insensitively and parameters are decoded', () => {
+  const template = parseRouteTemplate('api/v1/messages/{id}');
+  assert.deepEqual(matchRoute(template, '/API/V1/Messages/a%2Fb%20c'), { id: 'a/b c' });
+  assert.deepEqual(matchRoute(template, '/api/v1/messages/x/'), { id: 'x' });
+  assert.equal(matchRoute(template, '/api/v1/messages'), undefined);
+  assert.equal(matchRoute(template, '/api/v1/messages/x/y'), undefined);
+});
+
+test('constraints, optional parameters, defaults and catch-all', () => {
+  const guid = parseRouteTemplate('api/items/{id:guid}');
+  assert.deepEqual(matchRoute(guid, '/api/items/3f2504e0-4f89-11d3-9a0c-0305e82c3301'), { id: '3f2504e0-4f89-11d3-9a0c-0305e82c3301' });
+  assert.equal(matchRoute(guid, '/api/items/42'), undefined);
+
+  const bounded = parseRouteTemplate('api/pages/{n:int:range(1,10)}/{format=html}');
+  assert.deepEqual(matchRoute(bounded, '/api/pages/3'), { n: '3', format: 'html' });
+  assert.deepEqual(matchRoute(bounded, '/api/pages/3/json'), { n: '3', format: 'json' });
+  assert.equal(matchRoute(bounded, '/api/pages/11'), undefined);
+
+  const optional = parseRouteTemplate('api/notes/{name:alpha?}');
+  assert.deepEqual(matchRoute(optional, '/api/notes'), {});
+  assert.deepEqual(matchRoute(optional, '/api/notes/abc'), { name: 'abc' });
+  assert.equal(matchRoute(optional, '/api/notes/ab1'), undefined);
+
+  // ASP.NET templates double the braces of a regex quantifier
+  const regex = parseRouteTemplate('api/codes/{code:regex(^[a-z]{{2}}\\d+$)}');
+  assert.deepEqual(matchRoute(regex, '/api/codes/AB12'), { code: 'AB12' });
+  assert.equal(matchRoute(regex, '/api/codes/A12'), undefined);
+
+  const files = parseRouteTemplate('api/files/{*path}');
+  assert.deepEqual(matchRoute(files, '/api/files/a/b/c.txt'), { path: 'a/b/c.txt' });
+  assert.deepEqual(matchRoute(files, '/api/files'), {});
+});
+
+test('more specific templates are tried first', () => {
+  const templates = ['api/{*rest}', 'api/items/{id}', 'api/items/{id:int}', 'api/items/new'].map(parseRouteTemplate);
+  const ordered = [...templates].sort(compareRoutePrecedence).map((t) => t.text);
+  assert.deepEqual(ordered, ['api/items/new', 'api/items/{id:int}', 'api/items/{id}', 'api/{*rest}']);
+});
+
+test('templates the host would reject fail with a message naming them', () => {
+  assert.throws(() => parseRouteTemplate('api/items/{id:nosuch}'), /api\/items\/\{id:nosuch\}.*unknown route constraint "nosuch"/);
+  assert.throws(() => parseRouteTemplate('api/{*rest}/tail'), /catch-all parameter must be the last segment/);
+  assert.throws(() => parseRouteTemplate('api/file.{ext}'), /exactly one \{parameter\}/);
+});

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { SETTINGS, type SettingSpec } from '../../src/config';
+import { loadLocalSettings } from '../../src/local/settings';
+import { makeTempDir } from './hostFixtures';
+
+function projectWith(localSettings?: string): string {
+  const root = makeTempDir('relay-settings-');
+  if (localSettings !== undefined) writeFileSync(path.join(root, 'local.settings.json'), localSettings);
+  return root;
+}
+
+describe('loadLocalSettings', () => {
+  test('without local.settings.json, each setting gets its localDefault, else its default', () => {
+    const settings = loadLocalSettings(projectWith(), {});
+    assert.equal(settings.RELAY_ALLOWED_SENDER_DOMAINS, 'example.com,example.jp'); // localDefault
+    assert.equal(settings.RELAY_QUEUE_NAME, 'deliveries'); // default
+    assert.equal(settings.AzureWebJobsStorage, 'UseDevelopmentStorage=true');
+    assert.equal('SMARTHOST_HOST' in settings, false, 'a setting without any default stays absent');
+    const catalogue: readonly SettingSpec[] = SETTINGS;
+    for (const spec of catalogue) {
+      const expected = spec.localDefault ?? spec.default;
+      if (expected !== undefined) assert.equal(settings[spec.name], expected, spec.name);
+    }
+  });
+
+  test('environment beats local.settings.json, which beats the defaults', () => {
+    const root = projectWith(JSON.stringify({
+      IsEncrypted: false,
+      Values: { RELAY_QUEUE_NAME: 'from-file', SMARTHOST_HOST: 'smtp.file.example', RELAY_MAX_RECIPIENTS: '10', FILE_ONLY: 'yes' },
+    }));
+    const settings = loadLocalSettings(root, { RELAY_QUEUE_NAME: 'from-env', SMARTHOST_HOST: '', ENV_ONLY: 'also', UNSET: undefined });
+    assert.equal(settings.RELAY_QUEUE_NAME, 'from-env');
+    assert.equal(settings.SMARTHOST_HOST, 'smtp.file.example', 'an empty environment variable counts as absent');
+    assert.equal(settings.RELAY_MAX_RECIPIENTS, '10');
+    assert.equal(settings.FILE_ONLY, 'yes');
+    assert.equal(settings.ENV_ONLY, 'also');
+    assert.equal('UNSET' in settings, false);
+    assert.equal(settings.RELAY_ALLOWED_SENDER_DOMAINS, 'example.com,example.jp');
+  });
+
+  test('returns only strings: numbers and booleans in Values become text, null is skipped', () => {
+    const root = projectWith('\uFEFF' + JSON.stringify({ Values: { RELAY_MAX_RECIPIENTS: 7, FEATURE: true, NOTHING: null } }));
+    const settings = loadLocalSettings(root, {});
+    assert.equal(settings.RELAY_MAX_RECIPIENTS, '7');
+    assert.equal(settings.FEATURE, 'true');
+    assert.equal('NOTHING' in settings, false);
+    for (const [name, value] of Object.entries(settings)) assert.equal(typeof value, 'string', name);
+  });
+
+  test('a malformed local.settings.json is an error that names the file', () => {
+    const root = projectWith('{ "Values": { "A": "b", } }');
+    const file = path.join(root, 'local.settings.json');
+    assert.throws(() => loadLocalSettings(root, {}), (error: Error) => error.message.includes(file) && /not valid JSON/.test(error.message));
+  });
+
+  test('a Values entry that is not a string-like value is an error that names the file and the key', () => {
+    const root = projectWith(JSON.stringify({ Values: { NESTED: { a: 1 } } }));
+    assert.throws(() => loadLocalSettings(root, {}), (error: Error) => error.message.includes(path.join(root, 'local.settings.json')) && error.message.includes('Values.NESTED'));
+  });
+
+  test('an encrypted local.settings.json is refused', () => {
+    const root = projectWith(JSON.stringify({ IsEncrypted: true, Values: { A: 'xyz' } }));
+    assert.throws(() => loadLocalSettings(root, {}), /encrypted/);
+  });
+});
