@@ -2,6 +2,7 @@
 // place, then serves its HTTP triggers and polls its queue triggers the way the Azure host does.
 // Used by `npm start` (through hostMain) and by the integration tests.
 import { readdirSync, readFileSync } from 'node:fs';
+import { applyHostJsonOverrides } from './hostJsonOverrides';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -44,7 +45,7 @@ let appLoaded = false;
 export async function startFunctionHost(options: FunctionHostOptions): Promise<RunningHost> {
   if (appLoaded) throw new Error('This process already hosts a function app; start another process for another app');
   const appRoot = path.resolve(options.appRoot);
-  const hostJson = readJsonFile(path.join(appRoot, 'host.json'));
+  const hostJson = applyHostJsonOverrides(readJsonFile(path.join(appRoot, 'host.json')), options.settings);
   const packageJson = readJsonFile(path.join(appRoot, 'package.json')) as { main?: unknown; type?: unknown };
   const logLevels = objectAt(objectAt(hostJson, 'logging'), 'logLevel');
   const logger = createHostLogger(options.log ?? ((line) => console.log(line)), parseLogLevel(logLevels.Function ?? logLevels.default, 'information'));

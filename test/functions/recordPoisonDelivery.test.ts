@@ -1,0 +1,52 @@
+// What the relay gives up on is still recorded. The queue's retry delay and dequeue limit are
+// shortened through AzureFunctionsJobHost__ settings, as they could be in Azure.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { DeliveryQueue } from '../../src/storage/deliveryQueue';
+
+let relay: RelayHarness;
+
+before(async () => {
+  relay = await startRelayHarness({
+    env: {
+      AzureFunctionsJobHost__extensions__queues__visibilityTimeout: '00:00:00',
+      AzureFunctionsJobHost__extensions__queues__maxDequeueCount: '2',
+    },
+  });
+});
+after(async () => {
+  await relay?.stop();
+});
+
+test('a task the relay keeps failing on goes to the poison queue and is reported there', async () => {
+  await relay.clients.queue.sendMessage(JSON.stringify({ v: 1, messageId: 'x' })); // no recipient: not a task
+  const failures = () => relay.hostOutput.filter((l) => l.includes('is not a delivery task') && l.includes('[relayDelivery]')).length;
+  await eventually('the poison function to report the task', () =>
+    relay.hostOutput.some((l) => l.includes('[recordPoisonDelivery]') && l.includes('is not a delivery task; dropped')) ? true : undefined,
+  );
+  assert.equal(failures(), 2, 'tried maxDequeueCount times before the poison queue');
+});
+
+test('a recipient whose task lands in the poison queue is marked failed with the reason', async () => {
+  await relay.smartHost.pause(); // keep it deferred, not final
+  try {
+    const answer = await relay.send(message({ to: 'poisoned@example.net' }));
+    await relay.waitForStatus(answer.body.id, (v) => v.recipients[0].status === 'deferred');
+    // What the host does after maxDequeueCount failures: the task, unchanged, on the poison queue.
+    await new DeliveryQueue(relay.clients.poisonQueue).enqueue({ v: 1, messageId: answer.body.id, recipient: 'poisoned@example.net' });
+    const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
+    assert.equal(view.recipients[0].status, 'failed');
+    assert.match(view.recipients[0].response!, /moved to deliveries-poison after repeated failures\); last reply: .*ECONNREFUSED/);
+    let events = 0;
+    for await (const e of relay.clients.events.listEntities({ queryOptions: { filter: `messageId eq '${answer.body.id}' and status eq 'failed'` } })) events += e ? 1 : 0;
+    assert.equal(events, 1, 'the failure is in the events table too');
+  } finally {
+    await relay.smartHost.resume();
+  }
+  // The deferral's own retry task still comes due: it must find the recipient final and leave it.
+  await eventually('the pending retry to be skipped', () =>
+    relay.hostOutput.some((l) => l.includes('to poisoned@example.net: skipped, already failed')) ? true : undefined,
+  );
+  assert.equal(relay.smartHost.countFor('poisoned@example.net'), 0);
+});
