@@ -1,0 +1,86 @@
+// The README is part of the contract: its settings table must list every setting, and its
+// `az storage entity query` commands must work against Azurite as written.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { SETTINGS } from '../src/config';
+import { message, RelayHarness, startRelayHarness } from './support/relayHarness';
+
+const readme = readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
+
+test('the README opens with what the relay is and the two commands', () => {
+  const opening = readme.slice(0, 1200);
+  assert.match(opening, /SMTP relay for Azure/);
+  assert.match(opening, /npm install && npm start/);
+  assert.match(opening, /npm test/);
+});
+
+test('the README documents every setting', () => {
+  for (const spec of SETTINGS) assert.ok(readme.includes(`| \`${spec.name}\` |`), `${spec.name} is missing from the README's settings table`);
+});
+
+/** The README's az commands, each joined from its continuation lines. */
+function azQueries(): string[] {
+  return readme
+    .replace(/\\\n\s*/g, '')
+    .split('\n')
+    .filter((line) => line.startsWith('az storage entity query'));
+}
+
+const azAvailable = spawnSync('az', ['version'], { stdio: 'ignore' }).status === 0;
+if (!azAvailable && process.env.CI === 'true') {
+  test('the az CLI is installed on CI', () => assert.fail('az is not on PATH; .ci/run installs Debian\'s azure-cli package'));
+}
+
+describe('the README\'s az queries, against Azurite', { skip: azAvailable ? false : 'az is not installed (Debian: apt-get install azure-cli)' }, () => {
+  let relay: RelayHarness;
+  let messageId: string;
+
+  before(async () => {
+    relay = await startRelayHarness();
+    const answer = await relay.send(message({ to: ['readme@example.net', 'bounce-readme@example.net'] }));
+    messageId = answer.body.id;
+    await relay.waitForStatus(messageId, (v) => v.status === 'completed');
+  });
+  after(async () => {
+    await relay?.stop();
+  });
+
+  function run(command: string): string {
+    // Azurite here listens on ephemeral ports: the only change is the connection string's value.
+    const local = command
+      .replace('"UseDevelopmentStorage=true"', `"${relay.azurite.connectionString}"`)
+      .replace('<message id>', messageId)
+      .replace("'user@example.net'", "'readme@example.net'")
+      .replace(/ -o table$/, ' -o json');
+    return execFileSync('bash', ['-c', local], { encoding: 'utf8', env: { ...process.env, AZURE_CORE_ONLY_SHOW_ERRORS: 'true' } });
+  }
+
+  test('there are three: one message, one recipient, the last hour\'s bounces and failures', () => {
+    assert.equal(azQueries().length, 3);
+  });
+
+  test('one message lists each recipient with its outcome', () => {
+    const rows = JSON.parse(run(azQueries()[0]));
+    assert.deepEqual(rows.map((r: { recipient: string; status: string }) => `${r.recipient} ${r.status}`).sort(), [
+      'bounce-readme@example.net bounced',
+      'readme@example.net sent',
+    ]);
+  });
+
+  test('one recipient lists its messages', () => {
+    const rows = JSON.parse(run(azQueries()[1]));
+    assert.deepEqual(rows.map((r: { message: string; status: string }) => [r.message, r.status]), [[messageId, 'sent']]);
+  });
+
+  test('the last hour\'s bounces and failures include this bounce', () => {
+    const rows = JSON.parse(run(azQueries()[2]));
+    assert.ok(
+      rows.some((r: { message: string; recipient: string; status: string }) => r.message === messageId && r.recipient === 'bounce-readme@example.net' && r.status === 'bounced'),
+      JSON.stringify(rows),
+    );
+    assert.ok(rows.every((r: { status: string }) => r.status === 'bounced' || r.status === 'failed'));
+  });
+});
