@@ -1,5 +1,6 @@
 // The one connection to the smart host: a pooled nodemailer transport, made once per instance and
 // reused across invocations. STARTTLS is required and the certificate checked before any AUTH.
+import tls from 'node:tls';
 import nodemailer, { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { TokenCredential } from '@azure/identity';
@@ -20,14 +21,18 @@ export interface SmartHost {
 export class NodemailerSmartHost implements SmartHost {
   private readonly transporter: Transporter<SMTPPool.SentMessageInfo>;
 
-  constructor(settings: RelayConfig['smartHost'], credential?: TokenCredential) {
+  /**
+   * @param trustedCa extra CA certificates (PEM) for this transport only; in the app a private CA is
+   *   trusted process-wide through NODE_EXTRA_CA_CERTS, and this is left undefined
+   */
+  constructor(settings: RelayConfig['smartHost'], credential?: TokenCredential, trustedCa?: string) {
     const options: SMTPPool.Options = {
       pool: true,
       host: settings.host,
       port: settings.port,
       secure: settings.port === 465, // implicit TLS there; STARTTLS (required below) everywhere else
       requireTLS: true,
-      tls: { rejectUnauthorized: true, minVersion: 'TLSv1.2' },
+      tls: { rejectUnauthorized: true, minVersion: 'TLSv1.2', ...(trustedCa ? { ca: [...tls.rootCertificates, trustedCa] } : {}) },
       maxConnections: settings.poolSize,
       maxMessages: 100,
       connectionTimeout: settings.connectTimeoutMs,
