@@ -1,0 +1,311 @@
+#!/usr/bin/env bash
+# One-command deployment of the SMTP relay into an existing resource group:
+# checks prerequisites, builds and packages the app, deploys infra/main.bicep, publishes the
+# package with Flex Consumption's one-deploy, and prints the send URL.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+min_az_version="2.60.0" # first Azure CLI that deploys zips to Flex Consumption
+
+usage() {
+  cat <<EOF
+Usage: npm run deploy -- --resource-group NAME [options]
+       (or: infra/deploy.sh --resource-group NAME [options])
+
+Deploys the SMTP relay into an existing resource group with the Azure CLI.
+
+Options:
+  -g, --resource-group NAME   resource group to deploy into (required; it must exist)
+  -l, --location REGION       region for the resources (default: the resource group's); it must
+                              offer Flex Consumption: az functionapp list-flexconsumption-locations
+  -p, --parameters FILE       ARM parameters file (default: infra/main.parameters.json)
+      --no-operator-access    do not grant the signed-in user read access to delivery results and
+                              the right to set the smart host password in Key Vault
+  -h, --help                  show this help
+
+The smart host password is read from the environment variable SMARTHOST_PASSWORD or, when that is
+unset and a terminal is attached, from a prompt. It is never taken from the command line, so it
+stays out of shell history. When neither gives one, the password already in Key Vault is kept
+(a first deployment needs one, unless smartHostAuth is xoauth2).
+
+Example:
+  az group create --name rg-smtp-relay --location westeurope
+  cp infra/main.parameters.json infra/prod.parameters.json   # then fill it in
+  read -rs SMARTHOST_PASSWORD && export SMARTHOST_PASSWORD
+  npm run deploy -- --resource-group rg-smtp-relay --parameters infra/prod.parameters.json
+EOF
+}
+
+fail() {
+  echo "deploy: error: $*" >&2
+  exit 1
+}
+
+usage_error() {
+  echo "deploy: error: $*" >&2
+  echo "Run with --help for usage." >&2
+  exit 2
+}
+
+say() {
+  echo "deploy: $*" >&2
+}
+
+# ---- arguments ---------------------------------------------------------------------------------
+
+resource_group=""
+location=""
+parameters_file="$here/main.parameters.json"
+operator_access=true
+
+need_value() {
+  if [[ $# -lt 2 || -z $2 || $2 == -* ]]; then
+    usage_error "$1 needs a value"
+  fi
+}
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    -g | --resource-group)
+      need_value "$@"
+      resource_group="$2"
+      shift 2
+      ;;
+    -l | --location)
+      need_value "$@"
+      location="$2"
+      shift 2
+      ;;
+    -p | --parameters)
+      need_value "$@"
+      parameters_file="$2"
+      shift 2
+      ;;
+    --no-operator-access)
+      operator_access=false
+      shift
+      ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    --password | --smarthost-password | --smartHostPassword)
+      usage_error "$1 is not accepted: a password on the command line lands in shell history; set SMARTHOST_PASSWORD or answer the prompt"
+      ;;
+    *)
+      usage_error "unknown argument '$1'"
+      ;;
+  esac
+done
+
+[[ -n $resource_group ]] || usage_error "--resource-group is required"
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+# Reads fields out of the JSON document on stdin, one line each, in order: json_fields a.b c.
+# An absent field gives an empty line; input that is not JSON fails with status 3.
+json_fields() {
+  node -e '
+    let text = "";
+    process.stdin.on("data", (c) => (text += c)).on("end", () => {
+      let doc;
+      try { doc = JSON.parse(text); } catch { process.exit(3); }
+      for (const path of process.argv.slice(1)) {
+        let v = doc;
+        for (const key of path.split(".")) v = v == null ? undefined : v[key];
+        v = v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v);
+        process.stdout.write(v.replace(/[\r\n]+/g, " ") + "\n");
+      }
+    });' "$@"
+}
+
+# True when dotted version $1 >= $2.
+version_at_least() {
+  node -e '
+    const [a, b] = process.argv.slice(1).map((v) => v.split(".").map((n) => parseInt(n, 10) || 0));
+    for (let i = 0; i < 3; i++) {
+      if ((a[i] ?? 0) !== (b[i] ?? 0)) process.exit((a[i] ?? 0) > (b[i] ?? 0) ? 0 : 1);
+    }' "$1" "$2"
+}
+
+require_command() {
+  command -v "$1" >/dev/null 2>&1 || fail "'$1' is required but was not found on PATH: $2"
+}
+
+# ---- prerequisites -----------------------------------------------------------------------------
+
+require_command node "install Node.js 20 or later (https://nodejs.org)"
+require_command npm "install Node.js 20 or later, which includes npm"
+require_command zip "install zip (e.g. apt-get install zip)"
+require_command az "install the Azure CLI (https://aka.ms/azure-cli)"
+
+az_version="$(az version --output json 2>/dev/null | json_fields azure-cli || true)"
+[[ -n $az_version ]] || fail "could not run 'az version'; is the Azure CLI installed correctly?"
+version_at_least "$az_version" "$min_az_version" ||
+  fail "Azure CLI $az_version is too old: $min_az_version or later is needed for Flex Consumption (run 'az upgrade')"
+
+if ! account_json="$(az account show --output json 2>/dev/null)"; then
+  fail "the Azure CLI is not logged in: run 'az login' (then 'az account set --subscription ...' to pick a subscription)"
+fi
+mapfile -t account < <(json_fields name user.type <<<"$account_json")
+subscription_name="${account[0]:-}"
+account_type="${account[1]:-}"
+
+exists="$(az group exists --name "$resource_group" --output tsv 2>/dev/null || true)"
+case "$exists" in
+  true) ;;
+  false) fail "resource group '$resource_group' does not exist in subscription '$subscription_name': create it with 'az group create --name $resource_group --location <region>'" ;;
+  *) fail "could not check whether resource group '$resource_group' exists ('az group exists' failed)" ;;
+esac
+
+# npm runs scripts from the package root; resolve a relative path against where the user was.
+[[ $parameters_file == /* ]] || parameters_file="${INIT_CWD:-$PWD}/$parameters_file"
+[[ -f $parameters_file ]] || fail "parameters file '$parameters_file' not found"
+if ! values="$(json_fields parameters.appName.value parameters.smartHostAuth.value \
+  parameters.smartHostUsername.value parameters.allowedSenderDomains.value parameters.smartHostHost.value \
+  parameters.operatorPrincipalId.value parameters.smartHostPassword <"$parameters_file")"; then
+  fail "parameters file '$parameters_file' is not valid JSON"
+fi
+mapfile -t value <<<"$values"
+app_name="${value[0]:-}"
+smarthost_auth="${value[1]:-}"
+smarthost_username="${value[2]:-}"
+sender_domains="${value[3]:-}"
+smarthost_host="${value[4]:-}"
+file_operator_id="${value[5]:-}"
+file_password="${value[6]:-}"
+
+if [[ -n $file_password ]]; then
+  fail "remove smartHostPassword from $parameters_file: a password does not belong in a file; set SMARTHOST_PASSWORD instead"
+fi
+
+missing=()
+[[ -n $sender_domains ]] || missing+=(allowedSenderDomains)
+[[ -n $smarthost_host ]] || missing+=(smartHostHost)
+[[ -n $smarthost_username ]] || missing+=(smartHostUsername)
+if ((${#missing[@]} > 0)); then
+  fail "set ${missing[*]} in $parameters_file (see infra/README.md)"
+fi
+
+app_name="${app_name:-smtprelay}"
+smarthost_auth="${smarthost_auth:-login}"
+deployment_name="smtp-relay-$app_name"
+
+# ---- smart host password -----------------------------------------------------------------------
+
+password="${SMARTHOST_PASSWORD:-}"
+# Out of the environment, so npm's install scripts and every other child never see it.
+unset SMARTHOST_PASSWORD
+if [[ $smarthost_auth == xoauth2 ]]; then
+  password=""
+else
+  if [[ -z $password && -t 0 ]]; then
+    read -r -s -p "Smart host password for $smarthost_username (empty keeps the one in Key Vault): " password
+    echo >&2
+  fi
+  if [[ -z $password ]]; then
+    # Only an earlier deployment can have stored a password to keep.
+    previous_vault="$(az deployment group show --resource-group "$resource_group" --name "$deployment_name" \
+      --query properties.outputs.keyVaultName.value --output tsv 2>/dev/null || true)"
+    if [[ -z $previous_vault ]]; then
+      fail "no smart host password given, and no earlier deployment stored one: set SMARTHOST_PASSWORD (or run in a terminal to be asked)"
+    fi
+    say "no smart host password given: keeping the one in Key Vault $previous_vault"
+  fi
+fi
+
+# ---- operator access ---------------------------------------------------------------------------
+
+operator_id=""
+operator_type=""
+if [[ $operator_access == true && -z $file_operator_id ]]; then
+  if [[ $account_type == user ]]; then
+    operator_id="$(az ad signed-in-user show --query id --output tsv 2>/dev/null || true)"
+    operator_type="User"
+    [[ -n $operator_id ]] || say "could not look up the signed-in user: no operator access granted"
+  else
+    say "signed in as '${account_type:-unknown}', not a user: no operator access granted (set operatorPrincipalId to grant someone)"
+  fi
+fi
+no_operator_override=false
+if [[ $operator_access == false && -n $file_operator_id ]]; then
+  no_operator_override=true # --no-operator-access wins over the file
+fi
+
+# ---- build and package -------------------------------------------------------------------------
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+say "building the app (npm ci, npm run build)"
+(cd "$root" && npm ci --no-audit --no-fund && npm run build) >&2
+package="$work/app.zip"
+bash "$here/package.sh" "$package"
+
+# ---- infrastructure ----------------------------------------------------------------------------
+
+# Overrides, the password among them, go in a file only we can read rather than on a command line
+# that `ps` would show to every user of the machine.
+overrides="$work/overrides.parameters.json"
+umask 077
+# shellcheck disable=SC2016 # JavaScript, not shell: $schema is a JSON key
+RELAY_LOCATION="$location" RELAY_OPERATOR_ID="$operator_id" RELAY_OPERATOR_TYPE="$operator_type" \
+  RELAY_NO_OPERATOR="$no_operator_override" RELAY_PASSWORD="$password" node -e '
+    const e = process.env;
+    const p = {};
+    if (e.RELAY_LOCATION) p.location = { value: e.RELAY_LOCATION };
+    if (e.RELAY_OPERATOR_ID) p.operatorPrincipalId = { value: e.RELAY_OPERATOR_ID };
+    if (e.RELAY_OPERATOR_TYPE) p.operatorPrincipalType = { value: e.RELAY_OPERATOR_TYPE };
+    if (e.RELAY_NO_OPERATOR === "true") p.operatorPrincipalId = { value: "" };
+    if (e.RELAY_PASSWORD) p.smartHostPassword = { value: e.RELAY_PASSWORD };
+    process.stdout.write(JSON.stringify({
+      $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+      contentVersion: "1.0.0.0",
+      parameters: p,
+    }));' >"$overrides"
+password=""
+
+say "deploying infra/main.bicep to resource group '$resource_group' in subscription '$subscription_name' (deployment '$deployment_name')"
+outputs="$(az deployment group create \
+  --resource-group "$resource_group" \
+  --name "$deployment_name" \
+  --template-file "$here/main.bicep" \
+  --parameters "@$parameters_file" \
+  --parameters "@$overrides" \
+  --query properties.outputs \
+  --output json)" || fail "'az deployment group create' failed (see above)"
+rm -f "$overrides"
+
+mapfile -t output < <(json_fields functionAppName.value sendUrl.value storageAccountName.value keyVaultName.value <<<"$outputs")
+function_app="${output[0]:-}"
+send_url="${output[1]:-}"
+storage_account="${output[2]:-}"
+key_vault="${output[3]:-}"
+[[ -n $function_app && -n $send_url ]] || fail "the deployment returned no functionAppName and sendUrl outputs"
+
+# ---- code --------------------------------------------------------------------------------------
+
+say "publishing the app package to $function_app"
+az functionapp deployment source config-zip \
+  --resource-group "$resource_group" \
+  --name "$function_app" \
+  --src "$package" >&2 || fail "publishing the package failed (see above)"
+
+cat <<EOF
+
+The SMTP relay is deployed.
+
+  Function app:     $function_app
+  Send URL:         POST $send_url
+  Storage account:  $storage_account
+  Key Vault:        $key_vault
+
+Fetch the function key (send it in the x-functions-key header):
+  az functionapp keys list --resource-group $resource_group --name $function_app --query functionKeys.default --output tsv
+
+Try it (the "from" domain must be in allowedSenderDomains):
+  key=\$(az functionapp keys list --resource-group $resource_group --name $function_app --query functionKeys.default --output tsv)
+  curl -sS -X POST '$send_url' -H "x-functions-key: \$key" -H 'Content-Type: application/json' \\
+    -d '{"from":"relay@${sender_domains%%,*}","to":"you@example.com","subject":"Hello","text":"It works."}'
+EOF

@@ -1,0 +1,658 @@
+// Serverless SMTP relay: a Function App on Flex Consumption that reaches storage, Key Vault and
+// Application Insights with one user-assigned managed identity. Nothing here creates or reads an
+// account key, connection string or publishing password: shared-key access is switched off on the
+// storage account and local auth is off on monitoring, so a leaked setting grants nothing.
+//
+// Every app setting the code reads is listed once in `relaySettings` below; test/infra checks that
+// list against SETTINGS in src/config.ts in both directions.
+
+targetScope = 'resourceGroup'
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------
+
+@description('Short name for this relay, 3 to 11 lower-case letters and digits starting with a letter. Every resource name is derived from it plus a hash of the resource group id, so the same appName in two resource groups does not collide.')
+@minLength(3)
+@maxLength(11)
+param appName string = 'smtprelay'
+
+@description('Azure region for every resource. It must offer the Flex Consumption plan (`az functionapp list-flexconsumption-locations`).')
+param location string = resourceGroup().location
+
+@description('Tags added to every resource.')
+param tags { *: string } = {}
+
+@description('Most instances the Flex Consumption plan may scale out to. Concurrent SMTP connections to the smart host can reach this times smartHostPoolSize, so keep it within what the smart host accepts.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 10
+
+@description('Memory of each instance, in MB (a Flex Consumption instance size).')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Storage redundancy. ZRS keeps queued mail through a zone outage where the region offers zones.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+])
+param storageSku string = 'Standard_LRS'
+
+@description('Days a composed message (.eml) is kept in blob storage before a lifecycle rule deletes it. At least 8: a deferred recipient may be retried for up to 7 days and needs its message until then.')
+@minValue(8)
+@maxValue(3650)
+param messageBodyRetentionDays int = 30
+
+@description('Days Log Analytics keeps logs and Application Insights telemetry.')
+@minValue(30)
+@maxValue(730)
+param logRetentionDays int = 30
+
+@description('Comma-separated domains that may appear in "from" (RELAY_ALLOWED_SENDER_DOMAINS), e.g. "example.com,example.jp".')
+@minLength(1)
+param allowedSenderDomains string
+
+@description('Smart host name; its TLS certificate must match it (SMARTHOST_HOST), e.g. "smtp.office365.com".')
+@minLength(1)
+param smartHostHost string
+
+@description('Smart host submission port; STARTTLS is required. Azure blocks outbound port 25.')
+@minValue(1)
+@maxValue(65535)
+param smartHostPort int = 587
+
+@description('SMTP AUTH mechanism: "login" or "plain" use smartHostUsername and the password in Key Vault; "xoauth2" takes a token for the managed identity and needs no password.')
+@allowed([
+  'login'
+  'plain'
+  'xoauth2'
+])
+param smartHostAuth string = 'login'
+
+@description('SMTP AUTH user name (for xoauth2, the mailbox or principal the token is for).')
+@minLength(1)
+param smartHostUsername string
+
+@description('SMTP AUTH password, stored as a Key Vault secret. Leave empty to keep the secret already in Key Vault (after a rotation, say); deploy.sh refuses an empty one on the first deployment. Ignored for xoauth2.')
+@secure()
+param smartHostPassword string = ''
+
+@description('Token scope requested for xoauth2 (SMARTHOST_OAUTH_SCOPE).')
+param smartHostOAuthScope string = 'https://outlook.office365.com/.default'
+
+@description('Most concurrent SMTP connections per instance (SMARTHOST_POOL_SIZE).')
+@minValue(1)
+@maxValue(100)
+param smartHostPoolSize int = 5
+
+@description('Seconds to connect and get the greeting before the attempt is deferred.')
+@minValue(1)
+@maxValue(600)
+param smartHostConnectTimeoutSeconds int = 30
+
+@description('Seconds without any reply from the smart host before the attempt is deferred.')
+@minValue(1)
+@maxValue(3600)
+param smartHostSocketTimeoutSeconds int = 120
+
+@description('Most recipients (to + cc + bcc) in one message.')
+@minValue(1)
+@maxValue(100)
+param maxRecipients int = 100
+
+@description('Largest accepted request body and composed message, in bytes (at most 50 MiB).')
+@minValue(1024)
+@maxValue(52428800)
+param maxMessageBytes int = 10485760
+
+@description('Seconds a deferred recipient is retried, from when it was queued, before it is failed (at most 7 days).')
+@minValue(1)
+@maxValue(604800)
+param maxRetrySeconds int = 86400
+
+@description('Delay before the first retry of a deferred recipient, in seconds; each later retry doubles it.')
+@minValue(1)
+@maxValue(86400)
+param retryFirstDelaySeconds int = 60
+
+@description('Longest delay between two retries, in seconds; not less than retryFirstDelaySeconds.')
+@minValue(1)
+@maxValue(518400)
+param retryMaxDelaySeconds int = 3600
+
+@description('Object id of an operator (user, group or service principal) who gets read access to delivery results and queues and may set the smart host password in Key Vault. Empty grants nobody; deploy.sh fills in the signed-in user.')
+param operatorPrincipalId string = ''
+
+@description('Kind of principal operatorPrincipalId is.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param operatorPrincipalType string = 'User'
+
+// ---------------------------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------------------------
+
+var suffix = uniqueString(resourceGroup().id)
+var functionAppName = '${appName}-${suffix}'
+// Storage and Key Vault names are global and short: 24 characters at most.
+var storageAccountName = take('${appName}${suffix}', 24)
+var keyVaultName = take('${appName}-kv-${suffix}', 24)
+
+// The relay's own storage objects; the app settings below point the code at these same names.
+var queueName = 'deliveries'
+var poisonQueueName = '${queueName}-poison' // the Functions host moves a message here after maxDequeueCount
+var deliveriesTableName = 'deliveries'
+var eventsTableName = 'deliveryevents'
+var idempotencyTableName = 'idempotency'
+var bodyContainerName = 'messages'
+// Flex Consumption fetches the app package from here; the identity authenticates, not a SAS.
+var deploymentContainerName = 'app-package'
+var smartHostPasswordSecretName = 'smarthost-password'
+
+var usesPassword = smartHostAuth != 'xoauth2'
+var grantOperator = !empty(operatorPrincipalId)
+
+// Built-in role definition ids (the same in every tenant), named because a GUID alone says nothing:
+var roles = {
+  // Storage Blob Data Owner: what Functions documents for an identity-based AzureWebJobsStorage (host
+  // locks, function keys, the Flex deployment package) plus the relay's message bodies.
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  // Storage Queue Data Contributor: the queue trigger reads, deletes and moves messages to -poison.
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  // Storage Table Data Contributor: delivery results, events and idempotency records.
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  // Key Vault Secrets User: read secret values (the Key Vault reference for SMARTHOST_PASSWORD).
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  // Monitoring Metrics Publisher: send telemetry to Application Insights with local auth disabled.
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  // Operator only -- Storage Table Data Reader: `az storage entity query --auth-mode login`.
+  storageTableDataReader: '76199698-9eea-4c19-bc75-cec21354c6b6'
+  // Operator only -- Storage Queue Data Reader: peek at the delivery and poison queues.
+  storageQueueDataReader: '19e7f393-937e-4f77-808e-94535e297925'
+  // Operator only -- Key Vault Secrets Officer: set a new smart host password version (rotation).
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity
+// ---------------------------------------------------------------------------------------------
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: '${appName}-id-${suffix}'
+  location: location
+  tags: tags
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage: identity-only, no keys
+// ---------------------------------------------------------------------------------------------
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+  name: storageAccountName
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: storageSku
+  }
+  properties: {
+    accessTier: 'Hot'
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    allowBlobPublicAccess: false
+    allowCrossTenantReplication: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    // Public endpoint, identity-only: Flex Consumption without a virtual network reaches storage
+    // over the public endpoint. Put it behind private endpoints when the app joins a virtual network.
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+    encryption: {
+      keySource: 'Microsoft.Storage'
+      requireInfrastructureEncryption: false
+      services: {
+        blob: { enabled: true }
+        file: { enabled: true }
+        queue: { enabled: true, keyType: 'Account' }
+        table: { enabled: true, keyType: 'Account' }
+      }
+    }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource bodyContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+  parent: blobService
+  name: bodyContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+  parent: blobService
+  name: deploymentContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-01-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource deliveryQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' = {
+  parent: queueService
+  name: queueName
+}
+
+resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' = {
+  parent: queueService
+  name: poisonQueueName
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-01-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource deliveriesTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' = {
+  parent: tableService
+  name: deliveriesTableName
+}
+
+resource eventsTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' = {
+  parent: tableService
+  name: eventsTableName
+}
+
+resource idempotencyTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' = {
+  parent: tableService
+  name: idempotencyTableName
+}
+
+// Message bodies hold personal data; keep them only as long as a delivery can still need them.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'expire-message-bodies'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${bodyContainerName}/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: messageBodyRetentionDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+  dependsOn: [
+    bodyContainer
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key Vault: the smart host password
+// ---------------------------------------------------------------------------------------------
+
+resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' = {
+  name: keyVaultName
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    // Purge protection cannot be turned off again: a deleted vault stays recoverable for 90 days
+    // and its name stays taken (see infra/README.md, "Tear down").
+    enablePurgeProtection: true
+    enabledForDeployment: false
+    enabledForDiskEncryption: false
+    enabledForTemplateDeployment: false
+    // Flex Consumption resolves Key Vault references only over the vault's public endpoint;
+    // access is still by Entra ID and RBAC only.
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+// Written only when a password is given, so a redeploy without one keeps a rotated secret.
+resource smartHostPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (usesPassword && !empty(smartHostPassword)) {
+  parent: keyVault
+  name: smartHostPasswordSecretName
+  properties: {
+    value: smartHostPassword
+    contentType: 'text/plain'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monitoring: Entra ID-only ingestion
+// ---------------------------------------------------------------------------------------------
+
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {
+  name: '${appName}-log-${suffix}'
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: logRetentionDays
+    features: {
+      disableLocalAuth: true
+    }
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: '${appName}-appi-${suffix}'
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logAnalytics.id
+    IngestionMode: 'LogAnalytics'
+    DisableLocalAuth: true
+    RetentionInDays: logRetentionDays
+  }
+}
+
+// Who read or changed the smart host password, and when.
+resource keyVaultAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'audit-to-log-analytics'
+  scope: keyVault
+  properties: {
+    workspaceId: logAnalytics.id
+    logs: [
+      {
+        categoryGroup: 'audit'
+        enabled: true
+      }
+    ]
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Role assignments for the app's identity: each at the narrowest scope that works
+// ---------------------------------------------------------------------------------------------
+
+var storageRoles = [
+  roles.storageBlobDataOwner
+  roles.storageQueueDataContributor
+  roles.storageTableDataContributor
+]
+
+resource appStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in storageRoles: {
+    name: guid(storage.id, identity.id, roleId)
+    scope: storage
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+      principalId: identity.properties.principalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+resource appKeyVaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(keyVault.id, identity.id, roles.keyVaultSecretsUser)
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource appMonitoringRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, identity.id, roles.monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Role assignments for the operator (optional): read results, rotate the password; no blob
+// access, since message bodies are personal data the operator does not need to query.
+// ---------------------------------------------------------------------------------------------
+
+var operatorStorageRoles = [
+  roles.storageTableDataReader
+  roles.storageQueueDataReader
+]
+
+resource operatorStorageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in operatorStorageRoles: if (grantOperator) {
+    name: guid(storage.id, operatorPrincipalId, roleId)
+    scope: storage
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+      principalId: operatorPrincipalId
+      principalType: operatorPrincipalType
+    }
+  }
+]
+
+resource operatorKeyVaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantOperator) {
+  name: guid(keyVault.id, operatorPrincipalId, roles.keyVaultSecretsOfficer)
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Function App on Flex Consumption
+// ---------------------------------------------------------------------------------------------
+
+resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
+  name: '${appName}-plan-${suffix}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true // Linux
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
+  name: functionAppName
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identity.id}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    publicNetworkAccess: 'Enabled'
+    keyVaultReferenceIdentity: identity.id
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identity.id
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+  }
+  dependsOn: [
+    deploymentContainer
+  ]
+}
+
+// Deployments authenticate with Entra ID (az CLI sends a bearer token), so the publishing
+// user name and password that FTP and Kudu would otherwise accept are switched off.
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+// What the relay code reads (scope 'app' in src/config.ts), each named once.
+var relaySettings = {
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.properties.clientId
+  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+  AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+  AZURE_CLIENT_ID: identity.properties.clientId
+  RELAY_ALLOWED_SENDER_DOMAINS: allowedSenderDomains
+  RELAY_MAX_RECIPIENTS: string(maxRecipients)
+  RELAY_MAX_MESSAGE_BYTES: string(maxMessageBytes)
+  RELAY_MAX_RETRY_SECONDS: string(maxRetrySeconds)
+  RELAY_RETRY_FIRST_DELAY_SECONDS: string(retryFirstDelaySeconds)
+  RELAY_RETRY_MAX_DELAY_SECONDS: string(retryMaxDelaySeconds)
+  RELAY_QUEUE_NAME: deliveryQueue.name
+  RELAY_DELIVERIES_TABLE: deliveriesTable.name
+  RELAY_EVENTS_TABLE: eventsTable.name
+  RELAY_IDEMPOTENCY_TABLE: idempotencyTable.name
+  RELAY_BODY_CONTAINER: bodyContainer.name
+  SMARTHOST_HOST: smartHostHost
+  SMARTHOST_PORT: string(smartHostPort)
+  SMARTHOST_AUTH: smartHostAuth
+  SMARTHOST_USERNAME: smartHostUsername
+  // Versionless reference: the platform follows the newest secret version, so a rotation in
+  // Key Vault needs no redeploy.
+  SMARTHOST_PASSWORD: usesPassword ? '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=${smartHostPasswordSecretName})' : ''
+  SMARTHOST_OAUTH_SCOPE: smartHostOAuthScope
+  SMARTHOST_POOL_SIZE: string(smartHostPoolSize)
+  SMARTHOST_CONNECT_TIMEOUT_SECONDS: string(smartHostConnectTimeoutSeconds)
+  SMARTHOST_SOCKET_TIMEOUT_SECONDS: string(smartHostSocketTimeoutSeconds)
+}
+
+// Read by the platform, not by the relay code.
+var platformSettings = {
+  APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+  // Entra ID ingestion as the user-assigned identity (local auth is off on the component).
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+}
+
+resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: union(relaySettings, platformSettings)
+  // The host starts as soon as its settings land: let it find its permissions already in place.
+  dependsOn: [
+    appStorageRoles
+    appKeyVaultRole
+    appMonitoringRole
+    smartHostPasswordSecret
+    poisonQueue
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs: names and URLs only; never a key or secret
+// ---------------------------------------------------------------------------------------------
+
+@description('Name of the function app (for az functionapp commands).')
+output functionAppName string = functionApp.name
+
+@description('URL to POST messages to; send the function key in the x-functions-key header.')
+output sendUrl string = 'https://${functionApp.properties.defaultHostName}/api/v1/messages'
+
+@description('Storage account holding queues, delivery results and message bodies.')
+output storageAccountName string = storage.name
+
+@description('Table with one row per recipient (PartitionKey = message id).')
+output deliveriesTableName string = deliveriesTable.name
+
+@description('Table with one row per delivery outcome (PartitionKey = UTC hour yyyyMMddHH).')
+output eventsTableName string = eventsTable.name
+
+@description('Table of remembered Idempotency-Key answers.')
+output idempotencyTableName string = idempotencyTable.name
+
+@description('Queue where deliveries land after repeated failures.')
+output poisonQueueName string = poisonQueue.name
+
+@description('Key Vault holding the smart host password.')
+output keyVaultName string = keyVault.name

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Packages the built function app as a zip for Flex Consumption's one-deploy:
+#   dist/ (without the compiled tests), host.json, package.json, package-lock.json and the
+#   production node_modules only, installed from the lock file into a staging folder so the
+#   developer's own node_modules (with dev dependencies) stays untouched.
+#
+# Usage: infra/package.sh OUTPUT.zip      (run `npm run build` first; deploy.sh does both)
+set -euo pipefail
+
+if [[ $# -ne 1 || $1 == -h || $1 == --help ]]; then
+  echo "Usage: infra/package.sh OUTPUT.zip" >&2
+  exit 2
+fi
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$1"
+[[ $out == /* ]] || out="$PWD/$out"
+
+for cmd in npm zip; do
+  if ! command -v "$cmd" >/dev/null 2>&1; then
+    echo "package.sh: '$cmd' is required but was not found on PATH" >&2
+    exit 1
+  fi
+done
+if ! compgen -G "$root/dist/functions/*.js" >/dev/null; then
+  echo "package.sh: no compiled functions in $root/dist/functions: run 'npm run build' first" >&2
+  exit 1
+fi
+
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+
+cp -R "$root/dist" "$stage/dist"
+# Tests and benchmarks are compiled alongside the app but have no place in production.
+rm -rf "$stage/dist/test" "$stage/dist/bench"
+cp "$root/host.json" "$root/package.json" "$root/package-lock.json" "$stage/"
+
+# --ignore-scripts: nothing in production needs an install script, so none gets to run.
+# --prefer-offline: cached tarballs are fine, the lock file pins their integrity hashes.
+(cd "$stage" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >&2)
+
+rm -f "$out"
+(cd "$stage" && zip -q -r -X "$out" .)
+echo "package.sh: wrote $out ($(du -h "$out" | cut -f1))" >&2

@@ -1,0 +1,335 @@
+// infra/deploy.sh with `az` and `npm` replaced by stubs on PATH that record how they were called and
+// answer like the real ones would. No Azure account exists here: the stubs are the whole of Azure.
+// zip and the packaging script run for real, so the published package is inspected as built.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { infraDir, repoRoot } from './bicep';
+import { zipEntries } from './zip';
+
+const deployScript = path.join(infraDir, 'deploy.sh');
+const secret = 'S3cret pass; with spaces & "quotes"';
+const stubUserId = '0b0b0b0b-1111-4222-8333-444444444444';
+
+// Answers like `az` would for the commands deploy.sh uses; anything else is a test failure.
+const AZ_STUB = String.raw`#!/usr/bin/env node
+const fs = require('fs');
+const path = require('path');
+const args = process.argv.slice(2);
+const dir = process.env.STUB_DIR;
+const b = JSON.parse(process.env.AZ_STUB_BEHAVIOUR || '{}');
+const record = { args };
+const first = args.findIndex((a) => a.startsWith('-'));
+const cmd = (first < 0 ? args : args.slice(0, first)).join(' ');
+if (cmd === 'deployment group create') {
+  record.parameterFiles = args.filter((a) => a.startsWith('@')).map((a) => {
+    const file = a.slice(1);
+    return { path: file, mode: fs.statSync(file).mode & 0o777, content: JSON.parse(fs.readFileSync(file, 'utf8')) };
+  });
+}
+if (cmd === 'functionapp deployment source config-zip') {
+  const src = args[args.indexOf('--src') + 1];
+  fs.copyFileSync(src, path.join(dir, 'published.zip'));
+  record.src = src;
+}
+fs.appendFileSync(path.join(dir, 'az.log'), JSON.stringify(record) + '\n');
+const out = (v) => process.stdout.write(typeof v === 'string' ? v + '\n' : JSON.stringify(v) + '\n');
+const fail = (msg, code = 1) => { process.stderr.write('ERROR: ' + msg + '\n'); process.exit(code); };
+if (cmd === 'version') out({ 'azure-cli': b.version || '2.67.0', 'azure-cli-core': b.version || '2.67.0' });
+else if (cmd === 'account show') {
+  if (b.loggedOut) fail("Please run 'az login' to setup account.");
+  out({ name: 'Stub Subscription', id: '00000000-0000-0000-0000-00000000beef', user: { name: 'operator@example.com', type: b.userType || 'user' } });
+} else if (cmd === 'group exists') out(b.groupExists || 'true');
+else if (cmd === 'deployment group show') {
+  if (!b.previousVault) fail("Deployment '" + args[args.indexOf('--name') + 1] + "' could not be found.", 3);
+  out(b.previousVault);
+} else if (cmd === 'ad signed-in-user show') out('${stubUserId}');
+else if (cmd === 'deployment group create') out({
+  functionAppName: { type: 'String', value: 'relaytest-stub123' },
+  sendUrl: { type: 'String', value: 'https://relaytest-stub123.azurewebsites.net/api/v1/messages' },
+  storageAccountName: { type: 'String', value: 'relayteststub123' },
+  keyVaultName: { type: 'String', value: 'relaytest-kv-stub123' },
+});
+else if (cmd === 'functionapp deployment source config-zip') out({ status: 4, complete: true });
+else fail('az stub: unexpected command: ' + args.join(' '), 99);
+`;
+
+// Records npm calls; the production install leaves a marker package so the zip can be checked.
+const NPM_STUB = String.raw`#!/usr/bin/env node
+const fs = require('fs');
+const path = require('path');
+const args = process.argv.slice(2);
+fs.appendFileSync(path.join(process.env.STUB_DIR, 'npm.log'), JSON.stringify({
+  args, cwd: process.cwd(), sawPassword: 'SMARTHOST_PASSWORD' in process.env,
+}) + '\n');
+if (args[0] === 'ci' && args.includes('--omit=dev')) {
+  fs.mkdirSync('node_modules/prod-dependency', { recursive: true });
+  fs.writeFileSync('node_modules/prod-dependency/package.json', '{"name":"prod-dependency"}');
+}
+`;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  az: { args: string[]; parameterFiles?: { path: string; mode: number; content: any }[]; src?: string }[];
+  npm: { args: string[]; cwd: string; sawPassword: boolean }[];
+  dir: string;
+}
+
+let root: string;
+let stubBin: string;
+let goodParams: string;
+
+function writeParams(file: string, values: Record<string, unknown>): string {
+  const parameters = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v }]));
+  writeFileSync(file, JSON.stringify({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#', contentVersion: '1.0.0.0', parameters }));
+  return file;
+}
+
+const filled = {
+  appName: 'relaytest',
+  allowedSenderDomains: 'example.com',
+  smartHostHost: 'smtp.example.net',
+  smartHostUsername: 'relay@example.com',
+};
+
+function deploy(args: string[], options: { behaviour?: object; password?: string; path?: string; env?: Record<string, string> } = {}): Run {
+  const dir = mkdtempSync(path.join(root, 'run-'));
+  const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+  delete env.SMARTHOST_PASSWORD;
+  if (!options.env?.INIT_CWD) delete env.INIT_CWD;
+  if (options.password !== undefined) env.SMARTHOST_PASSWORD = options.password;
+  env.PATH = options.path ?? `${stubBin}${path.delimiter}${process.env.PATH}`;
+  env.STUB_DIR = dir;
+  env.AZ_STUB_BEHAVIOUR = JSON.stringify(options.behaviour ?? {});
+  // No terminal on stdin, as in CI: deploy.sh must not wait for a prompt.
+  const r = spawnSync('bash', [deployScript, ...args], { env, encoding: 'utf8', input: '', timeout: 120_000 });
+  const lines = (file: string) =>
+    existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, az: lines('az.log'), npm: lines('npm.log'), dir };
+}
+
+/** the command words of each az call, e.g. 'deployment group create' */
+const commandOf = (args: string[]) => {
+  const first = args.findIndex((a) => a.startsWith('-'));
+  return (first < 0 ? args : args.slice(0, first)).join(' ');
+};
+const azCommands = (run: Run) => run.az.map((c) => commandOf(c.args));
+const azCall = (run: Run, command: string) => {
+  const call = run.az.find((c) => commandOf(c.args) === command);
+  assert.ok(call, `az ${command} was called`);
+  return call;
+};
+const argAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+
+describe('infra/deploy.sh', () => {
+  before(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'relay-deploy-'));
+    stubBin = path.join(root, 'bin');
+    mkdirSync(stubBin);
+    writeFileSync(path.join(stubBin, 'az'), AZ_STUB);
+    writeFileSync(path.join(stubBin, 'npm'), NPM_STUB);
+    chmodSync(path.join(stubBin, 'az'), 0o755);
+    chmodSync(path.join(stubBin, 'npm'), 0o755);
+    goodParams = writeParams(path.join(root, 'good.parameters.json'), filled);
+    assert.ok(existsSync(path.join(repoRoot, 'dist', 'functions')), 'the app is built (npm test builds first)');
+  });
+
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  test('--help prints the usage and touches nothing', () => {
+    const run = deploy(['--help']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /Usage: npm run deploy -- --resource-group NAME/);
+    for (const option of ['--location', '--parameters', '--no-operator-access', 'SMARTHOST_PASSWORD']) {
+      assert.ok(run.stdout.includes(option), `usage mentions ${option}`);
+    }
+    assert.deepEqual(run.az, []);
+    assert.deepEqual(run.npm, []);
+  });
+
+  test('refuses to run without a resource group, or with an unknown argument', () => {
+    const none = deploy([]);
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /--resource-group is required/);
+    const unknown = deploy(['-g', 'rg-test', '--frobnicate']);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /unknown argument '--frobnicate'/);
+    const dangling = deploy(['--resource-group']);
+    assert.equal(dangling.status, 2);
+    assert.match(dangling.stderr, /--resource-group needs a value/);
+    assert.deepEqual([...none.az, ...unknown.az, ...dangling.az], []);
+  });
+
+  test('will not take a password on the command line, where shell history keeps it', () => {
+    const run = deploy(['-g', 'rg-test', '-p', goodParams, '--password', secret]);
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /shell history.*SMARTHOST_PASSWORD/);
+    assert.deepEqual(run.az, []);
+  });
+
+  test('says how to install the Azure CLI when az is missing', () => {
+    // A PATH with the tools deploy.sh needs before it looks for az, and no az.
+    const bin = path.join(root, 'no-az-bin');
+    mkdirSync(bin, { recursive: true });
+    for (const tool of ['bash', 'node', 'dirname', 'zip']) {
+      const found = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      assert.ok(found, `${tool} is installed`);
+      if (!existsSync(path.join(bin, tool))) symlinkSync(found, path.join(bin, tool));
+    }
+    if (!existsSync(path.join(bin, 'npm'))) symlinkSync(path.join(stubBin, 'npm'), path.join(bin, 'npm'));
+    const run = deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, path: bin });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /'az' is required but was not found on PATH: install the Azure CLI/);
+  });
+
+  test('rejects an Azure CLI too old for Flex Consumption', () => {
+    const run = deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { version: '2.59.9' } });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /Azure CLI 2\.59\.9 is too old: 2\.60\.0 or later/);
+    assert.deepEqual(azCommands(run), ['version']);
+  });
+
+  test('asks for az login when the CLI is not logged in, before building anything', () => {
+    const run = deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { loggedOut: true } });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /not logged in: run 'az login'/);
+    assert.deepEqual(azCommands(run), ['version', 'account show']);
+    assert.deepEqual(run.npm, []);
+  });
+
+  test('stops when the resource group does not exist, saying how to create it', () => {
+    const run = deploy(['-g', 'rg-missing', '-p', goodParams], { password: secret, behaviour: { groupExists: 'false' } });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /resource group 'rg-missing' does not exist.*az group create --name rg-missing/);
+    const exists = azCall(run, 'group exists');
+    assert.equal(argAfter(exists.args, '--name'), 'rg-missing');
+    assert.ok(!azCommands(run).includes('deployment group create'));
+  });
+
+  test('the checked-in parameters file must be filled in first', () => {
+    const run = deploy(['-g', 'rg-test'], { password: secret });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /set allowedSenderDomains smartHostHost smartHostUsername in .*main\.parameters\.json/);
+    assert.deepEqual(run.npm, []);
+  });
+
+  test('refuses a parameters file that holds the password', () => {
+    const file = writeParams(path.join(root, 'with-password.parameters.json'), { ...filled, smartHostPassword: 'oops' });
+    const run = deploy(['-g', 'rg-test', '-p', file], { password: secret });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /remove smartHostPassword from/);
+  });
+
+  test('a parameters file that is not JSON is named', () => {
+    const file = path.join(root, 'broken.parameters.json');
+    writeFileSync(file, '{ "parameters": { "appName": ');
+    const run = deploy(['-g', 'rg-test', '-p', file], { password: secret });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /parameters file '.*broken\.parameters\.json' is not valid JSON/);
+  });
+
+  test('a missing parameters file is named', () => {
+    const run = deploy(['-g', 'rg-test', '-p', path.join(root, 'nope.json')], { password: secret });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /parameters file '.*nope\.json' not found/);
+  });
+
+  test('a first deployment without a password stops instead of deploying a broken reference', () => {
+    const run = deploy(['-g', 'rg-test', '-p', goodParams]);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /no smart host password given, and no earlier deployment stored one: set SMARTHOST_PASSWORD/);
+    const show = azCall(run, 'deployment group show');
+    assert.equal(argAfter(show.args, '--name'), 'smtp-relay-relaytest');
+    assert.ok(!azCommands(run).includes('deployment group create'));
+    assert.deepEqual(run.npm, []);
+  });
+
+  test('deploys: builds, packages, deploys the template, publishes the zip, prints the URL and key command', () => {
+    const run = deploy(['--resource-group', 'rg-test', '--location', 'swedencentral', '--parameters', goodParams], { password: secret });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(azCommands(run), [
+      'version',
+      'account show',
+      'group exists',
+      'ad signed-in-user show',
+      'deployment group create',
+      'functionapp deployment source config-zip',
+    ]);
+
+    const create = azCall(run, 'deployment group create');
+    assert.equal(argAfter(create.args, '--resource-group'), 'rg-test');
+    assert.equal(argAfter(create.args, '--name'), 'smtp-relay-relaytest');
+    assert.equal(argAfter(create.args, '--template-file'), path.join(infraDir, 'main.bicep'));
+    const [fileParams, overrides] = create.parameterFiles!;
+    assert.equal(fileParams.path, goodParams, 'the operator\'s parameters file first');
+    assert.equal(overrides.content.parameters.smartHostPassword.value, secret, 'the password reaches the template');
+    assert.equal(overrides.content.parameters.location.value, 'swedencentral');
+    assert.equal(overrides.content.parameters.operatorPrincipalId.value, stubUserId, 'the signed-in user gets operator access');
+    assert.equal(overrides.content.parameters.operatorPrincipalType.value, 'User');
+    assert.equal(overrides.mode & 0o077, 0, 'only the deploying user can read the password file');
+    assert.ok(!existsSync(overrides.path), 'the password file is gone after the run');
+
+    for (const call of run.az) assert.ok(!call.args.some((a) => a.includes('S3cret')), `password on the az command line: ${call.args.join(' ')}`);
+    assert.ok(!run.npm.some((c) => c.sawPassword), 'npm (and its install scripts) never see SMARTHOST_PASSWORD');
+    assert.ok(!`${run.stdout}${run.stderr}`.includes('S3cret'), 'the password is never printed');
+
+    assert.deepEqual(run.npm.map((c) => [c.args[0], c.args[1]]), [['ci', '--no-audit'], ['run', 'build'], ['ci', '--omit=dev']]);
+    assert.equal(run.npm[0].cwd, repoRoot);
+    assert.equal(run.npm[1].cwd, repoRoot);
+    assert.notEqual(run.npm[2].cwd, repoRoot, 'production dependencies are installed in a staging folder');
+
+    const publish = azCall(run, 'functionapp deployment source config-zip');
+    assert.equal(argAfter(publish.args, '--name'), 'relaytest-stub123');
+    assert.equal(argAfter(publish.args, '--resource-group'), 'rg-test');
+    const entries = zipEntries(readFileSync(path.join(run.dir, 'published.zip')));
+    for (const required of ['host.json', 'package.json', 'node_modules/prod-dependency/package.json']) {
+      assert.ok(entries.includes(required), `${required} is in the package`);
+    }
+    assert.ok(entries.some((e) => /^dist\/functions\/[^/]+\.js$/.test(e)), 'the compiled functions are in the package');
+    assert.deepEqual(entries.filter((e) => e.startsWith('dist/test/')), [], 'no compiled tests in the package');
+
+    assert.match(run.stdout, /POST https:\/\/relaytest-stub123\.azurewebsites\.net\/api\/v1\/messages/);
+    assert.match(run.stdout, /az functionapp keys list --resource-group rg-test --name relaytest-stub123 --query functionKeys\.default --output tsv/);
+  });
+
+  test('a redeploy without a password keeps the one in Key Vault', () => {
+    const run = deploy(['-g', 'rg-test', '-p', goodParams], { behaviour: { previousVault: 'relaytest-kv-stub123' } });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /keeping the one in Key Vault relaytest-kv-stub123/);
+    const create = azCall(run, 'deployment group create');
+    const overrides = create.parameterFiles![1].content.parameters;
+    assert.ok(!('smartHostPassword' in overrides), 'an empty password would not overwrite the secret anyway; none is sent');
+    assert.ok(!('location' in overrides), 'without --location the template uses the resource group\'s');
+  });
+
+  test('xoauth2 needs no password, and --no-operator-access grants nobody', () => {
+    const file = writeParams(path.join(root, 'oauth.parameters.json'), { ...filled, smartHostAuth: 'xoauth2', operatorPrincipalId: stubUserId });
+    const run = deploy(['-g', 'rg-test', '-p', file, '--no-operator-access'], { password: 'ignored-for-oauth' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(!azCommands(run).includes('ad signed-in-user show'));
+    assert.ok(!azCommands(run).includes('deployment group show'), 'no stored password to look for');
+    const create = azCall(run, 'deployment group create');
+    const overrides = create.parameterFiles![1].content.parameters;
+    assert.ok(!('smartHostPassword' in overrides));
+    assert.equal(overrides.operatorPrincipalId.value, '', '--no-operator-access wins over the file');
+  });
+
+  test('a service principal login gets no operator access by default', () => {
+    const run = deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { userType: 'servicePrincipal' } });
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(!azCommands(run).includes('ad signed-in-user show'));
+    assert.match(run.stderr, /not a user: no operator access granted/);
+  });
+
+  test('a relative --parameters path is taken from where npm run was started', () => {
+    const run = deploy(['-g', 'rg-test', '-p', 'good.parameters.json'], { password: secret, env: { INIT_CWD: root } });
+    assert.equal(run.status, 0, run.stderr);
+    const create = azCall(run, 'deployment group create');
+    assert.equal(create.parameterFiles![0].path, goodParams);
+  });
+});

@@ -1,0 +1,116 @@
+// The app settings in infra/main.bicep and the settings the code reads must stay in step: the
+// catalogue SETTINGS in src/config.ts is the code's only door to the environment, and the
+// template must set every 'app' entry of it and nothing the code never reads.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { SETTINGS, appSettingNames, loadConfig } from '../../src/config';
+import { Snapshot, appSettingsOf, repoRoot, requiredParams, skipWithoutBicep, snapshot } from './bicep';
+
+// Settings the template sets for the Functions platform; the relay code never reads them.
+const PLATFORM_SETTINGS = [
+  // Where the host and its Application Insights integration send telemetry.
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  // Makes that telemetry authenticate with the managed identity (local auth is off).
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+];
+
+describe('app settings in the template', { skip: skipWithoutBicep() }, () => {
+  let snap: Snapshot;
+  let settings: Record<string, string>;
+
+  before(async () => {
+    snap = await snapshot({ ...requiredParams, smartHostPassword: 'Not-a-real-password-3b8f' });
+    settings = appSettingsOf(snap);
+  });
+
+  test('every setting the code reads in Azure is set by the template', () => {
+    const missing = appSettingNames().filter((name) => !(name in settings));
+    assert.deepEqual(missing, [], 'src/config.ts reads these but infra/main.bicep does not set them');
+  });
+
+  test('the template sets nothing that neither the code nor the platform reads', () => {
+    const known = new Set([...appSettingNames(), ...PLATFORM_SETTINGS]);
+    const unread = Object.keys(settings).filter((name) => !known.has(name));
+    assert.deepEqual(unread, [], 'infra/main.bicep sets these but nothing reads them (add them to SETTINGS, or to PLATFORM_SETTINGS with a reason)');
+  });
+
+  test('the platform allow-list is in use and hides no setting of the code', () => {
+    for (const name of PLATFORM_SETTINGS) {
+      assert.ok(name in settings, `${name} is allow-listed but the template does not set it`);
+      assert.ok(!SETTINGS.some((s) => s.name === name), `${name} is read by the code, so it belongs in SETTINGS, not the allow-list`);
+    }
+  });
+
+  test('local-only settings stay out of Azure', () => {
+    const local = SETTINGS.filter((s) => s.scope === 'local').map((s) => s.name);
+    assert.ok(local.length > 0);
+    assert.deepEqual(local.filter((name) => name in settings), []);
+  });
+
+  test('the values the template sets pass the code\'s own validation', () => {
+    // Runtime values (endpoints, client ids) are unknown until Azure creates the resources; stand in
+    // values of the shape Azure gives. The Key Vault reference becomes the secret's value in Azure.
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(settings)) {
+      const endpoint = /\.primaryEndpoints\.(blob|queue|table)\]$/.exec(value);
+      if (endpoint) env[name] = `https://account.${endpoint[1]}.core.windows.net/`;
+      else if (/\.clientId\]$/.test(value)) env[name] = '11111111-2222-4333-8444-555555555555';
+      else if (value.startsWith('@Microsoft.KeyVault(')) env[name] = 'resolved secret';
+      else env[name] = value;
+    }
+    const config = loadConfig(env);
+    assert.equal(config.storage.kind, 'identity');
+    assert.equal(config.storage.kind === 'identity' && config.storage.clientId, '11111111-2222-4333-8444-555555555555');
+    assert.deepEqual([...config.allowedSenderDomains], ['example.com', 'example.jp']);
+    assert.equal(config.smartHost.host, requiredParams.smartHostHost);
+    assert.equal(config.smartHost.port, 587);
+    assert.equal(config.poisonQueueName, `${config.queueName}-poison`);
+  });
+
+  test('where the code has a default, the template defaults to the same value', () => {
+    const template = settings;
+    for (const spec of SETTINGS) {
+      const fallback = (spec as { default?: string }).default;
+      if (spec.scope !== 'app' || fallback === undefined) continue;
+      assert.equal(template[spec.name], fallback, `${spec.name}: the template's default differs from src/config.ts`);
+    }
+  });
+});
+
+// Files allowed to read the environment: the catalogue itself and the local host's launcher.
+function mayReadEnv(relative: string): boolean {
+  return relative === 'src/config.ts' || relative.startsWith('src/local/');
+}
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(path.join(repoRoot, dir), { withFileTypes: true })) {
+    const relative = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) out.push(...sourceFiles(relative));
+    else if (/\.(c|m)?[jt]s$/.test(entry.name) && !entry.name.endsWith('.d.ts')) out.push(relative);
+  }
+  return out;
+}
+
+// process.env, process['env'], `const { env } = process`, and their optional-chaining forms.
+const readsEnv = /\bprocess\s*(\?\.|\.)\s*env\b|\bprocess\s*(\?\.)?\s*\[\s*['"`]env['"`]\s*\]|\{[^}]*\benv\b[^}]*\}\s*=\s*(globalThis\.)?process\b/;
+
+test('no code outside src/config.ts and src/local/ reads process.env', () => {
+  const files = [...sourceFiles('functions'), ...sourceFiles('src')];
+  assert.ok(files.includes('src/config.ts'), 'the scan sees the source tree');
+  const offenders = files
+    .filter((f) => !mayReadEnv(f))
+    .filter((f) => readsEnv.test(readFileSync(path.join(repoRoot, f), 'utf8')));
+  assert.deepEqual(offenders, [], 'read settings through loadConfig() in src/config.ts instead');
+});
+
+test('the process.env scan recognises the ways code reads the environment', () => {
+  for (const sample of ['const x = process.env.FOO;', "process['env'].FOO", 'const { env } = process;', 'process?.env?.X']) {
+    assert.match(sample, readsEnv, sample);
+  }
+  for (const sample of ['const envelope = build(env);', 'loadConfig(process.argv)', 'const environment = 1;']) {
+    assert.doesNotMatch(sample, readsEnv, sample);
+  }
+});
