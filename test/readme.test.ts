@@ -26,7 +26,7 @@ function azQueries(): string[] {
   return readme
     .replace(/\\\n\s*/g, '')
     .split('\n')
-    .filter((line) => line.startsWith('az storage entity query'));
+    .filter((line) => line.startsWith('az storage entity query --connection-string "UseDevelopmentStorage=true"'));
 }
 
 const azAvailable = spawnSync('az', ['version'], { stdio: 'ignore' }).status === 0;
