@@ -51,7 +51,16 @@ export async function deliverTask(deps: RelayDeps, task: DeliveryTask, log: Rela
   }
   log.log(`${label}: sending, attempt ${sending.attempts}`);
 
-  const raw = await deps.bodies.get(task.messageId);
+  let raw: Buffer | undefined;
+  try {
+    raw = await deps.bodies.get(task.messageId);
+  } catch (err) {
+    // Nothing was sent: give the row back as it was, so the queue's retry (or the poison path, if
+    // storage keeps failing) finds it free instead of waiting out the lease.
+    await deps.deliveries.replace(stored.row, etag).catch(() => undefined);
+    log.warn(`${label}: could not read the message body (${describe(err)}); left for the queue to retry`);
+    throw err;
+  }
   const outcome: SmtpOutcome = raw
     ? await deps.smartHost.send({ from: sending.from, to: sending.address }, raw)
     : { kind: 'permanent', response: 'the message body is missing from storage' };

@@ -12,12 +12,12 @@ export class BodyStore {
     await this.blob(messageId).uploadData(raw, { blobHTTPHeaders: { blobContentType: 'message/rfc822' } });
   }
 
-  /** The message, or undefined if it is gone. */
+  /** The message, or undefined if its blob is gone; a missing container is an error, not a missing body. */
   async get(messageId: string): Promise<Buffer | undefined> {
     try {
       return await this.blob(messageId).downloadToBuffer();
     } catch (err) {
-      if (err instanceof RestError && err.statusCode === 404) return undefined;
+      if (err instanceof RestError && err.statusCode === 404 && errorCode(err) === 'BlobNotFound') return undefined;
       throw err;
     }
   }
@@ -25,4 +25,9 @@ export class BodyStore {
   async delete(messageId: string): Promise<void> {
     await this.blob(messageId).deleteIfExists();
   }
+}
+
+/** A download's error code comes in the response details rather than in `code`. */
+function errorCode(err: RestError): string | undefined {
+  return err.code ?? (err.details as { errorCode?: string } | undefined)?.errorCode;
 }

@@ -50,3 +50,24 @@ test('a recipient whose task lands in the poison queue is marked failed with the
   );
   assert.equal(relay.smartHost.countFor('poisoned@example.net'), 0);
 });
+
+test('storage failing under the relay: the recipient is freed for the queue\'s retries, then failed if it persists', async () => {
+  await relay.smartHost.pause(); // a first attempt that defers, so the body has been read once
+  const answer = await relay.send(message({ to: 'storage-trouble@example.net' }));
+  try {
+    await relay.waitForStatus(answer.body.id, (v) => v.recipients[0].status === 'deferred');
+    await relay.clients.bodies.delete(); // the whole container: an outage, not a missing message
+  } finally {
+    await relay.smartHost.resume();
+  }
+  try {
+    const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
+    assert.equal(view.recipients[0].status, 'failed');
+    assert.match(view.recipients[0].response!, /moved to deliveries-poison/);
+    const released = relay.hostOutput.filter((l) => l.includes('storage-trouble@example.net: could not read the message body'));
+    assert.equal(released.length, 2, 'each of the maxDequeueCount tries gave the row back');
+  } finally {
+    await relay.clients.bodies.createIfNotExists();
+  }
+  assert.equal(relay.smartHost.countFor('storage-trouble@example.net'), 0);
+});

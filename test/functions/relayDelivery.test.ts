@@ -121,6 +121,21 @@ test('smart host down, then up: deferred, then sent once', async () => {
   assert.equal(relay.smartHost.countFor('outage@example.net'), 1);
 });
 
+test('a message whose body is gone from storage fails, with the reason', async () => {
+  await relay.smartHost.pause();
+  const answer = await relay.send(message({ to: 'nobody-body@example.net' }));
+  try {
+    await relay.waitForStatus(answer.body.id, (v) => v.recipients[0].status === 'deferred');
+    await relay.clients.bodies.deleteBlob(`${answer.body.id}.eml`);
+  } finally {
+    await relay.smartHost.resume();
+  }
+  const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
+  assert.equal(view.recipients[0].status, 'failed');
+  assert.equal(view.recipients[0].response, 'the message body is missing from storage');
+  assert.equal(relay.smartHost.countFor('nobody-body@example.net'), 0);
+});
+
 test('a queue message delivered again never sends twice', async () => {
   const queue = new DeliveryQueue(relay.clients.queue);
   // Racing duplicates: extra copies of the task queued right after the accept.
