@@ -125,3 +125,12 @@ export function problemFor(err: unknown): Problem {
     errors: [],
   };
 }
+
+/** One line for a log: the error's name, status or code, and the first line of its message. */
+export function summarizeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown; statusCode?: unknown }).statusCode ?? (err as { code?: unknown }).code;
+    return code !== undefined ? `${err.name} ${String(code)}: ${err.message.split('\n')[0]}` : `${err.name}: ${err.message.split('\n')[0]}`;
+  }
+  return String(err);
+}

@@ -4,7 +4,7 @@
 // { type: 'listening', url }. SIGTERM, SIGINT or the IPC channel closing stop it gracefully (exit 0);
 // a failed start-up prints the reason and exits 1.
 import path from 'node:path';
-import { SETTINGS, type SettingSpec } from '../config';
+import { localDefaults } from './settings';
 import { startFunctionHost, type RunningHost } from './functionHost';
 
 export interface ListeningMessage {
@@ -13,10 +13,7 @@ export interface ListeningMessage {
 }
 
 function settingOrDefault(name: 'RELAY_LOCAL_PORT' | 'RELAY_LOCAL_FUNCTION_KEY'): string {
-  const value = process.env[name]?.trim();
-  if (value) return value;
-  const spec: SettingSpec | undefined = SETTINGS.find((s) => s.name === name);
-  return spec?.default ?? '';
+  return process.env[name]?.trim() || localDefaults()[name];
 }
 
 function parsePort(text: string): number {

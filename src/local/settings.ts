@@ -8,17 +8,23 @@ import { SETTINGS, type SettingSpec } from '../config';
 export const localSettingsFileName = 'local.settings.json';
 
 export function loadLocalSettings(projectRoot: string, env: Readonly<Record<string, string | undefined>> = process.env): Record<string, string> {
-  const merged: Record<string, string> = {};
-  const catalogue: readonly SettingSpec[] = SETTINGS;
-  for (const spec of catalogue) {
-    const fallback = spec.localDefault ?? spec.default;
-    if (fallback !== undefined) merged[spec.name] = fallback;
-  }
+  const merged = localDefaults();
   Object.assign(merged, readLocalSettingsValues(path.join(projectRoot, localSettingsFileName)));
   for (const [name, value] of Object.entries(env)) {
     if (typeof value === 'string' && value.trim() !== '') merged[name] = value;
   }
   return merged;
+}
+
+/** What the local host runs with when neither the environment nor local.settings.json sets a value. */
+export function localDefaults(): Record<string, string> {
+  const defaults: Record<string, string> = {};
+  const catalogue: readonly SettingSpec[] = SETTINGS;
+  for (const spec of catalogue) {
+    const fallback = spec.localDefault ?? spec.default;
+    if (fallback !== undefined) defaults[spec.name] = fallback;
+  }
+  return defaults;
 }
 
 /** The file's Values as strings; {} when the file does not exist. Throws an Error naming the file otherwise. */

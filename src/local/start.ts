@@ -9,7 +9,7 @@ import { createStorageClients, ensureStorageResources } from '../storage/clients
 import { startAzurite, RunningAzurite } from './azurite';
 import { startDevSmartHost, DevSmartHost } from './devSmartHost';
 import { spawnHost, HostProcess } from './hostProcess';
-import { loadLocalSettings } from './settings';
+import { loadLocalSettings, localDefaults } from './settings';
 
 const DEV_STORAGE = 'UseDevelopmentStorage=true';
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
@@ -83,7 +83,8 @@ async function main(): Promise<void> {
 
 function printWelcome(url: string, settings: Record<string, string>): void {
   // The embedded development key may be shown; a key of the user's own is a secret and is not.
-  const key = settings.RELAY_LOCAL_FUNCTION_KEY === 'local-dev-key' ? 'local-dev-key' : '<your RELAY_LOCAL_FUNCTION_KEY>';
+  const embeddedKey = localDefaults().RELAY_LOCAL_FUNCTION_KEY;
+  const key = settings.RELAY_LOCAL_FUNCTION_KEY === embeddedKey ? embeddedKey : '<your RELAY_LOCAL_FUNCTION_KEY>';
   const from = `app@${settings.RELAY_ALLOWED_SENDER_DOMAINS.split(',')[0].trim()}`;
   console.log(`
 The relay is running. Send a message:

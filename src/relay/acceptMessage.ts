@@ -12,6 +12,7 @@ import {
   SenderNotAllowedError,
   StorageUnavailableError,
   UnsupportedMediaTypeError,
+  summarizeError,
   ValidationError,
 } from '../errors';
 import type { DeliveryRow } from '../storage/deliveryStore';
@@ -101,7 +102,7 @@ async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: Delivery
     if (failed) throw failed.reason;
     await deps.deliveries.insertMessage(rows);
   } catch (err) {
-    log.warn(`message ${id}: accept failed (${describe(err)}); undoing what was written`);
+    log.warn(`message ${id}: accept failed (${summarizeError(err)}); undoing what was written`);
     await Promise.all([
       ...enqueued.map((task) => undo(log, id, 'queue task', () => deps.queue.delete(task))),
       eventsWritten ? undo(log, id, 'queued events', () => deps.events.remove(rows, now)) : undefined,
@@ -184,14 +185,6 @@ async function undo(log: RelayLog, id: string, what: string, action: () => Promi
     await action();
   } catch (err) {
     // Left behind, it is harmless: a task without rows is dropped by the relay, a body without rows is never read.
-    log.warn(`message ${id}: could not remove the ${what} (${describe(err)}); it is inert without delivery rows`);
+    log.warn(`message ${id}: could not remove the ${what} (${summarizeError(err)}); it is inert without delivery rows`);
   }
-}
-
-export function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown; statusCode?: unknown }).statusCode ?? (err as { code?: unknown }).code;
-    return code !== undefined ? `${err.name} ${String(code)}: ${err.message.split('\n')[0]}` : `${err.name}: ${err.message.split('\n')[0]}`;
-  }
-  return String(err);
 }

@@ -5,7 +5,7 @@ import { decideDelivery, planAfterTemporaryFailure, SmtpOutcome } from '../core/
 import { timeOfMessageId } from '../core/ids';
 import { DeliveryRow, RowChangedError, StoredRow } from '../storage/deliveryStore';
 import type { DeliveryTask } from '../storage/deliveryQueue';
-import { describe } from './acceptMessage';
+import { summarizeError } from '../errors';
 import type { RelayDeps, RelayLog } from './deps';
 
 /** How long after its accept a task may still be waiting for its rows to be committed. */
@@ -58,7 +58,7 @@ export async function deliverTask(deps: RelayDeps, task: DeliveryTask, log: Rela
     // Nothing was sent: give the row back as it was, so the queue's retry (or the poison path, if
     // storage keeps failing) finds it free instead of waiting out the lease.
     await deps.deliveries.replace(stored.row, etag).catch(() => undefined);
-    log.warn(`${label}: could not read the message body (${describe(err)}); left for the queue to retry`);
+    log.warn(`${label}: could not read the message body (${summarizeError(err)}); left for the queue to retry`);
     throw err;
   }
   const outcome: SmtpOutcome = raw
@@ -138,6 +138,6 @@ export async function recordEvent(deps: RelayDeps, row: DeliveryRow, at: Date, l
     await deps.events.record([row], at);
   } catch (err) {
     // The deliveries row is the record of truth; the event is its time index.
-    log.error(`${label}: ${row.status} recorded, but its event row could not be written (${describe(err)})`);
+    log.error(`${label}: ${row.status} recorded, but its event row could not be written (${summarizeError(err)})`);
   }
 }

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loadConfig, RelayConfig, SETTINGS, SettingSpec } from '../../src/config';
+import { loadConfig, RelayConfig } from '../../src/config';
+import { localDefaults } from '../../src/local/settings';
 import { createStorageClients, ensureStorageResources, StorageClients } from '../../src/storage/clients';
 import { startAzurite, RunningAzurite } from '../../src/local/azurite';
 import { startDevSmartHost, DevSmartHost, DevSmartHostOptions } from '../../src/local/devSmartHost';
@@ -125,7 +126,7 @@ export async function startRelayHarness(options: HarnessOptions = {}): Promise<R
   });
   const harness = new RelayHarness(azurite, smartHost, smtpPassword, tempDir);
   const env: Record<string, string | undefined> = {
-    ...catalogueDefaults(),
+    ...localDefaults(),
     PATH: process.env.PATH,
     AzureWebJobsStorage: azurite.connectionString,
     RELAY_LOCAL_PORT: '0',
@@ -149,17 +150,6 @@ export async function startRelayHarness(options: HarnessOptions = {}): Promise<R
     throw err;
   }
   return harness;
-}
-
-/** What the local host runs with when nothing is set, as `npm start` would, without local.settings.json. */
-function catalogueDefaults(): Record<string, string> {
-  const catalogue: readonly SettingSpec[] = SETTINGS;
-  const defaults: Record<string, string> = {};
-  for (const spec of catalogue) {
-    const value = spec.localDefault ?? spec.default;
-    if (value !== undefined) defaults[spec.name] = value;
-  }
-  return defaults;
 }
 
 /** A valid message body; override what a test is about. */
