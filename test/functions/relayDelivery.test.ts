@@ -15,6 +15,7 @@ const greylistTimes = new Map<string, number>();
 
 before(async () => {
   relay = await startRelayHarness({
+    env: { RELAY_MAX_RETRY_SECONDS: '8' }, // retries at about 1, 3, 5 and 7 s, then failed
     smartHost: {
       rules: {
         onRcpt(address: string, _session: SMTPServerSession) {
@@ -101,6 +102,17 @@ test('451 twice, then accepted: sent after three attempts, deferral recorded in 
   assert.equal(sent.recipients[0].attempts, 3);
   assert.equal(sent.recipients[0].nextAttemptAt, null);
   assert.equal(relay.smartHost.countFor('twice@example.net'), 1);
+});
+
+test('a recipient refused for now, for longer than RELAY_MAX_RETRY_SECONDS, is failed', async () => {
+  const answer = await relay.send(message({ to: 'grey-forever@example.net' }));
+  const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed', 30_000);
+  const recipient = view.recipients[0];
+  assert.equal(recipient.status, 'failed');
+  assert.equal(recipient.smtpCode, 451);
+  assert.match(recipient.response!, /^451 4\.7\.1 Greylisted, try again later \(retries ran out after \d attempts \(RELAY_MAX_RETRY_SECONDS=8\)\)$/);
+  assert.ok(recipient.attempts >= 3, `attempts: ${recipient.attempts}`);
+  assert.equal(recipient.nextAttemptAt, null);
 });
 
 test('smart host down, then up: deferred, then sent once', async () => {
