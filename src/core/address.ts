@@ -47,6 +47,7 @@ function parseMailboxString(input: string): ParseResult<Mailbox> {
   const [mailbox] = parsed;
   // addressparser folds text after "<addr>" into the name; a well-formed "Name <addr>" ends with ">".
   if (trimmed.includes('<') && !trimmed.endsWith('>')) return fail('has text after the closing ">"');
+  if (!mailbox.address) return fail(`"${trimmed}" is not an email address (expected "user@example.jp" or "Name <user@example.jp>")`);
   const checkedAddress = checkAddress(mailbox.address);
   if (!checkedAddress.ok) return checkedAddress;
   const checkedName = checkName(mailbox.name || undefined);

@@ -61,8 +61,7 @@ async function main(): Promise<void> {
         SMARTHOST_AUTH: 'login',
         NODE_EXTRA_CA_CERTS: smartHost.caFile,
       });
-      console.log(`Development smart host: ${smartHost.host}:${smartHost.port} (STARTTLS and AUTH required); relayed messages are written to ${path.join(dataDir, 'mail')}`);
-      console.log('  Recipients starting with "bounce-" get 550, with "grey-" get 451.');
+      console.log(`  Relayed messages are written to ${path.join(dataDir, 'mail')}; recipients starting with "bounce-" get 550, with "grey-" get 451.`);
     }
 
     const config = loadConfig(env);
