@@ -27,9 +27,12 @@ export type SmtpOutcome =
   | ({ kind: 'permanent' } & SmtpReply)
   | ({ kind: 'temporary' } & SmtpReply);
 
+const MAX_RESPONSE_LENGTH = 2000;
+
 /** Splits "550 5.1.1 <x@y>: User unknown" into its basic and enhanced codes. */
 export function parseSmtpReply(response: string): SmtpReply {
-  const text = response.trim();
+  // Kept in a table column: a multi-line reply is cut rather than risk the 64 KiB property limit.
+  const text = response.trim().slice(0, MAX_RESPONSE_LENGTH);
   const match = /^([2-5]\d\d)[ -]?(?:([245]\.\d{1,3}\.\d{1,3})\b)?/.exec(text);
   return {
     smtpCode: match ? Number(match[1]) : undefined,

@@ -14,6 +14,7 @@ test('parses basic and enhanced codes', () => {
   assert.deepEqual(parseSmtpReply('250 2.0.0 Ok: queued as ABC123'), { smtpCode: 250, enhancedCode: '2.0.0', response: '250 2.0.0 Ok: queued as ABC123' });
   assert.deepEqual(parseSmtpReply('451 Try later'), { smtpCode: 451, enhancedCode: undefined, response: '451 Try later' });
   assert.equal(parseSmtpReply('garbage').smtpCode, undefined);
+  assert.equal(parseSmtpReply(`550 5.7.1 ${'x'.repeat(5000)}`).response.length, 2000);
 });
 
 test('5xx bounces, 4xx and network errors defer', () => {
