@@ -75,7 +75,8 @@ export async function deliverTask(deps: RelayDeps, task: DeliveryTask, log: Rela
     }
     throw err;
   }
-  log.log(`${label}: ${next.status}${next.smtpCode ? ` ${next.smtpCode}` : ''}${next.enhancedCode ? ` ${next.enhancedCode}` : ''}: ${next.response ?? ''}${next.nextAttemptAt ? ` (next attempt ${next.nextAttemptAt.toISOString()})` : ''}`);
+  // The reply text already begins with its basic and enhanced codes.
+  log.log(`${label}: ${next.status}: ${next.response ?? ''}${next.nextAttemptAt ? ` (next attempt ${next.nextAttemptAt.toISOString()})` : ''}`);
   await recordEvent(deps, next, finished, log, label);
 }
 
