@@ -73,7 +73,9 @@ export class DeliveryStore {
   async replace(row: DeliveryRow, etag: string): Promise<string> {
     try {
       const result = await this.table.updateEntity(toEntity(row), 'Replace', { etag });
-      return result.etag ?? etag;
+      // Handing back the old ETag would make the next replace fail as if another invocation had won.
+      if (!result.etag) throw new Error(`storage returned no ETag for delivery ${row.messageId} to ${row.recipientKey}`);
+      return result.etag;
     } catch (err) {
       if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404)) {
         throw new RowChangedError(`delivery ${row.messageId} to ${row.recipientKey} changed meanwhile`);
