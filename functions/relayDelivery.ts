@@ -9,7 +9,13 @@ export async function relayDelivery(message: unknown, context: InvocationContext
   const task = parseDeliveryTask(message);
   // Thrown, a malformed task ends in the poison queue, where an operator can read it.
   if (!task) throw new Error(`queue message ${String(context.triggerMetadata?.id)} is not a delivery task`);
-  await deliverTask(deps, task, context);
+  const metadata = context.triggerMetadata ?? {};
+  const dequeueCount = Number(metadata.dequeueCount);
+  await deliverTask(deps, task, context, {
+    queueMessageId: typeof metadata.id === 'string' ? metadata.id : undefined,
+    // Unknown counts as a first delivery: the attempt number in the task still stops duplicates.
+    dequeueCount: Number.isInteger(dequeueCount) && dequeueCount > 0 ? dequeueCount : 1,
+  });
 }
 
 app.storageQueue('relayDelivery', { queueName: '%RELAY_QUEUE_NAME%', connection: 'AzureWebJobsStorage', handler: relayDelivery });

@@ -103,26 +103,49 @@ export function planAfterTemporaryFailure(attempts: number, queuedAt: Date, now:
 
 export interface RowState {
   status: RecipientStatus;
-  /** while `sending`: until when the claiming invocation owns the row */
+  /** attempts made so far (an attempt counts from its start) */
+  attempts: number;
+  /** while `sending` after a claim: until when, and for which queue message, the claim holds */
   leaseUntil?: Date;
+  leaseOwner?: string;
   nextAttemptAt?: Date;
 }
 
+export interface TaskState {
+  /** the attempt the task was queued for; undefined for tasks from before attempts were numbered */
+  attempt?: number;
+  queueMessageId?: string;
+  /** the queue handed this message out before, to an invocation that did not finish */
+  redelivered: boolean;
+}
+
 export type Decision =
-  | { action: 'claim' }
+  | { action: 'send'; attempt: number; claim: boolean }
   | { action: 'skip'; reason: string }
   | { action: 'wait'; until: Date; reason: string };
 
 /** A retry message may surface a little before its row's nextAttemptAt (clock skew, visibility rounding). */
 export const EARLY_TOLERANCE_MS = 2000;
 
-export function decideDelivery(row: RowState, now: Date): Decision {
+/**
+ * What an invocation may do with the recipient row it found. The queue message's own lease keeps
+ * one invocation per task, and only the invocation that makes attempt n queues the task for n+1, so
+ * a first delivery sends without writing a claim. A claim (status `sending`, a lease) is written only
+ * when that reasoning does not hold: a redelivered message, whose earlier invocation may still have
+ * reached the smart host, or a task without an attempt number.
+ */
+export function decideDelivery(row: RowState, task: TaskState, now: Date): Decision {
   if (isFinal(row.status)) return { action: 'skip', reason: `already ${row.status}` };
-  if (row.status === 'sending' && row.leaseUntil && row.leaseUntil > now) {
+  const ownClaim = row.status === 'sending' && task.queueMessageId !== undefined && row.leaseOwner === task.queueMessageId;
+  if (task.attempt !== undefined && row.attempts >= task.attempt && !ownClaim) {
+    return { action: 'skip', reason: `attempt ${task.attempt} was made already (a duplicate task)` };
+  }
+  if (row.status === 'sending' && !ownClaim && row.leaseUntil && row.leaseUntil > now) {
     return { action: 'wait', until: row.leaseUntil, reason: 'another invocation is sending it' };
   }
   if (row.status === 'deferred' && row.nextAttemptAt && row.nextAttemptAt.getTime() - EARLY_TOLERANCE_MS > now.getTime()) {
     return { action: 'wait', until: row.nextAttemptAt, reason: 'its next attempt is not due yet' };
   }
-  return { action: 'claim' };
+  const attempt = task.attempt ?? row.attempts + 1;
+  return { action: 'send', attempt, claim: task.attempt === undefined || task.redelivered || row.status === 'sending' };
 }

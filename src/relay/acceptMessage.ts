@@ -1,6 +1,8 @@
 // Accepting a message: validate, compose once, then write everything or nothing. The deliveries rows
 // are written last, in one table transaction: they are the commit point. A queue task whose rows
 // never appear is dropped by the relay, so a failure half way can leave no delivery behind.
+// A small message travels inside its tasks; only a large one is written to a blob first. A single-
+// recipient message therefore costs two storage writes here: its task and its row.
 import { canonicalJson, checkIdempotencyKey, decideOnExistingKey, Reservation } from '../core/idempotency';
 import { newMessageId, sha256Hex } from '../core/ids';
 import { composeMessage } from '../core/compose';
@@ -16,7 +18,7 @@ import {
   ValidationError,
 } from '../errors';
 import type { DeliveryRow } from '../storage/deliveryStore';
-import type { EnqueuedTask } from '../storage/deliveryQueue';
+import { EnqueuedTask, inlineBody, newDeliveryTask } from '../storage/deliveryQueue';
 import type { RelayDeps, RelayLog } from './deps';
 
 export interface AcceptInput {
@@ -78,7 +80,7 @@ export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: Re
 
   const rows = request.recipients.map((r) => newRow(id, r.address, request, now));
   try {
-    await writeAll(deps, id, raw, rows, now, log);
+    await writeAll(deps, id, raw, rows, log);
   } catch (err) {
     if (key !== null) await undo(log, id, 'Idempotency-Key reservation', () => deps.idempotency.release(key));
     throw err;
@@ -87,16 +89,17 @@ export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: Re
   return { answer, replayed: false };
 }
 
-async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: DeliveryRow[], now: Date, log: RelayLog): Promise<void> {
+async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: DeliveryRow[], log: RelayLog): Promise<void> {
+  const tasks = rows.map((row) => newDeliveryTask(id, row.recipientKey, 1, raw));
+  const needsBlob = tasks.some((task) => inlineBody(task) === undefined);
   const enqueued: EnqueuedTask[] = [];
   let bodyWritten = false;
-  let eventsWritten = false;
   try {
-    await deps.bodies.put(id, raw);
-    bodyWritten = true;
-    await deps.events.record(rows, now);
-    eventsWritten = true;
-    const results = await Promise.allSettled(rows.map((row) => deps.queue.enqueue({ v: 1, messageId: id, recipient: row.recipientKey })));
+    if (needsBlob) {
+      await deps.bodies.put(id, raw);
+      bodyWritten = true;
+    }
+    const results = await Promise.allSettled(tasks.map((task) => deps.queue.enqueue(task)));
     for (const r of results) if (r.status === 'fulfilled') enqueued.push(r.value);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -105,7 +108,6 @@ async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: Delivery
     log.warn(`message ${id}: accept failed (${summarizeError(err)}); undoing what was written`);
     await Promise.all([
       ...enqueued.map((task) => undo(log, id, 'queue task', () => deps.queue.delete(task))),
-      eventsWritten ? undo(log, id, 'queued events', () => deps.events.remove(rows, now)) : undefined,
       bodyWritten ? undo(log, id, 'message body', () => deps.bodies.delete(id)) : undefined,
     ]);
     throw new StorageUnavailableError('Storage did not accept the message; nothing was queued. Retry later (with the same Idempotency-Key).', err);
@@ -117,7 +119,7 @@ async function reserveKey(deps: RelayDeps, key: string, reservation: Reservation
   const result = await deps.idempotency.reserve(key, reservation);
   if (result.reserved) return undefined;
   const existing = result.existing;
-  const messageExists = (await deps.deliveries.listMessage(existing.messageId)).length > 0;
+  const messageExists = await deps.deliveries.hasMessage(existing.messageId);
   switch (decideOnExistingKey(existing, reservation.bodyHash, messageExists, reservation.createdAt)) {
     case 'replay':
       return JSON.parse(existing.answer) as AcceptAnswer;

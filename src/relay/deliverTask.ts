@@ -1,10 +1,11 @@
-// Relaying one recipient: find its row, claim it with an ETag-conditional update, send, record the
-// outcome. Retries are new queue messages with a visibility delay, never a thrown error, so a
-// deferral does not count towards the queue's poison threshold.
+// Relaying one recipient attempt: read its row, decide, send, record the outcome. A first delivery
+// sends without a claim write (see decideDelivery); a redelivered task claims the row first.
+// Retries are new queue messages with a visibility delay, never a thrown error, so a deferral does
+// not count towards the queue's poison threshold.
 import { decideDelivery, planAfterTemporaryFailure, SmtpOutcome } from '../core/delivery';
 import { timeOfMessageId } from '../core/ids';
 import { DeliveryRow, RowChangedError, StoredRow } from '../storage/deliveryStore';
-import type { DeliveryTask } from '../storage/deliveryQueue';
+import { DeliveryTask, inlineBody, newDeliveryTask } from '../storage/deliveryQueue';
 import { summarizeError } from '../errors';
 import type { RelayDeps, RelayLog } from './deps';
 
@@ -13,13 +14,20 @@ export const ACCEPT_GRACE_MS = 60_000;
 const ROW_POLL_MS = 100;
 const ROW_POLL_DEADLINE_MS = 2_000;
 
-export async function deliverTask(deps: RelayDeps, task: DeliveryTask, log: RelayLog): Promise<void> {
+/** What the queue says about this delivery of the task (the trigger's metadata). */
+export interface QueueDelivery {
+  queueMessageId?: string;
+  dequeueCount: number;
+}
+
+export async function deliverTask(deps: RelayDeps, task: DeliveryTask, log: RelayLog, delivery: QueueDelivery = { dequeueCount: 1 }): Promise<void> {
   const label = `message ${task.messageId} to ${task.recipient}`;
   const stored = await findRow(deps, task);
   if (!stored) return handleMissingRow(deps, task, log, label);
 
   const now = deps.now();
-  const decision = decideDelivery(stored.row, now);
+  const redelivered = delivery.dequeueCount > 1;
+  const decision = decideDelivery(stored.row, { attempt: task.attempt, queueMessageId: delivery.queueMessageId, redelivered }, now);
   if (decision.action === 'skip') {
     log.log(`${label}: skipped, ${decision.reason}`);
     return;
@@ -31,46 +39,30 @@ export async function deliverTask(deps: RelayDeps, task: DeliveryTask, log: Rela
     return;
   }
 
-  const sending: DeliveryRow = {
-    ...stored.row,
-    status: 'sending',
-    attempts: stored.row.attempts + 1,
-    updatedAt: now,
-    leaseUntil: new Date(now.getTime() + leaseMs(deps)),
-    nextAttemptAt: undefined,
-  };
-  let etag: string;
-  try {
-    etag = await deps.deliveries.replace(sending, stored.etag);
-  } catch (err) {
-    if (err instanceof RowChangedError) {
+  const attempt = decision.attempt;
+  let current: StoredRow = stored;
+  if (decision.claim) {
+    const claimed = await claim(deps, stored, attempt, delivery, now);
+    if (!claimed) {
       log.log(`${label}: another invocation claimed it first`);
       return;
     }
-    throw err;
+    current = claimed;
   }
-  log.log(`${label}: sending, attempt ${sending.attempts}`);
+  const again = redelivered ? ` (the task came back after an invocation that did not finish; the smart host may have it already)` : '';
+  log.log(`${label}: sending, attempt ${attempt}${again}`);
 
-  let raw: Buffer | undefined;
-  try {
-    raw = await deps.bodies.get(task.messageId);
-  } catch (err) {
-    // Nothing was sent: give the row back as it was, so the queue's retry (or the poison path, if
-    // storage keeps failing) finds it free instead of waiting out the lease.
-    await deps.deliveries.replace(stored.row, etag).catch(() => undefined);
-    log.warn(`${label}: could not read the message body (${summarizeError(err)}); left for the queue to retry`);
-    throw err;
-  }
+  const raw = await readBody(deps, task, current, decision.claim ? stored.row : undefined, log, label);
   const outcome: SmtpOutcome = raw
-    ? await deps.smartHost.send({ from: sending.from, to: sending.address }, raw)
+    ? await deps.smartHost.send({ from: current.row.from, to: current.row.address }, raw)
     : { kind: 'permanent', response: 'the message body is missing from storage' };
   const finished = deps.now();
-  const next = await nextRow(deps, task, sending, outcome, finished, raw !== undefined);
+  const next = await nextRow(deps, task, current.row, attempt, outcome, finished, raw);
   try {
-    await deps.deliveries.replace(next, etag);
+    await deps.deliveries.replace(next, current.etag);
   } catch (err) {
     if (err instanceof RowChangedError) {
-      log.warn(`${label}: ${next.status} but the row changed meanwhile (lease expired?); outcome not recorded`);
+      log.warn(`${label}: ${next.status} but the row changed meanwhile (a duplicate task?); outcome not recorded`);
       return;
     }
     throw err;
@@ -80,22 +72,61 @@ export async function deliverTask(deps: RelayDeps, task: DeliveryTask, log: Rela
   await recordEvent(deps, next, finished, log, label);
 }
 
-async function nextRow(deps: RelayDeps, task: DeliveryTask, sending: DeliveryRow, outcome: SmtpOutcome, at: Date, hasBody: boolean): Promise<DeliveryRow> {
+/** Marks the row `sending` under a lease held by this queue message; undefined if another got there first. */
+async function claim(deps: RelayDeps, stored: StoredRow, attempt: number, delivery: QueueDelivery, now: Date): Promise<StoredRow | undefined> {
+  const redeliveries = (stored.row.redeliveries ?? 0) + (delivery.dequeueCount > 1 ? 1 : 0);
+  const sending: DeliveryRow = {
+    ...stored.row,
+    status: 'sending',
+    attempts: attempt,
+    updatedAt: now,
+    leaseUntil: new Date(now.getTime() + leaseMs(deps)),
+    leaseOwner: delivery.queueMessageId,
+    nextAttemptAt: undefined,
+    redeliveries,
+  };
+  try {
+    return { row: sending, etag: await deps.deliveries.replace(sending, stored.etag) };
+  } catch (err) {
+    if (err instanceof RowChangedError) return undefined;
+    throw err;
+  }
+}
+
+/** The body from the task, else from its blob; undefined when the blob is gone. */
+async function readBody(deps: RelayDeps, task: DeliveryTask, current: StoredRow, unclaimed: DeliveryRow | undefined, log: RelayLog, label: string): Promise<Buffer | undefined> {
+  const inline = inlineBody(task);
+  if (inline) return inline;
+  try {
+    return await deps.bodies.get(task.messageId);
+  } catch (err) {
+    // Nothing was sent: give a claimed row back as it was, so the queue's retry (or the poison path,
+    // if storage keeps failing) finds it free instead of waiting out the lease.
+    if (unclaimed) await deps.deliveries.replace(unclaimed, current.etag).catch(() => undefined);
+    log.warn(`${label}: could not read the message body (${summarizeError(err)}); left for the queue to retry`);
+    throw err;
+  }
+}
+
+async function nextRow(deps: RelayDeps, task: DeliveryTask, row: DeliveryRow, attempt: number, outcome: SmtpOutcome, at: Date, raw: Buffer | undefined): Promise<DeliveryRow> {
   const base: DeliveryRow = {
-    ...sending,
+    ...row,
+    attempts: attempt,
     smtpCode: outcome.smtpCode,
     enhancedCode: outcome.enhancedCode,
     response: outcome.response,
     updatedAt: at,
     leaseUntil: undefined,
+    leaseOwner: undefined,
+    nextAttemptAt: undefined,
   };
   if (outcome.kind === 'accepted') return { ...base, status: 'sent', sentAt: at };
-  if (outcome.kind === 'permanent') return { ...base, status: hasBody ? 'bounced' : 'failed' };
-  const plan = planAfterTemporaryFailure(sending.attempts, sending.queuedAt, at, retryPolicy(deps));
+  if (outcome.kind === 'permanent') return { ...base, status: raw ? 'bounced' : 'failed' };
+  const plan = planAfterTemporaryFailure(attempt, row.queuedAt, at, retryPolicy(deps));
   if (plan.status === 'failed') return { ...base, status: 'failed', response: `${outcome.response} (${plan.reason})` };
   // The retry task goes first: if recording the deferral then fails, the task still finds the row.
   const delaySeconds = (plan.nextAttemptAt.getTime() - at.getTime()) / 1000;
-  await deps.queue.enqueue(task, delaySeconds);
+  await deps.queue.enqueue(newDeliveryTask(task.messageId, task.recipient, attempt + 1, raw), delaySeconds);
   return { ...base, status: 'deferred', nextAttemptAt: plan.nextAttemptAt };
 }
 

@@ -1,13 +1,28 @@
-// Delivery tasks on the storage queue: one queue message per recipient, carrying ids only.
+// Delivery tasks on the storage queue: one queue message per recipient attempt. A small message
+// travels inside its task, which saves a blob write at accept and a blob read per attempt; a large
+// one stays in a blob and the task carries ids only.
 import { QueueClient } from '@azure/storage-queue';
 
 /** Must match host.json extensions.queues.messageEncoding (a test holds them together). */
 export const QUEUE_MESSAGE_ENCODING = 'none';
 
+/**
+ * A queue message may hold 64 KiB; a task stays well below it so that the storage service's XML
+ * escaping of the text can never push it over.
+ */
+export const MAX_TASK_CHARS = 48 * 1024;
+
 export interface DeliveryTask {
-  v: 1;
+  /** 1: ids only (tasks queued before bodies travelled inline); 2: adds attempt and the body */
+  v: 1 | 2;
   messageId: string;
   recipient: string;
+  /** which attempt this task makes (1 for the first); absent in v1 tasks */
+  attempt?: number;
+  /** the composed message, when it is 7-bit text and small enough to travel in the task */
+  body?: string;
+  /** the composed message as base64, when it is small enough but not 7-bit text */
+  bodyBase64?: string;
 }
 
 export interface EnqueuedTask {
@@ -15,13 +30,35 @@ export interface EnqueuedTask {
   popReceipt: string;
 }
 
+/** The task for one attempt, with the body inline when the whole task stays under MAX_TASK_CHARS. */
+export function newDeliveryTask(messageId: string, recipient: string, attempt: number, raw: Buffer | undefined): DeliveryTask {
+  const task: DeliveryTask = { v: 2, messageId, recipient, attempt };
+  if (raw === undefined || raw.length > MAX_TASK_CHARS) return task;
+  const inline: DeliveryTask = isSevenBitText(raw) ? { ...task, body: raw.toString('latin1') } : { ...task, bodyBase64: raw.toString('base64') };
+  return JSON.stringify(inline).length <= MAX_TASK_CHARS ? inline : task;
+}
+
+/** The body a task carries, or undefined when it lives in the messages container. */
+export function inlineBody(task: DeliveryTask): Buffer | undefined {
+  if (task.body !== undefined) return Buffer.from(task.body, 'latin1');
+  if (task.bodyBase64 !== undefined) return Buffer.from(task.bodyBase64, 'base64');
+  return undefined;
+}
+
 /** Reads a task from the trigger's input, which the host hands over parsed when it is JSON. */
 export function parseDeliveryTask(input: unknown): DeliveryTask | undefined {
   const value = typeof input === 'string' ? safeJson(input) : input;
   if (value === null || typeof value !== 'object') return undefined;
-  const { v, messageId, recipient } = value as Record<string, unknown>;
-  if (v !== 1 || typeof messageId !== 'string' || typeof recipient !== 'string' || !messageId || !recipient) return undefined;
-  return { v, messageId, recipient };
+  const { v, messageId, recipient, attempt, body, bodyBase64 } = value as Record<string, unknown>;
+  if (typeof messageId !== 'string' || typeof recipient !== 'string' || !messageId || !recipient) return undefined;
+  if (v === 1) return { v, messageId, recipient };
+  if (v !== 2 || !Number.isInteger(attempt) || (attempt as number) < 1) return undefined;
+  if (body !== undefined && typeof body !== 'string') return undefined;
+  if (bodyBase64 !== undefined && typeof bodyBase64 !== 'string') return undefined;
+  const task: DeliveryTask = { v, messageId, recipient, attempt: attempt as number };
+  if (body !== undefined) task.body = body;
+  if (bodyBase64 !== undefined) task.bodyBase64 = bodyBase64;
+  return task;
 }
 
 export class DeliveryQueue {
@@ -38,6 +75,11 @@ export class DeliveryQueue {
   async delete(task: EnqueuedTask): Promise<void> {
     await this.queue.deleteMessage(task.queueMessageId, task.popReceipt);
   }
+}
+
+function isSevenBitText(raw: Buffer): boolean {
+  for (const byte of raw) if (byte > 0x7e || (byte < 0x20 && byte !== 0x0d && byte !== 0x0a && byte !== 0x09)) return false;
+  return true;
 }
 
 function safeJson(text: string): unknown {

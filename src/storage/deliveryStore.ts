@@ -22,6 +22,13 @@ export interface DeliveryRow {
   nextAttemptAt?: Date;
   sentAt?: Date;
   leaseUntil?: Date;
+  /** the queue message whose invocation holds the claim (see decideDelivery) */
+  leaseOwner?: string;
+  /**
+   * how often this recipient's task came back after an invocation that did not finish (a crash or
+   * a timeout); each such attempt may have reached the smart host, so each may mean a duplicate
+   */
+  redeliveries?: number;
 }
 
 export interface StoredRow {
@@ -58,6 +65,14 @@ export class DeliveryStore {
       if (err instanceof RestError && err.statusCode === 404) return undefined;
       throw err;
     }
+  }
+
+  /** Whether any row of the message exists; reads one key, not the rows. */
+  async hasMessage(messageId: string): Promise<boolean> {
+    const filter = `PartitionKey eq '${messageId.replace(/'/g, "''")}'`;
+    const pages = this.table.listEntities({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 });
+    for await (const page of pages) if (page.length > 0) return true;
+    return false;
   }
 
   async listMessage(messageId: string): Promise<DeliveryRow[]> {
@@ -104,6 +119,8 @@ function toEntity(row: DeliveryRow): Record<string, unknown> & { partitionKey: s
     nextAttemptAt: row.nextAttemptAt,
     sentAt: row.sentAt,
     leaseUntil: row.leaseUntil,
+    leaseOwner: row.leaseOwner,
+    redeliveries: row.redeliveries || undefined,
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) entity[key] = value;
   for (const [name, value] of Object.entries(row.tags)) entity[TAG_PREFIX + name] = value;
@@ -132,6 +149,8 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): Deliver
     nextAttemptAt: toDate(entity.nextAttemptAt),
     sentAt: toDate(entity.sentAt),
     leaseUntil: toDate(entity.leaseUntil),
+    leaseOwner: optionalString(entity.leaseOwner),
+    redeliveries: entity.redeliveries === undefined ? undefined : Number(entity.redeliveries),
   };
 }
 

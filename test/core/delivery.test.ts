@@ -54,14 +54,40 @@ test('decides what an invocation may do with a row', () => {
   const now = new Date('2026-01-01T00:00:00Z');
   const later = new Date('2026-01-01T00:05:00Z');
   const earlier = new Date('2025-12-31T23:55:00Z');
+  const first = { attempt: 1, queueMessageId: 'q1', redelivered: false };
   for (const status of ['sent', 'bounced', 'failed', 'suppressed'] as const) {
-    assert.equal(decideDelivery({ status }, now).action, 'skip', status);
+    assert.equal(decideDelivery({ status, attempts: 0 }, first, now).action, 'skip', status);
   }
-  assert.deepEqual(decideDelivery({ status: 'sending', leaseUntil: later }, now), { action: 'wait', until: later, reason: 'another invocation is sending it' });
-  assert.equal(decideDelivery({ status: 'sending', leaseUntil: earlier }, now).action, 'claim');
-  assert.equal(decideDelivery({ status: 'deferred', nextAttemptAt: later }, now).action, 'wait');
-  assert.equal(decideDelivery({ status: 'deferred', nextAttemptAt: new Date(now.getTime() + 1000) }, now).action, 'claim');
-  assert.equal(decideDelivery({ status: 'queued' }, now).action, 'claim');
+  assert.deepEqual(decideDelivery({ status: 'queued', attempts: 0 }, first, now), { action: 'send', attempt: 1, claim: false });
+  const retry = { attempt: 3, queueMessageId: 'q3', redelivered: false };
+  assert.equal(decideDelivery({ status: 'deferred', attempts: 2, nextAttemptAt: later }, retry, now).action, 'wait');
+  assert.deepEqual(decideDelivery({ status: 'deferred', attempts: 2, nextAttemptAt: new Date(now.getTime() + 1000) }, retry, now), { action: 'send', attempt: 3, claim: false });
+});
+
+test('a task for an attempt already made is a duplicate, and skipped', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+  const task = { attempt: 2, queueMessageId: 'q2', redelivered: false };
+  assert.deepEqual(decideDelivery({ status: 'deferred', attempts: 2 }, task, now), { action: 'skip', reason: 'attempt 2 was made already (a duplicate task)' });
+  assert.equal(decideDelivery({ status: 'deferred', attempts: 3 }, task, now).action, 'skip');
+});
+
+test('a redelivered task claims the row first, and takes over its own earlier claim', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+  const later = new Date('2026-01-01T00:05:00Z');
+  const again = { attempt: 1, queueMessageId: 'q1', redelivered: true };
+  assert.deepEqual(decideDelivery({ status: 'queued', attempts: 0 }, again, now), { action: 'send', attempt: 1, claim: true });
+  // Its own earlier invocation claimed the row and died: the lease is not waited out.
+  assert.deepEqual(decideDelivery({ status: 'sending', attempts: 1, leaseUntil: later, leaseOwner: 'q1' }, again, now), { action: 'send', attempt: 1, claim: true });
+  // Another task's live claim is waited out.
+  assert.deepEqual(decideDelivery({ status: 'sending', attempts: 0, leaseUntil: later, leaseOwner: 'q9' }, again, now), { action: 'wait', until: later, reason: 'another invocation is sending it' });
+});
+
+test('a task from before attempts were numbered claims the next attempt', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+  const earlier = new Date('2025-12-31T23:55:00Z');
+  const legacy = { queueMessageId: 'q', redelivered: false };
+  assert.deepEqual(decideDelivery({ status: 'deferred', attempts: 2 }, legacy, now), { action: 'send', attempt: 3, claim: true });
+  assert.deepEqual(decideDelivery({ status: 'sending', attempts: 1, leaseUntil: earlier, leaseOwner: 'x' }, legacy, now), { action: 'send', attempt: 2, claim: true });
 });
 
 test('a message is completed only when every recipient is final', () => {

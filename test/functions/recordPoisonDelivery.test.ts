@@ -53,7 +53,9 @@ test('a recipient whose task lands in the poison queue is marked failed with the
 
 test('storage failing under the relay: the recipient is freed for the queue\'s retries, then failed if it persists', async () => {
   await relay.smartHost.pause(); // a first attempt that defers, so the body has been read once
-  const answer = await relay.send(message({ to: 'storage-trouble@example.net' }));
+  // Large enough that its body is kept in a blob rather than in its queue task.
+  const attachment = { filename: 'big.bin', content: Buffer.alloc(60_000, 7).toString('base64') };
+  const answer = await relay.send(message({ to: 'storage-trouble@example.net', attachments: [attachment] }));
   try {
     await relay.waitForStatus(answer.body.id, (v) => v.recipients[0].status === 'deferred');
     await relay.clients.bodies.delete(); // the whole container: an outage, not a missing message

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
 import type { SMTPServerSession } from 'smtp-server';
 import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
-import { DeliveryQueue } from '../../src/storage/deliveryQueue';
+import { DeliveryQueue, newDeliveryTask } from '../../src/storage/deliveryQueue';
 
 let relay: RelayHarness;
 /** RCPT TO commands the smart host has seen, per address */
@@ -135,7 +135,8 @@ test('smart host down, then up: deferred, then sent once', async () => {
 
 test('a message whose body is gone from storage fails, with the reason', async () => {
   await relay.smartHost.pause();
-  const answer = await relay.send(message({ to: 'nobody-body@example.net' }));
+  // Large enough that its body is kept in a blob rather than in its queue task.
+  const answer = await relay.send(message({ to: 'nobody-body@example.net', attachments: [largeAttachment()] }));
   try {
     await relay.waitForStatus(answer.body.id, (v) => v.recipients[0].status === 'deferred');
     await relay.clients.bodies.deleteBlob(`${answer.body.id}.eml`);
@@ -148,20 +149,96 @@ test('a message whose body is gone from storage fails, with the reason', async (
   assert.equal(relay.smartHost.countFor('nobody-body@example.net'), 0);
 });
 
-test('a queue message delivered again never sends twice', async () => {
-  const queue = new DeliveryQueue(relay.clients.queue);
-  // Racing duplicates: extra copies of the task queued right after the accept.
-  const answer = await relay.send(message({ to: 'dup@example.net' }));
-  const task = { v: 1 as const, messageId: answer.body.id, recipient: 'dup@example.net' };
-  await Promise.all([queue.enqueue(task), queue.enqueue(task), queue.enqueue(task)]);
+test('a small message travels in its task: no blob, and one event, for its outcome', async () => {
+  const answer = await relay.send(message({ to: 'inline@example.net' }));
   await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
-  // Late duplicates, after the recipient is final.
-  await Promise.all([queue.enqueue(task), queue.enqueue(task)]);
-  const skipLine = `message ${answer.body.id} to dup@example.net: skipped, already sent`;
-  await eventually('both late duplicates to be skipped', () =>
-    relay.hostOutput.filter((l) => l.includes(skipLine)).length >= 2 ? true : undefined,
+  const blobs: string[] = [];
+  for await (const blob of relay.clients.bodies.listBlobsFlat({ prefix: answer.body.id })) blobs.push(blob.name);
+  assert.deepEqual(blobs, []);
+  const events: string[] = [];
+  for await (const e of relay.clients.events.listEntities<{ status: string }>({ queryOptions: { filter: `messageId eq '${answer.body.id}'` } })) events.push(e.status);
+  assert.deepEqual(events, ['sent']);
+});
+
+test('a late copy of an attempt already made is skipped', async () => {
+  const answer = await relay.send(message({ to: 'late-copy@example.net' }));
+  await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
+  await new DeliveryQueue(relay.clients.queue).enqueue(newDeliveryTask(answer.body.id, 'late-copy@example.net', 1, Buffer.from('Subject: x\r\n\r\nx\r\n')));
+  await eventually('the copy to be skipped', () =>
+    relay.hostOutput.some((l) => l.includes(`message ${answer.body.id} to late-copy@example.net: skipped, already sent`)) ? true : undefined,
+  );
+  assert.equal(relay.smartHost.countFor('late-copy@example.net'), 1);
+});
+
+function largeAttachment() {
+  return { filename: 'big.bin', content: Buffer.alloc(60_000, 7).toString('base64') };
+}
+
+test('a task delivered again after its recipient is final never sends twice', async () => {
+  const queue = relay.clients.queue;
+  const answer = await relay.send(message({ to: 'dup@example.net' }));
+  await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
+  // A copy of the task, taken by a consumer that dies: the queue hands it out again (dequeueCount 2).
+  // The host is stopped meanwhile so that the dying consumer is certain to take it first.
+  await relay.host.stop();
+  try {
+    const task = newDeliveryTask(answer.body.id, 'dup@example.net', 1, Buffer.from('Subject: x\r\n\r\nx\r\n'));
+    await queue.sendMessage(JSON.stringify(task));
+    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 });
+    assert.deepEqual(receivedMessageItems.map((m) => [m.dequeueCount, JSON.parse(m.messageText).recipient]), [[1, 'dup@example.net']]);
+  } finally {
+    await relay.restartHost();
+  }
+  await eventually('the redelivered copy to be skipped', () =>
+    relay.hostOutput.some((l) => l.includes(`message ${answer.body.id} to dup@example.net: skipped, already sent`)) ? true : undefined,
   );
   assert.equal(relay.smartHost.countFor('dup@example.net'), 1);
+});
+
+test('a task whose invocation died is claimed when it comes back, and the redelivery recorded', async () => {
+  const queue = relay.clients.queue;
+  await relay.smartHost.pause();
+  const answer = await relay.send(message({ to: 'came-back@example.net' }));
+  try {
+    await relay.waitForStatus(answer.body.id, (v) => v.recipients[0].status === 'deferred');
+    await relay.host.stop();
+    // The retry task (attempt 2), taken by a consumer that dies before finishing.
+    const taken = await eventually('the retry task to come due', async () => {
+      const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 });
+      return receivedMessageItems.find((m) => m.messageText.includes('came-back@example.net'));
+    });
+    assert.equal(JSON.parse(taken.messageText).attempt, 2);
+  } finally {
+    await relay.smartHost.resume();
+    await relay.restartHost();
+  }
+  const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
+  assert.equal(view.recipients[0].status, 'sent');
+  assert.equal(view.recipients[0].attempts, 2);
+  const row = await relay.clients.deliveries.getEntity<{ redeliveries?: number; leaseOwner?: string }>(answer.body.id, 'came-back@example.net');
+  assert.equal(row.redeliveries, 1);
+  assert.equal(row.leaseOwner, undefined, 'the claim is released with the outcome');
+  assert.ok(relay.hostOutput.some((l) => l.includes('came-back@example.net: sending, attempt 2 (the task came back after an invocation that did not finish')));
+  assert.equal(relay.smartHost.countFor('came-back@example.net'), 1);
+});
+
+test('racing copies of a task from before attempts were numbered claim the row: sent once', async () => {
+  await relay.smartHost.pause();
+  // Such tasks carry ids only, so the body is in a blob.
+  const answer = await relay.send(message({ to: 'legacy@example.net', attachments: [largeAttachment()] }));
+  const legacy = { v: 1 as const, messageId: answer.body.id, recipient: 'legacy@example.net' };
+  const queue = new DeliveryQueue(relay.clients.queue);
+  try {
+    await relay.waitForStatus(answer.body.id, (v) => v.recipients[0].status === 'deferred');
+    await Promise.all([queue.enqueue(legacy), queue.enqueue(legacy), queue.enqueue(legacy)]);
+  } finally {
+    await relay.smartHost.resume();
+  }
+  await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
+  await Promise.all([queue.enqueue(legacy), queue.enqueue(legacy)]);
+  const skipLine = `message ${answer.body.id} to legacy@example.net: skipped, already sent`;
+  await eventually('both late copies to be skipped', () => (relay.hostOutput.filter((l) => l.includes(skipLine)).length >= 2 ? true : undefined));
+  assert.equal(relay.smartHost.countFor('legacy@example.net'), 1);
 });
 
 test('logs carry the message id and never a password or a body', async () => {

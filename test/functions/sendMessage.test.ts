@@ -6,7 +6,7 @@ import { message, RelayHarness, startRelayHarness } from '../support/relayHarnes
 let relay: RelayHarness;
 
 before(async () => {
-  relay = await startRelayHarness({ env: { RELAY_MAX_RECIPIENTS: '3', RELAY_MAX_MESSAGE_BYTES: '20000' } });
+  relay = await startRelayHarness({ env: { RELAY_MAX_RECIPIENTS: '3', RELAY_MAX_MESSAGE_BYTES: '200000' } });
 });
 after(async () => {
   await relay?.stop();
@@ -55,8 +55,8 @@ test('every refusal is problem+json naming the problem, and nothing is stored', 
     { name: 'malformed JSON', send: () => relay.request('POST', '/api/v1/messages', { body: '{"from":', headers: { 'content-type': 'application/json' } }), status: 400, field: '(body)' },
     { name: 'bad Idempotency-Key', send: () => relay.send(message(), { 'Idempotency-Key': 'x'.repeat(256) }), status: 400, field: 'Idempotency-Key' },
     { name: 'sender domain', send: () => relay.send(message({ from: 'someone@elsewhere.example' })), status: 403, field: 'from' },
-    { name: 'too large', send: () => relay.send(message({ text: 'x'.repeat(30_000) })), status: 413 },
-    { name: 'composed too large', send: () => relay.send(message({ text: 'あ'.repeat(6_000) })), status: 413 },
+    { name: 'too large', send: () => relay.send(message({ text: 'x'.repeat(250_000) })), status: 413 },
+    { name: 'composed too large', send: () => relay.send(message({ text: 'あ'.repeat(60_000) })), status: 413 },
     { name: 'not JSON', send: () => relay.request('POST', '/api/v1/messages', { body: 'from=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), status: 415 },
     { name: 'no content type', send: () => relay.request('POST', '/api/v1/messages', { body: JSON.stringify(message()) }), status: 415 },
   ];
@@ -109,10 +109,12 @@ test('Idempotency-Key: the same body replays the first answer, another body is 4
 
 test('storage failing half way answers 503 and leaves nothing behind', async () => {
   const before = await storedCounts();
-  // The queue disappears: the body and the events are written, then enqueueing fails.
+  // The queue disappears: a message too large to travel in its task has its blob written, then
+  // enqueueing fails.
+  const large = message({ to: 'halfway@example.net', attachments: [{ filename: 'big.bin', content: Buffer.alloc(60_000, 7).toString('base64') }] });
   await relay.clients.queue.delete();
   try {
-    const answer = await relay.send(message({ to: 'halfway@example.net' }), { 'Idempotency-Key': 'halfway-1' });
+    const answer = await relay.send(large, { 'Idempotency-Key': 'halfway-1' });
     assert.equal(answer.status, 503, answer.text);
     assert.equal(answer.headers.get('content-type'), 'application/problem+json');
     assert.match(answer.body.detail, /nothing was queued/);
@@ -122,8 +124,9 @@ test('storage failing half way answers 503 and leaves nothing behind', async () 
     await relay.clients.queue.createIfNotExists();
   }
   // The same request succeeds once storage is back, with the same Idempotency-Key.
-  const retried = await relay.send(message({ to: 'halfway@example.net' }), { 'Idempotency-Key': 'halfway-1' });
+  const retried = await relay.send(large, { 'Idempotency-Key': 'halfway-1' });
   assert.equal(retried.status, 202, retried.text);
+  assert.equal(await countBlobs(), before.blobs + 1, 'the large body is in its blob');
   await relay.waitForStatus(retried.body.id, (v) => v.status === 'completed');
   assert.equal(relay.smartHost.countFor('halfway@example.net'), 1);
 });
