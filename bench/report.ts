@@ -21,6 +21,8 @@ export interface BenchResults {
   postfix?: { endToEnd: EndToEndResult; steady: SteadyResult };
   cost?: CostResult;
   targets: Target[];
+  /** wall-clock time of each stage */
+  stageSeconds?: Record<string, number>;
   profiles?: Array<ProfileSummary & { stage: string }>;
   /** stages that failed, and anything else a reader must know */
   notes: string[];
@@ -117,6 +119,7 @@ export function markdown(r: BenchResults): string {
     lines.push('', `CPU profile of the host in the ${p.stage} (${p.totalMs} ms): ${p.byPackage.map((b) => `${b.name} ${b.share}%`).join(', ')}`);
     lines.push(`  busiest functions: ${p.topFunctions.slice(0, 8).map((f) => `${f.name} ${f.share}%`).join('; ')}`);
   }
+  if (r.stageSeconds) lines.push('', `Stage times (s): ${Object.entries(r.stageSeconds).map(([name, s]) => `${name.split(':')[0]} ${s}`).join(', ')}`);
   if (r.notes.length > 0) lines.push('', 'Notes:', ...r.notes.map((note) => `- ${note}`));
   return lines.join('\n');
 }

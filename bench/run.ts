@@ -71,8 +71,11 @@ async function cleanUp(): Promise<void> {
 
 const log = (line: string) => console.log(line);
 
+const stageSeconds: Record<string, number> = {};
+
 async function stage<T>(name: string, notes: string[], run: () => Promise<T>): Promise<T | undefined> {
   log(`${name} ...`);
+  const started = Date.now();
   try {
     return await run();
   } catch (error) {
@@ -80,6 +83,8 @@ async function stage<T>(name: string, notes: string[], run: () => Promise<T>): P
     console.error(`${name} failed: ${message}`);
     notes.push(`${name} failed: ${message.split('\n')[0]}`);
     return undefined;
+  } finally {
+    stageSeconds[name] = Math.round((Date.now() - started) / 100) / 10;
   }
 }
 
@@ -110,13 +115,15 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
   await prepareStorage(azurite.connectionString, sink);
   const azuritePid = childPidMatching('azurite');
   let relayPid: number | undefined;
+  let relayStartupCpuMs = 0;
   const relayHost = async (label: string) => {
     const started = await startRelayHost({ storageConnectionString: azurite.connectionString, sink, poolSize: options.pool, relayEnabled: true, label });
     relayPid = started.pid;
+    relayStartupCpuMs = cpuMsOf(relayPid);
     return started;
   };
-  // the host's count starts at 0 before it exists: a host started within a stage is counted whole
-  const relayProbes = { host: () => (relayPid === undefined ? 0 : cpuMsOf(relayPid)), azurite: () => cpuMsOf(azuritePid), bench: benchCpuMs };
+  // 0 until the host exists, then what it used after start-up (loading modules is not per-message work)
+  const relayProbes = { host: () => (relayPid === undefined ? 0 : cpuMsOf(relayPid) - relayStartupCpuMs), azurite: () => cpuMsOf(azuritePid), bench: benchCpuMs };
 
   results.cost = await stage(`Cost: ${options.costMessages} messages through the storage meter`, notes, () =>
     measureCost({ azurite, sink, poolSize: options.pool, messages: options.costMessages, idleSeconds: options.idleSeconds, log }),
@@ -162,6 +169,7 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
 
   await cleanUp();
   results.targets = evaluateTargets(results);
+  results.stageSeconds = stageSeconds;
   if (profileDir) {
     const stageOf = (pid: number) => (pid === process.pid ? 'bench process (sink, load, meter)' : (startedHosts.find((h) => h.pid === pid)?.label ?? `process ${pid}`));
     // profiles are written when each process exits; this process's own comes after this summary
