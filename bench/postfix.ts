@@ -89,10 +89,9 @@ export async function startPostfix(sink: Sink): Promise<PostfixInstance> {
   chownSync(data, Number(owner.output.trim()), -1);
 
   const logTail = (lines = 20) => (existsSync(maillog) ? readFileSync(maillog, 'utf8').trim().split('\n').slice(-lines).join('\n') : '(no log)');
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= stopInstance());
+  const stopInstance = async () => {
     run('postfix', ['-c', etc, 'stop']);
     const pidFile = path.join(queue, 'pid', 'master.pid');
     const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;

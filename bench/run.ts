@@ -65,6 +65,8 @@ export function parseOptions(args: readonly string[]): Options {
 }
 
 const cleanups: Array<() => Promise<void>> = [];
+/** set by Ctrl-C or SIGTERM: stages stop and nothing is written */
+let interrupted = false;
 async function cleanUp(): Promise<void> {
   while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
 }
@@ -79,6 +81,7 @@ async function stage<T>(name: string, notes: string[], run: () => Promise<T>): P
   try {
     return await run();
   } catch (error) {
+    if (interrupted) throw error;
     const message = error instanceof Error ? error.message : String(error);
     console.error(`${name} failed: ${message}`);
     notes.push(`${name} failed: ${message.split('\n')[0]}`);
@@ -168,6 +171,7 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
   }
 
   await cleanUp();
+  if (interrupted) return;
   results.targets = evaluateTargets(results);
   results.stageSeconds = stageSeconds;
   if (profileDir) {
@@ -199,13 +203,18 @@ if (require.main === module) {
   } else {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.on(signal, () => {
+        if (interrupted) return;
+        interrupted = true;
         console.error(`\n${signal}: stopping everything the bench started`);
         void cleanUp().then(() => process.exit(130));
       });
     }
     main(options, profileDir).then(
-      () => process.exit(0),
+      () => {
+        if (!interrupted) process.exit(0);
+      },
       async (error: unknown) => {
+        if (interrupted) return; // the signal handler exits once everything is stopped
         console.error(`bench failed: ${error instanceof Error ? error.stack : String(error)}`);
         await cleanUp();
         process.exit(1);
