@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { installFunctionsCore, type FunctionRegistry, type RegisteredFunction } from './functionsCore';
 import { createHostLogger, parseLogLevel, type LogLine } from './hostLog';
 import { buildHttpRoutes, createHttpTriggerServer, describeError } from './httpTrigger';
+import { isFunctionDisabled } from './disabledFunctions';
 import { InFlightWork } from './inFlight';
 import { triggerBindingOf } from './invocation';
 import { QueueListener, readQueueListenerOptions, resolveQueueTrigger } from './queueListener';
@@ -62,12 +63,16 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
   const functions = [...registry.functions.values()];
   for (const fn of functions) checkBindingsSupported(fn);
   logger.host('information', `Loaded ${functions.length} function(s): ${functions.map((f) => f.metadata.name).join(', ') || 'none'}`);
+  const enabled = functions.filter((fn) => !isFunctionDisabled(fn.metadata.name, options.settings));
+  for (const fn of functions.filter((f) => !enabled.includes(f))) {
+    logger.host('information', `Function "${fn.metadata.name}" is disabled by the app setting AzureWebJobs.${fn.metadata.name}.Disabled; its trigger will not fire`);
+  }
 
   const queueOptions = readQueueListenerOptions(hostJson);
   const routePrefix = objectAt(objectAt(hostJson, 'extensions'), 'http').routePrefix;
-  const routes = buildHttpRoutes(functions, typeof routePrefix === 'string' ? routePrefix : 'api');
+  const routes = buildHttpRoutes(enabled, typeof routePrefix === 'string' ? routePrefix : 'api');
   const inFlight = new InFlightWork();
-  const listeners = functions
+  const listeners = enabled
     .filter((fn) => triggerBindingOf(fn).type.toLowerCase() === 'queuetrigger')
     .map((fn) => new QueueListener(resolveQueueTrigger(fn, options.settings), queueOptions, registry, logger, inFlight));
 

@@ -252,6 +252,42 @@ describe('a host with default queue settings (base64 messages), then stopped', (
   });
 });
 
+describe('a host with functions disabled by app settings', () => {
+  let host: HostProcess;
+  const disabledQueue = 'disabled-receive';
+
+  before(async () => {
+    const appRoot = writeFixtureApp('app/*.js', { version: '2.0', extensions: { http: { routePrefix: 'api' }, queues: { messageEncoding: 'none' } } });
+    host = await spawnHost(appRoot, {
+      AzureWebJobsStorage: azurite.connectionString,
+      RELAY_LOCAL_FUNCTION_KEY: functionKey,
+      FIXTURE_RECEIVE_QUEUE: disabledQueue,
+      'AzureWebJobs.receive.Disabled': 'true',
+      AzureWebJobs_secured_Disabled: '1',
+      'AzureWebJobs.echo.Disabled': 'false',
+    });
+  });
+
+  after(async () => {
+    await host.stop();
+  });
+
+  test('a disabled queue function is never polled: the host does not even create its queue', async () => {
+    // listeners start (creating their queues) before the host reports that it listens
+    assert.equal(await queues.getQueueClient(disabledQueue).exists(), false);
+    assert.match(host.output(), /Function "receive" is disabled/);
+  });
+
+  test('a disabled HTTP function answers 404; the others, and one set to false, still answer', async () => {
+    const secured = await fetch(`${host.url}/api/secured`, { headers: { 'x-functions-key': functionKey } });
+    assert.equal(secured.status, 404);
+    assert.match(host.output(), /Function "secured" is disabled/);
+    assert.equal((await fetch(`${host.url}/api/probe/state`)).status, 200);
+    assert.equal((await fetch(`${host.url}/api/items/1/notes`, { method: 'POST', body: 'x' })).status, 201);
+    assert.doesNotMatch(host.output(), /Function "echo" is disabled/);
+  });
+});
+
 describe('a host that cannot start', () => {
   test('exits 1 with the message of an entry point that throws on import', async () => {
     const appRoot = writeFixtureApp('startup/throwsOnImport.js', { version: '2.0' });

@@ -1,0 +1,29 @@
+// One kind of message for every contender: a plain-text message of about 1 KiB to one recipient,
+// tagged with an X-Bench-Id header so the sink can tell when each one arrived.
+import { BENCH_ID_HEADER } from './sink';
+
+const FROM = { name: 'Bench', address: 'bench@example.com' };
+const PARAGRAPH = 'This message was sent by the relay benchmark. It carries about one kilobyte of plain text, like a typical notification. ';
+const TEXT = PARAGRAPH.repeat(Math.ceil(1024 / PARAGRAPH.length)).slice(0, 1024);
+
+export const SENDER_DOMAIN = 'example.com';
+
+export function recipientFor(id: string): string {
+  return `user-${id}@example.net`;
+}
+
+/** The JSON body of POST /api/v1/messages */
+export function apiMessage(id: string): Record<string, unknown> {
+  return {
+    from: `${FROM.name} <${FROM.address}>`,
+    to: recipientFor(id),
+    subject: `Bench message ${id}`,
+    text: TEXT,
+    headers: { [BENCH_ID_HEADER]: id },
+  };
+}
+
+/** The same message for nodemailer (straight to the sink, or into Postfix) */
+export function mailOptions(id: string) {
+  return { from: FROM, to: recipientFor(id), subject: `Bench message ${id}`, text: TEXT, headers: { [BENCH_ID_HEADER]: id } };
+}

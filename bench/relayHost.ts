@@ -1,0 +1,75 @@
+// The relay as users run it locally: the real functions in the local Functions host (a child
+// process), pointed at the bench's storage and the sink. The relay's queue function can be switched
+// off with the app setting the Functions runtime honours, AzureWebJobs.relayDelivery.Disabled.
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../src/config';
+import { spawnHost, type HostProcess } from '../src/local/hostProcess';
+import { localDefaults } from '../src/local/settings';
+import { createStorageClients, ensureStorageResources } from '../src/storage/clients';
+import { SENDER_DOMAIN } from './messages';
+import type { Sink } from './sink';
+
+export const FUNCTION_KEY = randomBytes(16).toString('hex');
+
+export interface RelayHostOptions {
+  storageConnectionString: string;
+  sink: Sink;
+  poolSize: number;
+  relayEnabled: boolean;
+  /** names the host in the list of started hosts (to match CPU profiles to stages) */
+  label: string;
+}
+
+/** Every host the bench started: pid and label. */
+export const startedHosts: Array<{ pid: number; label: string }> = [];
+
+export interface RelayHost {
+  readonly url: string;
+  readonly pid: number | undefined;
+  /** ms from spawning to the host listening */
+  readonly startupMs: number;
+  stop(): Promise<void>;
+}
+
+export function relayHostEnv(options: RelayHostOptions): Record<string, string | undefined> {
+  return {
+    ...localDefaults(),
+    PATH: process.env.PATH,
+    AzureWebJobsStorage: options.storageConnectionString,
+    RELAY_LOCAL_PORT: '0',
+    RELAY_LOCAL_FUNCTION_KEY: FUNCTION_KEY,
+    RELAY_ALLOWED_SENDER_DOMAINS: SENDER_DOMAIN,
+    SMARTHOST_HOST: options.sink.smtp.host,
+    SMARTHOST_PORT: String(options.sink.smtp.port),
+    SMARTHOST_USERNAME: options.sink.username,
+    SMARTHOST_PASSWORD: options.sink.password,
+    SMARTHOST_POOL_SIZE: String(options.poolSize),
+    NODE_EXTRA_CA_CERTS: options.sink.smtp.caFile,
+    'AzureWebJobs.relayDelivery.Disabled': options.relayEnabled ? 'false' : 'true',
+  };
+}
+
+/** Creates the relay's tables, queues and container (the host creates only its queues). */
+export async function prepareStorage(connectionString: string, sink: Sink): Promise<void> {
+  const env = relayHostEnv({ storageConnectionString: connectionString, sink, poolSize: 1, relayEnabled: false, label: 'storage set-up' });
+  await ensureStorageResources(createStorageClients(loadConfig(env)));
+}
+
+export async function startRelayHost(options: RelayHostOptions): Promise<RelayHost> {
+  const recent: string[] = [];
+  const started = Date.now();
+  const host: HostProcess = await spawnHost({
+    env: relayHostEnv(options),
+    // per-invocation lines are still written by the host (as in Azure); the bench keeps only the last few
+    output: (line) => {
+      recent.push(line);
+      if (recent.length > 30) recent.shift();
+    },
+  });
+  const startupMs = Date.now() - started;
+  if (host.child.pid !== undefined) startedHosts.push({ pid: host.child.pid, label: options.label });
+  void host.exited.then((code) => {
+    if (code !== 0 && code !== null) console.error(`the function host exited with code ${code}; its last lines:\n${recent.join('\n')}`);
+  });
+  return { url: host.url, pid: host.child.pid, startupMs, stop: () => host.stop() };
+}

@@ -1,0 +1,224 @@
+// `npm run bench`: the relay and Postfix measured side by side on this machine against one sink.
+// Prints a Markdown table and writes bench/results/<date>.json. It asserts nothing about time.
+// Options: --n 5000 --quick --accept-count 1000 --pool 5 --concurrency 32 --rate 20 --seconds 30
+//          --cost-messages 500 --idle-seconds 10 --azurite-memory --skip-postfix --profile
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startAzurite } from '../src/local/azurite';
+import { measureAccept } from './accept';
+import { benchCpuMs, childPidMatching, cpuMsOf, perMessage, startCpuCount } from './cpu';
+import { measureCost } from './cost';
+import { ApiClient } from './load';
+import { apiMessage } from './messages';
+import { ensurePostfix, stopLeftoverInstances } from './postfix';
+import { measurePostfix } from './postfixStage';
+import { summarizeProfiles } from './profile';
+import { createReplayer, describePlan, replayPlan } from './rawSdk';
+import { measureDrain, measureNodemailerDirect, measureRelayEndToEnd } from './relay';
+import { FUNCTION_KEY, prepareStorage, startedHosts, startRelayHost, type RelayHost } from './relayHost';
+import { evaluateTargets, machineInfo, markdown, packageVersion, type BenchResults } from './report';
+import { startSink } from './sink';
+import { measureSteady } from './steady';
+
+const resultsDir = path.resolve(__dirname, '..', '..', 'bench', 'results');
+
+interface Options {
+  n: number;
+  quick: boolean;
+  acceptCount: number;
+  pool: number;
+  concurrency: number;
+  rate: number;
+  seconds: number;
+  costMessages: number;
+  idleSeconds: number;
+  azuriteMemory: boolean;
+  skipPostfix: boolean;
+  profile: boolean;
+}
+
+export function parseOptions(args: readonly string[]): Options {
+  const flags = new Set(args.filter((a) => a.startsWith('--')));
+  const quick = flags.has('--quick');
+  const number = (name: string, full: number, quickValue: number) => {
+    const i = args.indexOf(`--${name}`);
+    const value = i >= 0 ? Number(args[i + 1]) : quick ? quickValue : full;
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
+    return value;
+  };
+  return {
+    n: number('n', 5000, 300),
+    quick,
+    acceptCount: number('accept-count', 1000, 90),
+    pool: number('pool', 5, 5),
+    concurrency: number('concurrency', 32, 32),
+    rate: number('rate', 20, 20),
+    seconds: number('seconds', 30, 10),
+    costMessages: number('cost-messages', 500, 100),
+    idleSeconds: number('idle-seconds', 10, 5),
+    azuriteMemory: flags.has('--azurite-memory'),
+    skipPostfix: flags.has('--skip-postfix'),
+    profile: flags.has('--profile'),
+  };
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+/** set by Ctrl-C or SIGTERM: stages stop and nothing is written */
+let interrupted = false;
+async function cleanUp(): Promise<void> {
+  while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
+}
+
+const log = (line: string) => console.log(line);
+
+const stageSeconds: Record<string, number> = {};
+
+async function stage<T>(name: string, notes: string[], run: () => Promise<T>): Promise<T | undefined> {
+  log(`${name} ...`);
+  const started = Date.now();
+  try {
+    return await run();
+  } catch (error) {
+    if (interrupted) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`${name} failed: ${message}`);
+    notes.push(`${name} failed: ${message.split('\n')[0]}`);
+    return undefined;
+  } finally {
+    stageSeconds[name] = Math.round((Date.now() - started) / 100) / 10;
+  }
+}
+
+async function main(options: Options, profileDir: string | undefined): Promise<void> {
+  const date = new Date().toISOString().slice(0, 10);
+  const notes: string[] = [];
+  const results: BenchResults = {
+    date,
+    machine: machineInfo(),
+    versions: { node: process.version, azurite: packageVersion('azurite'), nodemailer: packageVersion('nodemailer'), 'smtp-server': packageVersion('smtp-server') },
+    options: { ...options, storage: options.azuriteMemory ? 'Azurite in memory' : 'Azurite on disk', sink: 'dev smart host, in memory' },
+    targets: [],
+    notes,
+  };
+  if (!options.skipPostfix) {
+    // installed before anything is timed, so apt never runs during a measurement
+    stopLeftoverInstances();
+    results.versions.postfix = ensurePostfix(log);
+  }
+
+  const sink = await startSink();
+  cleanups.push(() => sink.stop());
+  const tempDir = mkdtempSync(path.join(os.tmpdir(), 'relay-bench-'));
+  cleanups.push(async () => rmSync(tempDir, { recursive: true, force: true }));
+  mkdirSync(path.join(tempDir, 'azurite'));
+  const azurite = await startAzurite(options.azuriteMemory ? { inMemory: true } : { location: path.join(tempDir, 'azurite') });
+  cleanups.push(() => azurite.stop());
+  await prepareStorage(azurite.connectionString, sink);
+  const azuritePid = childPidMatching('azurite');
+  let relayPid: number | undefined;
+  let relayStartupCpuMs = 0;
+  const relayHost = async (label: string) => {
+    const started = await startRelayHost({ storageConnectionString: azurite.connectionString, sink, poolSize: options.pool, relayEnabled: true, label });
+    relayPid = started.pid;
+    relayStartupCpuMs = cpuMsOf(relayPid);
+    return started;
+  };
+  // 0 until the host exists, then what it used after start-up (loading modules is not per-message work)
+  const relayProbes = { host: () => (relayPid === undefined ? 0 : cpuMsOf(relayPid) - relayStartupCpuMs), azurite: () => cpuMsOf(azuritePid), bench: benchCpuMs };
+
+  results.cost = await stage(`Cost: ${options.costMessages} messages through the storage meter`, notes, () =>
+    measureCost({ azurite, sink, poolSize: options.pool, messages: options.costMessages, idleSeconds: options.idleSeconds, log }),
+  );
+  const plan = results.cost && (await stage('Raw-SDK baseline plan', notes, async () => replayPlan(results.cost!.acceptOperations, results.cost!.messages)));
+  const rawSdk = plan && (await createReplayer(azurite.connectionString, plan));
+
+  const warmup = Math.min(50, Math.round(options.n * 0.1));
+  const perConcurrency = Math.min(options.acceptCount, Math.floor((options.n - warmup) / 3));
+  const accepted = await stage(`Accept: ${perConcurrency} POSTs at concurrency 1, 8 and 32 (backlog of ${options.n})`, notes, () =>
+    measureAccept({ storageConnectionString: azurite.connectionString, sink, poolSize: options.pool, backlog: options.n, countPerConcurrency: perConcurrency, concurrencies: [1, 8, 32], warmup, rawSdk, azuritePid, log }),
+  );
+  if (accepted) results.accept = { rows: accepted, rawSdkOperations: plan ? describePlan(plan) : 'not built' };
+
+  let host: RelayHost | undefined;
+  if (accepted) {
+    const cpu = startCpuCount(relayProbes);
+    const drained = await stage(`Relay: draining the backlog of ${options.n}`, notes, () => measureDrain(sink, options.n, () => relayHost('drain, end-to-end and steady stages')));
+    if (drained) results.drain = { ...drained.result, cpuMsPerMessage: perMessage(cpu(), options.n) };
+    host = drained?.host;
+  }
+  host ??= await stage('Relay host', notes, () => relayHost('end-to-end and steady stages'));
+  if (host) {
+    const running = host;
+    cleanups.push(() => running.stop());
+    const cpu = startCpuCount(relayProbes);
+    const endToEnd = await stage(`Relay end to end: ${options.n} POSTs at concurrency ${options.concurrency}`, notes, () => measureRelayEndToEnd(sink, running, options.n, options.concurrency));
+    if (endToEnd) results.relayEndToEnd = { ...endToEnd, cpuMsPerMessage: perMessage(cpu(), options.n) };
+    const client = new ApiClient(running.url, FUNCTION_KEY);
+    results.relaySteady = await stage(`Relay steady: ${options.rate}/s for ${options.seconds} s`, notes, () =>
+      measureSteady(sink, 'relay-steady', options.rate, options.seconds, (id) => client.send(apiMessage(id))),
+    );
+    client.close();
+    await running.stop();
+  }
+
+  results.nodemailerDirect = await stage(`nodemailer straight to the sink: ${options.n} messages, pool ${options.pool}`, notes, () => measureNodemailerDirect(sink, options.n, options.pool));
+  if (!options.skipPostfix) {
+    results.postfix = await stage(`Postfix: ${options.n} injected over SMTP`, notes, () =>
+      measurePostfix(sink, { messages: options.n, concurrency: options.concurrency, steadyRate: options.rate, steadySeconds: options.seconds, log, onStop: (stop) => cleanups.push(stop) }),
+    );
+  }
+
+  await cleanUp();
+  if (interrupted) return;
+  results.targets = evaluateTargets(results);
+  results.stageSeconds = stageSeconds;
+  if (profileDir) {
+    const stageOf = (pid: number) => (pid === process.pid ? 'bench process (sink, load, meter)' : (startedHosts.find((h) => h.pid === pid)?.label ?? `process ${pid}`));
+    // profiles are written when each process exits; this process's own comes after this summary
+    results.profiles = summarizeProfiles(profileDir).map((p) => ({ ...p, stage: stageOf(p.pid) }));
+    notes.push(`CPU profiles in ${profileDir} (open them in Chrome DevTools)`);
+  }
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `${date}${options.quick ? '-quick' : ''}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`\n${markdown(results)}\n\nResults written to ${path.relative(process.cwd(), file)}`);
+}
+
+/** --profile: run again under --cpu-prof; the host processes inherit it (fork passes execArgv on). */
+function relaunchProfiled(): Promise<number> {
+  const dir = path.join(resultsDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(dir, { recursive: true });
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, __filename, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, RELAY_BENCH_PROFILE_DIR: dir } });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
+if (require.main === module) {
+  const options = parseOptions(process.argv.slice(2));
+  const profileDir = process.env.RELAY_BENCH_PROFILE_DIR;
+  if (options.profile && !profileDir) {
+    void relaunchProfiled().then((code) => process.exit(code));
+  } else {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        if (interrupted) return;
+        interrupted = true;
+        console.error(`\n${signal}: stopping everything the bench started`);
+        void cleanUp().then(() => process.exit(130));
+      });
+    }
+    main(options, profileDir).then(
+      () => {
+        if (!interrupted) process.exit(0);
+      },
+      async (error: unknown) => {
+        if (interrupted) return; // the signal handler exits once everything is stopped
+        console.error(`bench failed: ${error instanceof Error ? error.stack : String(error)}`);
+        await cleanUp();
+        process.exit(1);
+      },
+    );
+  }
+}

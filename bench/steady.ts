@@ -1,0 +1,38 @@
+// Latency at a steady rate: one message every 1/rate seconds for a fixed time (open loop), each
+// timed from the moment it is handed over (POST, or SMTP injection into Postfix) to its arrival at
+// the sink, matched by its X-Bench-Id.
+import { performance } from 'node:perf_hooks';
+import { runPaced } from './load';
+import type { Sink } from './sink';
+import { summarize, type LatencySummary } from './stats';
+
+export interface SteadyResult {
+  ratePerSecond: number;
+  seconds: number;
+  sent: number;
+  /** handed over and seen at the sink */
+  delivered: number;
+  /** refused at hand-over (no 202 or no 250) */
+  failed: number;
+  /** hand-over to arrival at the sink, in ms */
+  latencyMs: LatencySummary;
+}
+
+export async function measureSteady(sink: Sink, label: string, ratePerSecond: number, seconds: number, send: (id: string) => Promise<void>): Promise<SteadyResult> {
+  sink.reset();
+  const startedAt = new Map<string, number>();
+  const { failures } = await runPaced(ratePerSecond, seconds * 1000, (i) => {
+    const id = `${label}-${i}`;
+    startedAt.set(id, performance.now());
+    return send(id);
+  });
+  const expected = startedAt.size - failures.length;
+  // whatever has not arrived 30 s after the last hand-over counts as not delivered
+  await sink.waitForCount(expected, 30_000).catch(() => undefined);
+  const latencies: number[] = [];
+  for (const [id, t0] of startedAt) {
+    const arrived = sink.arrivalOf(id);
+    if (arrived !== undefined) latencies.push(arrived - t0);
+  }
+  return { ratePerSecond, seconds, sent: startedAt.size, delivered: latencies.length, failed: failures.length, latencyMs: summarize(latencies) };
+}

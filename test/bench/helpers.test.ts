@@ -1,0 +1,85 @@
+// The bench's pure helpers: parsing /proc, planning the raw-SDK baseline, reading the bench id,
+// grouping profile frames, the cost split, options and the target verdicts.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { phaseCost } from '../../bench/cost';
+import { parseProcStat } from '../../bench/cpu';
+import { ownerOf } from '../../bench/profile';
+import { describePlan, replayPlan } from '../../bench/rawSdk';
+import { evaluateTargets, type BenchResults } from '../../bench/report';
+import { parseOptions } from '../../bench/run';
+import { benchIdOf } from '../../bench/sink';
+import type { OperationCount } from '../../bench/storageMeter';
+
+const op = (operation: string, requests: number, firstSeen: number, extra: Partial<OperationCount> = {}): OperationCount => ({
+  service: 'table', operation, requests, requestBytes: requests * 100, batchedOperations: 0, messages: 0, firstSeen, ...extra,
+});
+
+test('parseProcStat reads ppid and CPU times even when the command name has spaces and parentheses', () => {
+  const line = '4242 (node (x) y) S 17 4242 4242 0 -1 4194304 100 0 0 0 250 50 30 20 20 0 11 0 1000 0 0';
+  assert.deepEqual(parseProcStat(line), { ppid: 17, ownMs: 3000, childrenMs: 500 });
+});
+
+test('replayPlan repeats what the accept did per message, in order of first appearance', () => {
+  const operations = [
+    op('EntityGroupTransaction', 100, 3, { requestBytes: 95_000, batchedOperations: 100 }),
+    op('PutMessage', 100, 2, { service: 'queue', requestBytes: 25_800 }),
+    op('PutBlob', 100, 0, { service: 'blob', requestBytes: 139_400 }),
+    op('InsertOrReplaceEntity', 100, 1),
+    op('InsertEntity', 3, 4),
+  ];
+  const plan = replayPlan(operations, 100);
+  assert.deepEqual(plan.map((s) => s.operation), ['PutBlob', 'InsertOrReplaceEntity', 'PutMessage', 'EntityGroupTransaction'], 'rarer than once in two messages is left out');
+  assert.deepEqual(plan.map((s) => s.requestBytes), [1394, 100, 258, 950]);
+  assert.equal(describePlan(plan), 'PutBlob ~1394 B → InsertOrReplaceEntity ~100 B → PutMessage ~258 B → EntityGroupTransaction ~950 B');
+  assert.equal(replayPlan([op('EntityGroupTransaction', 10, 0, { batchedOperations: 30 })], 5)[0].repeat, 2);
+  assert.equal(replayPlan([op('EntityGroupTransaction', 10, 0, { batchedOperations: 30 })], 5)[0].entities, 3);
+});
+
+test('replayPlan refuses an operation it cannot repeat, naming it', () => {
+  assert.throws(() => replayPlan([op('GetEntity', 10, 0)], 10), /cannot repeat GetEntity/);
+});
+
+test('phaseCost leaves empty polls and create-if-missing calls out of the per-message figure', () => {
+  const cost = phaseCost([op('UpdateEntity', 200, 0), op('GetMessages (empty)', 40, 1), op('CreateQueue', 2, 2), op('GetMessages', 7, 3)], 100);
+  assert.equal(cost.perMessage, 2.07);
+  assert.deepEqual(cost.operations.map((o) => [o.operation, o.perMessage]), [['UpdateEntity', 2], ['GetMessages', 0.07]]);
+  assert.deepEqual(cost.leftOut.map((o) => o.operation), ['GetMessages (empty)', 'CreateQueue']);
+});
+
+test('benchIdOf finds the X-Bench-Id header in the header block only', () => {
+  assert.equal(benchIdOf(Buffer.from('From: a@example.com\r\nX-Bench-Id: relay-steady-7\r\nSubject: s\r\n\r\nbody')), 'relay-steady-7');
+  assert.equal(benchIdOf(Buffer.from('x-bench-id:  e2e-1 \r\n\r\n')), 'e2e-1');
+  assert.equal(benchIdOf(Buffer.from('Subject: s\r\n\r\nX-Bench-Id: in-the-body')), undefined);
+});
+
+test('ownerOf groups profile frames by package, node internals or project file', () => {
+  assert.equal(ownerOf('file:///w/node_modules/@azure/core-client/dist/commonjs/serviceClient.js'), '@azure/core-client');
+  assert.equal(ownerOf('file:///w/node_modules/nodemailer/lib/smtp-connection/index.js'), 'nodemailer');
+  assert.equal(ownerOf('node:internal/streams/writable'), 'node internals');
+  assert.equal(ownerOf('file:///w/dist/src/relay/deliverTask.js'), 'src/relay/deliverTask.js');
+  assert.equal(ownerOf(''), '(native, GC, idle)');
+});
+
+test('options: full-run defaults, --quick for a short development run, explicit values win', () => {
+  assert.equal(parseOptions([]).n, 5000);
+  assert.equal(parseOptions([]).seconds, 30);
+  const quick = parseOptions(['--quick']);
+  assert.deepEqual([quick.n, quick.seconds, quick.quick], [300, 10, true]);
+  assert.equal(parseOptions(['--quick', '--n', '1000']).n, 1000);
+  assert.throws(() => parseOptions(['--n', 'many']), /--n needs a positive number/);
+});
+
+test('targets: each is judged against the issue\'s bound, and an incomplete steady run never passes', () => {
+  const latency = { count: 600, p50: 90, p95: 150, p99: 240, max: 300, mean: 100 };
+  const base = { targets: [], notes: [] } as unknown as BenchResults;
+  const results: BenchResults = {
+    ...base,
+    relayEndToEnd: { messages: 5000, messagesPerSecond: 290, submittedPerSecond: 300 },
+    postfix: { endToEnd: { messages: 5000, messagesPerSecond: 140, submittedPerSecond: 150 }, steady: { ratePerSecond: 20, seconds: 30, sent: 600, delivered: 600, failed: 0, latencyMs: latency } },
+    relaySteady: { ratePerSecond: 20, seconds: 30, sent: 600, delivered: 599, failed: 0, latencyMs: latency },
+  };
+  const verdicts = Object.fromEntries(evaluateTargets(results).map((t) => [t.figure.split(' ')[0], [t.value, t.met]]));
+  assert.deepEqual(verdicts['end-to-end'], [2.07, true]);
+  assert.deepEqual(verdicts['POST→sink'], [240, false]);
+});
