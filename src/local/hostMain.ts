@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { localDefaults } from './settings';
 import { startFunctionHost, type RunningHost } from './functionHost';
+import { batchedLines } from './hostLog';
 
 export interface ListeningMessage {
   type: 'listening';
@@ -29,13 +30,15 @@ async function main(): Promise<void> {
 
   const shutdown = (reason: string) => {
     if (stopRequested) {
+      output.flush();
       console.error(`Function host: ${reason} again; exiting without waiting`);
       process.exit(1);
     }
     stopRequested = true;
-    console.log(`Function host: ${reason}; stopping`);
+    output.line(`Function host: ${reason}; stopping`);
     // a signal during start-up is honoured once start-up has finished (see below)
     host?.stop().then(() => process.exit(0), (error: unknown) => {
+      output.flush();
       console.error(`Function host: stopping failed: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(1);
     });
@@ -47,22 +50,29 @@ async function main(): Promise<void> {
 
   try {
     host = await startFunctionHost({
+      log: output.line,
       appRoot,
       port: parsePort(settingOrDefault('RELAY_LOCAL_PORT')),
       settings: process.env,
       functionKey: settingOrDefault('RELAY_LOCAL_FUNCTION_KEY'),
     });
   } catch (error) {
+    output.flush();
     console.error(`Function host failed to start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
 
-  console.log(`Function host listening on ${host.url}`);
+  output.line(`Function host listening on ${host.url}`);
+  output.flush(); // out before the parent hears of it over IPC
   if (process.send && process.connected) {
     const message: ListeningMessage = { type: 'listening', url: host.url };
     process.send(message);
   }
   if (stopRequested) await host.stop().then(() => process.exit(0));
 }
+
+const output = batchedLines((chunk) => process.stdout.write(chunk));
+// process.exit() skips pending immediates: what was logged before it must still come out.
+process.on('exit', () => output.flush());
 
 void main();
