@@ -48,3 +48,20 @@ test('refuses what is not exactly one deliverable mailbox', () => {
     if (!result.ok) assert.match(result.message, pattern, JSON.stringify(input));
   }
 });
+
+test('refuses a string with two <addresses> rather than folding one into the name', () => {
+  for (const input of ['A <a@example.jp> <b@example.jp>', '<a@example.jp> <b@example.jp>', 'A <a@example.jp> B <b@example.jp>']) {
+    const result = parseMailbox(input);
+    assert.equal(result.ok, false, input);
+    if (!result.ok) assert.match(result.message, /exactly one address/, input);
+  }
+  assert.deepEqual(parseMailbox('"Evil <x@example.com>" <a@example.jp>'), { ok: true, value: { address: 'a@example.jp', name: 'Evil <x@example.com>' } });
+});
+
+test('refuses a display name with an unpaired surrogate', () => {
+  for (const input of [{ address: 'a@example.jp', name: 'x\ud800' }, 'x\udc00 <a@example.jp>']) {
+    const result = parseMailbox(input);
+    assert.equal(result.ok, false, JSON.stringify(input));
+    if (!result.ok) assert.match(result.message, /surrogate/);
+  }
+});
