@@ -79,3 +79,26 @@ test('accepts Japanese subject, names and body', () => {
   const result = validateSendRequest({ ...valid, from: '送信者 <app@example.jp>', subject: 'ご注文ありがとうございます', text: '本文' }, limits);
   assert.ok(result.ok);
 });
+
+test('a null text with no html is no body at all', () => {
+  assert.deepEqual(fieldsOf({ ...valid, text: null }), ['text']);
+  assert.deepEqual(fieldsOf({ ...valid, text: null, html: null }), ['text']);
+  assert.ok(validateSendRequest({ ...valid, text: null, html: '<p>Hi</p>' }, limits).ok);
+});
+
+test('refuses NUL in the text and html bodies', () => {
+  assert.deepEqual(fieldsOf({ ...valid, text: 'a\u0000b' }), ['text']);
+  assert.deepEqual(fieldsOf({ ...valid, text: undefined, html: '<p>\u0000</p>' }), ['html']);
+  assert.ok(validateSendRequest({ ...valid, text: 'tabs\tand\r\nbreaks\fare text' }, limits).ok);
+});
+
+test('refuses strings with an unpaired surrogate, naming the field', () => {
+  const lone = 'caf\ud800';
+  assert.deepEqual(fieldsOf({ ...valid, subject: lone }), ['subject']);
+  assert.deepEqual(fieldsOf({ ...valid, text: lone }), ['text']);
+  assert.deepEqual(fieldsOf({ ...valid, html: 'x\udc00' }), ['html']);
+  assert.deepEqual(fieldsOf({ ...valid, headers: { 'X-A': lone } }), ['headers.X-A']);
+  assert.deepEqual(fieldsOf({ ...valid, tags: { a: lone } }), ['tags.a']);
+  assert.deepEqual(fieldsOf({ ...valid, attachments: [{ filename: lone, content: 'aGk=' }] }), ['attachments[0].filename']);
+  assert.ok(validateSendRequest({ ...valid, subject: 'paired 😀 is fine' }, limits).ok);
+});
