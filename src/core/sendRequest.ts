@@ -157,6 +157,8 @@ function readHeaders(value: unknown, problem: Report): Record<string, string> {
     const field = `headers.${name}`;
     const lower = name.toLowerCase();
     if (!HEADER_NAME.test(name)) problem(field, 'is not a valid header name (printable ASCII without ":" or spaces, at most 76 characters)');
+    // assigned to a plain object it would be dropped without a word (it sets the prototype instead)
+    else if (lower === '__proto__') problem(field, 'is not accepted as a header name');
     else if (OWNED_HEADERS.has(lower) || lower.startsWith('content-')) {
       problem(field, 'is set by the relay and cannot be given as a custom header (use the matching field instead)');
     } else if (seen.has(lower)) problem(field, 'is given twice (header names are case-insensitive)');

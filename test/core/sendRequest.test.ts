@@ -102,3 +102,10 @@ test('refuses strings with an unpaired surrogate, naming the field', () => {
   assert.deepEqual(fieldsOf({ ...valid, attachments: [{ filename: lone, content: 'aGk=' }] }), ['attachments[0].filename']);
   assert.ok(validateSendRequest({ ...valid, subject: 'paired 😀 is fine' }, limits).ok);
 });
+
+test('refuses "__proto__" as a header name instead of dropping it', () => {
+  const body = JSON.parse(JSON.stringify(valid).replace(/}$/, ',"headers":{"__proto__":"x"}}'));
+  assert.deepEqual(fieldsOf(body), ['headers.__proto__']);
+  const constructor = validateSendRequest({ ...valid, headers: { constructor: 'x' } }, limits);
+  assert.ok(constructor.ok && constructor.value.headers['constructor'] as unknown === 'x', 'an ordinary name that is also an Object property is kept');
+});
