@@ -45,6 +45,8 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 // such a string has no UTF-8 form, so it would be mangled on the wire and in storage.
 const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
 const UNPAIRED_SURROGATE_MESSAGE = 'contains an unpaired surrogate (a \\uD800-\\uDFFF escape without its pair); it must be valid Unicode';
+// Past this many problems the answer would only grow with the request (one entry per bad key).
+const MAX_REPORTED_ERRORS = 50;
 const MAX_TAGS = 20;
 const MAX_TAG_VALUE = 256;
 const MAX_HEADERS = 50;
@@ -54,14 +56,18 @@ const MAX_ATTACHMENTS = 100;
 
 export function validateSendRequest(body: unknown, limits: SendLimits): Validated<SendRequest> {
   const errors: FieldError[] = [];
-  const problem = (field: string, message: string) => errors.push({ field, message });
+  let unreported = 0;
+  const problem = (field: string, message: string) => {
+    if (errors.length < MAX_REPORTED_ERRORS) errors.push({ field, message });
+    else unreported++;
+  };
 
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, errors: [{ field: '(body)', message: 'must be a JSON object' }] };
   }
   const input = body as Record<string, unknown>;
   for (const key of Object.keys(input)) {
-    if (!KNOWN_FIELDS.has(key)) problem(key, `unknown field (accepted: ${[...KNOWN_FIELDS].join(', ')})`);
+    if (!KNOWN_FIELDS.has(key)) problem(key === '' ? '""' : key, `unknown field (accepted: ${[...KNOWN_FIELDS].join(', ')})`);
   }
 
   const mailbox = (field: string, value: unknown): Mailbox | undefined => {
@@ -109,6 +115,7 @@ export function validateSendRequest(body: unknown, limits: SendLimits): Validate
   const attachments = readAttachments(input.attachments, problem);
   const tags = readTags(input.tags, problem);
 
+  if (unreported > 0) errors.push({ field: '(body)', message: `${unreported} more problems are not listed` });
   if (errors.length > 0 || !from) return { ok: false, errors };
   return {
     ok: true,

@@ -109,3 +109,18 @@ test('refuses "__proto__" as a header name instead of dropping it', () => {
   const constructor = validateSendRequest({ ...valid, headers: { constructor: 'x' } }, limits);
   assert.ok(constructor.ok && constructor.value.headers['constructor'] as unknown === 'x', 'an ordinary name that is also an Object property is kept');
 });
+
+test('names an unknown field with an empty name', () => {
+  assert.deepEqual(fieldsOf({ ...valid, '': 1 }), ['""']);
+});
+
+test('lists at most 50 problems, then says how many more there are', () => {
+  const body: Record<string, unknown> = { ...valid };
+  for (let i = 0; i < 10_000; i++) body[`k${i}`] = 1;
+  const result = validateSendRequest(body, limits);
+  assert.equal(result.ok, false);
+  if (result.ok) return;
+  assert.equal(result.errors.length, 51);
+  assert.deepEqual(result.errors.slice(0, 2).map((e) => e.field), ['k0', 'k1']);
+  assert.deepEqual(result.errors[50], { field: '(body)', message: '9950 more problems are not listed' });
+});
