@@ -50,6 +50,10 @@ function parseMailboxString(input: string): ParseResult<Mailbox> {
   // addressparser folds text after "<addr>" into the name; a well-formed "Name <addr>" ends with ">".
   if (trimmed.includes('<') && !trimmed.endsWith('>')) return fail('has text after the closing ">"');
   if (!mailbox.address) return fail(`"${trimmed}" is not an email address (expected "user@example.jp" or "Name <user@example.jp>")`);
+  // Without "<...>" addressparser still finds a name: "john smith@example.jp" would go to smith@example.jp.
+  if (!trimmed.includes('<') && mailbox.address !== trimmed) {
+    return fail(`"${trimmed}" is not an email address: without "<...>" the whole text must be the address (write "Name <user@example.jp>" to give a name)`);
+  }
   const checkedAddress = checkAddress(mailbox.address);
   if (!checkedAddress.ok) return checkedAddress;
   const checkedName = checkName(mailbox.name || undefined);

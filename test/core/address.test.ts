@@ -65,3 +65,12 @@ test('refuses a display name with an unpaired surrogate', () => {
     if (!result.ok) assert.match(result.message, /surrogate/);
   }
 });
+
+test('a string without <...> is one bare address, never a name and another address', () => {
+  for (const input of ['john smith@example.jp', 'john\u00a0smith@example.jp', 'a@example.jp (Name)', 'a(Name)@example.jp', '"a b"@example.jp']) {
+    const result = parseMailbox(input);
+    assert.equal(result.ok, false, `${JSON.stringify(input)} should be refused, not sent to part of it`);
+    if (!result.ok) assert.match(result.message, /whole text must be the address|before "@"/, input);
+  }
+  assert.deepEqual(parseMailbox('  user@example.jp '), { ok: true, value: { address: 'user@example.jp' } });
+});
