@@ -98,8 +98,21 @@ function rawPost(headerLines: string[], bodyStart: string): Promise<string> {
   });
 }
 
+/** Sends every request, then fails listing each one that was not refused as expected. */
+async function assertAllRefused(requests: readonly BadRequest[]): Promise<void> {
+  const failures: string[] = [];
+  await inParallel(requests, CONCURRENCY, async (request) => {
+    try {
+      assertRefused(request, await send(request));
+    } catch (error) {
+      failures.push(error instanceof assert.AssertionError ? error.message.split('\n')[0] : String(error));
+    }
+  });
+  assert.deepEqual(failures, [], `${failures.length} of ${requests.length} were not refused as expected`);
+}
+
 test(`the corpus: ${corpus.length} hand-written bad requests, each refused and named`, async () => {
-  await inParallel(corpus, CONCURRENCY, async (request) => assertRefused(request, await send(request)));
+  await assertAllRefused(corpus);
 });
 
 test('no or a wrong function key: 401 from the host, before the function runs (as in Azure: empty body)', async () => {
@@ -147,12 +160,15 @@ test(`${RUNS * BATCH} generated bad requests (fast-check, seed ${SEED}), ${BATCH
   const seen = new Map<MutationKind, number>();
   await fc.assert(
     fc.asyncProperty(fc.array(badRequest, { minLength: BATCH, maxLength: BATCH }), async (mutations) => {
-      await Promise.all(
+      // allSettled: a failing batch still ends all its requests before fast-check runs the next one
+      const results = await Promise.allSettled(
         mutations.map(async ({ kind, request }) => {
           seen.set(kind, (seen.get(kind) ?? 0) + 1);
           assertRefused(request, await send(request));
         }),
       );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     }),
     { numRuns: RUNS, seed: SEED, endOnFailure: true },
   );
@@ -190,7 +206,7 @@ test('the host still relays a valid message: 202, then sent', async () => {
 // Needs acceptMessage to parse with parseJsonBody (src/core/jsonBody.ts) instead of JSON.parse.
 test('strict JSON: bytes that are not UTF-8 and names given twice are refused, and no body text reaches the log', async () => {
   const deliveriesBefore = await countEntities('deliveries');
-  await inParallel(strictJsonCorpus, CONCURRENCY, async (request) => assertRefused(request, await send(request)));
+  await assertAllRefused(strictJsonCorpus);
   const canary = 'canary-7f3a91';
   const quoted = await send({ name: 'syntax error next to body text', body: `{"text": ${canary}}`, expect: { status: 400, fields: ['(body)'] } });
   assertRefused({ name: 'syntax error next to body text', body: '', expect: { status: 400, fields: ['(body)'], says: /not valid JSON/ } }, quoted);

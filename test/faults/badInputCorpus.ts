@@ -96,6 +96,8 @@ const badAddresses: [string, RegExp][] = [
   ['Group: a@example.net, b@example.net;', /exactly one/],
   ['A <a@example.net> trailing', /after the closing/],
   ['Name <>', /not an email address/],
+  ['john smith@example.net', /whole text must be the address/],
+  ['a@example.net (Name)', /whole text must be the address/],
 ];
 
 const addresses: BadRequest[] = [
