@@ -60,7 +60,8 @@ function assertRefused(request: BadRequest, answer: HttpAnswer): void {
   assert.ok(typeof problem.detail === 'string' && problem.detail.length > 0, label);
   assert.ok(Array.isArray(problem.errors), label);
   for (const e of problem.errors) assert.ok(typeof e.field === 'string' && e.field !== '' && typeof e.message === 'string' && e.message !== '', label);
-  const { fields, says } = request.expect;
+  const { fields, says, maxAnswerBytes } = request.expect;
+  if (maxAnswerBytes !== undefined) assert.ok(Buffer.byteLength(answer.text) <= maxAnswerBytes, `${Buffer.byteLength(answer.text)} bytes: ${label}`);
   if (answer.status === 400 || answer.status === 403) assert.ok(problem.errors.length > 0, label);
   if (fields) {
     assert.deepEqual([...new Set(problem.errors.map((e: { field: string }) => e.field))].sort(), [...fields].sort(), label);

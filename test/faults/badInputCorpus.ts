@@ -18,6 +18,8 @@ export interface BadRequest {
     fields?: string[];
     /** what the detail (or the message of the first named field) must say */
     says?: RegExp;
+    /** the answer must not grow with the request */
+    maxAnswerBytes?: number;
   };
 }
 
@@ -141,6 +143,13 @@ const wrongTypes: BadRequest[] = [
   invalid('attachment contentId = {}', validMessage({ attachments: [{ filename: 'a.txt', content: 'aGk=', contentId: {} }] }), ['attachments[0].contentId']),
   ...(['campaign', [], 42] as unknown[]).map((v) => invalid(`tags = ${JSON.stringify(v)}`, validMessage({ tags: v }), ['tags'])),
   ...([1, null, {}, ['x']] as unknown[]).map((v) => invalid(`a tag value ${JSON.stringify(v)}`, validMessage({ tags: { a: v } }), ['tags.a'], /must be a string/)),
+];
+
+// One problem per key or entry: before the answer listed at most 50, these got answers many times the
+// size of the request (at 10 MiB: 126 MB, or a 500 when the answer could not even be serialised).
+const manyProblems: BadRequest[] = [
+  { ...invalid('22,000 unknown fields', `{${Array.from({ length: 22_000 }, (_, i) => `"k${i}":1`).join(',')}}`, []), expect: { status: 400, says: /more problems are not listed/, maxAnswerBytes: 16_384 } },
+  { ...invalid('120,000 numbers as recipients', withRawMembers(`"cc":[${Array(120_000).fill(1).join(',')}]`), []), expect: { status: 400, says: /more problems are not listed/, maxAnswerBytes: 16_384 } },
 ];
 
 const badBase64: BadRequest[] = ['not base64!', 'aGk', 'aGk=\n', 'aG k=', 'aGk==', '-_8=', 'a===', '====', 'aGk=aGk=', 'aGVsbG8'].map((content) =>
@@ -285,6 +294,7 @@ export const corpus: BadRequest[] = [
   ...addresses,
   ...nesting,
   ...wrongTypes,
+  ...manyProblems,
   ...badBase64,
   ...unknownAndMissing,
   ...notAnObject,
