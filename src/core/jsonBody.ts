@@ -33,7 +33,7 @@ interface Container {
 }
 
 /** Checks the syntax and duplicate names without recursion, so any depth is safe. */
-export function findJsonProblem(text: string): FieldError | undefined {
+function findJsonProblem(text: string): FieldError | undefined {
   const open: Container[] = [];
   let pos = 0;
   let path = '';
