@@ -14,6 +14,7 @@ export interface Mailbox {
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u; // with the u flag, only a surrogate without its pair
 // RFC 5322 dot-atom text, less the characters an Azure Table key cannot hold (/ \ # ?): the
 // recipient address is the deliveries table's RowKey.
 const LOCAL_PART = /^[A-Za-z0-9!$%&'*+=^_`{|}~-]+(\.[A-Za-z0-9!$%&'*+=^_`{|}~-]+)*$/;
@@ -43,11 +44,16 @@ function parseMailboxString(input: string): ParseResult<Mailbox> {
   const trimmed = input.trim();
   if (trimmed === '') return fail('must not be empty');
   const parsed = addressparser(trimmed, { flatten: true });
-  if (parsed.length !== 1) return fail('must be exactly one address (use an array for several)');
+  // addressparser folds a second "<addr>" into the name of the first, so count them ourselves
+  if (parsed.length !== 1 || angleAddressCount(trimmed) > 1) return fail('must be exactly one address (use an array for several)');
   const [mailbox] = parsed;
   // addressparser folds text after "<addr>" into the name; a well-formed "Name <addr>" ends with ">".
   if (trimmed.includes('<') && !trimmed.endsWith('>')) return fail('has text after the closing ">"');
   if (!mailbox.address) return fail(`"${trimmed}" is not an email address (expected "user@example.jp" or "Name <user@example.jp>")`);
+  // Without "<...>" addressparser still finds a name: "john smith@example.jp" would go to smith@example.jp.
+  if (!trimmed.includes('<') && mailbox.address !== trimmed) {
+    return fail(`"${trimmed}" is not an email address: without "<...>" the whole text must be the address (write "Name <user@example.jp>" to give a name)`);
+  }
   const checkedAddress = checkAddress(mailbox.address);
   if (!checkedAddress.ok) return checkedAddress;
   const checkedName = checkName(mailbox.name || undefined);
@@ -90,9 +96,25 @@ export function toAsciiDomain(domain: string): string | undefined {
 function checkName(name: string | undefined): ParseResult<string | undefined> {
   if (name === undefined) return { ok: true, value: undefined };
   if (CONTROL_CHARS.test(name)) return fail('the display name must not contain CR, LF or other control characters');
+  if (UNPAIRED_SURROGATE.test(name)) return fail('the display name contains an unpaired surrogate (a \\uD800-\\uDFFF escape without its pair)');
   const trimmed = name.trim();
   if (trimmed.length > MAX_NAME_LENGTH) return fail(`the display name is longer than ${MAX_NAME_LENGTH} characters`);
   return { ok: true, value: trimmed || undefined };
+}
+
+/** How many "<" open an angle address, not counting those inside a quoted display name. */
+function angleAddressCount(text: string): number {
+  let count = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '<') count++;
+  }
+  return count;
 }
 
 export function domainOf(address: string): string {

@@ -41,6 +41,12 @@ const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+// With the u flag this matches only a surrogate without its pair (a "\ud800" escape in the JSON):
+// such a string has no UTF-8 form, so it would be mangled on the wire and in storage.
+const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
+const UNPAIRED_SURROGATE_MESSAGE = 'contains an unpaired surrogate (a \\uD800-\\uDFFF escape without its pair); it must be valid Unicode';
+// Past this many problems the answer would only grow with the request (one entry per bad key).
+const MAX_REPORTED_ERRORS = 50;
 const MAX_TAGS = 20;
 const MAX_TAG_VALUE = 256;
 const MAX_HEADERS = 50;
@@ -50,14 +56,18 @@ const MAX_ATTACHMENTS = 100;
 
 export function validateSendRequest(body: unknown, limits: SendLimits): Validated<SendRequest> {
   const errors: FieldError[] = [];
-  const problem = (field: string, message: string) => errors.push({ field, message });
+  let unreported = 0;
+  const problem = (field: string, message: string) => {
+    if (errors.length < MAX_REPORTED_ERRORS) errors.push({ field, message });
+    else unreported++;
+  };
 
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, errors: [{ field: '(body)', message: 'must be a JSON object' }] };
   }
   const input = body as Record<string, unknown>;
   for (const key of Object.keys(input)) {
-    if (!KNOWN_FIELDS.has(key)) problem(key, `unknown field (accepted: ${[...KNOWN_FIELDS].join(', ')})`);
+    if (!KNOWN_FIELDS.has(key)) problem(key === '' ? '""' : key, `unknown field (accepted: ${[...KNOWN_FIELDS].join(', ')})`);
   }
 
   const mailbox = (field: string, value: unknown): Mailbox | undefined => {
@@ -93,18 +103,19 @@ export function validateSendRequest(body: unknown, limits: SendLimits): Validate
   else if (typeof subject !== 'string') problem('subject', 'must be a string');
   else if (/[\r\n]/.test(subject)) problem('subject', 'must not contain CR or LF');
   else if (CONTROL_CHARS.test(subject)) problem('subject', 'must not contain control characters');
+  else if (UNPAIRED_SURROGATE.test(subject)) problem('subject', UNPAIRED_SURROGATE_MESSAGE);
   else if (subject.length > MAX_SUBJECT) problem('subject', `is longer than ${MAX_SUBJECT} characters`);
 
-  const text = optionalString(input, 'text', problem);
-  const html = optionalString(input, 'html', problem);
-  if (text === undefined && html === undefined && input.text === undefined && input.html === undefined) {
-    problem('text', 'a body is required: give text, html or both');
-  }
+  const text = bodyText(input, 'text', problem);
+  const html = bodyText(input, 'html', problem);
+  // null counts as absent, as it does for every optional field; a wrong type is reported on its own
+  if (input.text == null && input.html == null) problem('text', 'a body is required: give text, html or both');
 
   const headers = readHeaders(input.headers, problem);
   const attachments = readAttachments(input.attachments, problem);
   const tags = readTags(input.tags, problem);
 
+  if (unreported > 0) errors.push({ field: '(body)', message: `${unreported} more problems are not listed` });
   if (errors.length > 0 || !from) return { ok: false, errors };
   return {
     ok: true,
@@ -124,14 +135,15 @@ function uniqueRecipients(mailboxes: Mailbox[]): Mailbox[] {
 
 type Report = (field: string, message: string) => void;
 
-function optionalString(input: Record<string, unknown>, field: string, problem: Report): string | undefined {
+function bodyText(input: Record<string, unknown>, field: string, problem: Report): string | undefined {
   const value = input[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    problem(field, 'must be a string');
-    return undefined;
-  }
-  return value;
+  if (typeof value !== 'string') problem(field, 'must be a string');
+  // RFC 5322 and 2045 allow no NUL in a message's text; some mail clients cut the text there.
+  else if (value.includes('\u0000')) problem(field, 'must not contain NUL (\\u0000) characters');
+  else if (UNPAIRED_SURROGATE.test(value)) problem(field, UNPAIRED_SURROGATE_MESSAGE);
+  else return value;
+  return undefined;
 }
 
 function plainObject(value: unknown): value is Record<string, unknown> {
@@ -152,12 +164,15 @@ function readHeaders(value: unknown, problem: Report): Record<string, string> {
     const field = `headers.${name}`;
     const lower = name.toLowerCase();
     if (!HEADER_NAME.test(name)) problem(field, 'is not a valid header name (printable ASCII without ":" or spaces, at most 76 characters)');
+    // assigned to a plain object it would be dropped without a word (it sets the prototype instead)
+    else if (lower === '__proto__') problem(field, 'is not accepted as a header name');
     else if (OWNED_HEADERS.has(lower) || lower.startsWith('content-')) {
       problem(field, 'is set by the relay and cannot be given as a custom header (use the matching field instead)');
     } else if (seen.has(lower)) problem(field, 'is given twice (header names are case-insensitive)');
     else if (typeof headerValue !== 'string') problem(field, 'must be a string');
     else if (/[\r\n]/.test(headerValue)) problem(field, 'must not contain CR or LF');
     else if (CONTROL_CHARS.test(headerValue)) problem(field, 'must not contain control characters');
+    else if (UNPAIRED_SURROGATE.test(headerValue)) problem(field, UNPAIRED_SURROGATE_MESSAGE);
     else if (headerValue.length > MAX_HEADER_VALUE) problem(field, `is longer than ${MAX_HEADER_VALUE} characters`);
     else headers[name] = headerValue;
     seen.add(lower);
@@ -195,6 +210,7 @@ function readAttachment(item: unknown, field: string, problem: Report): Attachme
   if (typeof filename !== 'string' || filename.trim() === '') bad('filename', 'is required and must be a non-empty string');
   else if (CONTROL_CHARS.test(filename) || /[\\/]/.test(filename)) bad('filename', 'must not contain control characters, "/" or "\\"');
   else if (filename.length > 255) bad('filename', 'is longer than 255 characters');
+  else if (UNPAIRED_SURROGATE.test(filename)) bad('filename', UNPAIRED_SURROGATE_MESSAGE);
   if (typeof content !== 'string') bad('content', 'is required and must be a base64 string');
   else if (!BASE64.test(content)) bad('content', 'is not valid base64 (RFC 4648, padded, no line breaks)');
   if (contentType !== undefined && (typeof contentType !== 'string' || !MIME_TYPE.test(contentType))) {
@@ -227,6 +243,7 @@ function readTags(value: unknown, problem: Report): Record<string, string> {
     else if (typeof tagValue !== 'string') problem(field, 'must be a string');
     else if (tagValue.length > MAX_TAG_VALUE) problem(field, `is longer than ${MAX_TAG_VALUE} characters`);
     else if (CONTROL_CHARS.test(tagValue)) problem(field, 'must not contain control characters');
+    else if (UNPAIRED_SURROGATE.test(tagValue)) problem(field, UNPAIRED_SURROGATE_MESSAGE);
     else tags[name] = tagValue;
   }
   return tags;

@@ -114,7 +114,14 @@ async function handleRequest(
 
   const declaredLength = Number(req.headers['content-length'] ?? 0);
   if (declaredLength > maxRequestBodyBytes) return rejectTooLarge(req, res);
-  const body = await readBody(req);
+  let body: Buffer | 'too large';
+  try {
+    body = await readBody(req);
+  } catch {
+    // The client went away mid-body: nobody is left to answer, and the function must not run on half a body.
+    options.logger.host('information', `${method} ${url.pathname}: the client closed the connection before sending the whole body`);
+    return;
+  }
   if (body === 'too large') return rejectTooLarge(req, res);
 
   const fn = route.fn;

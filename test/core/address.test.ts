@@ -48,3 +48,29 @@ test('refuses what is not exactly one deliverable mailbox', () => {
     if (!result.ok) assert.match(result.message, pattern, JSON.stringify(input));
   }
 });
+
+test('refuses a string with two <addresses> rather than folding one into the name', () => {
+  for (const input of ['A <a@example.jp> <b@example.jp>', '<a@example.jp> <b@example.jp>', 'A <a@example.jp> B <b@example.jp>']) {
+    const result = parseMailbox(input);
+    assert.equal(result.ok, false, input);
+    if (!result.ok) assert.match(result.message, /exactly one address/, input);
+  }
+  assert.deepEqual(parseMailbox('"Evil <x@example.com>" <a@example.jp>'), { ok: true, value: { address: 'a@example.jp', name: 'Evil <x@example.com>' } });
+});
+
+test('refuses a display name with an unpaired surrogate', () => {
+  for (const input of [{ address: 'a@example.jp', name: 'x\ud800' }, 'x\udc00 <a@example.jp>']) {
+    const result = parseMailbox(input);
+    assert.equal(result.ok, false, JSON.stringify(input));
+    if (!result.ok) assert.match(result.message, /surrogate/);
+  }
+});
+
+test('a string without <...> is one bare address, never a name and another address', () => {
+  for (const input of ['john smith@example.jp', 'john\u00a0smith@example.jp', 'a@example.jp (Name)', 'a(Name)@example.jp', '"a b"@example.jp']) {
+    const result = parseMailbox(input);
+    assert.equal(result.ok, false, `${JSON.stringify(input)} should be refused, not sent to part of it`);
+    if (!result.ok) assert.match(result.message, /whole text must be the address|before "@"/, input);
+  }
+  assert.deepEqual(parseMailbox('  user@example.jp '), { ok: true, value: { address: 'user@example.jp' } });
+});

@@ -79,3 +79,48 @@ test('accepts Japanese subject, names and body', () => {
   const result = validateSendRequest({ ...valid, from: '送信者 <app@example.jp>', subject: 'ご注文ありがとうございます', text: '本文' }, limits);
   assert.ok(result.ok);
 });
+
+test('a null text with no html is no body at all', () => {
+  assert.deepEqual(fieldsOf({ ...valid, text: null }), ['text']);
+  assert.deepEqual(fieldsOf({ ...valid, text: null, html: null }), ['text']);
+  assert.ok(validateSendRequest({ ...valid, text: null, html: '<p>Hi</p>' }, limits).ok);
+});
+
+test('refuses NUL in the text and html bodies', () => {
+  assert.deepEqual(fieldsOf({ ...valid, text: 'a\u0000b' }), ['text']);
+  assert.deepEqual(fieldsOf({ ...valid, text: undefined, html: '<p>\u0000</p>' }), ['html']);
+  assert.ok(validateSendRequest({ ...valid, text: 'tabs\tand\r\nbreaks\fare text' }, limits).ok);
+});
+
+test('refuses strings with an unpaired surrogate, naming the field', () => {
+  const lone = 'caf\ud800';
+  assert.deepEqual(fieldsOf({ ...valid, subject: lone }), ['subject']);
+  assert.deepEqual(fieldsOf({ ...valid, text: lone }), ['text']);
+  assert.deepEqual(fieldsOf({ ...valid, html: 'x\udc00' }), ['html']);
+  assert.deepEqual(fieldsOf({ ...valid, headers: { 'X-A': lone } }), ['headers.X-A']);
+  assert.deepEqual(fieldsOf({ ...valid, tags: { a: lone } }), ['tags.a']);
+  assert.deepEqual(fieldsOf({ ...valid, attachments: [{ filename: lone, content: 'aGk=' }] }), ['attachments[0].filename']);
+  assert.ok(validateSendRequest({ ...valid, subject: 'paired 😀 is fine' }, limits).ok);
+});
+
+test('refuses "__proto__" as a header name instead of dropping it', () => {
+  const body = JSON.parse(JSON.stringify(valid).replace(/}$/, ',"headers":{"__proto__":"x"}}'));
+  assert.deepEqual(fieldsOf(body), ['headers.__proto__']);
+  const constructor = validateSendRequest({ ...valid, headers: { constructor: 'x' } }, limits);
+  assert.ok(constructor.ok && constructor.value.headers['constructor'] as unknown === 'x', 'an ordinary name that is also an Object property is kept');
+});
+
+test('names an unknown field with an empty name', () => {
+  assert.deepEqual(fieldsOf({ ...valid, '': 1 }), ['""']);
+});
+
+test('lists at most 50 problems, then says how many more there are', () => {
+  const body: Record<string, unknown> = { ...valid };
+  for (let i = 0; i < 10_000; i++) body[`k${i}`] = 1;
+  const result = validateSendRequest(body, limits);
+  assert.equal(result.ok, false);
+  if (result.ok) return;
+  assert.equal(result.errors.length, 51);
+  assert.deepEqual(result.errors.slice(0, 2).map((e) => e.field), ['k0', 'k1']);
+  assert.deepEqual(result.errors[50], { field: '(body)', message: '9950 more problems are not listed' });
+});

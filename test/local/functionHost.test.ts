@@ -136,6 +136,21 @@ describe('a running host', () => {
     assert.equal(statusLine, 'HTTP/1.1 413 Payload Too Large');
   });
 
+  test('a client that closes the connection half way through its body is no error: the function does not run', async () => {
+    const executedBefore = host.output().match(/\[echo\].*echo received/g)?.length ?? 0;
+    const { port } = new URL(host.url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /api/items/5/notes HTTP/1.1\r\nHost: test\r\nContent-Length: 1000\r\n\r\nonly the start', () => socket.destroy());
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    await waitFor('the host to note the early close', () => /information \[host\] POST \/api\/items\/5\/notes: the client closed the connection/.test(host.output()));
+    assert.doesNotMatch(host.output(), /error \[host\] Request handling failed/);
+    assert.equal(host.output().match(/\[echo\].*echo received/g)?.length ?? 0, executedBefore, 'the function never saw half a body');
+  });
+
   test('a throwing handler gives 500 with an empty body and the error in the log', async () => {
     const response = await fetch(`${host.url}/api/explodes`);
     assert.equal(response.status, 500);
