@@ -32,6 +32,9 @@ export interface SendLimits {
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
+/** No address list may be longer than this, duplicates included: far above any valid message. */
+const MAX_LIST_ENTRIES = 1000;
+
 const KNOWN_FIELDS = new Set(['from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'text', 'html', 'headers', 'attachments', 'tags']);
 const ATTACHMENT_FIELDS = new Set(['filename', 'content', 'contentType', 'contentId']);
 // Headers the relay writes itself; letting a caller set them would forge or break the message.
@@ -79,6 +82,11 @@ export function validateSendRequest(body: unknown, limits: SendLimits): Validate
     const value = input[field];
     if (value === undefined || value === null) return [];
     const items = Array.isArray(value) ? value : [value];
+    if (items.length > MAX_LIST_ENTRIES) {
+      // Refused before any entry is parsed: a huge list would cost seconds of CPU to examine.
+      problem(field, `has ${items.length} entries; at most ${MAX_LIST_ENTRIES} are read (and at most ${limits.maxRecipients} recipients accepted)`);
+      return [];
+    }
     const path = (i: number) => (Array.isArray(value) ? `${field}[${i}]` : field);
     return items.map((item, i) => mailbox(path(i), item)).filter((m): m is Mailbox => m !== undefined);
   };

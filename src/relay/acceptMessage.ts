@@ -6,6 +6,7 @@
 import { canonicalJson, checkIdempotencyKey, decideOnExistingKey, Reservation } from '../core/idempotency';
 import { newMessageId, sha256Hex } from '../core/ids';
 import { composeMessage } from '../core/compose';
+import { parseJsonBody } from '../core/jsonBody';
 import { senderDomain, SendRequest, validateSendRequest } from '../core/sendRequest';
 import {
   IdempotencyConflictError,
@@ -166,11 +167,9 @@ function checkContentType(contentType: string | null): void {
 }
 
 function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new ValidationError([{ field: '(body)', message: `is not valid JSON: ${(err as Error).message}` }]);
-  }
+  const parsed = parseJsonBody(body);
+  if (!parsed.ok) throw new ValidationError(parsed.errors);
+  return parsed.value;
 }
 
 async function storage<T>(what: string, action: () => Promise<T>): Promise<T> {

@@ -124,3 +124,16 @@ test('lists at most 50 problems, then says how many more there are', () => {
   assert.deepEqual(result.errors.slice(0, 2).map((e) => e.field), ['k0', 'k1']);
   assert.deepEqual(result.errors[50], { field: '(body)', message: '9950 more problems are not listed' });
 });
+
+test('a huge address list is refused without reading its entries', () => {
+  const to = Array.from({ length: 1001 }, () => 1); // not even addresses: never examined
+  const result = validateSendRequest({ from: 'a@example.jp', to, subject: 's', text: 't', replyTo: Array(2000).fill('x') }, limits);
+  assert.equal(result.ok, false);
+  assert.deepEqual(
+    !result.ok && result.errors.map((e) => [e.field, e.message]),
+    [
+      ['to', 'has 1001 entries; at most 1000 are read (and at most 5 recipients accepted)'],
+      ['replyTo', 'has 2000 entries; at most 1000 are read (and at most 5 recipients accepted)'],
+    ],
+  );
+});
