@@ -11,7 +11,8 @@ import type { RelayDeps, RelayLog } from './deps';
 
 /** How long after its accept a task may still be waiting for its rows to be committed. */
 export const ACCEPT_GRACE_MS = 60_000;
-const ROW_POLL_MS = 100;
+/** First wait for rows not yet committed; it doubles. The commit usually lands within milliseconds. */
+const ROW_POLL_FIRST_MS = 5;
 const ROW_POLL_DEADLINE_MS = 2_000;
 
 /** What the queue says about this delivery of the task (the trigger's metadata). */
@@ -133,10 +134,10 @@ async function nextRow(deps: RelayDeps, task: DeliveryTask, row: DeliveryRow, at
 async function findRow(deps: RelayDeps, task: DeliveryTask): Promise<StoredRow | undefined> {
   // The accept writes rows last; a task can surface a moment before its rows are committed.
   const deadline = Date.now() + ROW_POLL_DEADLINE_MS;
-  for (;;) {
+  for (let waitMs = ROW_POLL_FIRST_MS; ; waitMs *= 2) {
     const stored = await deps.deliveries.get(task.messageId, task.recipient);
     if (stored || Date.now() >= deadline || !withinAcceptGrace(deps, task)) return stored;
-    await new Promise((resolve) => setTimeout(resolve, ROW_POLL_MS));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs, deadline - Date.now())));
   }
 }
 
