@@ -32,6 +32,8 @@ export interface FunctionHostOptions {
   log?: LogLine;
   /** how long stop() waits for running invocations; 30 s by default */
   stopTimeoutMs?: number;
+  /** how long a queue message being processed stays invisible (renewed at half); 600 s by default */
+  queueLeaseSeconds?: number;
 }
 
 export interface RunningHost {
@@ -63,7 +65,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
   for (const fn of functions) checkBindingsSupported(fn);
   logger.host('information', `Loaded ${functions.length} function(s): ${functions.map((f) => f.metadata.name).join(', ') || 'none'}`);
 
-  const queueOptions = readQueueListenerOptions(hostJson);
+  const queueOptions = readQueueListenerOptions(hostJson, options.queueLeaseSeconds);
   const routePrefix = objectAt(objectAt(hostJson, 'extensions'), 'http').routePrefix;
   const routes = buildHttpRoutes(functions, typeof routePrefix === 'string' ? routePrefix : 'api');
   const inFlight = new InFlightWork();
@@ -99,7 +101,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
       await Promise.all(listeners.map((listener) => listener.stop()));
       const timeoutMs = options.stopTimeoutMs ?? 30_000;
       if (!(await inFlight.whenIdle(timeoutMs))) {
-        logger.host('warning', `${inFlight.count} invocation(s) still running after ${timeoutMs} ms are abandoned; their queue messages become visible again after the 10-minute processing lease`);
+        logger.host('warning', `${inFlight.count} invocation(s) still running after ${timeoutMs} ms are abandoned; their queue messages become visible again after the ${queueOptions.processingLeaseSeconds}-second processing lease`);
       }
       for (const listener of listeners) listener.abandonRenewals();
       try {
