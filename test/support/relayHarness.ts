@@ -132,14 +132,22 @@ export class RelayHarness {
 export async function startRelayHarness(options: HarnessOptions = {}): Promise<RelayHarness> {
   const tempDir = mkdtempSync(path.join(os.tmpdir(), 'relay-test-'));
   const azuriteLocation = options.azuriteOnDisk ? path.join(tempDir, 'azurite') : undefined;
-  const azurite = await startAzurite(azuriteLocation ? { location: azuriteLocation } : { inMemory: true });
   const smtpPassword = randomBytes(12).toString('hex');
-  const smartHost = await startDevSmartHost({
-    port: 0,
-    certificateDir: path.join(os.tmpdir(), 'relay-test-certificate'),
-    users: [{ username: SMTP_USER, password: smtpPassword }],
-    ...options.smartHost,
-  });
+  let azurite: RunningAzurite | undefined;
+  let smartHost: DevSmartHost;
+  try {
+    azurite = await startAzurite(azuriteLocation ? { location: azuriteLocation } : { inMemory: true });
+    smartHost = await startDevSmartHost({
+      port: 0,
+      certificateDir: path.join(os.tmpdir(), 'relay-test-certificate'),
+      users: [{ username: SMTP_USER, password: smtpPassword }],
+      ...options.smartHost,
+    });
+  } catch (err) {
+    await azurite?.stop();
+    rmSync(tempDir, { recursive: true, force: true });
+    throw err;
+  }
   const harness = new RelayHarness(azurite, smartHost, smtpPassword, tempDir, azuriteLocation);
   const env: Record<string, string | undefined> = {
     ...localDefaults(),
