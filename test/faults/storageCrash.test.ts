@@ -4,7 +4,6 @@
 // messages and new ones, each exactly once.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sha256Hex } from '../../src/core/ids';
 import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { waitUntilAzuriteSaved } from '../support/azuriteSaved';
 
@@ -91,11 +90,11 @@ test('Azurite killed and restarted: 503 and nothing written while down, then eve
   const events = await allEntities('events');
   assert.deepEqual([...new Set(events.map((e) => e.messageId))].sort(), ids);
   assert.deepEqual(events.filter((e) => String(e.recipient).startsWith('refused')), []);
-  const keyHashes = Array.from({ length: REFUSED }, (_, i) => sha256Hex(refusedKeys(i)['Idempotency-Key']));
-  assert.deepEqual((await allEntities('idempotency')).filter((e) => keyHashes.includes(String(e.partitionKey))), []);
-  const blobs: string[] = [];
-  for await (const blob of relay.clients.bodies.listBlobsFlat()) blobs.push(blob.name);
-  assert.deepEqual(blobs.sort(), ids.map((id) => `${id}.eml`));
+  assert.deepEqual(await allEntities('idempotency'), [], 'only the refused sends had Idempotency-Keys');
+  // Bodies may travel in the queue message instead of a blob; any blob must be an accepted message's.
+  const strayBlobs: string[] = [];
+  for await (const blob of relay.clients.bodies.listBlobsFlat()) if (!ids.includes(blob.name.replace(/\.eml$/, ''))) strayBlobs.push(blob.name);
+  assert.deepEqual(strayBlobs, []);
   // Tasks left over from before the crash are skipped (their recipients are sent); then both queues are empty.
   await eventually('the delivery queue to drain', async () => ((await relay.clients.queue.getProperties()).approximateMessagesCount === 0 ? true : undefined), 90_000);
   assert.equal((await relay.clients.poisonQueue.getProperties()).approximateMessagesCount, 0);
