@@ -29,6 +29,7 @@ export const SETTINGS = [
   { name: 'AZURE_CLIENT_ID', scope: 'app', description: 'Client id of the user-assigned managed identity, for DefaultAzureCredential (SMTP XOAUTH2 tokens).' },
   { name: 'RELAY_LOCAL_FUNCTION_KEY', scope: 'local', default: 'local-dev-key', secret: true, description: 'Function key the local host requires in x-functions-key. In Azure the platform manages keys.' },
   { name: 'RELAY_LOCAL_PORT', scope: 'local', default: '7071', description: 'Port of the local function host (`npm start`).' },
+  { name: 'RELAY_LOCAL_QUEUE_LEASE_SECONDS', scope: 'local', default: '600', description: 'How long the local host keeps a queue message it is processing invisible (renewed at half that); after a crash its messages reappear once this has passed. 600 mirrors the Functions host; tests shorten it.' },
   { name: 'RELAY_LOCAL_DATA_DIR', scope: 'local', default: '.local', description: 'Folder for Azurite data and the development smart host\'s .eml files and certificate.' },
   { name: 'RELAY_ALLOWED_SENDER_DOMAINS', scope: 'app', required: true, localDefault: 'example.com,example.jp', description: 'Comma-separated domains that may appear in "from" (exact match, case-insensitive).' },
   { name: 'RELAY_MAX_RECIPIENTS', scope: 'app', default: '100', description: 'Most recipients (to + cc + bcc) in one message; 1 to 100.' },

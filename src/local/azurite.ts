@@ -3,7 +3,7 @@
 // Port 0 works: Azurite then prints the ports it got ("... successfully listening at http://..."),
 // which is where the connection string's endpoints come from.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +31,11 @@ export interface RunningAzurite {
   readonly blobEndpoint: string;
   readonly queueEndpoint: string;
   readonly tableEndpoint: string;
+  /** the ports it listens on: pass them to startAzurite again to restart it where clients expect it */
+  readonly ports: { readonly blobPort: number; readonly queuePort: number; readonly tablePort: number };
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would: whatever Azurite had not yet saved to its location is lost */
+  kill(): Promise<void>;
 }
 
 /** Azurite's fixed development account (documented publicly; not a secret). */
@@ -57,6 +61,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     ...(silent ? ['--silent'] : []),
     ...(options.location !== undefined ? ['--location', path.resolve(options.location)] : ['--inMemoryPersistence']),
   ];
+  // Azurite would create its folder, but it is also the child's working directory, which must exist.
+  if (options.location !== undefined) mkdirSync(path.resolve(options.location), { recursive: true });
   const child = spawn(process.execPath, args, {
     cwd: options.location !== undefined ? path.resolve(options.location) : os.tmpdir(),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,7 +85,12 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
       blobEndpoint,
       queueEndpoint,
       tableEndpoint,
+      ports: { blobPort: ports.Blob, queuePort: ports.Queue, tablePort: ports.Table },
       stop: () => stopChild(child, exited),
+      kill: async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
+      },
     };
   } catch (error) {
     await stopChild(child, exited);

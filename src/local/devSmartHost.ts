@@ -31,6 +31,12 @@ export interface DeliveryRules {
   onData?(envelope: MessageEnvelope, raw: Buffer): SmtpReply | undefined;
   /** Never answer after DATA, like a smart host that hangs; the message is not stored */
   stallData?: boolean | ((envelope: MessageEnvelope) => boolean);
+  /**
+   * Store the message, then never answer: a smart host that committed it but whose 250 never reaches
+   * the client (it hangs after queueing, or the link drops). The client times out and retries, so
+   * the recipient gets the message twice: the duplicate that no SMTP client can rule out.
+   */
+  storeThenStall?: (envelope: MessageEnvelope) => boolean;
 }
 
 export interface DevSmartHostOptions {
@@ -164,6 +170,13 @@ export async function startDevSmartHost(options: DevSmartHostOptions): Promise<D
         if (stall) {
           log(`smart host: stalling after DATA from=<${envelope.from}> (no reply will be sent)`);
           return; // the connection is left hanging until the client gives up or the host stops
+        }
+        if (rules.storeThenStall?.(envelope)) {
+          acceptMessage(envelope, raw).then(
+            (queueId) => log(`smart host: stored ${queueId}, then stalling (no reply will be sent)`),
+            (error: Error) => log(`smart host: could not store message: ${error.message}`),
+          );
+          return;
         }
         reply = rules.onData?.(envelope, raw);
       } catch (error) {

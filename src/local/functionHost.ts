@@ -33,6 +33,8 @@ export interface FunctionHostOptions {
   log?: LogLine;
   /** how long stop() waits for running invocations; 30 s by default */
   stopTimeoutMs?: number;
+  /** how long a queue message being processed stays invisible (renewed at half); 600 s by default */
+  queueLeaseSeconds?: number;
 }
 
 export interface RunningHost {
@@ -68,7 +70,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
     logger.host('information', `Function "${fn.metadata.name}" is disabled by the app setting AzureWebJobs.${fn.metadata.name}.Disabled; its trigger will not fire`);
   }
 
-  const queueOptions = readQueueListenerOptions(hostJson);
+  const queueOptions = readQueueListenerOptions(hostJson, options.queueLeaseSeconds);
   const routePrefix = objectAt(objectAt(hostJson, 'extensions'), 'http').routePrefix;
   const routes = buildHttpRoutes(enabled, typeof routePrefix === 'string' ? routePrefix : 'api');
   const inFlight = new InFlightWork();
@@ -104,7 +106,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
       await Promise.all(listeners.map((listener) => listener.stop()));
       const timeoutMs = options.stopTimeoutMs ?? 30_000;
       if (!(await inFlight.whenIdle(timeoutMs))) {
-        logger.host('warning', `${inFlight.count} invocation(s) still running after ${timeoutMs} ms are abandoned; their queue messages become visible again after the 10-minute processing lease`);
+        logger.host('warning', `${inFlight.count} invocation(s) still running after ${timeoutMs} ms are abandoned; their queue messages become visible again after the ${queueOptions.processingLeaseSeconds}-second processing lease`);
       }
       for (const listener of listeners) listener.abandonRenewals();
       try {

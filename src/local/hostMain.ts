@@ -7,13 +7,14 @@ import path from 'node:path';
 import { localDefaults } from './settings';
 import { startFunctionHost, type RunningHost } from './functionHost';
 import { batchedLines } from './hostLog';
+import { parseProcessingLeaseSeconds } from './queueListener';
 
 export interface ListeningMessage {
   type: 'listening';
   url: string;
 }
 
-function settingOrDefault(name: 'RELAY_LOCAL_PORT' | 'RELAY_LOCAL_FUNCTION_KEY'): string {
+function settingOrDefault(name: 'RELAY_LOCAL_PORT' | 'RELAY_LOCAL_FUNCTION_KEY' | 'RELAY_LOCAL_QUEUE_LEASE_SECONDS'): string {
   return process.env[name]?.trim() || localDefaults()[name];
 }
 
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
       port: parsePort(settingOrDefault('RELAY_LOCAL_PORT')),
       settings: process.env,
       functionKey: settingOrDefault('RELAY_LOCAL_FUNCTION_KEY'),
+      queueLeaseSeconds: parseProcessingLeaseSeconds(settingOrDefault('RELAY_LOCAL_QUEUE_LEASE_SECONDS')),
     });
   } catch (error) {
     output.flush();

@@ -18,15 +18,31 @@ export interface QueueListenerOptions {
   visibilityTimeoutMs: number;
   maxDequeueCount: number;
   messageEncoding: 'base64' | 'none';
+  /**
+   * While a message is processed it stays invisible this long, renewed at half of it; after a crash it
+   * reappears once this has passed. Not from host.json: the local setting RELAY_LOCAL_QUEUE_LEASE_SECONDS.
+   */
+  processingLeaseSeconds: number;
 }
 
-/** While a message is processed it stays invisible this long; the lease is renewed at half of it. */
-const processingVisibilitySeconds = 10 * 60;
+/** The Functions host's processing lease: 10 minutes. */
+export const DEFAULT_PROCESSING_LEASE_SECONDS = 10 * 60;
+/** The longest visibility timeout the queue service accepts: 7 days. */
+const MAX_PROCESSING_LEASE_SECONDS = 7 * 24 * 60 * 60;
+
+/** Reads RELAY_LOCAL_QUEUE_LEASE_SECONDS; throws naming the setting when it is not a valid lease. */
+export function parseProcessingLeaseSeconds(text: string): number {
+  const value = text.trim();
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_PROCESSING_LEASE_SECONDS) {
+    throw new Error(`RELAY_LOCAL_QUEUE_LEASE_SECONDS is "${text}": it must be a whole number of seconds from 1 to ${MAX_PROCESSING_LEASE_SECONDS}`);
+  }
+  return Number(value);
+}
 /** The host's shortest polling interval, from which the back-off doubles. */
 const minimumPollingIntervalMs = 100;
 
 /** Reads host.json `extensions.queues` with the extension's defaults; throws on values it would reject. */
-export function readQueueListenerOptions(hostJson: unknown): QueueListenerOptions {
+export function readQueueListenerOptions(hostJson: unknown, processingLeaseSeconds = DEFAULT_PROCESSING_LEASE_SECONDS): QueueListenerOptions {
   const queues = objectAt(objectAt(hostJson, 'extensions'), 'queues');
   const batchSize = integerOption(queues, 'batchSize', 16, 1, 32);
   const encoding = String(queues.messageEncoding ?? 'base64').toLowerCase();
@@ -38,6 +54,7 @@ export function readQueueListenerOptions(hostJson: unknown): QueueListenerOption
     visibilityTimeoutMs: timeSpanOption(queues, 'visibilityTimeout', 0),
     maxDequeueCount: integerOption(queues, 'maxDequeueCount', 5, 1, 1_000_000),
     messageEncoding: encoding,
+    processingLeaseSeconds,
   };
 }
 
@@ -152,7 +169,7 @@ export class QueueListener {
         this.#receiveAbort = new AbortController();
         const response = await this.#queue.receiveMessages({
           numberOfMessages: this.options.batchSize,
-          visibilityTimeout: processingVisibilitySeconds,
+          visibilityTimeout: this.options.processingLeaseSeconds,
           abortSignal: this.#receiveAbort.signal,
         });
         messages = response.receivedMessageItems;
@@ -187,12 +204,13 @@ export class QueueListener {
     // way and use the newest receipt, or the delete/update is refused.
     let popReceipt = message.popReceipt;
     let renewing = Promise.resolve();
+    const leaseSeconds = this.options.processingLeaseSeconds;
     const renewal = setInterval(() => {
       renewing = renewing
-        .then(() => this.#queue.updateMessage(message.messageId, popReceipt, undefined, processingVisibilitySeconds))
+        .then(() => this.#queue.updateMessage(message.messageId, popReceipt, undefined, leaseSeconds))
         .then((r) => void (popReceipt = r.popReceipt ?? popReceipt))
         .catch((error) => this.logger.host('warning', `Renewing the lease of message ${message.messageId} failed: ${errorMessage(error)}`));
-    }, (processingVisibilitySeconds * 1000) / 2);
+    }, (leaseSeconds * 1000) / 2);
     this.#renewals.add(renewal);
     const endRenewal = async () => {
       clearInterval(renewal);

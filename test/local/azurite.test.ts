@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { test } from 'node:test';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -40,8 +41,8 @@ test('starts in memory on ephemeral ports; blob, queue and table all work; stop 
   await first.stop(); // stopping twice is harmless
 });
 
-test('with a location, data survives a restart', async () => {
-  const location = makeTempDir('relay-azurite-');
+test('with a location (created if missing), data survives a restart', async () => {
+  const location = path.join(makeTempDir('relay-azurite-'), 'not', 'there', 'yet');
   const before = await startAzurite({ location });
   const queueName = 'persisted-queue';
   try {
@@ -57,6 +58,32 @@ test('with a location, data survives a restart', async () => {
     assert.equal((await queue.peekMessages()).peekedMessageItems[0]?.messageText, 'kept');
   } finally {
     await after.stop();
+  }
+});
+
+test('kill ends it at once; started again on the same ports, it has the same connection string and what it had saved', async () => {
+  const location = makeTempDir('relay-azurite-');
+  const queueName = 'survives-kill';
+  const first = await startAzurite({ location });
+  try {
+    const queue = QueueServiceClient.fromConnectionString(first.connectionString).getQueueClient(queueName);
+    await queue.create();
+    await queue.sendMessage('saved');
+  } finally {
+    await first.stop(); // a graceful stop saves everything
+  }
+  const second = await startAzurite({ location, ...first.ports });
+  assert.equal(second.connectionString, first.connectionString);
+  await second.kill();
+  await assert.rejects(fetch(`${second.queueEndpoint}?comp=list`), 'the queue port is closed after kill');
+  await second.kill(); // killing twice is harmless
+  const third = await startAzurite({ location, ...second.ports });
+  try {
+    assert.equal(third.connectionString, first.connectionString);
+    const queue = QueueServiceClient.fromConnectionString(third.connectionString).getQueueClient(queueName);
+    assert.equal((await queue.peekMessages()).peekedMessageItems[0]?.messageText, 'saved');
+  } finally {
+    await third.stop();
   }
 });
 

@@ -395,6 +395,16 @@ describe('dev smart host: delivery rules', () => {
     await relayTransport().sendMail({ envelope: { from: FROM, to: [next] }, raw: rawMessage(next, 'after stall') });
     assert.equal(smartHost.countFor(next), 1);
   });
+
+  test('storeThenStall keeps the message but never answers: the client times out although it was delivered', TEST_DEADLINE, async () => {
+    const stalled = uniqueRecipient();
+    smartHost.setRules({ storeThenStall: (envelope) => envelope.to.includes(stalled) });
+    await assert.rejects(
+      relayTransport({ socketTimeout: 500 }).sendMail({ envelope: { from: FROM, to: [stalled] }, raw: rawMessage(stalled, 'stored, then stall') }),
+      isSmtpError({ code: 'ETIMEDOUT' }),
+    );
+    assert.equal(smartHost.countFor(stalled), 1);
+  });
 });
 
 describe('dev smart host: outages', () => {

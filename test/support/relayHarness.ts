@@ -40,10 +40,12 @@ export class RelayHarness {
   private hostEnv: Record<string, string | undefined> = {};
 
   constructor(
-    readonly azurite: RunningAzurite,
+    public azurite: RunningAzurite,
     readonly smartHost: DevSmartHost,
     readonly smtpPassword: string,
     private readonly tempDir: string,
+    /** Azurite's data folder, with azuriteOnDisk */
+    readonly azuriteLocation?: string,
   ) {}
 
   get url(): string {
@@ -61,6 +63,19 @@ export class RelayHarness {
   /** Starts the host again with the same settings (after kill() or stop()). */
   async restartHost(): Promise<void> {
     this.host = await spawnHost({ env: this.hostEnv, output: (line) => this.hostOutput.push(line) });
+  }
+
+  /** SIGKILL for Azurite, as a crash would: what it had not saved to disk yet is lost. */
+  async killAzurite(): Promise<void> {
+    await this.azurite.kill();
+  }
+
+  /** Starts Azurite again on the same ports and data folder, so the host's connection string still works. */
+  async restartAzurite(): Promise<void> {
+    if (!this.azuriteLocation) throw new Error('restartAzurite needs azuriteOnDisk: an in-memory Azurite would come back empty');
+    const before = this.azurite;
+    this.azurite = await startAzurite({ location: this.azuriteLocation, ...before.ports });
+    if (this.azurite.connectionString !== before.connectionString) throw new Error('Azurite came back with another connection string');
   }
 
   async request(method: string, pathname: string, options: { body?: unknown; headers?: Record<string, string>; key?: string | null } = {}): Promise<HttpAnswer> {
@@ -116,15 +131,24 @@ export class RelayHarness {
 
 export async function startRelayHarness(options: HarnessOptions = {}): Promise<RelayHarness> {
   const tempDir = mkdtempSync(path.join(os.tmpdir(), 'relay-test-'));
-  const azurite = await startAzurite(options.azuriteOnDisk ? { location: path.join(tempDir, 'azurite') } : { inMemory: true });
+  const azuriteLocation = options.azuriteOnDisk ? path.join(tempDir, 'azurite') : undefined;
   const smtpPassword = randomBytes(12).toString('hex');
-  const smartHost = await startDevSmartHost({
-    port: 0,
-    certificateDir: path.join(os.tmpdir(), 'relay-test-certificate'),
-    users: [{ username: SMTP_USER, password: smtpPassword }],
-    ...options.smartHost,
-  });
-  const harness = new RelayHarness(azurite, smartHost, smtpPassword, tempDir);
+  let azurite: RunningAzurite | undefined;
+  let smartHost: DevSmartHost;
+  try {
+    azurite = await startAzurite(azuriteLocation ? { location: azuriteLocation } : { inMemory: true });
+    smartHost = await startDevSmartHost({
+      port: 0,
+      certificateDir: path.join(os.tmpdir(), 'relay-test-certificate'),
+      users: [{ username: SMTP_USER, password: smtpPassword }],
+      ...options.smartHost,
+    });
+  } catch (err) {
+    await azurite?.stop();
+    rmSync(tempDir, { recursive: true, force: true });
+    throw err;
+  }
+  const harness = new RelayHarness(azurite, smartHost, smtpPassword, tempDir, azuriteLocation);
   const env: Record<string, string | undefined> = {
     ...localDefaults(),
     PATH: process.env.PATH,

@@ -1,0 +1,49 @@
+// Reading what the relay stored, straight from the tables, for assertions the status endpoint cannot
+// make: the events history of a recipient, and row properties the API does not show.
+import type { RelayHarness } from './relayHarness';
+
+export interface StoredEvent {
+  messageId: string;
+  recipient: string;
+  status: string;
+  attempts: number;
+  smtpCode?: number;
+  response?: string;
+  at: Date;
+}
+
+/** Every event row of these messages (all of them when no ids are given), oldest first. */
+export async function storedEvents(relay: RelayHarness, messageIds?: readonly string[]): Promise<StoredEvent[]> {
+  const wanted = messageIds && new Set(messageIds);
+  // One id: a filter; many: one scan of the table (the tests' tables are small).
+  const filter = messageIds?.length === 1 ? `messageId eq '${messageIds[0]}'` : undefined;
+  const events: StoredEvent[] = [];
+  for await (const e of relay.clients.events.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+    if (wanted && !wanted.has(String(e.messageId))) continue;
+    events.push({
+      messageId: String(e.messageId),
+      recipient: String(e.recipient),
+      status: String(e.status),
+      attempts: Number(e.attempts),
+      smtpCode: e.smtpCode === undefined ? undefined : Number(e.smtpCode),
+      response: e.response === undefined ? undefined : String(e.response),
+      at: e.at instanceof Date ? e.at : new Date(String(e.at)),
+    });
+  }
+  return events.sort((a, b) => a.at.getTime() - b.at.getTime() || a.attempts - b.attempts);
+}
+
+/** The outcome events of one recipient: its history after the accept, e.g. ['deferred 1 451', 'sent 2 250']. */
+export function outcomeHistory(events: readonly StoredEvent[], recipient: string): string[] {
+  // The accept's 'queued' event is left out: it says nothing about delivery (and is being removed).
+  return events
+    .filter((e) => e.recipient === recipient.toLowerCase() && e.status !== 'queued')
+    .map((e) => `${e.status} ${e.attempts} ${e.smtpCode ?? '-'}`);
+}
+
+/** Every deliveries row as stored, keyed "messageId/recipient". */
+export async function storedDeliveries(relay: RelayHarness): Promise<Map<string, Record<string, unknown>>> {
+  const rows = new Map<string, Record<string, unknown>>();
+  for await (const row of relay.clients.deliveries.listEntities<Record<string, unknown>>()) rows.set(`${row.partitionKey}/${row.rowKey}`, row);
+  return rows;
+}
