@@ -1,7 +1,7 @@
 // GET /api/v1/messages/{id}: the message and each recipient, read from the deliveries table.
 import { messageStatus, RecipientStatus } from '../core/delivery';
 import { MESSAGE_ID_PATTERN } from '../core/ids';
-import { NotFoundError } from '../errors';
+import { NotFoundError, StorageUnavailableError } from '../errors';
 import type { DeliveryRow } from '../storage/deliveryStore';
 import type { RelayDeps } from './deps';
 
@@ -28,9 +28,17 @@ export interface MessageView {
 }
 
 export async function getMessageView(deps: RelayDeps, id: string): Promise<MessageView> {
-  const rows = MESSAGE_ID_PATTERN.test(id) ? await deps.deliveries.listMessage(id) : [];
+  const rows = MESSAGE_ID_PATTERN.test(id) ? await readRows(deps, id) : [];
   if (rows.length === 0) throw new NotFoundError(`No message with id "${id}"`);
   return toView(id, rows);
+}
+
+async function readRows(deps: RelayDeps, id: string): Promise<DeliveryRow[]> {
+  try {
+    return await deps.deliveries.listMessage(id);
+  } catch (err) {
+    throw new StorageUnavailableError('Storage did not answer, so the status cannot be read now. Retry later.', err);
+  }
 }
 
 export function toView(id: string, rows: DeliveryRow[]): MessageView {

@@ -137,4 +137,9 @@ test('storage down answers 503 problem+json', async () => {
   assert.equal(answer.status, 503, answer.text);
   assert.equal(answer.body.type, 'urn:azure-smtp-relay:problem:storage-unavailable');
   assert.equal(answer.headers.get('retry-after'), '30');
+  const status = await relay.request('GET', '/api/v1/messages/01a227ac-2dd6-769c-99a9-c524304fdc2c');
+  assert.equal(status.status, 503, status.text);
+  assert.equal(status.body.type, 'urn:azure-smtp-relay:problem:storage-unavailable');
+  assert.equal(status.headers.get('retry-after'), '30');
+  assert.ok(!relay.hostOutput.some((l) => / error \[getMessageStatus\]/.test(l)), 'an outage is a warning, not an unexpected error');
 });
