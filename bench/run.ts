@@ -142,6 +142,7 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
     );
     client.close();
     await steadyHost.stop();
+    relayPid = undefined; // the next stages measure the host they start
   }
   const plan = results.cost && (await stage('Raw-SDK baseline plan', notes, async () => replayPlan(results.cost!.acceptOperations, results.cost!.messages)));
   const rawSdk = plan && (await createReplayer(azurite.connectionString, plan));
