@@ -58,11 +58,6 @@ export class DeliveryStore {
     await this.table.submitTransaction(actions);
   }
 
-  async deleteMessage(messageId: string, recipientKeys: readonly string[]): Promise<void> {
-    const actions: TransactionAction[] = recipientKeys.map((rowKey) => ['delete', { partitionKey: messageId, rowKey }]);
-    await this.table.submitTransaction(actions);
-  }
-
   async get(messageId: string, recipientKey: string): Promise<StoredRow | undefined> {
     try {
       const entity = await this.table.getEntity<Record<string, unknown>>(messageId, recipientKey);

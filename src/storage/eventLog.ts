@@ -85,7 +85,7 @@ export class EventLog {
   }
 }
 
-export function eventKey(row: DeliveryRow, at: Date): string {
+function eventKey(row: DeliveryRow, at: Date): string {
   return `${timeKey(at)}_${row.messageId}_${row.recipientKey}_${row.status}`;
 }
 
