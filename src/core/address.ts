@@ -13,8 +13,10 @@ export interface Mailbox {
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u; // with the u flag, only a surrogate without its pair
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+// With the u flag this matches only a surrogate without its pair (a "\ud800" escape in the JSON):
+// such a string has no UTF-8 form, so it would be mangled on the wire and in storage.
+export const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
 // RFC 5322 dot-atom text, less the characters an Azure Table key cannot hold (/ \ # ?): the
 // recipient address is the deliveries table's RowKey.
 const LOCAL_PART = /^[A-Za-z0-9!$%&'*+=^_`{|}~-]+(\.[A-Za-z0-9!$%&'*+=^_`{|}~-]+)*$/;

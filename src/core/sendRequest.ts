@@ -1,7 +1,7 @@
 // Validation of the JSON body of POST /api/v1/messages. Pure: it takes the parsed JSON and the limits,
 // and returns either a SendRequest or every problem found, each naming its field.
 import { FieldError } from '../errors';
-import { Mailbox, parseMailbox, recipientKey, domainOf } from './address';
+import { CONTROL_CHARS, Mailbox, parseMailbox, recipientKey, domainOf, UNPAIRED_SURROGATE } from './address';
 
 export interface AttachmentSpec {
   filename: string;
@@ -43,10 +43,6 @@ const HEADER_NAME = /^[!-9;-~]{1,76}$/; // printable ASCII without ":" (RFC 5322
 const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-// With the u flag this matches only a surrogate without its pair (a "\ud800" escape in the JSON):
-// such a string has no UTF-8 form, so it would be mangled on the wire and in storage.
-const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
 const UNPAIRED_SURROGATE_MESSAGE = 'contains an unpaired surrogate (a \\uD800-\\uDFFF escape without its pair); it must be valid Unicode';
 // Past this many problems the answer would only grow with the request (one entry per bad key).
 const MAX_REPORTED_ERRORS = 50;
