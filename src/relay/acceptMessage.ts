@@ -19,7 +19,7 @@ import {
   ValidationError,
 } from '../errors';
 import type { DeliveryRow } from '../storage/deliveryStore';
-import { EnqueuedTask, inlineBody, newDeliveryTask } from '../storage/deliveryQueue';
+import { encodeInlineBody, EnqueuedTask, newDeliveryTask } from '../storage/deliveryQueue';
 import type { RelayDeps, RelayLog } from './deps';
 
 export interface AcceptInput {
@@ -91,8 +91,9 @@ export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: Re
 }
 
 async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: DeliveryRow[], log: RelayLog): Promise<void> {
-  const tasks = rows.map((row) => newDeliveryTask(id, row.recipientKey, 1, raw));
-  const needsBlob = tasks.some((task) => inlineBody(task) === undefined);
+  const inline = encodeInlineBody(raw);
+  const needsBlob = inline === undefined;
+  const tasks = rows.map((row) => newDeliveryTask(id, row.recipientKey, 1, inline));
   const enqueued: EnqueuedTask[] = [];
   let bodyWritten = false;
   try {

@@ -5,7 +5,7 @@
 import { decideDelivery, planAfterTemporaryFailure, SmtpOutcome } from '../core/delivery';
 import { timeOfMessageId } from '../core/ids';
 import { DeliveryRow, RowChangedError, StoredRow } from '../storage/deliveryStore';
-import { DeliveryTask, inlineBody, newDeliveryTask } from '../storage/deliveryQueue';
+import { DeliveryTask, inlineBody } from '../storage/deliveryQueue';
 import { summarizeError } from '../errors';
 import type { RelayDeps, RelayLog } from './deps';
 
@@ -127,7 +127,9 @@ async function nextRow(deps: RelayDeps, task: DeliveryTask, row: DeliveryRow, at
   if (plan.status === 'failed') return { ...base, status: 'failed', response: `${outcome.response} (${plan.reason})` };
   // The retry task goes first: if recording the deferral then fails, the task still finds the row.
   const delaySeconds = (plan.nextAttemptAt.getTime() - at.getTime()) / 1000;
-  await deps.queue.enqueue(newDeliveryTask(task.messageId, task.recipient, attempt + 1, raw), delaySeconds);
+  // The same task, numbered for the next attempt: an inline body travels on as it is, and a task
+  // from before attempts were numbered (v1) keeps its body in the blob.
+  await deps.queue.enqueue({ ...task, v: 2, attempt: attempt + 1 }, delaySeconds);
   return { ...base, status: 'deferred', nextAttemptAt: plan.nextAttemptAt };
 }
 

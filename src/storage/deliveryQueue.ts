@@ -30,12 +30,25 @@ export interface EnqueuedTask {
   popReceipt: string;
 }
 
-/** The task for one attempt, with the body inline when the whole task stays under MAX_TASK_CHARS. */
-export function newDeliveryTask(messageId: string, recipient: string, attempt: number, raw: Buffer | undefined): DeliveryTask {
-  const task: DeliveryTask = { v: 2, messageId, recipient, attempt };
-  if (raw === undefined || raw.length > MAX_TASK_CHARS) return task;
-  const inline: DeliveryTask = isSevenBitText(raw) ? { ...task, body: raw.toString('latin1') } : { ...task, bodyBase64: raw.toString('base64') };
-  return JSON.stringify(inline).length <= MAX_TASK_CHARS ? inline : task;
+/** The body as a task carries it. */
+export type InlineBody = Pick<DeliveryTask, 'body' | 'bodyBase64'>;
+
+/** Room left in a task for everything but the body: ids, the attempt and the JSON around them. */
+const TASK_ENVELOPE_CHARS = 1024;
+
+/**
+ * The composed message as it travels in a task, encoded once for all of its recipients and attempts;
+ * undefined when a task holding it would not stay under MAX_TASK_CHARS (it then lives in a blob).
+ */
+export function encodeInlineBody(raw: Buffer): InlineBody | undefined {
+  if (raw.length > MAX_TASK_CHARS) return undefined;
+  const inline: InlineBody = isSevenBitText(raw) ? { body: raw.toString('latin1') } : { bodyBase64: raw.toString('base64') };
+  return JSON.stringify(inline).length <= MAX_TASK_CHARS - TASK_ENVELOPE_CHARS ? inline : undefined;
+}
+
+/** The task for one attempt; without `inline` the body is read from its blob. */
+export function newDeliveryTask(messageId: string, recipient: string, attempt: number, inline?: InlineBody): DeliveryTask {
+  return { v: 2, messageId, recipient, attempt, ...inline };
 }
 
 /** The body a task carries, or undefined when it lives in the messages container. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
 import type { SMTPServerSession } from 'smtp-server';
 import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
-import { DeliveryQueue, newDeliveryTask } from '../../src/storage/deliveryQueue';
+import { DeliveryQueue, encodeInlineBody, newDeliveryTask } from '../../src/storage/deliveryQueue';
 
 let relay: RelayHarness;
 /** RCPT TO commands the smart host has seen, per address */
@@ -163,7 +163,7 @@ test('a small message travels in its task: no blob, and one event, for its outco
 test('a late copy of an attempt already made is skipped', async () => {
   const answer = await relay.send(message({ to: 'late-copy@example.net' }));
   await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
-  await new DeliveryQueue(relay.clients.queue).enqueue(newDeliveryTask(answer.body.id, 'late-copy@example.net', 1, Buffer.from('Subject: x\r\n\r\nx\r\n')));
+  await new DeliveryQueue(relay.clients.queue).enqueue(newDeliveryTask(answer.body.id, 'late-copy@example.net', 1, encodeInlineBody(Buffer.from('Subject: x\r\n\r\nx\r\n'))));
   await eventually('the copy to be skipped', () =>
     relay.hostOutput.some((l) => l.includes(`message ${answer.body.id} to late-copy@example.net: skipped, already sent`)) ? true : undefined,
   );
@@ -182,7 +182,7 @@ test('a task delivered again after its recipient is final never sends twice', as
   // The host is stopped meanwhile so that the dying consumer is certain to take it first.
   await relay.host.stop();
   try {
-    const task = newDeliveryTask(answer.body.id, 'dup@example.net', 1, Buffer.from('Subject: x\r\n\r\nx\r\n'));
+    const task = newDeliveryTask(answer.body.id, 'dup@example.net', 1, encodeInlineBody(Buffer.from('Subject: x\r\n\r\nx\r\n')));
     await queue.sendMessage(JSON.stringify(task));
     const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 });
     assert.deepEqual(receivedMessageItems.map((m) => [m.dequeueCount, JSON.parse(m.messageText).recipient]), [[1, 'dup@example.net']]);
