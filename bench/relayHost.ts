@@ -7,6 +7,7 @@ import { spawnHost, type HostProcess } from '../src/local/hostProcess';
 import { localDefaults } from '../src/local/settings';
 import { createStorageClients, ensureStorageResources } from '../src/storage/clients';
 import { SENDER_DOMAIN } from './messages';
+import { relaySettingsFor } from '../src/local/devSmartHost';
 import type { Sink } from './sink';
 
 export const FUNCTION_KEY = randomBytes(16).toString('hex');
@@ -39,12 +40,8 @@ export function relayHostEnv(options: RelayHostOptions): Record<string, string |
     RELAY_LOCAL_PORT: '0',
     RELAY_LOCAL_FUNCTION_KEY: FUNCTION_KEY,
     RELAY_ALLOWED_SENDER_DOMAINS: SENDER_DOMAIN,
-    SMARTHOST_HOST: options.sink.smtp.host,
-    SMARTHOST_PORT: String(options.sink.smtp.port),
-    SMARTHOST_USERNAME: options.sink.username,
-    SMARTHOST_PASSWORD: options.sink.password,
+    ...relaySettingsFor(options.sink.smtp, options.sink),
     SMARTHOST_POOL_SIZE: String(options.poolSize),
-    NODE_EXTRA_CA_CERTS: options.sink.smtp.caFile,
     'AzureWebJobs.relayDelivery.Disabled': options.relayEnabled ? 'false' : 'true',
   };
 }

@@ -64,6 +64,20 @@ export interface ReceivedMessage {
   username: string;
 }
 
+/**
+ * The relay's settings for sending through a development smart host as `user`: where it listens,
+ * the login, and its private CA (trusted process-wide, as a private CA is in Azure).
+ */
+export function relaySettingsFor(smartHost: Pick<DevSmartHost, 'host' | 'port' | 'caFile'>, user: { username: string; password: string }): Record<string, string> {
+  return {
+    SMARTHOST_HOST: smartHost.host,
+    SMARTHOST_PORT: String(smartHost.port),
+    SMARTHOST_USERNAME: user.username,
+    SMARTHOST_PASSWORD: user.password,
+    NODE_EXTRA_CA_CERTS: smartHost.caFile,
+  };
+}
+
 export interface DevSmartHost {
   readonly host: string;
   readonly port: number;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { createStorageClients, ensureStorageResources } from '../storage/clients';
 import { startAzurite, RunningAzurite } from './azurite';
-import { startDevSmartHost, DevSmartHost } from './devSmartHost';
+import { relaySettingsFor, startDevSmartHost, DevSmartHost } from './devSmartHost';
 import { spawnHost, HostProcess } from './hostProcess';
 import { loadLocalSettings, localDefaults } from './settings';
 
@@ -53,14 +53,7 @@ async function main(): Promise<void> {
         users: [{ username: 'relay', password }],
         log: (line) => console.log(line),
       });
-      Object.assign(env, {
-        SMARTHOST_HOST: smartHost.host,
-        SMARTHOST_PORT: String(smartHost.port),
-        SMARTHOST_USERNAME: 'relay',
-        SMARTHOST_PASSWORD: password,
-        SMARTHOST_AUTH: 'login',
-        NODE_EXTRA_CA_CERTS: smartHost.caFile,
-      });
+      Object.assign(env, relaySettingsFor(smartHost, { username: 'relay', password }), { SMARTHOST_AUTH: 'login' });
       console.log(`  Relayed messages are written to ${path.join(dataDir, 'mail')}; recipients starting with "bounce-" get 550, with "grey-" get 451.`);
     }
 

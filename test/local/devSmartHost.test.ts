@@ -8,7 +8,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import type { NodemailerError, SMTPTransportOptions } from 'nodemailer';
-import { startDevSmartHost, type DevSmartHost } from '../../src/local/devSmartHost';
+import { relaySettingsFor, startDevSmartHost, type DevSmartHost } from '../../src/local/devSmartHost';
 
 const execFileAsync = promisify(execFile);
 const USER = { username: 'relay@example.com', password: 'correct horse battery staple' };
@@ -473,5 +473,16 @@ describe('dev smart host: outages', () => {
       stalling.close();
       await host.stop();
     }
+  });
+});
+
+test('relaySettingsFor gives the relay the address, the login and the CA of a development smart host', () => {
+  const settings = relaySettingsFor({ host: '127.0.0.1', port: 2525, caFile: '/tmp/ca.pem' }, { username: 'relay', password: 'secret' });
+  assert.deepEqual(settings, {
+    SMARTHOST_HOST: '127.0.0.1',
+    SMARTHOST_PORT: '2525',
+    SMARTHOST_USERNAME: 'relay',
+    SMARTHOST_PASSWORD: 'secret',
+    NODE_EXTRA_CA_CERTS: '/tmp/ca.pem',
   });
 });

@@ -9,7 +9,7 @@ import { loadConfig, RelayConfig } from '../../src/config';
 import { localDefaults } from '../../src/local/settings';
 import { createStorageClients, ensureStorageResources, StorageClients } from '../../src/storage/clients';
 import { startAzurite, RunningAzurite } from '../../src/local/azurite';
-import { startDevSmartHost, DevSmartHost, DevSmartHostOptions } from '../../src/local/devSmartHost';
+import { relaySettingsFor, startDevSmartHost, DevSmartHost, DevSmartHostOptions } from '../../src/local/devSmartHost';
 import { spawnHost, HostProcess } from '../../src/local/hostProcess';
 import type { MessageView } from '../../src/relay/messageStatus';
 
@@ -158,13 +158,9 @@ export async function startRelayHarness(options: HarnessOptions = {}): Promise<R
     RELAY_ALLOWED_SENDER_DOMAINS: 'example.jp,example.com',
     RELAY_RETRY_FIRST_DELAY_SECONDS: '1',
     RELAY_RETRY_MAX_DELAY_SECONDS: '2',
-    SMARTHOST_HOST: smartHost.host,
-    SMARTHOST_PORT: String(smartHost.port),
-    SMARTHOST_USERNAME: SMTP_USER,
-    SMARTHOST_PASSWORD: smtpPassword,
+    ...relaySettingsFor(smartHost, { username: SMTP_USER, password: smtpPassword }),
     SMARTHOST_CONNECT_TIMEOUT_SECONDS: '5',
     SMARTHOST_SOCKET_TIMEOUT_SECONDS: '10',
-    NODE_EXTRA_CA_CERTS: smartHost.caFile,
     ...options.env,
   };
   try {
