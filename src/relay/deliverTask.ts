@@ -4,7 +4,7 @@
 // not count towards the queue's poison threshold.
 import { decideDelivery, planAfterTemporaryFailure, SmtpOutcome } from '../core/delivery';
 import { timeOfMessageId } from '../core/ids';
-import { DeliveryRow, RowChangedError, StoredRow } from '../storage/deliveryStore';
+import { DeliveryRow, RowChangedError, StoredRow } from './ports';
 import { DeliveryTask, inlineBody } from '../storage/deliveryQueue';
 import { summarizeError } from '../errors';
 import type { RelayDeps, RelayLog } from './deps';

@@ -2,7 +2,7 @@
 import { messageStatus, RecipientStatus } from '../core/delivery';
 import { MESSAGE_ID_PATTERN } from '../core/ids';
 import { NotFoundError, StorageUnavailableError } from '../errors';
-import type { DeliveryRow } from '../storage/deliveryStore';
+import type { DeliveryRow } from './ports';
 import type { RelayDeps } from './deps';
 
 export interface RecipientView {

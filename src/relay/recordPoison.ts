@@ -1,7 +1,7 @@
 // A task the queue gave up on (it failed maxDequeueCount times) is still an outcome: its recipient
 // is marked failed with the reason, so nothing disappears silently.
 import { isFinal } from '../core/delivery';
-import { RowChangedError } from '../storage/deliveryStore';
+import { RowChangedError } from './ports';
 import type { DeliveryTask } from '../storage/deliveryQueue';
 import { recordEvent } from './deliverTask';
 import type { RelayDeps, RelayLog } from './deps';

@@ -2,6 +2,9 @@
 // travels inside its task, which saves a blob write at accept and a blob read per attempt; a large
 // one stays in a blob and the task carries ids only.
 import { QueueClient } from '@azure/storage-queue';
+import type { EnqueuedTask, TaskQueue } from '../relay/ports';
+
+export type { EnqueuedTask };
 
 /** Must match host.json extensions.queues.messageEncoding (a test holds them together). */
 export const QUEUE_MESSAGE_ENCODING = 'none';
@@ -23,11 +26,6 @@ export interface DeliveryTask {
   body?: string;
   /** the composed message as base64, when it is small enough but not 7-bit text */
   bodyBase64?: string;
-}
-
-export interface EnqueuedTask {
-  queueMessageId: string;
-  popReceipt: string;
 }
 
 /** The body as a task carries it. */
@@ -74,7 +72,7 @@ export function parseDeliveryTask(input: unknown): DeliveryTask | undefined {
   return task;
 }
 
-export class DeliveryQueue {
+export class DeliveryQueue implements TaskQueue {
   constructor(private readonly queue: QueueClient) {}
 
   async enqueue(task: DeliveryTask, delaySeconds = 0): Promise<EnqueuedTask> {
