@@ -18,7 +18,7 @@ import {
   summarizeError,
   ValidationError,
 } from '../errors';
-import { encodeInlineBody, newDeliveryTask } from '../storage/deliveryQueue';
+import { encodeInlineBody, newDeliveryTask } from '../core/deliveryTask';
 import type { DeliveryRow, EnqueuedTask } from './ports';
 import type { RelayDeps, RelayLog } from './deps';
 

@@ -5,7 +5,7 @@
 import { decideDelivery, planAfterTemporaryFailure, SmtpOutcome } from '../core/delivery';
 import { timeOfMessageId } from '../core/ids';
 import { DeliveryRow, RowChangedError, StoredRow } from './ports';
-import { DeliveryTask, inlineBody } from '../storage/deliveryQueue';
+import { DeliveryTask, inlineBody } from '../core/deliveryTask';
 import { summarizeError } from '../errors';
 import type { RelayDeps, RelayLog } from './deps';
 

@@ -4,7 +4,7 @@
 // a policy added later is tested without Azurite and storage can change without touching the rules.
 import type { RecipientStatus, SmtpOutcome } from '../core/delivery';
 import type { Reservation } from '../core/idempotency';
-import type { DeliveryTask } from '../storage/deliveryQueue';
+import type { DeliveryTask } from '../core/deliveryTask';
 
 /** One recipient of one message: the record of truth for its delivery. */
 export interface DeliveryRow {

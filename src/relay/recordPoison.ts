@@ -2,7 +2,7 @@
 // is marked failed with the reason, so nothing disappears silently.
 import { isFinal } from '../core/delivery';
 import { RowChangedError } from './ports';
-import type { DeliveryTask } from '../storage/deliveryQueue';
+import type { DeliveryTask } from '../core/deliveryTask';
 import { recordEvent } from './deliverTask';
 import type { RelayDeps, RelayLog } from './deps';
 

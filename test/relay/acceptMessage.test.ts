@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { acceptMessage, AcceptInput } from '../../src/relay/acceptMessage';
-import { inlineBody } from '../../src/storage/deliveryQueue';
+import { inlineBody } from '../../src/core/deliveryTask';
 import { IdempotencyConflictError, SenderNotAllowedError, StorageUnavailableError, ValidationError } from '../../src/errors';
 import { FakeLog, FakeRelay } from '../support/fakes';
 

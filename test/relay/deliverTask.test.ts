@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newMessageId } from '../../src/core/ids';
-import { encodeInlineBody, newDeliveryTask } from '../../src/storage/deliveryQueue';
+import { encodeInlineBody, newDeliveryTask } from '../../src/core/deliveryTask';
 import { ACCEPT_GRACE_MS, deliverTask } from '../../src/relay/deliverTask';
 import { DeliveryRow, RowChangedError } from '../../src/relay/ports';
 import { FakeLog, FakeRelay } from '../support/fakes';

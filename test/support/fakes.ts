@@ -5,7 +5,7 @@
 import { loadConfig, RelayConfig } from '../../src/config';
 import type { SmtpOutcome } from '../../src/core/delivery';
 import type { Reservation } from '../../src/core/idempotency';
-import type { DeliveryTask } from '../../src/storage/deliveryQueue';
+import type { DeliveryTask } from '../../src/core/deliveryTask';
 import type { RelayDeps } from '../../src/relay/deps';
 import {
   DeliveryEvents,
