@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newMessageId } from '../../src/core/ids';
 import { encodeInlineBody, newDeliveryTask } from '../../src/core/deliveryTask';
-import { ACCEPT_GRACE_MS, deliverTask } from '../../src/relay/deliverTask';
+import { ACCEPT_GRACE_MS, DELIVERY_STEPS, deliverTask, runSteps } from '../../src/relay/deliverTask';
+import { planOutcome } from '../../src/relay/steps/planOutcome';
+import { DeliveryState, DeliveryStep, stop } from '../../src/relay/steps/step';
 import { DeliveryRow, RowChangedError } from '../../src/relay/ports';
 import { FakeLog, FakeRelay } from '../support/fakes';
 
@@ -212,4 +214,45 @@ test('an event that cannot be written is logged; the row keeps the outcome', asy
   assert.equal(row().status, 'sent');
   assert.match(log.lines.at(-1)!.message, /sent recorded, but its event row could not be written/);
   assert.equal(log.lines.at(-1)!.level, 'error');
+});
+
+test('the steps, in order: policy checks before the claim, preparation before the send', () => {
+  assert.deepEqual(DELIVERY_STEPS.map((s) => s.name), [
+    'find the row',
+    'decide',
+    'claim',
+    'read the body',
+    'send',
+    'plan the outcome',
+    'schedule the retry',
+    'record the outcome',
+    'record the event',
+  ]);
+});
+
+test('a policy check that stops leaves the row as it is and sends nothing', async () => {
+  const { relay, task, log, row } = accepted();
+  const before = row();
+  const suppressed: DeliveryStep = { name: 'suppression', run: () => stop('suppressed by policy') };
+  const steps = [...DELIVERY_STEPS.slice(0, 2), suppressed, ...DELIVERY_STEPS.slice(2)];
+  await runSteps(steps, { deps: relay.deps, task, delivery: { dequeueCount: 1 }, log, label: 'message m to r' });
+  assert.deepEqual(relay.calls, ['deliveries.get']);
+  assert.deepEqual(row(), before);
+  assert.deepEqual(log.lines, [{ level: 'log', message: 'message m to r: suppressed by policy' }]);
+});
+
+test('planning a deferral writes nothing: the retry is its own step', async () => {
+  const { relay, task, log } = accepted();
+  const found = await relay.deliveries.get(task.messageId, RECIPIENT);
+  relay.calls.length = 0;
+  const state: DeliveryState = { deps: relay.deps, task, delivery: { dequeueCount: 1 }, log, label: 'l', held: found, attempt: 1, raw: RAW, finishedAt: relay.clock.now(), outcome: { kind: 'temporary' as const, response: '451 later' } };
+  await planOutcome.run(state);
+  assert.equal(state.next?.status, 'deferred');
+  assert.deepEqual(relay.calls, []);
+  assert.equal(relay.queue.tasks.length, 0);
+});
+
+test('a step placed before the step that provides its input fails loudly', async () => {
+  const { relay, task, log } = accepted();
+  await assert.rejects(runSteps([planOutcome], { deps: relay.deps, task, delivery: { dequeueCount: 1 }, log, label: 'l' }), /delivery step order: the held row is not known yet/);
 });
