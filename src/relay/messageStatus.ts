@@ -43,6 +43,7 @@ async function readRows(deps: RelayDeps, id: string): Promise<DeliveryRow[]> {
 
 export function toView(id: string, rows: DeliveryRow[]): MessageView {
   const first = rows[0];
+  if (!first) throw new Error(`message ${id}: a view needs at least one row`);
   const updatedAt = new Date(Math.max(...rows.map((r) => r.updatedAt.getTime())));
   return {
     id,
