@@ -54,7 +54,7 @@ export interface DeliveryStep {
 }
 
 export function isStop(result: StepResult): result is StepStop {
-  return result !== CONTINUE;
+  return 'stop' in result;
 }
 
 export function stop(reason: string, level: StepStop['level'] = 'log', recheckInSeconds?: number): StepStop {
