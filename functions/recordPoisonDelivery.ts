@@ -1,7 +1,7 @@
 import { app, InvocationContext } from '@azure/functions';
 import { relayDeps } from '../src/runtime';
 import { recordPoisonTask } from '../src/relay/recordPoison';
-import { parseDeliveryTask } from '../src/storage/deliveryQueue';
+import { parseDeliveryTask } from '../src/core/deliveryTask';
 
 const deps = relayDeps();
 

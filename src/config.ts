@@ -7,9 +7,37 @@ export type SettingScope =
   /** only meaningful for the local host (`npm start`, tests) */
   | 'local';
 
+/** What a setting's value may be; loadConfig's checks are derived from it, and the README shows it. */
+export type SettingType =
+  /** any text */
+  | { readonly kind: 'text' }
+  /** a whole number in [min, max] */
+  | { readonly kind: 'int'; readonly min: number; readonly max: number }
+  /** one of the values, compared case-insensitively */
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  /** a comma-separated list of at least one domain name */
+  | { readonly kind: 'domain-list' }
+  /** an https:// service URI (scheme and host only) */
+  | { readonly kind: 'https-uri' }
+  /** an Azure Storage resource name */
+  | { readonly kind: 'name'; readonly pattern: RegExp; readonly rule: string };
+
+const QUEUE_NAME = {
+  kind: 'name',
+  pattern: /^(?!.*--)[a-z0-9][a-z0-9-]{1,55}[a-z0-9]$/,
+  rule: 'a queue name is 3 to 56 lower-case letters, digits and single hyphens (the poison queue adds "-poison")',
+} as const;
+const TABLE_NAME = { kind: 'name', pattern: /^[A-Za-z][A-Za-z0-9]{2,62}$/, rule: 'a table name is 3 to 63 letters and digits, starting with a letter' } as const;
+const CONTAINER_NAME = {
+  kind: 'name',
+  pattern: /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+  rule: 'a container name is 3 to 63 lower-case letters, digits and single hyphens',
+} as const;
+
 export interface SettingSpec {
   readonly name: string;
   readonly scope: SettingScope;
+  readonly type: SettingType;
   /** default used when the setting is absent; undefined means "required" or "optional, no default" */
   readonly default?: string;
   /** value the local host (`npm start`, tests) supplies when neither env nor local.settings.json has one */
@@ -20,37 +48,37 @@ export interface SettingSpec {
 }
 
 export const SETTINGS = [
-  { name: 'AzureWebJobsStorage', scope: 'local', default: 'UseDevelopmentStorage=true', description: 'Storage connection string. In Azure the app uses the identity-based AzureWebJobsStorage__* settings instead.' },
-  { name: 'AzureWebJobsStorage__blobServiceUri', scope: 'app', description: 'Blob endpoint for identity-based storage access (used when no connection string is set).' },
-  { name: 'AzureWebJobsStorage__queueServiceUri', scope: 'app', description: 'Queue endpoint for identity-based storage access.' },
-  { name: 'AzureWebJobsStorage__tableServiceUri', scope: 'app', description: 'Table endpoint for identity-based storage access.' },
-  { name: 'AzureWebJobsStorage__credential', scope: 'app', description: '"managedidentity" in Azure: storage is reached with a managed identity.' },
-  { name: 'AzureWebJobsStorage__clientId', scope: 'app', description: 'Client id of the user-assigned managed identity used for storage.' },
-  { name: 'AZURE_CLIENT_ID', scope: 'app', description: 'Client id of the user-assigned managed identity, for DefaultAzureCredential (SMTP XOAUTH2 tokens).' },
-  { name: 'RELAY_LOCAL_FUNCTION_KEY', scope: 'local', default: 'local-dev-key', secret: true, description: 'Function key the local host requires in x-functions-key. In Azure the platform manages keys.' },
-  { name: 'RELAY_LOCAL_PORT', scope: 'local', default: '7071', description: 'Port of the local function host (`npm start`).' },
-  { name: 'RELAY_LOCAL_QUEUE_LEASE_SECONDS', scope: 'local', default: '600', description: 'How long the local host keeps a queue message it is processing invisible (renewed at half that); after a crash its messages reappear once this has passed. 600 mirrors the Functions host; tests shorten it.' },
-  { name: 'RELAY_LOCAL_DATA_DIR', scope: 'local', default: '.local', description: 'Folder for Azurite data and the development smart host\'s .eml files and certificate.' },
-  { name: 'RELAY_ALLOWED_SENDER_DOMAINS', scope: 'app', required: true, localDefault: 'example.com,example.jp', description: 'Comma-separated domains that may appear in "from" (exact match, case-insensitive).' },
-  { name: 'RELAY_MAX_RECIPIENTS', scope: 'app', default: '100', description: 'Most recipients (to + cc + bcc) in one message; 1 to 100.' },
-  { name: 'RELAY_MAX_MESSAGE_BYTES', scope: 'app', default: '10485760', description: 'Largest accepted request body and composed message, in bytes.' },
-  { name: 'RELAY_MAX_RETRY_SECONDS', scope: 'app', default: '86400', description: 'How long a deferred recipient is retried, from when it was queued, before it is failed.' },
-  { name: 'RELAY_RETRY_FIRST_DELAY_SECONDS', scope: 'app', default: '60', description: 'Delay before the first retry of a deferred recipient; each later retry doubles it.' },
-  { name: 'RELAY_RETRY_MAX_DELAY_SECONDS', scope: 'app', default: '3600', description: 'Longest delay between two retries.' },
-  { name: 'RELAY_QUEUE_NAME', scope: 'app', default: 'deliveries', description: 'Storage queue of deliveries; its poison queue is "<name>-poison".' },
-  { name: 'RELAY_DELIVERIES_TABLE', scope: 'app', default: 'deliveries', description: 'Table with one row per recipient (PartitionKey = message id).' },
-  { name: 'RELAY_EVENTS_TABLE', scope: 'app', default: 'deliveryevents', description: 'Table with one row per delivery outcome (PartitionKey = UTC hour yyyyMMddHH).' },
-  { name: 'RELAY_IDEMPOTENCY_TABLE', scope: 'app', default: 'idempotency', description: 'Table that remembers Idempotency-Key answers for 24 hours.' },
-  { name: 'RELAY_BODY_CONTAINER', scope: 'app', default: 'messages', description: 'Blob container holding each composed message (.eml).' },
-  { name: 'SMARTHOST_HOST', scope: 'app', required: true, description: 'Smart host name (its TLS certificate must match it). Locally, when unset, `npm start` runs the development smart host.' },
-  { name: 'SMARTHOST_PORT', scope: 'app', default: '587', description: 'Smart host submission port (STARTTLS is required).' },
-  { name: 'SMARTHOST_AUTH', scope: 'app', default: 'login', description: '"login" or "plain" (username and password) or "xoauth2" (token from @azure/identity).' },
-  { name: 'SMARTHOST_USERNAME', scope: 'app', required: true, description: 'SMTP AUTH user name (for xoauth2, the mailbox or principal the token is for).' },
-  { name: 'SMARTHOST_PASSWORD', scope: 'app', secret: true, description: 'SMTP AUTH password (required unless SMARTHOST_AUTH=xoauth2); in Azure a Key Vault reference.' },
-  { name: 'SMARTHOST_OAUTH_SCOPE', scope: 'app', default: 'https://outlook.office365.com/.default', description: 'Token scope requested for xoauth2.' },
-  { name: 'SMARTHOST_POOL_SIZE', scope: 'app', default: '5', description: 'Most concurrent SMTP connections per instance.' },
-  { name: 'SMARTHOST_CONNECT_TIMEOUT_SECONDS', scope: 'app', default: '30', description: 'Time to connect and get the greeting before the attempt is deferred.' },
-  { name: 'SMARTHOST_SOCKET_TIMEOUT_SECONDS', scope: 'app', default: '120', description: 'Time without any reply from the smart host before the attempt is deferred.' },
+  { name: 'AzureWebJobsStorage', scope: 'local', type: { kind: 'text' }, default: 'UseDevelopmentStorage=true', description: 'Storage connection string. In Azure the app uses the identity-based AzureWebJobsStorage__* settings instead.' },
+  { name: 'AzureWebJobsStorage__blobServiceUri', scope: 'app', type: { kind: 'https-uri' }, description: 'Blob endpoint for identity-based storage access (used when no connection string is set).' },
+  { name: 'AzureWebJobsStorage__queueServiceUri', scope: 'app', type: { kind: 'https-uri' }, description: 'Queue endpoint for identity-based storage access.' },
+  { name: 'AzureWebJobsStorage__tableServiceUri', scope: 'app', type: { kind: 'https-uri' }, description: 'Table endpoint for identity-based storage access.' },
+  { name: 'AzureWebJobsStorage__credential', scope: 'app', type: { kind: 'text' }, description: '"managedidentity" in Azure: storage is reached with a managed identity.' },
+  { name: 'AzureWebJobsStorage__clientId', scope: 'app', type: { kind: 'text' }, description: 'Client id of the user-assigned managed identity used for storage.' },
+  { name: 'AZURE_CLIENT_ID', scope: 'app', type: { kind: 'text' }, description: 'Client id of the user-assigned managed identity, for DefaultAzureCredential (SMTP XOAUTH2 tokens).' },
+  { name: 'RELAY_LOCAL_FUNCTION_KEY', scope: 'local', type: { kind: 'text' }, default: 'local-dev-key', secret: true, description: 'Function key the local host requires in x-functions-key. In Azure the platform manages keys.' },
+  { name: 'RELAY_LOCAL_PORT', scope: 'local', type: { kind: 'int', min: 0, max: 65535 }, default: '7071', description: 'Port of the local function host (`npm start`).' },
+  { name: 'RELAY_LOCAL_QUEUE_LEASE_SECONDS', scope: 'local', type: { kind: 'int', min: 1, max: 7 * 86400 }, default: '600', description: 'How long the local host keeps a queue message it is processing invisible (renewed at half that); after a crash its messages reappear once this has passed. 600 mirrors the Functions host; tests shorten it.' },
+  { name: 'RELAY_LOCAL_DATA_DIR', scope: 'local', type: { kind: 'text' }, default: '.local', description: 'Folder for Azurite data and the development smart host\'s .eml files and certificate.' },
+  { name: 'RELAY_ALLOWED_SENDER_DOMAINS', scope: 'app', type: { kind: 'domain-list' }, required: true, localDefault: 'example.com,example.jp', description: 'Comma-separated domains that may appear in "from" (exact match, case-insensitive).' },
+  { name: 'RELAY_MAX_RECIPIENTS', scope: 'app', type: { kind: 'int', min: 1, max: 100 }, default: '100', description: 'Most recipients (to + cc + bcc) in one message; 1 to 100.' },
+  { name: 'RELAY_MAX_MESSAGE_BYTES', scope: 'app', type: { kind: 'int', min: 1024, max: 50 * 1024 * 1024 }, default: '10485760', description: 'Largest accepted request body and composed message, in bytes.' },
+  { name: 'RELAY_MAX_RETRY_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 7 * 86400 }, default: '86400', description: 'How long a deferred recipient is retried, from when it was queued, before it is failed.' },
+  { name: 'RELAY_RETRY_FIRST_DELAY_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 86400 }, default: '60', description: 'Delay before the first retry of a deferred recipient; each later retry doubles it.' },
+  { name: 'RELAY_RETRY_MAX_DELAY_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 6 * 86400 }, default: '3600', description: 'Longest delay between two retries.' },
+  { name: 'RELAY_QUEUE_NAME', scope: 'app', type: QUEUE_NAME, default: 'deliveries', description: 'Storage queue of deliveries; its poison queue is "<name>-poison".' },
+  { name: 'RELAY_DELIVERIES_TABLE', scope: 'app', type: TABLE_NAME, default: 'deliveries', description: 'Table with one row per recipient (PartitionKey = message id).' },
+  { name: 'RELAY_EVENTS_TABLE', scope: 'app', type: TABLE_NAME, default: 'deliveryevents', description: 'Table with one row per delivery outcome (PartitionKey = UTC hour yyyyMMddHH).' },
+  { name: 'RELAY_IDEMPOTENCY_TABLE', scope: 'app', type: TABLE_NAME, default: 'idempotency', description: 'Table that remembers Idempotency-Key answers for 24 hours.' },
+  { name: 'RELAY_BODY_CONTAINER', scope: 'app', type: CONTAINER_NAME, default: 'messages', description: 'Blob container holding each composed message (.eml).' },
+  { name: 'SMARTHOST_HOST', scope: 'app', type: { kind: 'text' }, required: true, description: 'Smart host name (its TLS certificate must match it). Locally, when unset, `npm start` runs the development smart host.' },
+  { name: 'SMARTHOST_PORT', scope: 'app', type: { kind: 'int', min: 1, max: 65535 }, default: '587', description: 'Smart host submission port (STARTTLS is required).' },
+  { name: 'SMARTHOST_AUTH', scope: 'app', type: { kind: 'enum', values: ['login', 'plain', 'xoauth2'] }, default: 'login', description: '"login" or "plain" (username and password) or "xoauth2" (token from @azure/identity).' },
+  { name: 'SMARTHOST_USERNAME', scope: 'app', type: { kind: 'text' }, required: true, description: 'SMTP AUTH user name (for xoauth2, the mailbox or principal the token is for).' },
+  { name: 'SMARTHOST_PASSWORD', scope: 'app', type: { kind: 'text' }, secret: true, description: 'SMTP AUTH password (required unless SMARTHOST_AUTH=xoauth2); in Azure a Key Vault reference.' },
+  { name: 'SMARTHOST_OAUTH_SCOPE', scope: 'app', type: { kind: 'text' }, default: 'https://outlook.office365.com/.default', description: 'Token scope requested for xoauth2.' },
+  { name: 'SMARTHOST_POOL_SIZE', scope: 'app', type: { kind: 'int', min: 1, max: 100 }, default: '5', description: 'Most concurrent SMTP connections per instance.' },
+  { name: 'SMARTHOST_CONNECT_TIMEOUT_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 600 }, default: '30', description: 'Time to connect and get the greeting before the attempt is deferred.' },
+  { name: 'SMARTHOST_SOCKET_TIMEOUT_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 3600 }, default: '120', description: 'Time without any reply from the smart host before the attempt is deferred.' },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
@@ -106,66 +134,87 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads and checks every setting; throws one ConfigError that lists every problem found. */
-export function loadConfig(env: Env = process.env): RelayConfig {
-  const problems: string[] = [];
-  const raw = (name: SettingName): string | undefined => {
-    const value = env[name]?.trim();
-    if (value) return value;
-    const spec: SettingSpec | undefined = SETTINGS.find((s) => s.name === name);
-    return spec?.default;
-  };
-  const text = (name: SettingName): string => {
-    const value = raw(name);
-    if (value === undefined) problems.push(`${name} is not set: ${describe(name)}`);
-    return value ?? '';
-  };
-  const integer = (name: SettingName, min: number, max: number): number => {
-    const value = text(name);
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      if (value !== '') problems.push(`${name} is "${value}": it must be a whole number from ${min} to ${max}`);
-      return min;
+/** The problems with one value of a setting, judged by its spec's type; none when it is fine. */
+export function settingProblems(spec: SettingSpec, value: string): string[] {
+  const type = spec.type;
+  const name = spec.name;
+  switch (type.kind) {
+    case 'text':
+      return [];
+    case 'int':
+      return /^\d+$/.test(value) && Number(value) >= type.min && Number(value) <= type.max
+        ? []
+        : [`${name} is "${value}": it must be a whole number from ${type.min} to ${type.max}`];
+    case 'enum':
+      return type.values.includes(value.toLowerCase()) ? [] : [`${name} is "${value.toLowerCase()}": it must be ${orList(type.values)}`];
+    case 'domain-list': {
+      const domains = domainList(value);
+      if (domains.length === 0) return [`${name} lists no domain: give at least one, comma-separated`];
+      return domains
+        .filter((d) => !/^[a-z0-9.-]+$/.test(d) || d.startsWith('.') || d.endsWith('.') || !d.includes('.'))
+        .map((d) => `${name} has "${d}", which is not a domain name (write internationalised domains in their xn-- form)`);
     }
-    return Number(value);
-  };
-  const resourceName = (name: SettingName, pattern: RegExp, rule: string): string => {
-    const value = text(name);
-    if (value && !pattern.test(value)) problems.push(`${name} is "${value}": ${rule}`);
-    return value;
-  };
-  const queueNamePattern = /^(?!.*--)[a-z0-9][a-z0-9-]{1,55}[a-z0-9]$/;
-  const tablePattern = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
-  const containerPattern = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+    case 'https-uri':
+      return /^https:\/\/[^/\s]+\/?$/.test(value) ? [] : [`${name} is "${value}": it must be an https:// service URI`];
+    case 'name':
+      return type.pattern.test(value) ? [] : [`${name} is "${value}": ${type.rule}`];
+  }
+}
 
-  const storage = readStorage(env, problems);
+function orList(values: readonly string[]): string {
+  return values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}` : values.join('');
+}
 
-  const domains = text('RELAY_ALLOWED_SENDER_DOMAINS')
+function domainList(value: string): string[] {
+  return value
     .split(',')
     .map((d) => d.trim().toLowerCase())
     .filter(Boolean);
-  if (raw('RELAY_ALLOWED_SENDER_DOMAINS') !== undefined && domains.length === 0) {
-    problems.push('RELAY_ALLOWED_SENDER_DOMAINS lists no domain: give at least one, comma-separated');
-  }
-  for (const d of domains) {
-    if (!/^[a-z0-9.-]+$/.test(d) || d.startsWith('.') || d.endsWith('.') || !d.includes('.')) {
-      problems.push(`RELAY_ALLOWED_SENDER_DOMAINS has "${d}", which is not a domain name (write internationalised domains in their xn-- form)`);
+}
+
+export function settingSpec(name: SettingName): SettingSpec {
+  const spec: SettingSpec | undefined = SETTINGS.find((s) => s.name === name);
+  if (!spec) throw new Error(`no setting ${name} in SETTINGS`);
+  return spec;
+}
+
+/** Reads and checks every setting; throws one ConfigError that lists every problem found. */
+export function loadConfig(env: Env = process.env): RelayConfig {
+  const problems: string[] = [];
+  const raw = (name: SettingName): string | undefined => env[name]?.trim() || settingSpec(name).default;
+  /** The value, checked against its spec; undefined (and a problem, if it is required) when unset. */
+  const checked = (name: SettingName): string | undefined => {
+    const spec = settingSpec(name);
+    const value = raw(name);
+    if (value === undefined) {
+      if (spec.required) problems.push(`${name} is not set: ${spec.description}`);
+      return undefined;
     }
-  }
+    const found = settingProblems(spec, value);
+    problems.push(...found);
+    return found.length === 0 ? value : undefined;
+  };
+  const text = (name: SettingName): string => checked(name) ?? raw(name) ?? '';
+  const integer = (name: SettingName): number => {
+    const type = settingSpec(name).type;
+    if (type.kind !== 'int') throw new Error(`${name} is not a whole-number setting`);
+    const value = checked(name);
+    return value === undefined ? type.min : Number(value);
+  };
+
+  const storage = readStorage(env, problems);
+  const domains = domainList(checked('RELAY_ALLOWED_SENDER_DOMAINS') ?? '');
 
   const auth = text('SMARTHOST_AUTH').toLowerCase();
-  if (auth !== 'login' && auth !== 'plain' && auth !== 'xoauth2') {
-    problems.push(`SMARTHOST_AUTH is "${auth}": it must be login, plain or xoauth2`);
-  }
-  const username = raw('SMARTHOST_USERNAME');
+  const username = checked('SMARTHOST_USERNAME');
   const password = env.SMARTHOST_PASSWORD || undefined; // never trimmed: a password may end in a space
-  if (!username) problems.push(`SMARTHOST_USERNAME is not set: ${describe('SMARTHOST_USERNAME')}`);
   if (auth !== 'xoauth2' && !password) {
     problems.push(`SMARTHOST_PASSWORD is not set: SMARTHOST_AUTH=${auth} needs a password`);
   }
 
-  const queueName = resourceName('RELAY_QUEUE_NAME', queueNamePattern, 'a queue name is 3 to 56 lower-case letters, digits and single hyphens (the poison queue adds "-poison")');
-  const retryFirstDelaySeconds = integer('RELAY_RETRY_FIRST_DELAY_SECONDS', 1, 86400);
-  const retryMaxDelaySeconds = integer('RELAY_RETRY_MAX_DELAY_SECONDS', 1, 6 * 86400);
+  const queueName = text('RELAY_QUEUE_NAME');
+  const retryFirstDelaySeconds = integer('RELAY_RETRY_FIRST_DELAY_SECONDS');
+  const retryMaxDelaySeconds = integer('RELAY_RETRY_MAX_DELAY_SECONDS');
   if (retryMaxDelaySeconds < retryFirstDelaySeconds) {
     problems.push('RELAY_RETRY_MAX_DELAY_SECONDS is smaller than RELAY_RETRY_FIRST_DELAY_SECONDS');
   }
@@ -173,28 +222,28 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   const config: RelayConfig = {
     storage,
     allowedSenderDomains: new Set(domains),
-    maxRecipients: integer('RELAY_MAX_RECIPIENTS', 1, 100),
-    maxMessageBytes: integer('RELAY_MAX_MESSAGE_BYTES', 1024, 50 * 1024 * 1024),
-    maxRetrySeconds: integer('RELAY_MAX_RETRY_SECONDS', 1, 7 * 86400),
+    maxRecipients: integer('RELAY_MAX_RECIPIENTS'),
+    maxMessageBytes: integer('RELAY_MAX_MESSAGE_BYTES'),
+    maxRetrySeconds: integer('RELAY_MAX_RETRY_SECONDS'),
     retryFirstDelaySeconds,
     retryMaxDelaySeconds,
     queueName,
     poisonQueueName: `${queueName}-poison`,
-    deliveriesTable: resourceName('RELAY_DELIVERIES_TABLE', tablePattern, 'a table name is 3 to 63 letters and digits, starting with a letter'),
-    eventsTable: resourceName('RELAY_EVENTS_TABLE', tablePattern, 'a table name is 3 to 63 letters and digits, starting with a letter'),
-    idempotencyTable: resourceName('RELAY_IDEMPOTENCY_TABLE', tablePattern, 'a table name is 3 to 63 letters and digits, starting with a letter'),
-    bodyContainer: resourceName('RELAY_BODY_CONTAINER', containerPattern, 'a container name is 3 to 63 lower-case letters, digits and single hyphens'),
+    deliveriesTable: text('RELAY_DELIVERIES_TABLE'),
+    eventsTable: text('RELAY_EVENTS_TABLE'),
+    idempotencyTable: text('RELAY_IDEMPOTENCY_TABLE'),
+    bodyContainer: text('RELAY_BODY_CONTAINER'),
     smartHost: {
       host: text('SMARTHOST_HOST'),
-      port: integer('SMARTHOST_PORT', 1, 65535),
+      port: integer('SMARTHOST_PORT'),
       auth: auth as SmartHostAuth,
       username,
       password,
       oauthScope: text('SMARTHOST_OAUTH_SCOPE'),
       identityClientId: raw('AZURE_CLIENT_ID'),
-      poolSize: integer('SMARTHOST_POOL_SIZE', 1, 100),
-      connectTimeoutMs: integer('SMARTHOST_CONNECT_TIMEOUT_SECONDS', 1, 600) * 1000,
-      socketTimeoutMs: integer('SMARTHOST_SOCKET_TIMEOUT_SECONDS', 1, 3600) * 1000,
+      poolSize: integer('SMARTHOST_POOL_SIZE'),
+      connectTimeoutMs: integer('SMARTHOST_CONNECT_TIMEOUT_SECONDS') * 1000,
+      socketTimeoutMs: integer('SMARTHOST_SOCKET_TIMEOUT_SECONDS') * 1000,
     },
   };
   if (config.smartHost.port === 25) {
@@ -221,7 +270,7 @@ function readStorage(env: Env, problems: string[]): StorageConfig {
     problems.push(`${missing.join(', ')} not set: identity-based storage needs the blob, queue and table service URIs`);
   }
   for (const [k, v] of Object.entries(uris)) {
-    if (v && !/^https:\/\/[^/\s]+\/?$/.test(v)) problems.push(`AzureWebJobsStorage__${k} is "${v}": it must be an https:// service URI`);
+    if (v) problems.push(...settingProblems(settingSpec(`AzureWebJobsStorage__${k}` as SettingName), v));
   }
   return {
     kind: 'identity',
@@ -230,11 +279,6 @@ function readStorage(env: Env, problems: string[]): StorageConfig {
     tableServiceUri: uris.tableServiceUri ?? '',
     clientId: env.AzureWebJobsStorage__clientId?.trim() || undefined,
   };
-}
-
-function describe(name: SettingName): string {
-  const spec: SettingSpec | undefined = SETTINGS.find((s) => s.name === name);
-  return spec?.description ?? '';
 }
 
 /** Settings the Azure deployment must provide (everything not local-only). */

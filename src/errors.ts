@@ -35,13 +35,13 @@ export class ValidationError extends RelayError {
   readonly status = 400;
   readonly title = 'The request is not valid';
   constructor(errors: readonly FieldError[]) {
-    super(
-      errors.length === 1
-        ? `${errors[0].field}: ${errors[0].message}`
-        : `${errors.length} fields are not valid: ${errors.map((e) => e.field).join(', ')}`,
-      errors,
-    );
+    super(summarizeFieldErrors(errors), errors);
   }
+}
+
+function summarizeFieldErrors(errors: readonly FieldError[]): string {
+  const [only] = errors;
+  return errors.length === 1 && only ? `${only.field}: ${only.message}` : `${errors.length} fields are not valid: ${errors.map((e) => e.field).join(', ')}`;
 }
 
 export class SenderNotAllowedError extends RelayError {

@@ -8,7 +8,8 @@ import { EventLog } from './storage/eventLog';
 import { BodyStore } from './storage/bodyStore';
 import { DeliveryQueue } from './storage/deliveryQueue';
 import { IdempotencyStore } from './storage/idempotencyStore';
-import { NodemailerSmartHost, SmartHost } from './smtp/smartHost';
+import { NodemailerSmartHost } from './smtp/smartHost';
+import type { SmartHost } from './relay/ports';
 import type { RelayDeps } from './relay/deps';
 
 let instance: RelayDeps | undefined;

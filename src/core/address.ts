@@ -48,10 +48,10 @@ function parseMailboxString(input: string): ParseResult<Mailbox> {
   const parsed = addressparser(trimmed, { flatten: true });
   // addressparser folds a second "<addr>" into the name of the first, so count them ourselves
   if (parsed.length !== 1 || angleAddressCount(trimmed) > 1) return fail('must be exactly one address (use an array for several)');
-  const [mailbox] = parsed;
+  const mailbox = parsed[0];
   // addressparser folds text after "<addr>" into the name; a well-formed "Name <addr>" ends with ">".
   if (trimmed.includes('<') && !trimmed.endsWith('>')) return fail('has text after the closing ">"');
-  if (!mailbox.address) return fail(`"${trimmed}" is not an email address (expected "user@example.jp" or "Name <user@example.jp>")`);
+  if (!mailbox?.address) return fail(`"${trimmed}" is not an email address (expected "user@example.jp" or "Name <user@example.jp>")`);
   // Without "<...>" addressparser still finds a name: "john smith@example.jp" would go to smith@example.jp.
   if (!trimmed.includes('<') && mailbox.address !== trimmed) {
     return fail(`"${trimmed}" is not an email address: without "<...>" the whole text must be the address (write "Name <user@example.jp>" to give a name)`);
@@ -91,7 +91,7 @@ export function toAsciiDomain(domain: string): string | undefined {
   if (!ascii || ascii.length > 253) return undefined;
   const labels = ascii.split('.');
   if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) return undefined;
-  if (/^\d+$/.test(labels[labels.length - 1])) return undefined; // a bare IP address is not a domain
+  if (/^\d+$/.test(labels.at(-1) ?? '')) return undefined; // a bare IP address is not a domain
   return ascii;
 }
 

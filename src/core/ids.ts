@@ -6,8 +6,8 @@ export function newMessageId(now: Date = new Date()): string {
   const bytes = randomBytes(16);
   const ms = BigInt(now.getTime());
   for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = 0x70 | (bytes[6] & 0x0f); // version 7
-  bytes[8] = 0x80 | (bytes[8] & 0x3f); // RFC 9562 variant
+  bytes[6] = 0x70 | (bytes.readUInt8(6) & 0x0f); // version 7
+  bytes[8] = 0x80 | (bytes.readUInt8(8) & 0x3f); // RFC 9562 variant
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

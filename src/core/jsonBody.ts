@@ -162,7 +162,7 @@ function lineAndColumn(text: string, pos: number): string {
 export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
-    const lead = bytes[i];
+    const lead = bytes[i] ?? 0; // i < bytes.length
     if (lead < 0x80) {
       i++;
       continue;
@@ -171,7 +171,7 @@ export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
     if (length === 0 || i + length > bytes.length) return i;
     let codePoint = lead & (0x7f >> length);
     for (let k = 1; k < length; k++) {
-      const next = bytes[i + k];
+      const next = bytes[i + k] ?? 0; // i + length <= bytes.length
       if ((next & 0xc0) !== 0x80) return i;
       codePoint = (codePoint << 6) | (next & 0x3f);
     }

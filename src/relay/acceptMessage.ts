@@ -18,8 +18,8 @@ import {
   summarizeError,
   ValidationError,
 } from '../errors';
-import type { DeliveryRow } from '../storage/deliveryStore';
-import { encodeInlineBody, EnqueuedTask, newDeliveryTask } from '../storage/deliveryQueue';
+import { encodeInlineBody, newDeliveryTask } from '../core/deliveryTask';
+import type { DeliveryRow, EnqueuedTask } from './ports';
 import type { RelayDeps, RelayLog } from './deps';
 
 export interface AcceptInput {

@@ -1,20 +1,16 @@
-// What the relay's use-cases need, bundled so that functions/ passes one thing and tests can build it
-// against Azurite and a real SMTP server.
+// What the relay's use-cases need, bundled so that functions/ passes one thing. Every member but the
+// settings is a port (./ports): src/runtime.ts wires the storage and SMTP adapters in, and the unit
+// tests wire in the in-memory fakes of test/support/fakes.ts.
 import type { RelayConfig } from '../config';
-import type { DeliveryStore } from '../storage/deliveryStore';
-import type { EventLog } from '../storage/eventLog';
-import type { BodyStore } from '../storage/bodyStore';
-import type { DeliveryQueue } from '../storage/deliveryQueue';
-import type { IdempotencyStore } from '../storage/idempotencyStore';
-import type { SmartHost } from '../smtp/smartHost';
+import type { DeliveryEvents, DeliveryRows, IdempotencyKeys, MessageBodies, SmartHost, TaskQueue } from './ports';
 
 export interface RelayDeps {
   config: RelayConfig;
-  deliveries: DeliveryStore;
-  events: EventLog;
-  bodies: BodyStore;
-  queue: DeliveryQueue;
-  idempotency: IdempotencyStore;
+  deliveries: DeliveryRows;
+  events: DeliveryEvents;
+  bodies: MessageBodies;
+  queue: TaskQueue;
+  idempotency: IdempotencyKeys;
   smartHost: SmartHost;
   now: () => Date;
 }

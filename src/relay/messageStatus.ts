@@ -2,7 +2,7 @@
 import { messageStatus, RecipientStatus } from '../core/delivery';
 import { MESSAGE_ID_PATTERN } from '../core/ids';
 import { NotFoundError, StorageUnavailableError } from '../errors';
-import type { DeliveryRow } from '../storage/deliveryStore';
+import type { DeliveryRow } from './ports';
 import type { RelayDeps } from './deps';
 
 export interface RecipientView {
@@ -43,6 +43,7 @@ async function readRows(deps: RelayDeps, id: string): Promise<DeliveryRow[]> {
 
 export function toView(id: string, rows: DeliveryRow[]): MessageView {
   const first = rows[0];
+  if (!first) throw new Error(`message ${id}: a view needs at least one row`);
   const updatedAt = new Date(Math.max(...rows.map((r) => r.updatedAt.getTime())));
   return {
     id,

@@ -1,8 +1,8 @@
 // A task the queue gave up on (it failed maxDequeueCount times) is still an outcome: its recipient
 // is marked failed with the reason, so nothing disappears silently.
 import { isFinal } from '../core/delivery';
-import { RowChangedError } from '../storage/deliveryStore';
-import type { DeliveryTask } from '../storage/deliveryQueue';
+import { RowChangedError } from './ports';
+import type { DeliveryTask } from '../core/deliveryTask';
 import { recordEvent } from './deliverTask';
 import type { RelayDeps, RelayLog } from './deps';
 

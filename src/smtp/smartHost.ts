@@ -5,18 +5,10 @@ import nodemailer, { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { TokenCredential } from '@azure/identity';
 import type { RelayConfig } from '../config';
+import type { Envelope, SmartHost } from '../relay/ports';
 import { classifyRecipientRefusal, classifySmtpError, parseSmtpReply, SmtpErrorLike, SmtpOutcome } from '../core/delivery';
 
-export interface Envelope {
-  from: string;
-  to: string;
-}
-
-export interface SmartHost {
-  /** Sends `raw` to one recipient; never throws for an SMTP or network failure, it classifies it. */
-  send(envelope: Envelope, raw: Buffer): Promise<SmtpOutcome>;
-  close(): void;
-}
+export type { Envelope, SmartHost };
 
 export class NodemailerSmartHost implements SmartHost {
   private readonly transporter: Transporter<SMTPPool.SentMessageInfo>;

@@ -1,7 +1,8 @@
 // Composed messages (.eml) live in blobs: a queue message is limited to 64 KiB, so it carries ids only.
 import { ContainerClient, RestError } from '@azure/storage-blob';
+import type { MessageBodies } from '../relay/ports';
 
-export class BodyStore {
+export class BodyStore implements MessageBodies {
   constructor(private readonly container: ContainerClient) {}
 
   private blob(messageId: string) {

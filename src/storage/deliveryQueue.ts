@@ -1,80 +1,15 @@
-// Delivery tasks on the storage queue: one queue message per recipient attempt. A small message
-// travels inside its task, which saves a blob write at accept and a blob read per attempt; a large
-// one stays in a blob and the task carries ids only.
+// Delivery tasks on the storage queue: sending and taking back. What a task holds and how it is read
+// is the wire contract in src/core/deliveryTask.ts.
 import { QueueClient } from '@azure/storage-queue';
+import type { DeliveryTask } from '../core/deliveryTask';
+import type { EnqueuedTask, TaskQueue } from '../relay/ports';
+
+export type { EnqueuedTask };
 
 /** Must match host.json extensions.queues.messageEncoding (a test holds them together). */
 export const QUEUE_MESSAGE_ENCODING = 'none';
 
-/**
- * A queue message may hold 64 KiB; a task stays well below it so that the storage service's XML
- * escaping of the text can never push it over.
- */
-export const MAX_TASK_CHARS = 48 * 1024;
-
-export interface DeliveryTask {
-  /** 1: ids only (tasks queued before bodies travelled inline); 2: adds attempt and the body */
-  v: 1 | 2;
-  messageId: string;
-  recipient: string;
-  /** which attempt this task makes (1 for the first); absent in v1 tasks */
-  attempt?: number;
-  /** the composed message, when it is 7-bit text and small enough to travel in the task */
-  body?: string;
-  /** the composed message as base64, when it is small enough but not 7-bit text */
-  bodyBase64?: string;
-}
-
-export interface EnqueuedTask {
-  queueMessageId: string;
-  popReceipt: string;
-}
-
-/** The body as a task carries it. */
-export type InlineBody = Pick<DeliveryTask, 'body' | 'bodyBase64'>;
-
-/** Room left in a task for everything but the body: ids, the attempt and the JSON around them. */
-const TASK_ENVELOPE_CHARS = 1024;
-
-/**
- * The composed message as it travels in a task, encoded once for all of its recipients and attempts;
- * undefined when a task holding it would not stay under MAX_TASK_CHARS (it then lives in a blob).
- */
-export function encodeInlineBody(raw: Buffer): InlineBody | undefined {
-  if (raw.length > MAX_TASK_CHARS) return undefined;
-  const inline: InlineBody = isSevenBitText(raw) ? { body: raw.toString('latin1') } : { bodyBase64: raw.toString('base64') };
-  return JSON.stringify(inline).length <= MAX_TASK_CHARS - TASK_ENVELOPE_CHARS ? inline : undefined;
-}
-
-/** The task for one attempt; without `inline` the body is read from its blob. */
-export function newDeliveryTask(messageId: string, recipient: string, attempt: number, inline?: InlineBody): DeliveryTask {
-  return { v: 2, messageId, recipient, attempt, ...inline };
-}
-
-/** The body a task carries, or undefined when it lives in the messages container. */
-export function inlineBody(task: DeliveryTask): Buffer | undefined {
-  if (task.body !== undefined) return Buffer.from(task.body, 'latin1');
-  if (task.bodyBase64 !== undefined) return Buffer.from(task.bodyBase64, 'base64');
-  return undefined;
-}
-
-/** Reads a task from the trigger's input, which the host hands over parsed when it is JSON. */
-export function parseDeliveryTask(input: unknown): DeliveryTask | undefined {
-  const value = typeof input === 'string' ? safeJson(input) : input;
-  if (value === null || typeof value !== 'object') return undefined;
-  const { v, messageId, recipient, attempt, body, bodyBase64 } = value as Record<string, unknown>;
-  if (typeof messageId !== 'string' || typeof recipient !== 'string' || !messageId || !recipient) return undefined;
-  if (v === 1) return { v, messageId, recipient };
-  if (v !== 2 || !Number.isInteger(attempt) || (attempt as number) < 1) return undefined;
-  if (body !== undefined && typeof body !== 'string') return undefined;
-  if (bodyBase64 !== undefined && typeof bodyBase64 !== 'string') return undefined;
-  const task: DeliveryTask = { v, messageId, recipient, attempt: attempt as number };
-  if (body !== undefined) task.body = body;
-  if (bodyBase64 !== undefined) task.bodyBase64 = bodyBase64;
-  return task;
-}
-
-export class DeliveryQueue {
+export class DeliveryQueue implements TaskQueue {
   constructor(private readonly queue: QueueClient) {}
 
   async enqueue(task: DeliveryTask, delaySeconds = 0): Promise<EnqueuedTask> {
@@ -87,18 +22,5 @@ export class DeliveryQueue {
 
   async delete(task: EnqueuedTask): Promise<void> {
     await this.queue.deleteMessage(task.queueMessageId, task.popReceipt);
-  }
-}
-
-function isSevenBitText(raw: Buffer): boolean {
-  for (const byte of raw) if (byte > 0x7e || (byte < 0x20 && byte !== 0x0d && byte !== 0x0a && byte !== 0x09)) return false;
-  return true;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

@@ -3,47 +3,14 @@
 // believe they own a recipient.
 import { RestError, TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import type { RecipientStatus } from '../core/delivery';
+import { DeliveryRow, DeliveryRows, RowChangedError, StoredRow } from '../relay/ports';
 
-export interface DeliveryRow {
-  messageId: string;
-  recipientKey: string;
-  /** the address as the caller wrote it (the local part's case is kept for the envelope) */
-  address: string;
-  status: RecipientStatus;
-  attempts: number;
-  smtpCode?: number;
-  enhancedCode?: string;
-  response?: string;
-  from: string;
-  subject: string;
-  tags: Record<string, string>;
-  queuedAt: Date;
-  updatedAt: Date;
-  nextAttemptAt?: Date;
-  sentAt?: Date;
-  leaseUntil?: Date;
-  /** the queue message whose invocation holds the claim (see decideDelivery) */
-  leaseOwner?: string;
-  /**
-   * how often this recipient's task came back after an invocation that did not finish (a crash or
-   * a timeout); each such attempt may have reached the smart host, so each may mean a duplicate
-   */
-  redeliveries?: number;
-}
-
-export interface StoredRow {
-  row: DeliveryRow;
-  etag: string;
-}
-
-/** The row changed under us: another invocation got there first. */
-export class RowChangedError extends Error {
-  override readonly name = 'RowChangedError';
-}
+export { RowChangedError };
+export type { DeliveryRow, StoredRow };
 
 const TAG_PREFIX = 'tag_';
 
-export class DeliveryStore {
+export class DeliveryStore implements DeliveryRows {
   constructor(private readonly table: TableClient) {}
 
   /** Writes every row of one message atomically: one insert, or one transaction (one partition, at most 100 rows). */

@@ -6,7 +6,7 @@
 // the 100 a transaction allows). Each caller still waits for its own event to be stored.
 import { TableClient, TransactionAction } from '@azure/data-tables';
 import { hourKey, timeKey } from '../core/ids';
-import type { DeliveryRow } from './deliveryStore';
+import type { DeliveryEvents, DeliveryRow } from '../relay/ports';
 
 type EventEntity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
@@ -19,7 +19,7 @@ const MAX_TRANSACTION_ACTIONS = 100;
 /** Well under a transaction's 4 MiB, counting an entity's JSON as its size. */
 const MAX_TRANSACTION_CHARS = 2 * 1024 * 1024;
 
-export class EventLog {
+export class EventLog implements DeliveryEvents {
   readonly #waiting = new Map<string, Pending[]>();
   readonly #inFlight = new Set<string>();
 

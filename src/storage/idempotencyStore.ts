@@ -3,10 +3,11 @@
 import { RestError, TableClient } from '@azure/data-tables';
 import { sha256Hex } from '../core/ids';
 import type { Reservation } from '../core/idempotency';
+import type { IdempotencyKeys, ReserveResult } from '../relay/ports';
 
-export type ReserveResult = { reserved: true } | { reserved: false; existing: Reservation; etag: string };
+export type { ReserveResult };
 
-export class IdempotencyStore {
+export class IdempotencyStore implements IdempotencyKeys {
   constructor(private readonly table: TableClient) {}
 
   async reserve(key: string, reservation: Reservation): Promise<ReserveResult> {

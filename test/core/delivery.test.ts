@@ -62,6 +62,7 @@ test('decides what an invocation may do with a row', () => {
   const retry = { attempt: 3, queueMessageId: 'q3', redelivered: false };
   assert.equal(decideDelivery({ status: 'deferred', attempts: 2, nextAttemptAt: later }, retry, now).action, 'wait');
   assert.deepEqual(decideDelivery({ status: 'deferred', attempts: 2, nextAttemptAt: new Date(now.getTime() + 1000) }, retry, now), { action: 'send', attempt: 3, claim: false });
+  assert.deepEqual(decideDelivery({ status: 'deferred', attempts: 2, nextAttemptAt: earlier }, retry, now), { action: 'send', attempt: 3, claim: false });
 });
 
 test('a task for an attempt already made is a duplicate, and skipped', () => {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
 import type { SMTPServerSession } from 'smtp-server';
 import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
-import { DeliveryQueue, encodeInlineBody, newDeliveryTask } from '../../src/storage/deliveryQueue';
+import { encodeInlineBody, newDeliveryTask } from '../../src/core/deliveryTask';
+import { DeliveryQueue } from '../../src/storage/deliveryQueue';
 
 let relay: RelayHarness;
 /** RCPT TO commands the smart host has seen, per address */

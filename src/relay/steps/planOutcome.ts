@@ -1,0 +1,41 @@
+// Plan the outcome: the row that records what the smart host said. Pure: scheduling the retry and
+// writing the row are the steps after it.
+import { planAfterTemporaryFailure } from '../../core/delivery';
+import type { RelayConfig } from '../../config';
+import type { DeliveryRow } from '../ports';
+import { CONTINUE, DeliveryStep, known } from './step';
+
+export const planOutcome: DeliveryStep = {
+  name: 'plan the outcome',
+  run(state) {
+    const row = known(state.held, 'the held row').row;
+    const attempt = known(state.attempt, 'the attempt');
+    const outcome = known(state.outcome, 'the outcome');
+    const at = known(state.finishedAt, 'the end of the send');
+    const base: DeliveryRow = {
+      ...row,
+      attempts: attempt,
+      smtpCode: outcome.smtpCode,
+      enhancedCode: outcome.enhancedCode,
+      response: outcome.response,
+      updatedAt: at,
+      leaseUntil: undefined,
+      leaseOwner: undefined,
+      nextAttemptAt: undefined,
+    };
+    if (outcome.kind === 'accepted') state.next = { ...base, status: 'sent', sentAt: at };
+    else if (outcome.kind === 'permanent') state.next = { ...base, status: state.raw ? 'bounced' : 'failed' };
+    else {
+      const plan = planAfterTemporaryFailure(attempt, row.queuedAt, at, retryPolicy(state.deps.config));
+      state.next =
+        plan.status === 'failed'
+          ? { ...base, status: 'failed', response: `${outcome.response} (${plan.reason})` }
+          : { ...base, status: 'deferred', nextAttemptAt: plan.nextAttemptAt };
+    }
+    return CONTINUE;
+  },
+};
+
+function retryPolicy(c: RelayConfig) {
+  return { firstDelaySeconds: c.retryFirstDelaySeconds, maxDelaySeconds: c.retryMaxDelaySeconds, maxRetrySeconds: c.maxRetrySeconds };
+}

@@ -1,0 +1,102 @@
+// The layers, as import rules (like "only config reads process.env" in test/infra/settings.test.ts):
+//   src/core     pure rules and formats: no I/O, no SDK, no transport; imports only itself and src/errors
+//   src/relay    the use-cases: reach the outside world only through ./ports (no src/storage, src/smtp, SDKs)
+//   functions/   wiring only: @azure/functions, src/runtime (the composition root), the use-cases in
+//                src/relay, the HTTP mapping in src/http, and the task format they parse (src/core/deliveryTask)
+//   src/local    the local host: nothing else under src/ or functions/ imports it
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(path.join(repoRoot, dir), { withFileTypes: true })) {
+    const relative = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) out.push(...sourceFiles(relative));
+    else if (/\.(c|m)?[jt]s$/.test(entry.name) && !entry.name.endsWith('.d.ts')) out.push(relative);
+  }
+  return out;
+}
+
+// import ... from 'x', import 'x', export ... from 'x', import('x'), require('x')
+const IMPORT = /\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** The modules a file imports: package names as written, project files as repository paths without extension. */
+function importsOf(file: string, text: string): string[] {
+  const specifiers = [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+  return specifiers.map((s) => (s.startsWith('.') ? path.posix.join(path.posix.dirname(file), s) : s));
+}
+
+function violations(dir: string, allowed: (imported: string, file: string) => boolean): string[] {
+  const files = sourceFiles(dir);
+  assert.ok(files.length > 0, `the scan sees ${dir}`);
+  const found: string[] = [];
+  for (const file of files) {
+    for (const imported of importsOf(file, readFileSync(path.join(repoRoot, file), 'utf8'))) {
+      if (!allowed(imported, file)) found.push(`${file} imports ${imported}`);
+    }
+  }
+  return found;
+}
+
+const IO_MODULES = new Set(['fs', 'fs/promises', 'net', 'tls', 'http', 'https', 'http2', 'dns', 'dns/promises', 'dgram', 'child_process', 'cluster', 'worker_threads', 'readline', 'inspector']);
+// Composing a message is pure; nodemailer's transports are not.
+const PURE_NODEMAILER = new Set(['nodemailer/lib/mail-composer', 'nodemailer/lib/addressparser']);
+
+function isProjectPath(imported: string): boolean {
+  return /^(src|functions|test|bench)\//.test(imported);
+}
+
+function coreMayImport(imported: string): boolean {
+  if (isProjectPath(imported)) return imported.startsWith('src/core/') || imported === 'src/errors';
+  const builtin = imported.replace(/^node:/, '');
+  if (IO_MODULES.has(builtin)) return false;
+  if (imported.startsWith('@azure/')) return false;
+  if (imported === 'nodemailer' || imported.startsWith('nodemailer/')) return PURE_NODEMAILER.has(imported);
+  return true;
+}
+
+test('src/core imports no I/O, no Azure SDK and no mail transport', () => {
+  assert.deepEqual(violations('src/core', coreMayImport), []);
+});
+
+test('the use-cases in src/relay reach storage and SMTP only through their ports', () => {
+  const adapter = (imported: string) =>
+    imported.startsWith('src/storage/') || imported.startsWith('src/smtp/') || imported.startsWith('src/local/') || imported === 'src/runtime' || imported.startsWith('@azure/') || imported.startsWith('nodemailer') || IO_MODULES.has(imported.replace(/^node:/, ''));
+  assert.deepEqual(violations('src/relay', (imported) => !adapter(imported)), []);
+});
+
+const FUNCTION_WIRING = [/^@azure\/functions$/, /^src\/runtime$/, /^src\/relay\/[^/]+$/, /^src\/http\/[^/]+$/, /^src\/core\/deliveryTask$/];
+
+test('functions/ import only what wires a function to its use-case', () => {
+  assert.deepEqual(violations('functions', (imported) => FUNCTION_WIRING.some((rule) => rule.test(imported))), []);
+});
+
+test('nothing under src/ but the local host imports src/local', () => {
+  const found = [...violations('src', (imported, file) => file.startsWith('src/local/') || !imported.startsWith('src/local')), ...violations('functions', (imported) => !imported.startsWith('src/local'))];
+  assert.deepEqual(found, []);
+});
+
+test('the import scan recognises the ways code imports a module', () => {
+  const sample = [
+    "import { a } from './x';",
+    "import type { B } from '../core/y';",
+    "import * as z from 'node:tls';",
+    "import 'side-effect';",
+    "export { c } from './w';",
+    "const d = require('nodemailer');",
+    "const e = await import('@azure/storage-queue');",
+    'import {\n  f,\n  g,\n} from "./multi";',
+  ].join('\n');
+  assert.deepEqual(importsOf('src/relay/file.ts', sample), ['src/relay/x', 'src/core/y', 'node:tls', 'side-effect', 'src/relay/w', 'nodemailer', '@azure/storage-queue', 'src/relay/multi']);
+  assert.equal(coreMayImport('node:net'), false);
+  assert.equal(coreMayImport('fs'), false);
+  assert.equal(coreMayImport('nodemailer'), false);
+  assert.equal(coreMayImport('nodemailer/lib/smtp-pool'), false);
+  assert.equal(coreMayImport('nodemailer/lib/mail-composer'), true);
+  assert.equal(coreMayImport('src/storage/deliveryStore'), false);
+  assert.equal(coreMayImport('node:crypto'), true);
+});

@@ -1,0 +1,38 @@
+// How the README's settings table shows a setting's spec (src/config.ts SETTINGS): the test that
+// holds the table to the spec, and whoever regenerates the table, use these same cells.
+import type { SettingSpec, SettingType } from '../../src/config';
+
+export function allowedCell(type: SettingType): string {
+  switch (type.kind) {
+    case 'text':
+      return 'text';
+    case 'int':
+      return `${type.min} to ${type.max}`;
+    case 'enum':
+      return orList(type.values.map((v) => `\`${v}\``));
+    case 'domain-list':
+      return 'domain names, comma-separated';
+    case 'https-uri':
+      return '`https://` service URI';
+    case 'name':
+      return type.rule;
+  }
+}
+
+export function defaultCell(spec: SettingSpec): string {
+  if (spec.required) return spec.localDefault ? `**required** (locally \`${spec.localDefault}\`)` : '**required**';
+  return spec.default === undefined ? '—' : `\`${spec.default}\``;
+}
+
+export function descriptionCell(spec: SettingSpec): string {
+  return spec.scope === 'local' ? `${spec.description} *(local host only)*` : spec.description;
+}
+
+/** The table row for `spec`, as the README has it. */
+export function settingRow(spec: SettingSpec): string {
+  return `| \`${spec.name}\` | ${defaultCell(spec)} | ${allowedCell(spec.type)} | ${descriptionCell(spec)} |`;
+}
+
+function orList(values: readonly string[]): string {
+  return values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}` : values.join('');
+}
