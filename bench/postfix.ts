@@ -112,7 +112,7 @@ export async function startPostfix(sink: Sink): Promise<PostfixInstance> {
   } catch (error) {
     const reason = logTail();
     await stop();
-    throw new Error(`${(error as Error).message}\n${reason}`);
+    throw new Error(`${(error as Error).message}\n${reason}`, { cause: error });
   }
   return { port, dir, masterPidFile: path.join(queue, 'pid', 'master.pid'), logTail, stop };
 }

@@ -23,7 +23,7 @@ export interface PostfixOptions {
 
 export async function measurePostfix(sink: Sink, options: PostfixOptions): Promise<{ endToEnd: EndToEndResult; steady: SteadyResult }> {
   const instance = await startPostfix(sink);
-  options.onStop(instance.stop);
+  options.onStop(() => instance.stop());
   // plain SMTP from loopback clients in mynetworks, as apps on the same VM would submit
   const transport = nodemailer.createTransport({ pool: true, host: '127.0.0.1', port: instance.port, maxConnections: options.concurrency, ignoreTLS: true, logger: false });
   const send = (id: string) => transport.sendMail(mailOptions(id)).then(() => undefined);
@@ -38,7 +38,7 @@ export async function measurePostfix(sink: Sink, options: PostfixOptions): Promi
     const steady = await measureSteady(sink, 'postfix-steady', options.steadyRate, options.steadySeconds, send);
     return { endToEnd, steady };
   } catch (error) {
-    throw new Error(`${(error as Error).message}\nPostfix log:\n${instance.logTail()}`);
+    throw new Error(`${(error as Error).message}\nPostfix log:\n${instance.logTail()}`, { cause: error });
   } finally {
     transport.close();
     await instance.stop();

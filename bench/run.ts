@@ -112,7 +112,7 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
   const sink = await startSink();
   cleanups.push(() => sink.stop());
   const tempDir = mkdtempSync(path.join(os.tmpdir(), 'relay-bench-'));
-  cleanups.push(async () => rmSync(tempDir, { recursive: true, force: true }));
+  cleanups.push(() => Promise.resolve(rmSync(tempDir, { recursive: true, force: true })));
   mkdirSync(path.join(tempDir, 'azurite'));
   const azurite = await startAzurite(options.azuriteDisk ? { location: path.join(tempDir, 'azurite') } : { inMemory: true });
   cleanups.push(() => azurite.stop());
@@ -144,7 +144,7 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
     await steadyHost.stop();
     relayPid = undefined; // the next stages measure the host they start
   }
-  const plan = results.cost && (await stage('Raw-SDK baseline plan', notes, async () => replayPlan(results.cost!.acceptOperations, results.cost!.messages)));
+  const plan = results.cost && (await stage('Raw-SDK baseline plan', notes, () => Promise.resolve(replayPlan(results.cost!.acceptOperations, results.cost!.messages))));
   const rawSdk = plan && (await createReplayer(azurite.connectionString, plan));
 
   const warmup = Math.min(50, Math.round(options.n * 0.1));

@@ -1,5 +1,5 @@
 // Every setting the relay reads, in one place. Nothing else in the code reads process.env: the
-// catalogue below is what the README documents and what infra/main.bicep must set.
+// catalogue below is what docs/settings.md documents and what infra/main.bicep must set.
 
 export type SettingScope =
   /** set by infra/main.bicep in Azure as well as read locally */
@@ -7,7 +7,7 @@ export type SettingScope =
   /** only meaningful for the local host (`npm start`, tests) */
   | 'local';
 
-/** What a setting's value may be; loadConfig's checks are derived from it, and the README shows it. */
+/** What a setting's value may be; loadConfig's checks are derived from it, and docs/settings.md shows it. */
 export type SettingType =
   /** any text */
   | { readonly kind: 'text' }

@@ -1,14 +1,17 @@
-// The README is part of the contract: its settings table must list every setting, and its
-// `az storage entity query` commands must work against Azurite as written.
+// The README and the docs it links to are part of the contract: docs/settings.md must list every
+// setting, every link must lead somewhere, and the README's `az storage entity query` commands must
+// work against Azurite as written.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SETTINGS } from '../src/config';
 import { message, RelayHarness, startRelayHarness } from './support/relayHarness';
 
-const readme = readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
+const root = path.resolve(__dirname, '..', '..');
+const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+const settingsDoc = readFileSync(path.join(root, 'docs', 'settings.md'), 'utf8');
 
 test('the README opens with what the relay is and the two commands', () => {
   const opening = readme.slice(0, 1200);
@@ -17,9 +20,30 @@ test('the README opens with what the relay is and the two commands', () => {
   assert.match(opening, /npm test/);
 });
 
-test('the README documents every setting', () => {
-  for (const spec of SETTINGS) assert.ok(readme.includes(`| \`${spec.name}\` |`), `${spec.name} is missing from the README's settings table`);
+test('docs/settings.md documents every setting', () => {
+  for (const spec of SETTINGS) assert.ok(settingsDoc.includes(`| \`${spec.name}\` |`), `${spec.name} is missing from the settings table in docs/settings.md`);
 });
+
+test('every relative link in the README and the docs leads to a file that exists', () => {
+  const pages = ['README.md', 'CONTRIBUTING.md', 'CHANGELOG.md', ...markdownUnder('docs')];
+  const broken: string[] = [];
+  for (const page of pages) {
+    const text = readFileSync(path.join(root, page), 'utf8');
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue;
+      const file = target.split('#')[0];
+      if (!existsSync(path.resolve(path.dirname(path.join(root, page)), file))) broken.push(`${page} → ${target}`);
+    }
+  }
+  assert.deepEqual(broken, []);
+  assert.ok(pages.length >= 8, `expected the docs pages, found ${pages.join(', ')}`);
+});
+
+function markdownUnder(dir: string): string[] {
+  return readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => path.join(dir, name));
+}
 
 /** The README's az commands, each joined from its continuation lines. */
 function azQueries(): string[] {

@@ -1,5 +1,5 @@
 // Each setting's spec in src/config.ts (its type and bounds) is the one source: loadConfig's checks
-// come from it, and the README's settings table and infra/main.bicep's parameter bounds must say
+// come from it, and docs/settings.md's table and infra/main.bicep's parameter bounds must say
 // the same. Read as text, so this runs without the Bicep CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,24 +60,22 @@ test('every named resource setting refuses a name its rule forbids', () => {
   }
 });
 
-/** The rows of the table under "## Settings" in README.md, by setting name. */
-function readmeSettingRows(): Map<string, string> {
-  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-  const section = /^## Settings\n([\s\S]*?)(?=^## )/m.exec(readme);
-  assert.ok(section, 'README.md has a "## Settings" section');
+/** The rows of the settings table in docs/settings.md, by setting name. */
+function documentedSettingRows(): Map<string, string> {
+  const page = readFileSync(path.join(repoRoot, 'docs', 'settings.md'), 'utf8');
   const rows = new Map<string, string>();
-  for (const line of section[1]!.split('\n')) {
+  for (const line of page.split('\n')) {
     const name = /^\| `([^`]+)` \|/.exec(line)?.[1];
     if (name) rows.set(name, line);
   }
   return rows;
 }
 
-test("the README's settings table says what each spec says: default, allowed values, description", () => {
-  const rows = readmeSettingRows();
-  for (const spec of catalogue) assert.equal(rows.get(spec.name), settingRow(spec), `${spec.name}: the README row differs from src/config.ts`);
+test("docs/settings.md's table says what each spec says: default, allowed values, description", () => {
+  const rows = documentedSettingRows();
+  for (const spec of catalogue) assert.equal(rows.get(spec.name), settingRow(spec), `${spec.name}: the row in docs/settings.md differs from src/config.ts`);
   const unknown = [...rows.keys()].filter((name) => !catalogue.some((s) => s.name === name));
-  assert.deepEqual(unknown, [], 'the README lists settings the code does not read');
+  assert.deepEqual(unknown, [], 'docs/settings.md lists settings the code does not read');
 });
 
 interface BicepParam {

@@ -1,4 +1,4 @@
-// How the README's settings table shows a setting's spec (src/config.ts SETTINGS): the test that
+// How docs/settings.md's table shows a setting's spec (src/config.ts SETTINGS): the test that
 // holds the table to the spec, and whoever regenerates the table, use these same cells.
 import type { SettingSpec, SettingType } from '../../src/config';
 
@@ -28,7 +28,7 @@ export function descriptionCell(spec: SettingSpec): string {
   return spec.scope === 'local' ? `${spec.description} *(local host only)*` : spec.description;
 }
 
-/** The table row for `spec`, as the README has it. */
+/** The table row for `spec`, as docs/settings.md has it. */
 export function settingRow(spec: SettingSpec): string {
   return `| \`${spec.name}\` | ${defaultCell(spec)} | ${allowedCell(spec.type)} | ${descriptionCell(spec)} |`;
 }
