@@ -7,6 +7,7 @@ import { timeOfMessageId } from '../core/ids';
 import { DeliveryRow, RowChangedError, StoredRow } from '../storage/deliveryStore';
 import { DeliveryTask, inlineBody } from '../storage/deliveryQueue';
 import { summarizeError } from '../errors';
+import { deliveryAttemptBoundMs } from '../config';
 import type { RelayDeps, RelayLog } from './deps';
 
 /** How long after its accept a task may still be waiting for its rows to be committed. */
@@ -164,8 +165,7 @@ function retryPolicy(deps: RelayDeps) {
 
 /** Long enough to cover one whole SMTP transaction at its timeouts, so a live sender is never overtaken. */
 function leaseMs(deps: RelayDeps): number {
-  const s = deps.config.smartHost;
-  return s.connectTimeoutMs * 2 + s.socketTimeoutMs * 3 + 30_000;
+  return deliveryAttemptBoundMs(deps.config.smartHost);
 }
 
 export async function recordEvent(deps: RelayDeps, row: DeliveryRow, at: Date, log: RelayLog, label: string): Promise<void> {
