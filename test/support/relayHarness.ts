@@ -65,6 +65,13 @@ export class RelayHarness {
     this.host = await spawnHost({ env: this.hostEnv, output: (line) => this.hostOutput.push(line) });
   }
 
+  /** Stops the host and starts it with some settings changed; the harness's own storage clients keep theirs. */
+  async restartHostWith(overrides: Record<string, string | undefined>): Promise<void> {
+    await this.host.stop();
+    this.hostEnv = { ...this.hostEnv, ...overrides };
+    await this.restartHost();
+  }
+
   /** SIGKILL for Azurite, as a crash would: what it had not saved to disk yet is lost. */
   async killAzurite(): Promise<void> {
     await this.azurite.kill();
