@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { FaultyProxy } from '../support/faultyProxy';
 import { DeliveryQueue } from '../../src/storage/deliveryQueue';
-import { POISON_RECORDING } from '../../src/relay/recordPoison';
+import { RestError } from '@azure/data-tables';
+import { isTransientStorageError, POISON_RECORDING } from '../../src/relay/recordPoison';
+import { RowChangedError } from '../../src/storage/deliveryStore';
 import { FUNCTION_TIMEOUT_MS } from '../../src/config';
 
 let relay: RelayHarness;
@@ -41,6 +43,15 @@ async function poisonWhileTablesFail(recipient: string): Promise<string> {
 }
 
 const logged = (recipient: string, text: string) => relay.hostOutput.filter((l) => l.includes(`to ${recipient}:`) && l.includes(text)).length;
+
+test('tried again: no answer, or 408, 429 and 5xx; not other refusals, lost races or bugs', () => {
+  assert.equal(isTransientStorageError(new RestError('connect ECONNREFUSED', { code: 'ECONNREFUSED' })), true);
+  assert.equal(isTransientStorageError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })), true);
+  for (const status of [408, 429, 500, 503]) assert.equal(isTransientStorageError(new RestError('later', { statusCode: status })), true, String(status));
+  for (const status of [400, 403, 404, 409]) assert.equal(isTransientStorageError(new RestError('no', { statusCode: status })), false, String(status));
+  assert.equal(isTransientStorageError(new RowChangedError('changed')), false);
+  assert.equal(isTransientStorageError(new TypeError('a bug')), false);
+});
 
 test('the in-invocation retries stay far below functionTimeout', () => {
   const waits = POISON_RECORDING.retryDelaysMs.reduce((a, b) => a + b, 0);
