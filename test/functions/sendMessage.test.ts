@@ -2,12 +2,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { FUNCTION_KEY, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { ADMIN_KEY, FUNCTION_KEY, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
 
 let relay: RelayHarness;
 
 before(async () => {
-  relay = await startRelayHarness({ env: { RELAY_MAX_RECIPIENTS: '3', RELAY_MAX_MESSAGE_BYTES: '200000' } });
+  relay = await startRelayHarness({ env: { RELAY_MAX_RECIPIENTS: '3', RELAY_MAX_MESSAGE_BYTES: '200000', RELAY_LOCAL_FUNCTION_KEYS: JSON.stringify({ sendMessage: 'sender-only-key' }) } });
 });
 after(async () => {
   await relay?.stop();
@@ -80,6 +80,15 @@ test('the function key is required for sending and for reading status', async ()
   assert.equal(wrongKey.status, 401);
   const status = await relay.request('GET', '/api/v1/messages/01a227ac-2dd6-769c-99a9-c524304fdc2c', { key: null });
   assert.equal(status.status, 401);
+});
+
+test('a function key opens its own function only; the master key opens every one', async () => {
+  const unknownId = '/api/v1/messages/01a227ac-2dd6-769c-99a9-c524304fdc2c';
+  // an invalid body: past the key check, and nothing is queued
+  assert.equal((await relay.request('POST', '/api/v1/messages', { body: { from: 'x' }, key: 'sender-only-key' })).status, 400);
+  assert.equal((await relay.request('GET', unknownId, { key: 'sender-only-key' })).status, 401);
+  assert.equal((await relay.request('GET', unknownId, { key: ADMIN_KEY })).status, 404);
+  assert.equal((await relay.request('POST', '/api/v1/messages', { body: { from: 'x' }, key: ADMIN_KEY })).status, 400);
 });
 
 test('an unknown message id is 404 problem+json', async () => {
