@@ -51,7 +51,7 @@ export const SETTINGS = [
   { name: 'SMARTHOST_PASSWORD', scope: 'app', secret: true, description: 'SMTP AUTH password (required unless SMARTHOST_AUTH=xoauth2); in Azure a Key Vault reference.' },
   { name: 'SMARTHOST_OAUTH_SCOPE', scope: 'app', default: 'https://outlook.office365.com/.default', description: 'Token scope requested for xoauth2.' },
   { name: 'SMARTHOST_POOL_SIZE', scope: 'app', default: '5', description: 'Most concurrent SMTP connections per instance.' },
-  { name: 'SMARTHOST_CONNECT_TIMEOUT_SECONDS', scope: 'app', default: '30', description: 'Time to connect and get the greeting before the attempt is deferred.' },
+  { name: 'SMARTHOST_CONNECT_TIMEOUT_SECONDS', scope: 'app', default: '30', description: 'Time to connect, to get the greeting, and to wait for a free pooled connection (each) before the attempt is deferred.' },
   { name: 'SMARTHOST_SOCKET_TIMEOUT_SECONDS', scope: 'app', default: '120', description: 'Time without any reply from the smart host before the attempt is deferred.' },
 ] as const satisfies readonly SettingSpec[];
 
@@ -66,12 +66,13 @@ export const FUNCTION_TIMEOUT_MS = 10 * 60 * 1000;
 export const FUNCTION_TIMEOUT_MARGIN_MS = 60_000;
 
 /**
- * The longest one SMTP transaction may take at the configured timeouts (connect and greeting, then
- * up to three silent stretches) plus 30 s; a recipient's lease lasts this long, so a live sender is
- * never overtaken, and the invocation must still end before functionTimeout.
+ * The longest one delivery attempt may take at the configured timeouts: waiting for a free pooled
+ * connection, connect and greeting (a connect timeout each), then up to three silent stretches, plus
+ * 30 s. A recipient's lease lasts this long, so a live sender is never overtaken, and the invocation
+ * must still end well before functionTimeout.
  */
 export function deliveryAttemptBoundMs(smartHost: Pick<RelayConfig['smartHost'], 'connectTimeoutMs' | 'socketTimeoutMs'>): number {
-  return smartHost.connectTimeoutMs * 2 + smartHost.socketTimeoutMs * 3 + 30_000;
+  return smartHost.connectTimeoutMs * 3 + smartHost.socketTimeoutMs * 3 + 30_000;
 }
 
 export type SmartHostAuth = 'login' | 'plain' | 'xoauth2';
@@ -219,7 +220,7 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   const attemptBoundMs = deliveryAttemptBoundMs(config.smartHost);
   if (attemptBoundMs + FUNCTION_TIMEOUT_MARGIN_MS > FUNCTION_TIMEOUT_MS) {
     problems.push(
-      `SMARTHOST_CONNECT_TIMEOUT_SECONDS (${config.smartHost.connectTimeoutMs / 1000}) and SMARTHOST_SOCKET_TIMEOUT_SECONDS (${config.smartHost.socketTimeoutMs / 1000}) let one delivery attempt take ${attemptBoundMs / 1000} s (2 × connect + 3 × socket + 30), ` +
+      `SMARTHOST_CONNECT_TIMEOUT_SECONDS (${config.smartHost.connectTimeoutMs / 1000}) and SMARTHOST_SOCKET_TIMEOUT_SECONDS (${config.smartHost.socketTimeoutMs / 1000}) let one delivery attempt take ${attemptBoundMs / 1000} s (3 × connect + 3 × socket + 30), ` +
         `which is not well below the functionTimeout of ${FUNCTION_TIMEOUT_MS / 1000} s in host.json: keep it at most ${(FUNCTION_TIMEOUT_MS - FUNCTION_TIMEOUT_MARGIN_MS) / 1000} s, or Azure stops the invocation (and every other one in its worker) mid-send`,
     );
   }
