@@ -94,12 +94,12 @@ param smartHostPoolSize int = 5
 
 @description('Seconds to connect and get the greeting before the attempt is deferred.')
 @minValue(1)
-@maxValue(600)
+@maxValue(45)
 param smartHostConnectTimeoutSeconds int = 30
 
 @description('Seconds without any reply from the smart host before the attempt is deferred.')
 @minValue(1)
-@maxValue(3600)
+@maxValue(140)
 param smartHostSocketTimeoutSeconds int = 120
 
 @description('Most recipients (to + cc + bcc) in one message.')

@@ -55,7 +55,9 @@ export const SETTINGS = [
   { name: 'AzureWebJobsStorage__credential', scope: 'app', type: { kind: 'text' }, description: '"managedidentity" in Azure: storage is reached with a managed identity.' },
   { name: 'AzureWebJobsStorage__clientId', scope: 'app', type: { kind: 'text' }, description: 'Client id of the user-assigned managed identity used for storage.' },
   { name: 'AZURE_CLIENT_ID', scope: 'app', type: { kind: 'text' }, description: 'Client id of the user-assigned managed identity, for DefaultAzureCredential (SMTP XOAUTH2 tokens).' },
-  { name: 'RELAY_LOCAL_FUNCTION_KEY', scope: 'local', type: { kind: 'text' }, default: 'local-dev-key', secret: true, description: 'Function key the local host requires in x-functions-key. In Azure the platform manages keys.' },
+  { name: 'RELAY_LOCAL_FUNCTION_KEY', scope: 'local', type: { kind: 'text' }, default: 'local-dev-key', secret: true, description: 'The local host\'s default host key (x-functions-key or ?code=): it opens every function of authLevel function, not admin. In Azure the platform manages keys.' },
+  { name: 'RELAY_LOCAL_ADMIN_KEY', scope: 'local', type: { kind: 'text' }, default: 'local-admin-key', secret: true, description: 'The local host\'s master key: the only key that opens authLevel admin functions (it opens the others too). Must differ from every other key.' },
+  { name: 'RELAY_LOCAL_FUNCTION_KEYS', scope: 'local', type: { kind: 'text' }, secret: true, description: 'Per-function keys for the local host, as JSON: {"sendMessage": "key"} or {"sendMessage": ["key-1", "key-2"]}; each opens its own function only.' },
   { name: 'RELAY_LOCAL_PORT', scope: 'local', type: { kind: 'int', min: 0, max: 65535 }, default: '7071', description: 'Port of the local function host (`npm start`).' },
   { name: 'RELAY_LOCAL_QUEUE_LEASE_SECONDS', scope: 'local', type: { kind: 'int', min: 1, max: 7 * 86400 }, default: '600', description: 'How long the local host keeps a queue message it is processing invisible (renewed at half that); after a crash its messages reappear once this has passed. 600 mirrors the Functions host; tests shorten it.' },
   { name: 'RELAY_LOCAL_DATA_DIR', scope: 'local', type: { kind: 'text' }, default: '.local', description: 'Folder for Azurite data and the development smart host\'s .eml files and certificate.' },
@@ -77,11 +79,29 @@ export const SETTINGS = [
   { name: 'SMARTHOST_PASSWORD', scope: 'app', type: { kind: 'text' }, secret: true, description: 'SMTP AUTH password (required unless SMARTHOST_AUTH=xoauth2); in Azure a Key Vault reference.' },
   { name: 'SMARTHOST_OAUTH_SCOPE', scope: 'app', type: { kind: 'text' }, default: 'https://outlook.office365.com/.default', description: 'Token scope requested for xoauth2.' },
   { name: 'SMARTHOST_POOL_SIZE', scope: 'app', type: { kind: 'int', min: 1, max: 100 }, default: '5', description: 'Most concurrent SMTP connections per instance.' },
-  { name: 'SMARTHOST_CONNECT_TIMEOUT_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 600 }, default: '30', description: 'Time to connect and get the greeting before the attempt is deferred.' },
-  { name: 'SMARTHOST_SOCKET_TIMEOUT_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 3600 }, default: '120', description: 'Time without any reply from the smart host before the attempt is deferred.' },
+  { name: 'SMARTHOST_CONNECT_TIMEOUT_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 45 }, default: '30', description: 'Time to connect, to get the greeting, and to wait for a free pooled connection (each) before the attempt is deferred.' },
+  { name: 'SMARTHOST_SOCKET_TIMEOUT_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 140 }, default: '120', description: 'Time without any reply from the smart host before the attempt is deferred.' },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
+
+/**
+ * host.json functionTimeout, which the local host enforces as Azure does (a test holds them together).
+ * A delivery attempt must end well before it: see deliveryAttemptBoundMs.
+ */
+export const FUNCTION_TIMEOUT_MS = 10 * 60 * 1000;
+/** What an invocation needs besides its SMTP transaction: storage reads and writes, and slack. */
+export const FUNCTION_TIMEOUT_MARGIN_MS = 60_000;
+
+/**
+ * The longest one delivery attempt may take at the configured timeouts: waiting for a free pooled
+ * connection, connect and greeting (a connect timeout each), then up to three silent stretches, plus
+ * 30 s. A recipient's lease lasts this long, so a live sender is never overtaken, and the invocation
+ * must still end well before functionTimeout.
+ */
+export function deliveryAttemptBoundMs(smartHost: Pick<RelayConfig['smartHost'], 'connectTimeoutMs' | 'socketTimeoutMs'>): number {
+  return smartHost.connectTimeoutMs * 3 + smartHost.socketTimeoutMs * 3 + 30_000;
+}
 
 export type SmartHostAuth = 'login' | 'plain' | 'xoauth2';
 
@@ -246,6 +266,13 @@ export function loadConfig(env: Env = process.env): RelayConfig {
       socketTimeoutMs: integer('SMARTHOST_SOCKET_TIMEOUT_SECONDS') * 1000,
     },
   };
+  const attemptBoundMs = deliveryAttemptBoundMs(config.smartHost);
+  if (attemptBoundMs + FUNCTION_TIMEOUT_MARGIN_MS > FUNCTION_TIMEOUT_MS) {
+    problems.push(
+      `SMARTHOST_CONNECT_TIMEOUT_SECONDS (${config.smartHost.connectTimeoutMs / 1000}) and SMARTHOST_SOCKET_TIMEOUT_SECONDS (${config.smartHost.socketTimeoutMs / 1000}) let one delivery attempt take ${attemptBoundMs / 1000} s (3 × connect + 3 × socket + 30), ` +
+        `which is not well below the functionTimeout of ${FUNCTION_TIMEOUT_MS / 1000} s in host.json: keep it at most ${(FUNCTION_TIMEOUT_MS - FUNCTION_TIMEOUT_MARGIN_MS) / 1000} s, or Azure stops the invocation (and every other one in its worker) mid-send`,
+    );
+  }
   if (config.smartHost.port === 25) {
     problems.push('SMARTHOST_PORT is 25: Azure blocks outbound port 25; use the smart host\'s submission port (587)');
   }

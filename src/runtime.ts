@@ -32,6 +32,7 @@ export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): Rela
     events: new EventLog(clients.events),
     bodies: new BodyStore(clients.bodies),
     queue: new DeliveryQueue(clients.queue),
+    poisonQueue: new DeliveryQueue(clients.poisonQueue),
     idempotency: new IdempotencyStore(clients.idempotency),
     smartHost: smartHost ?? new NodemailerSmartHost(config.smartHost, credential),
     now: () => new Date(),

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../src/config';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, deliveryAttemptBoundMs, FUNCTION_TIMEOUT_MARGIN_MS, FUNCTION_TIMEOUT_MS, loadConfig } from '../src/config';
+import { parseTimeSpan } from '../src/local/queueListener';
 
 const minimal = {
   RELAY_ALLOWED_SENDER_DOMAINS: 'example.jp, Example.COM',
@@ -66,4 +69,19 @@ test('identity-based storage needs all three https service URIs', () => {
   const problems = problemsOf({ ...minimal, AzureWebJobsStorage__blobServiceUri: 'http://acct.blob.core.windows.net' });
   assert.match(problems.join('\n'), /__queueServiceUri, AzureWebJobsStorage__tableServiceUri not set/);
   assert.match(problems.join('\n'), /must be an https:\/\/ service URI/);
+});
+
+test('FUNCTION_TIMEOUT_MS is host.json functionTimeout', () => {
+  const hostJson = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'host.json'), 'utf8'));
+  assert.equal(parseTimeSpan(hostJson.functionTimeout), FUNCTION_TIMEOUT_MS);
+});
+
+test('the SMTP timeouts must keep a delivery attempt well below functionTimeout', () => {
+  const defaults = loadConfig(minimal);
+  assert.ok(deliveryAttemptBoundMs(defaults.smartHost) + FUNCTION_TIMEOUT_MARGIN_MS <= FUNCTION_TIMEOUT_MS, 'the defaults fit');
+  // Each within its own bounds, together too long.
+  const problems = problemsOf({ ...minimal, SMARTHOST_CONNECT_TIMEOUT_SECONDS: '45', SMARTHOST_SOCKET_TIMEOUT_SECONDS: '140' });
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], /^SMARTHOST_CONNECT_TIMEOUT_SECONDS \(45\) and SMARTHOST_SOCKET_TIMEOUT_SECONDS \(140\) let one delivery attempt take 585 s .*functionTimeout of 600 s in host\.json: keep it at most 540 s/);
+  assert.doesNotThrow(() => loadConfig({ ...minimal, SMARTHOST_SOCKET_TIMEOUT_SECONDS: '140' }), 'exactly a minute below is enough');
 });

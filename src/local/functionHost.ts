@@ -9,11 +9,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { installFunctionsCore, type FunctionRegistry, type RegisteredFunction } from './functionsCore';
 import { createHostLogger, parseLogLevel, type LogLine } from './hostLog';
-import { buildHttpRoutes, createHttpTriggerServer, describeError } from './httpTrigger';
+import { checkHostKeys, createKeyCheck, type HostKeySettings } from './hostKeys';
+import { createHttpTriggerServer, describeError } from './httpTrigger';
+import { buildHttpRoutes } from './httpRouteTable';
 import { isFunctionDisabled } from './disabledFunctions';
 import { InFlightWork } from './inFlight';
 import { triggerBindingOf } from './invocation';
-import { QueueListener, readQueueListenerOptions, resolveQueueTrigger } from './queueListener';
+import { QueueListener, parseTimeSpan, readQueueListenerOptions, resolveQueueTrigger } from './queueListener';
+import { formatTimeSpan, parseFunctionTimeout, WorkerLifetime } from './workerLifetime';
 
 export interface FunctionHostOptions {
   /** folder with host.json and package.json (whose `main` names the entry points) */
@@ -27,8 +30,13 @@ export interface FunctionHostOptions {
    * its settings from the environment.
    */
   settings: Record<string, string | undefined>;
-  /** key that authLevel "function" and "admin" routes require (x-functions-key header or ?code=) */
-  functionKey: string;
+  /** master, host and function keys (x-functions-key header or ?code=) */
+  keys: HostKeySettings;
+  /**
+   * Called once a timeout or an uncaught exception has failed every running invocation, as the Azure
+   * host does before it restarts the worker; the caller ends the process (see workerLifetime.ts).
+   */
+  onWorkerDeath?: (reason: Error) => void;
   /** where log lines go; console.log by default */
   log?: LogLine;
   /** how long stop() waits for running invocations; 30 s by default */
@@ -41,6 +49,8 @@ export interface RunningHost {
   /** e.g. http://127.0.0.1:7071 */
   readonly url: string;
   stop(): Promise<void>;
+  /** An exception nothing caught: fail every running invocation, then onWorkerDeath. */
+  crash(error: Error): void;
 }
 
 let appLoaded = false;
@@ -64,6 +74,8 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
   await checkCapabilities(registry);
   const functions = [...registry.functions.values()];
   for (const fn of functions) checkBindingsSupported(fn);
+  checkHostKeys(options.keys, functions.map((fn) => fn.metadata.name));
+  const functionTimeoutMs = parseFunctionTimeout(hostJson.functionTimeout, parseTimeSpan);
   logger.host('information', `Loaded ${functions.length} function(s): ${functions.map((f) => f.metadata.name).join(', ') || 'none'}`);
   const enabled = functions.filter((fn) => !isFunctionDisabled(fn.metadata.name, options.settings));
   for (const fn of functions.filter((f) => !enabled.includes(f))) {
@@ -72,16 +84,29 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
 
   const queueOptions = readQueueListenerOptions(hostJson, options.queueLeaseSeconds);
   const routePrefix = objectAt(objectAt(hostJson, 'extensions'), 'http').routePrefix;
-  const routes = buildHttpRoutes(enabled, typeof routePrefix === 'string' ? routePrefix : 'api');
+  const { routes, refused } = buildHttpRoutes(enabled, typeof routePrefix === 'string' ? routePrefix : 'api');
+  for (const { name, reason } of refused) logger.host('error', `Function "${name}" is in error and does not load: ${reason}`);
   const inFlight = new InFlightWork();
+  let accepting = true;
+  const worker = new WorkerLifetime(functionTimeoutMs, (reason) => {
+    accepting = false;
+    logger.host('error', `${reason.message}. Every invocation running in the worker has failed; restarting the worker.`);
+    void (async () => {
+      await Promise.all(listeners.map((listener) => listener.stop()));
+      // the failed invocations' messages are released (or poisoned) before the process goes
+      await inFlight.whenIdle(10_000);
+      for (const listener of listeners) listener.abandonRenewals();
+      options.onWorkerDeath?.(reason);
+    })();
+  });
   const listeners = enabled
     .filter((fn) => triggerBindingOf(fn).type.toLowerCase() === 'queuetrigger')
-    .map((fn) => new QueueListener(resolveQueueTrigger(fn, options.settings), queueOptions, registry, logger, inFlight));
+    .map((fn) => new QueueListener(resolveQueueTrigger(fn, options.settings), queueOptions, registry, logger, inFlight, worker));
 
   await registry.runHooks('appStart', registry.appHookContext({ functionAppDirectory: appRoot }));
 
-  let accepting = true;
-  const server = createHttpTriggerServer({ registry, routes, functionKey: options.functionKey, logger, inFlight, accepting: () => accepting });
+  const keyCheck = createKeyCheck(options.keys);
+  const server = createHttpTriggerServer({ registry, routes, keyCheck, logger, inFlight, worker, accepting: () => accepting });
   try {
     await Promise.all(listeners.map((listener) => listener.start()));
     await listen(server, options.port, options.host ?? '127.0.0.1');
@@ -95,6 +120,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
   for (const route of routes) {
     logger.host('information', `${route.fn.metadata.name}: [${[...route.methods].join(',')}] ${url}/${route.template.text} (${route.authLevel})`);
   }
+  logger.host('information', functionTimeoutMs === undefined ? 'functionTimeout: none' : `functionTimeout: ${formatTimeSpan(functionTimeoutMs)}`);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -118,7 +144,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
       await closed;
       logger.host('information', 'Stopped');
     })());
-  return { url, stop };
+  return { url, stop, crash: (error) => worker.die(new Error(`Worker uncaught exception: ${describeError(error)}`)) };
 }
 
 /** Loads `main` (a file, or a `dir/*.js` style pattern) in sorted order, like the worker's startApp. */

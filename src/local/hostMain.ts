@@ -2,19 +2,24 @@
 // The spawner passes the merged settings as the environment (see settings.ts). When the host listens
 // it prints "Function host listening on <url>" and, when spawned with an IPC channel, sends
 // { type: 'listening', url }. SIGTERM, SIGINT or the IPC channel closing stop it gracefully (exit 0);
-// a failed start-up prints the reason and exits 1.
+// a failed start-up prints the reason and exits 1. A function timeout or an uncaught exception fails
+// the running invocations and exits WORKER_RESTART_EXIT_CODE, for hostProcess.ts to start it again.
 import path from 'node:path';
 import { localDefaults } from './settings';
 import { startFunctionHost, type RunningHost } from './functionHost';
 import { batchedLines } from './hostLog';
+import { parseFunctionKeys } from './hostKeys';
 import { parseProcessingLeaseSeconds } from './queueListener';
+import { WORKER_RESTART_EXIT_CODE } from './workerLifetime';
 
 export interface ListeningMessage {
   type: 'listening';
   url: string;
 }
 
-function settingOrDefault(name: 'RELAY_LOCAL_PORT' | 'RELAY_LOCAL_FUNCTION_KEY' | 'RELAY_LOCAL_QUEUE_LEASE_SECONDS'): string {
+type HostSetting = 'RELAY_LOCAL_PORT' | 'RELAY_LOCAL_FUNCTION_KEY' | 'RELAY_LOCAL_ADMIN_KEY' | 'RELAY_LOCAL_FUNCTION_KEYS' | 'RELAY_LOCAL_QUEUE_LEASE_SECONDS';
+
+function settingOrDefault(name: HostSetting): string | undefined {
   return process.env[name]?.trim() || localDefaults()[name];
 }
 
@@ -46,6 +51,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM received'));
   process.on('SIGINT', () => shutdown('SIGINT received'));
+  // As the Node.js worker does, but the host completes the failed invocations before the process ends.
+  process.on('uncaughtException', (error) => {
+    if (host) return host.crash(error);
+    output.flush();
+    console.error(`Function host: uncaught exception during start-up: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  });
   // The parent went away (its IPC channel closed): do not linger as an orphan.
   if (process.send) process.on('disconnect', () => shutdown('parent process disconnected'));
 
@@ -53,10 +65,19 @@ async function main(): Promise<void> {
     host = await startFunctionHost({
       log: output.line,
       appRoot,
-      port: parsePort(settingOrDefault('RELAY_LOCAL_PORT')),
+      port: parsePort(settingOrDefault('RELAY_LOCAL_PORT') ?? '0'),
       settings: process.env,
-      functionKey: settingOrDefault('RELAY_LOCAL_FUNCTION_KEY'),
-      queueLeaseSeconds: parseProcessingLeaseSeconds(settingOrDefault('RELAY_LOCAL_QUEUE_LEASE_SECONDS')),
+      keys: {
+        masterKey: settingOrDefault('RELAY_LOCAL_ADMIN_KEY'),
+        hostKeys: [settingOrDefault('RELAY_LOCAL_FUNCTION_KEY') ?? ''].filter(Boolean),
+        functionKeys: parseFunctionKeys(settingOrDefault('RELAY_LOCAL_FUNCTION_KEYS')),
+      },
+      queueLeaseSeconds: parseProcessingLeaseSeconds(settingOrDefault('RELAY_LOCAL_QUEUE_LEASE_SECONDS') ?? ''),
+      onWorkerDeath: () => {
+        output.line(`Function host: exiting with code ${WORKER_RESTART_EXIT_CODE} so that the worker restarts`);
+        output.flush();
+        process.exit(WORKER_RESTART_EXIT_CODE);
+      },
     });
   } catch (error) {
     output.flush();

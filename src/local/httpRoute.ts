@@ -1,6 +1,7 @@
 // Route templates as the Functions host (ASP.NET Core routing) understands them, e.g.
 // "items/{id:int}/notes/{name?}", "files/{*path}", "orders/{id:guid}". Each segment is a literal or
 // one parameter; literals compare case-insensitively; constraints are checked on the decoded value.
+// A path with an encoded slash (%2F) in any segment matches nothing: Azure answers such requests 404.
 
 type Constraint = (value: string) => boolean;
 
@@ -21,8 +22,6 @@ type Segment = LiteralSegment | ParameterSegment;
 export interface RouteTemplate {
   readonly text: string;
   readonly segments: readonly Segment[];
-  /** ASP.NET-style precedence digits: literal 1, constrained parameter 3, parameter 4, catch-all 5 */
-  readonly precedence: readonly number[];
 }
 
 /** Parses "prefix/route"; throws an Error that names the template when it is not supported. */
@@ -47,22 +46,14 @@ export function parseRouteTemplate(text: string): RouteTemplate {
       throw new Error(`Route "${text}": a catch-all parameter must be the last segment`);
     }
   });
-  const precedence = segments.map((s) => (s.kind === 'literal' ? 1 : s.catchAll ? 5 : s.constraints.length > 0 ? 3 : 4));
-  return { text, segments, precedence };
-}
-
-/** Orders templates so that the most specific one is tried first. */
-export function compareRoutePrecedence(a: RouteTemplate, b: RouteTemplate): number {
-  for (let i = 0; i < Math.min(a.precedence.length, b.precedence.length); i++) {
-    if (a.precedence[i] !== b.precedence[i]) return a.precedence[i] - b.precedence[i];
-  }
-  return b.precedence.length - a.precedence.length;
+  return { text, segments };
 }
 
 /** The route values when `path` (no query string, still percent-encoded) matches, else undefined. */
 export function matchRoute(template: RouteTemplate, path: string): Record<string, string> | undefined {
   const trimmed = path.replace(/^\/+/, '').replace(/\/$/, '');
   const parts = trimmed === '' ? [] : trimmed.split('/');
+  if (parts.some((part) => /%2f/i.test(part))) return undefined;
   const values: Record<string, string> = {};
   for (let i = 0; i < template.segments.length; i++) {
     const segment = template.segments[i];

@@ -1,77 +1,40 @@
 // HTTP triggers: a node:http server that routes requests to `app.http(...)` registrations and passes
 // each request to the function in the RPC shape the Functions host uses with the Node.js worker's
-// capabilities (RawHttpBodyBytes, RpcHttpBodyOnly, UseNullableValueDictionaryForHttp).
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+// capabilities (RawHttpBodyBytes, RpcHttpBodyOnly, UseNullableValueDictionaryForHttp). Like the host's
+// request conversion, it passes a body only when the request declares Content-Length > 0: a chunked
+// request reaches the function with no body at all.
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { FunctionRegistry, RegisteredFunction, RpcHttpCookie, RpcHttpData, RpcNullableString, RpcTypedData } from './functionsCore';
+import type { FunctionRegistry, RpcHttpCookie, RpcHttpData, RpcNullableString, RpcTypedData } from './functionsCore';
+import type { KeyCheck } from './hostKeys';
 import type { HostLogger } from './hostLog';
-import { compareRoutePrecedence, matchRoute, parseRouteTemplate, type RouteTemplate } from './httpRoute';
+import { findRoute, type HttpRoute } from './httpRouteTable';
 import type { InFlightWork } from './inFlight';
-import { invokeRegisteredFunction, outputOf, stringData, triggerBindingOf } from './invocation';
+import { invokeRegisteredFunction, outputOf, stringData } from './invocation';
+import type { WorkerLifetime } from './workerLifetime';
 
 /** The Functions host rejects request bodies above 100 MiB (maxRequestBodySize). */
 export const maxRequestBodyBytes = 100 * 1024 * 1024;
 
-export type AuthLevel = 'anonymous' | 'function' | 'admin';
-
-export interface HttpRoute {
-  readonly fn: RegisteredFunction;
-  readonly template: RouteTemplate;
-  readonly methods: ReadonlySet<string>;
-  readonly authLevel: AuthLevel;
-  /** name of the http output binding whose value is the response ("$return" by default) */
-  readonly responseBinding?: string;
-}
-
-/** Builds the route table from the registered HTTP functions; throws on a route the host would reject. */
-export function buildHttpRoutes(functions: Iterable<RegisteredFunction>, routePrefix: string): HttpRoute[] {
-  const routes: HttpRoute[] = [];
-  for (const fn of functions) {
-    const trigger = triggerBindingOf(fn);
-    if (trigger.type.toLowerCase() !== 'httptrigger') continue;
-    const route = typeof trigger.options.route === 'string' && trigger.options.route.trim() !== '' ? trigger.options.route : fn.metadata.name;
-    const prefix = routePrefix.replace(/^\/+|\/+$/g, '');
-    const template = parseRouteTemplate(prefix ? `${prefix}/${route.replace(/^\/+/, '')}` : route);
-    const declaredMethods = Array.isArray(trigger.options.methods) ? (trigger.options.methods as unknown[]) : ['GET', 'POST'];
-    const authLevel = String(trigger.options.authLevel ?? 'function').toLowerCase();
-    if (authLevel !== 'anonymous' && authLevel !== 'function' && authLevel !== 'admin') {
-      throw new Error(`Function "${fn.metadata.name}" has authLevel "${authLevel}": it must be anonymous, function or admin`);
-    }
-    const responseBinding = Object.entries(fn.metadata.bindings).find(
-      ([, b]) => b.direction === 'out' && b.type?.toLowerCase() === 'http',
-    )?.[0];
-    routes.push({
-      fn,
-      template,
-      methods: new Set(declaredMethods.map((m) => String(m).toUpperCase())),
-      authLevel,
-      responseBinding,
-    });
-  }
-  return routes.sort((a, b) => compareRoutePrecedence(a.template, b.template));
-}
-
 export interface HttpTriggerServerOptions {
   registry: FunctionRegistry;
   routes: readonly HttpRoute[];
-  functionKey: string;
+  keyCheck: KeyCheck;
   logger: HostLogger;
   inFlight: InFlightWork;
+  worker: WorkerLifetime;
   /** false once the host is stopping: requests on kept-alive connections then get 503 */
   accepting: () => boolean;
 }
 
 export function createHttpTriggerServer(options: HttpTriggerServerOptions): Server {
-  const expectedKeyDigest = digest(options.functionKey);
-  const isValidKey = (key: string | undefined) => key !== undefined && key !== '' && timingSafeEqual(digest(key), expectedKeyDigest);
-
   return createServer((req, res) => {
     if (!options.accepting()) {
       discardBody(req);
       res.setHeader('connection', 'close');
       return writeEmpty(res, 503);
     }
-    const work = handleRequest(req, res, options, isValidKey).catch((error: unknown) => {
+    const work = handleRequest(req, res, options).catch((error: unknown) => {
       options.logger.host('error', `Request handling failed: ${describeError(error)}`);
       if (!res.headersSent) writeEmpty(res, 500);
       else res.destroy();
@@ -84,32 +47,21 @@ async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
   options: HttpTriggerServerOptions,
-  isValidKey: (key: string | undefined) => boolean,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
   const method = (req.method ?? 'GET').toUpperCase();
-  let route: HttpRoute | undefined;
-  let params: Record<string, string> | undefined;
-  for (const candidate of options.routes) {
-    if (!candidate.methods.has(method)) continue;
-    params = matchRoute(candidate.template, url.pathname);
-    if (params) {
-      route = candidate;
-      break;
-    }
-  }
-  if (!route || !params) {
+  const found = findRoute(options.routes, method, url.pathname);
+  if (!found) {
     discardBody(req);
     return writeEmpty(res, 404);
   }
+  const { route, params } = found;
 
-  if (route.authLevel !== 'anonymous') {
-    const headerKey = req.headers['x-functions-key'];
-    const key = (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? url.searchParams.get('code') ?? undefined;
-    if (!isValidKey(key)) {
-      discardBody(req);
-      return writeEmpty(res, 401);
-    }
+  const headerKey = req.headers['x-functions-key'];
+  const key = (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? url.searchParams.get('code') ?? undefined;
+  if (!options.keyCheck(route.authLevel, route.fn.metadata.name, key)) {
+    discardBody(req);
+    return writeEmpty(res, 401);
   }
 
   const declaredLength = Number(req.headers['content-length'] ?? 0);
@@ -123,6 +75,8 @@ async function handleRequest(
     return;
   }
   if (body === 'too large') return rejectTooLarge(req, res);
+  // read to its end either way, but without a declared length the host hands the function no body
+  if (!(declaredLength > 0)) body = Buffer.alloc(0);
 
   const fn = route.fn;
   const invocationId = randomUUID();
@@ -130,12 +84,8 @@ async function handleRequest(
   options.logger.core({ level: 'information', category: 'system', functionName: fn.metadata.name, invocationId, message: `Executing (Reason='This function was programmatically called via the host APIs.')` });
   let statusCode: number;
   try {
-    const response = await invokeRegisteredFunction(
-      options.registry,
-      fn,
-      { triggerData: { http: toRpcHttpRequest(req, url, method, params, body) }, triggerMetadata: routeMetadata(params) },
-      invocationId,
-    );
+    const input = { triggerData: { http: toRpcHttpRequest(req, url, method, params, body) }, triggerMetadata: routeMetadata(params) };
+    const response = await options.worker.run(fn.metadata.name, () => invokeRegisteredFunction(options.registry, fn, input, invocationId));
     const output = route.responseBinding ? outputOf(response, route.responseBinding) : undefined;
     statusCode = writeFunctionResponse(req, res, output);
     options.logger.core({ level: 'information', category: 'system', functionName: fn.metadata.name, invocationId, message: `Executed (Succeeded, Status=${statusCode}, Duration=${Date.now() - started}ms)` });
@@ -173,12 +123,12 @@ function routeMetadata(params: Record<string, string>): Record<string, RpcTypedD
   return Object.fromEntries(Object.entries(params).map(([name, value]) => [name, stringData(value)]));
 }
 
-/** Writes the http output binding's value; returns the status written. Null/absent means 204, like the host. */
+/** Writes the http output binding's value; returns the status written. Nothing returned is an empty 200, as in Azure. */
 function writeFunctionResponse(req: IncomingMessage, res: ServerResponse, output: RpcTypedData | null | undefined): number {
   const http = output?.http;
   if (!http) {
-    writeEmpty(res, 204);
-    return 204;
+    writeEmpty(res, 200);
+    return 200;
   }
   const status = Number(http.statusCode ?? 200);
   if (!Number.isInteger(status) || status < 100 || status > 999) throw new Error(`The function returned an invalid HTTP status "${http.statusCode}"`);
@@ -253,10 +203,6 @@ function discardBody(req: IncomingMessage): void {
 function writeEmpty(res: ServerResponse, status: number): void {
   res.writeHead(status, { 'content-length': 0 });
   res.end();
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
 }
 
 export function describeError(error: unknown): string {

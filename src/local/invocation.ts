@@ -17,6 +17,7 @@ import {
   type RpcTypedData,
   readOnly,
 } from './functionsCore';
+import { setCaseInsensitive } from './triggerMetadata';
 
 export interface InvocationInput {
   /** the trigger's input binding value, as the host would send it */
@@ -46,14 +47,14 @@ export async function invokeRegisteredFunction(
   if (!model) throw new Error('No programming model is registered: the app did not load @azure/functions');
   const functionName = fn.metadata.name;
   const triggerName = triggerBindingOf(fn).name;
+  // the host adds "sys" after the trigger's binding data, replacing a message property of that name
+  const triggerMetadata = { ...input.triggerMetadata };
+  setCaseInsensitive(triggerMetadata, 'sys', jsonData({ MethodName: functionName, UtcNow: dotNetDate(new Date()), RandGuid: randomUUID() }));
   const request: RpcInvocationRequest = {
     invocationId,
     functionId: fn.id,
     inputData: [{ name: triggerName, data: input.triggerData }],
-    triggerMetadata: {
-      ...input.triggerMetadata,
-      sys: jsonData({ MethodName: functionName, UtcNow: dotNetDate(new Date()), RandGuid: randomUUID() }),
-    },
+    triggerMetadata,
     traceContext: { traceParent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`, traceState: '', attributes: {} },
   };
   const coreContext: CoreInvocationContext & { state?: InvocationState } = {

@@ -1,7 +1,8 @@
 // Storage queue triggers: one listener per `app.storageQueue(...)` registration, behaving like the
 // Functions host's queue listener (Microsoft.Azure.WebJobs.Extensions.Storage.Queues) configured by
 // host.json `extensions.queues`: exponential back-off polling, batches, a bound on concurrent
-// invocations, visibility renewal, retries through the visibility timeout and a poison queue.
+// invocations, visibility renewal, retries through the visibility timeout and a poison queue (none for
+// a queue whose name already ends in "-poison", as QueueListenerFactory.CreatePoisonQueueReference decides).
 import { randomUUID } from 'node:crypto';
 import { QueueServiceClient, type QueueClient, type ReceivedMessageItem } from '@azure/storage-queue';
 import type { FunctionRegistry, RegisteredFunction, RpcTypedData } from './functionsCore';
@@ -9,63 +10,11 @@ import type { HostLogger } from './hostLog';
 import { describeError } from './httpTrigger';
 import type { InFlightWork } from './inFlight';
 import { dotNetDate, invokeRegisteredFunction, jsonData, stringData, triggerBindingOf } from './invocation';
+import { mergeMessageProperties } from './triggerMetadata';
+import type { WorkerLifetime } from './workerLifetime';
+import { minimumPollingIntervalMs, type QueueListenerOptions } from './queueOptions';
 
-export interface QueueListenerOptions {
-  batchSize: number;
-  newBatchThreshold: number;
-  maxPollingIntervalMs: number;
-  /** delay before a failed message is visible again */
-  visibilityTimeoutMs: number;
-  maxDequeueCount: number;
-  messageEncoding: 'base64' | 'none';
-  /**
-   * While a message is processed it stays invisible this long, renewed at half of it; after a crash it
-   * reappears once this has passed. Not from host.json: the local setting RELAY_LOCAL_QUEUE_LEASE_SECONDS.
-   */
-  processingLeaseSeconds: number;
-}
-
-/** The Functions host's processing lease: 10 minutes. */
-export const DEFAULT_PROCESSING_LEASE_SECONDS = 10 * 60;
-/** The longest visibility timeout the queue service accepts: 7 days. */
-const MAX_PROCESSING_LEASE_SECONDS = 7 * 24 * 60 * 60;
-
-/** Reads RELAY_LOCAL_QUEUE_LEASE_SECONDS; throws naming the setting when it is not a valid lease. */
-export function parseProcessingLeaseSeconds(text: string): number {
-  const value = text.trim();
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_PROCESSING_LEASE_SECONDS) {
-    throw new Error(`RELAY_LOCAL_QUEUE_LEASE_SECONDS is "${text}": it must be a whole number of seconds from 1 to ${MAX_PROCESSING_LEASE_SECONDS}`);
-  }
-  return Number(value);
-}
-/** The host's shortest polling interval, from which the back-off doubles. */
-const minimumPollingIntervalMs = 100;
-
-/** Reads host.json `extensions.queues` with the extension's defaults; throws on values it would reject. */
-export function readQueueListenerOptions(hostJson: unknown, processingLeaseSeconds = DEFAULT_PROCESSING_LEASE_SECONDS): QueueListenerOptions {
-  const queues = objectAt(objectAt(hostJson, 'extensions'), 'queues');
-  const batchSize = integerOption(queues, 'batchSize', 16, 1, 32);
-  const encoding = String(queues.messageEncoding ?? 'base64').toLowerCase();
-  if (encoding !== 'base64' && encoding !== 'none') throw new Error(`host.json extensions.queues.messageEncoding is "${encoding}": it must be base64 or none`);
-  return {
-    batchSize,
-    newBatchThreshold: integerOption(queues, 'newBatchThreshold', Math.floor(batchSize / 2), 0, 10_000),
-    maxPollingIntervalMs: timeSpanOption(queues, 'maxPollingInterval', 60_000),
-    visibilityTimeoutMs: timeSpanOption(queues, 'visibilityTimeout', 0),
-    maxDequeueCount: integerOption(queues, 'maxDequeueCount', 5, 1, 1_000_000),
-    messageEncoding: encoding,
-    processingLeaseSeconds,
-  };
-}
-
-/** Parses a .NET TimeSpan such as "00:00:30", "1.00:00:00" or "00:00:00.250" into milliseconds. */
-export function parseTimeSpan(text: string): number | undefined {
-  const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?$/.exec(text.trim());
-  if (!match) return undefined;
-  const [, days, hours, minutes, seconds, fraction] = match;
-  const ms = Number(`0.${fraction ?? '0'}`) * 1000;
-  return Math.round(((Number(days ?? 0) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 + Number(seconds) * 1000 + ms);
-}
+export { DEFAULT_PROCESSING_LEASE_SECONDS, parseProcessingLeaseSeconds, parseTimeSpan, readQueueListenerOptions, type QueueListenerOptions } from './queueOptions';
 
 export interface QueueTriggerTarget {
   fn: RegisteredFunction;
@@ -107,7 +56,8 @@ export function resolveQueueTrigger(fn: RegisteredFunction, settings: Record<str
 
 export class QueueListener {
   readonly #queue: QueueClient;
-  readonly #poisonQueue: QueueClient;
+  /** undefined when the extension would give the queue none: failed messages then stay invisible */
+  readonly #poisonQueue?: QueueClient;
   readonly #renewals = new Set<NodeJS.Timeout>();
   #active = 0;
   #wakeOnCompletion?: () => void;
@@ -122,13 +72,15 @@ export class QueueListener {
     private readonly registry: FunctionRegistry,
     private readonly logger: HostLogger,
     private readonly inFlight: InFlightWork,
+    private readonly worker: WorkerLifetime,
   ) {
     // Few, short retries: a storage outage shows up in the log within seconds instead of minutes.
     const service = QueueServiceClient.fromConnectionString(target.connectionString, {
       retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 30_000 },
     });
     this.#queue = service.getQueueClient(target.queueName);
-    this.#poisonQueue = service.getQueueClient(`${target.queueName}-poison`);
+    const poisonName = poisonQueueNameFor(target.queueName);
+    if (poisonName) this.#poisonQueue = service.getQueueClient(poisonName);
   }
 
   /** Creates the queue if it is missing (the host does the same) and starts polling. */
@@ -219,24 +171,28 @@ export class QueueListener {
     const functionName = this.target.fn.metadata.name;
     try {
       if (message.dequeueCount > this.options.maxDequeueCount) {
-        await this.#moveToPoison(message, popReceipt);
+        await this.#handlePoison(message, popReceipt);
         return;
       }
       const content = this.#decode(message.messageText);
       if (content === undefined) {
         this.logger.host('warning', `Message ${message.messageId} on "${this.target.queueName}" is not valid base64 (host.json messageEncoding is base64)`);
-        await this.#moveToPoison(message, popReceipt);
+        await this.#handlePoison(message, popReceipt);
         return;
       }
       const invocationId = randomUUID();
       const started = Date.now();
       this.logger.core({ level: 'information', category: 'system', functionName, invocationId, message: `Executing (Reason='New queue message detected on '${this.target.queueName}'.', Id=${message.messageId}, DequeueCount=${message.dequeueCount})` });
       try {
-        await invokeRegisteredFunction(this.registry, this.target.fn, this.#invocationInput(message, content, popReceipt), invocationId);
+        const input = this.#invocationInput(message, content, popReceipt);
+        await this.worker.run(functionName, () => invokeRegisteredFunction(this.registry, this.target.fn, input, invocationId));
       } catch (error) {
         this.logger.core({ level: 'error', category: 'system', functionName, invocationId, message: `Executed (Failed, Id=${message.messageId}, Duration=${Date.now() - started}ms): ${describeError(error)}` });
         await endRenewal();
-        if (message.dequeueCount >= this.options.maxDequeueCount) await this.#moveToPoison(message, popReceipt);
+        if (!this.#poisonQueue) {
+          // QueueProcessor.CompleteProcessingMessageAsync releases nothing here, to avoid a fast loop.
+          this.logger.host('warning', `Message ${message.messageId} on "${this.target.queueName}" stays invisible until its ${leaseSeconds}-second lease runs out: a queue whose name ends in "-poison" has no poison queue of its own`);
+        } else if (message.dequeueCount >= this.options.maxDequeueCount) await this.#handlePoison(message, popReceipt);
         else await this.#release(message.messageId, popReceipt, Math.round(this.options.visibilityTimeoutMs / 1000));
         return;
       }
@@ -260,7 +216,7 @@ export class QueueListener {
   #invocationInput(message: ReceivedMessageItem, content: Buffer | string, popReceipt: string) {
     const text = typeof content === 'string' ? content : content.toString('utf8');
     const triggerData: RpcTypedData = typeof content === 'string' ? stringData(content) : { bytes: content };
-    const triggerMetadata: Record<string, RpcTypedData> = {
+    const queueMetadata: Record<string, RpcTypedData> = {
       QueueTrigger: stringData(text),
       DequeueCount: jsonData(message.dequeueCount),
       ExpirationTime: jsonData(dotNetDate(message.expiresOn)),
@@ -269,7 +225,7 @@ export class QueueListener {
       NextVisibleTime: jsonData(dotNetDate(message.nextVisibleOn)),
       PopReceipt: stringData(popReceipt),
     };
-    return { triggerData, triggerMetadata };
+    return { triggerData, triggerMetadata: mergeMessageProperties(queueMetadata, text) };
   }
 
   /** The message body per messageEncoding and the binding's dataType; undefined when base64 is invalid. */
@@ -290,35 +246,29 @@ export class QueueListener {
     }
   }
 
-  async #moveToPoison(message: ReceivedMessageItem, popReceipt: string): Promise<void> {
-    const poisonName = `${this.target.queueName}-poison`;
-    this.logger.host('warning', `Message ${message.messageId} has reached MaxDequeueCount of ${this.options.maxDequeueCount}. Moving message to queue '${poisonName}'.`);
-    await this.#poisonQueue.createIfNotExists();
+  /**
+   * QueueProcessor.HandlePoisonMessageAsync: moves the message to the poison queue; without one it does
+   * nothing, so the message comes back after each lease, is never processed and expires with its TTL.
+   */
+  async #handlePoison(message: ReceivedMessageItem, popReceipt: string): Promise<void> {
+    const poisonQueue = this.#poisonQueue;
+    if (!poisonQueue) {
+      this.logger.host('warning', `Message ${message.messageId} on "${this.target.queueName}" has been dequeued ${message.dequeueCount} times (MaxDequeueCount ${this.options.maxDequeueCount}) and has no poison queue: it is not processed again, and stays until it expires`);
+      return;
+    }
+    this.logger.host('warning', `Message ${message.messageId} has reached MaxDequeueCount of ${this.options.maxDequeueCount}. Moving message to queue '${poisonQueue.name}'.`);
+    await poisonQueue.createIfNotExists();
     // the stored text is copied as is, so the poison message keeps the original encoding
-    await this.#poisonQueue.sendMessage(message.messageText);
+    await poisonQueue.sendMessage(message.messageText);
     await this.#queue.deleteMessage(message.messageId, popReceipt);
   }
 }
 
-function objectAt(value: unknown, key: string): Record<string, unknown> {
-  const inner = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
-  return inner && typeof inner === 'object' ? (inner as Record<string, unknown>) : {};
-}
-
-function integerOption(section: Record<string, unknown>, key: string, fallback: number, min: number, max: number): number {
-  const value = section[key];
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`host.json extensions.queues.${key} is ${JSON.stringify(value)}: it must be a whole number from ${min} to ${max}`);
-  return n;
-}
-
-function timeSpanOption(section: Record<string, unknown>, key: string, fallbackMs: number): number {
-  const value = section[key];
-  if (value === undefined) return fallbackMs;
-  const ms = typeof value === 'string' ? parseTimeSpan(value) : undefined;
-  if (ms === undefined) throw new Error(`host.json extensions.queues.${key} is ${JSON.stringify(value)}: it must be a time span like "00:00:30"`);
-  return ms;
+/** The poison queue the extension pairs with a queue, or undefined when it pairs none. */
+export function poisonQueueNameFor(queueName: string): string | undefined {
+  const candidate = `${queueName}-poison`;
+  if (queueName.endsWith('-poison') || candidate.length > 63) return undefined;
+  return candidate;
 }
 
 function errorMessage(error: unknown): string {

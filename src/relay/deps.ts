@@ -10,6 +10,8 @@ export interface RelayDeps {
   events: DeliveryEvents;
   bodies: MessageBodies;
   queue: TaskQueue;
+  /** `<queue>-poison`: recordPoison puts a task back there when storage stays down while it records it */
+  poisonQueue: TaskQueue;
   idempotency: IdempotencyKeys;
   smartHost: SmartHost;
   now: () => Date;

@@ -12,6 +12,13 @@ export type { Envelope, SmartHost };
 
 export class NodemailerSmartHost implements SmartHost {
   private readonly transporter: Transporter<SMTPPool.SentMessageInfo>;
+  /**
+   * At most poolSize sends at once, each waiting at most the connect timeout for its turn. Without
+   * it a send would queue inside nodemailer's pool behind any number of slow transactions and could
+   * overrun functionTimeout; and one given up there could still be sent later, after its retry.
+   */
+  private readonly slots: SendSlots;
+  private readonly slotWaitMs: number;
 
   /**
    * @param trustedCa extra CA certificates (PEM) for this transport only; in the app a private CA is
@@ -37,9 +44,22 @@ export class NodemailerSmartHost implements SmartHost {
       debug: false,
     };
     this.transporter = nodemailer.createTransport(options);
+    this.slots = new SendSlots(settings.poolSize);
+    this.slotWaitMs = settings.connectTimeoutMs;
   }
 
   async send(envelope: Envelope, raw: Buffer): Promise<SmtpOutcome> {
+    if (!(await this.slots.acquire(this.slotWaitMs))) {
+      return { kind: 'temporary', response: `no connection to the smart host came free within ${this.slotWaitMs / 1000} s (all ${this.slots.size} of SMARTHOST_POOL_SIZE busy)` };
+    }
+    try {
+      return await this.sendNow(envelope, raw);
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  private async sendNow(envelope: Envelope, raw: Buffer): Promise<SmtpOutcome> {
     try {
       const info = await this.transporter.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw });
       const refusal = (info.rejectedErrors ?? [])[0] as SmtpErrorLike | undefined;
@@ -57,6 +77,41 @@ export class NodemailerSmartHost implements SmartHost {
 
   close(): void {
     this.transporter.close();
+  }
+}
+
+/** A counting semaphore whose waits end after a deadline. */
+class SendSlots {
+  private free: number;
+  private readonly waiting: ((granted: boolean) => void)[] = [];
+
+  constructor(readonly size: number) {
+    this.free = size;
+  }
+
+  /** Resolves true with a slot held, or false once `timeoutMs` passed without one. */
+  acquire(timeoutMs: number): Promise<boolean> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const grant = (granted: boolean) => {
+        clearTimeout(timer);
+        resolve(granted);
+      };
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(grant), 1);
+        grant(false);
+      }, timeoutMs);
+      this.waiting.push(grant);
+    });
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next(true); // the slot passes straight to the next waiter
+    else this.free++;
   }
 }
 

@@ -1,12 +1,13 @@
 // POST /api/v1/messages through the local host, against Azurite and the development smart host.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { message, RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { request } from 'node:http';
+import { ADMIN_KEY, FUNCTION_KEY, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
 
 let relay: RelayHarness;
 
 before(async () => {
-  relay = await startRelayHarness({ env: { RELAY_MAX_RECIPIENTS: '3', RELAY_MAX_MESSAGE_BYTES: '200000' } });
+  relay = await startRelayHarness({ env: { RELAY_MAX_RECIPIENTS: '3', RELAY_MAX_MESSAGE_BYTES: '200000', RELAY_LOCAL_FUNCTION_KEYS: JSON.stringify({ sendMessage: 'sender-only-key' }) } });
 });
 after(async () => {
   await relay?.stop();
@@ -81,6 +82,15 @@ test('the function key is required for sending and for reading status', async ()
   assert.equal(status.status, 401);
 });
 
+test('a function key opens its own function only; the master key opens every one', async () => {
+  const unknownId = '/api/v1/messages/01a227ac-2dd6-769c-99a9-c524304fdc2c';
+  // an invalid body: past the key check, and nothing is queued
+  assert.equal((await relay.request('POST', '/api/v1/messages', { body: { from: 'x' }, key: 'sender-only-key' })).status, 400);
+  assert.equal((await relay.request('GET', unknownId, { key: 'sender-only-key' })).status, 401);
+  assert.equal((await relay.request('GET', unknownId, { key: ADMIN_KEY })).status, 404);
+  assert.equal((await relay.request('POST', '/api/v1/messages', { body: { from: 'x' }, key: ADMIN_KEY })).status, 400);
+});
+
 test('an unknown message id is 404 problem+json', async () => {
   for (const id of ['01a227ac-2dd6-769c-99a9-c524304fdc2c', 'nonsense']) {
     const answer = await relay.request('GET', `/api/v1/messages/${id}`);
@@ -129,6 +139,26 @@ test('storage failing half way answers 503 and leaves nothing behind', async () 
   assert.equal(await countBlobs(), before.blobs + 1, 'the large body is in its blob');
   await relay.waitForStatus(retried.body.id, (v) => v.status === 'completed');
   assert.equal(relay.smartHost.countFor('halfway@example.net'), 1);
+});
+
+test('a chunked request (no Content-Length) reaches the function without its body, as in Azure: 400, nothing queued', async () => {
+  const before = await storedCounts();
+  const { port } = new URL(relay.url);
+  const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/api/v1/messages', method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': FUNCTION_KEY } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    // two writes: a single end(body) would make node:http send Content-Length
+    const body = JSON.stringify(message({ to: 'chunked@example.net' }));
+    req.write(body.slice(0, 10));
+    req.end(body.slice(10));
+  });
+  assert.equal(answer.status, 400, answer.body);
+  assert.match(JSON.parse(answer.body).type, /invalid-request/);
+  assert.deepEqual(await storedCounts(), before);
 });
 
 test('storage down answers 503 problem+json', async () => {

@@ -85,6 +85,24 @@ test('a smart host that stalls after DATA times out and defers', async () => {
   assert.match(outcome.response, /ETIMEDOUT|timeout/i);
 });
 
+test('a send finds no free pooled connection within the connect timeout: deferred, and never sent later', async () => {
+  const client = new NodemailerSmartHost(settings({ poolSize: 1, connectTimeoutMs: 1000, socketTimeoutMs: 3000 }), undefined, smartHost.caPem);
+  try {
+    const stalled = client.send({ from: 'a@example.jp', to: 'stall@example.net' }, raw); // holds the only connection
+    const started = Date.now();
+    const waited = await client.send({ from: 'a@example.jp', to: 'pool-wait@example.net' }, raw);
+    assert.equal(waited.kind, 'temporary');
+    assert.match(waited.response, /^no connection to the smart host came free within 1 s \(all 1 of SMARTHOST_POOL_SIZE busy\)$/);
+    assert.ok(Date.now() - started < 2500, 'it did not wait for the stalled transaction');
+    assert.equal((await stalled).kind, 'temporary');
+    // the connection is free again: the next send goes through, and the deferred one never went
+    assert.equal((await client.send({ from: 'a@example.jp', to: 'pool-after@example.net' }, raw)).kind, 'accepted');
+    assert.equal(smartHost.countFor('pool-wait@example.net'), 0);
+  } finally {
+    client.close();
+  }
+});
+
 test('never authenticates without TLS: a server that offers no STARTTLS gets no AUTH and no mail', async () => {
   const commands: string[] = [];
   const plain = new SMTPServer({

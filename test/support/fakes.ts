@@ -147,10 +147,15 @@ export class FakeQueue implements TaskQueue {
   readonly tasks: QueuedTask[] = [];
   #next = 0;
 
-  constructor(private readonly calls: CallLog, private readonly faults: Faults) {}
+  constructor(
+    private readonly calls: CallLog,
+    private readonly faults: Faults,
+    /** the port's name in the call log: "queue" or "poisonQueue" */
+    private readonly port = 'queue',
+  ) {}
 
   async enqueue(task: DeliveryTask, delaySeconds = 0): Promise<EnqueuedTask> {
-    this.faults.check(this.calls, 'queue.enqueue');
+    this.faults.check(this.calls, `${this.port}.enqueue`);
     // Through JSON, as the real queue carries it: a task that does not survive that is a bug here too.
     const queued: QueuedTask = { task: JSON.parse(JSON.stringify(task)) as DeliveryTask, delaySeconds, queueMessageId: `q${++this.#next}`, popReceipt: `p${this.#next}` };
     this.tasks.push(queued);
@@ -158,7 +163,7 @@ export class FakeQueue implements TaskQueue {
   }
 
   async delete(task: EnqueuedTask): Promise<void> {
-    this.faults.check(this.calls, 'queue.delete');
+    this.faults.check(this.calls, `${this.port}.delete`);
     const i = this.tasks.findIndex((t) => t.queueMessageId === task.queueMessageId && t.popReceipt === task.popReceipt);
     if (i < 0) throw new Error(`no queued task ${task.queueMessageId}`);
     this.tasks.splice(i, 1);
@@ -253,6 +258,7 @@ export class FakeRelay {
   readonly events: FakeEvents;
   readonly bodies: FakeBodies;
   readonly queue: FakeQueue;
+  readonly poisonQueue: FakeQueue;
   readonly idempotency: FakeIdempotency;
   readonly smartHost: FakeSmartHost;
 
@@ -263,6 +269,7 @@ export class FakeRelay {
     this.events = new FakeEvents(this.calls, this.faults);
     this.bodies = new FakeBodies(this.calls, this.faults);
     this.queue = new FakeQueue(this.calls, this.faults);
+    this.poisonQueue = new FakeQueue(this.calls, this.faults, 'poisonQueue');
     this.idempotency = new FakeIdempotency(this.calls, this.faults);
     this.smartHost = new FakeSmartHost(this.calls);
   }
@@ -274,6 +281,7 @@ export class FakeRelay {
       events: this.events,
       bodies: this.bodies,
       queue: this.queue,
+      poisonQueue: this.poisonQueue,
       idempotency: this.idempotency,
       smartHost: this.smartHost,
       now: this.clock.now,

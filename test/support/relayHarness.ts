@@ -14,6 +14,8 @@ import { spawnHost, HostProcess } from '../../src/local/hostProcess';
 import type { MessageView } from '../../src/relay/messageStatus';
 
 export const FUNCTION_KEY = 'test-function-key';
+/** the local host's master key: the only one that opens authLevel admin functions */
+export const ADMIN_KEY = 'test-admin-key';
 export const SMTP_USER = 'relay-user';
 
 export interface HarnessOptions {
@@ -63,6 +65,13 @@ export class RelayHarness {
   /** Starts the host again with the same settings (after kill() or stop()). */
   async restartHost(): Promise<void> {
     this.host = await spawnHost({ env: this.hostEnv, output: (line) => this.hostOutput.push(line) });
+  }
+
+  /** Stops the host and starts it with some settings changed; the harness's own storage clients keep theirs. */
+  async restartHostWith(overrides: Record<string, string | undefined>): Promise<void> {
+    await this.host.stop();
+    this.hostEnv = { ...this.hostEnv, ...overrides };
+    await this.restartHost();
   }
 
   /** SIGKILL for Azurite, as a crash would: what it had not saved to disk yet is lost. */
@@ -155,6 +164,7 @@ export async function startRelayHarness(options: HarnessOptions = {}): Promise<R
     AzureWebJobsStorage: azurite.connectionString,
     RELAY_LOCAL_PORT: '0',
     RELAY_LOCAL_FUNCTION_KEY: FUNCTION_KEY,
+    RELAY_LOCAL_ADMIN_KEY: ADMIN_KEY,
     RELAY_ALLOWED_SENDER_DOMAINS: 'example.jp,example.com',
     RELAY_RETRY_FIRST_DELAY_SECONDS: '1',
     RELAY_RETRY_MAX_DELAY_SECONDS: '2',

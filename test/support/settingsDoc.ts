@@ -1,6 +1,8 @@
 // How docs/settings.md's table shows a setting's spec (src/config.ts SETTINGS): the test that
 // holds the table to the spec, and whoever regenerates the table, use these same cells.
-import type { SettingSpec, SettingType } from '../../src/config';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { SETTINGS, type SettingSpec, type SettingType } from '../../src/config';
 
 export function allowedCell(type: SettingType): string {
   switch (type.kind) {
@@ -36,3 +38,16 @@ export function settingRow(spec: SettingSpec): string {
 function orList(values: readonly string[]): string {
   return values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}` : values.join('');
 }
+
+/** Rewrites the settings table in docs/settings.md from the spec: `node dist/test/support/settingsDoc.js`. */
+function writeSettingsTable(): void {
+  const file = path.resolve(__dirname, '..', '..', '..', 'docs', 'settings.md');
+  const page = readFileSync(file, 'utf8');
+  const rows = SETTINGS.map((spec) => settingRow(spec));
+  const table = /^\| `[^\n]*\n(?:\| `[^\n]*\n)*/m;
+  if (!table.test(page)) throw new Error(`${file} has no settings table to rewrite`);
+  writeFileSync(file, page.replace(table, `${rows.join('\n')}\n`));
+  console.log(`${file}: ${rows.length} settings`);
+}
+
+if (require.main === module) writeSettingsTable();

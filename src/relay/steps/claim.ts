@@ -1,5 +1,6 @@
 // Claim: mark the row `sending` under a lease held by this queue message, when the decision asks for
 // it (a redelivered task, or one without an attempt number). A first delivery writes no claim.
+import { deliveryAttemptBoundMs } from '../../config';
 import type { RelayDeps } from '../deps';
 import { DeliveryRow, RowChangedError, StoredRow } from '../ports';
 import { CONTINUE, DeliveryState, DeliveryStep, known, redelivered, stop } from './step';
@@ -44,6 +45,5 @@ async function claimRow(state: DeliveryState, found: StoredRow, attempt: number,
 
 /** Long enough to cover one whole SMTP transaction at its timeouts, so a live sender is never overtaken. */
 function leaseMs(deps: RelayDeps): number {
-  const s = deps.config.smartHost;
-  return s.connectTimeoutMs * 2 + s.socketTimeoutMs * 3 + 30_000;
+  return deliveryAttemptBoundMs(deps.config.smartHost);
 }
