@@ -26,7 +26,7 @@ export const SETTINGS = [
   { name: 'AzureWebJobsStorage__tableServiceUri', scope: 'app', description: 'Table endpoint for identity-based storage access.' },
   { name: 'AzureWebJobsStorage__credential', scope: 'app', description: '"managedidentity" in Azure: storage is reached with a managed identity.' },
   { name: 'AzureWebJobsStorage__clientId', scope: 'app', description: 'Client id of the user-assigned managed identity used for storage.' },
-  { name: 'AZURE_CLIENT_ID', scope: 'app', description: 'Client id of the user-assigned managed identity, for DefaultAzureCredential (SMTP XOAUTH2 tokens).' },
+  { name: 'RELAY_IDENTITY_CLIENT_ID', scope: 'app', description: 'Client id of the user-assigned managed identity the relay code takes tokens as (storage clients, SMTP XOAUTH2). Unset: DefaultAzureCredential\'s own choice (a developer sign-in, say).' },
   { name: 'RELAY_LOCAL_FUNCTION_KEY', scope: 'local', default: 'local-dev-key', secret: true, description: 'Function key the local host requires in x-functions-key. In Azure the platform manages keys.' },
   { name: 'RELAY_LOCAL_PORT', scope: 'local', default: '7071', description: 'Port of the local function host (`npm start`).' },
   { name: 'RELAY_LOCAL_QUEUE_LEASE_SECONDS', scope: 'local', default: '600', description: 'How long the local host keeps a queue message it is processing invisible (renewed at half that); after a crash its messages reappear once this has passed. 600 mirrors the Functions host; tests shorten it.' },
@@ -64,7 +64,7 @@ export type StorageConfig =
       blobServiceUri: string;
       queueServiceUri: string;
       tableServiceUri: string;
-      /** user-assigned identity; undefined means DefaultAzureCredential's own choice */
+      /** user-assigned identity (RELAY_IDENTITY_CLIENT_ID); undefined means DefaultAzureCredential's own choice */
       clientId?: string;
     };
 
@@ -89,7 +89,7 @@ export interface RelayConfig {
     username?: string;
     password?: string;
     oauthScope: string;
-    /** user-assigned managed identity for the xoauth2 token (AZURE_CLIENT_ID) */
+    /** user-assigned managed identity for the xoauth2 token (RELAY_IDENTITY_CLIENT_ID) */
     identityClientId?: string;
     poolSize: number;
     connectTimeoutMs: number;
@@ -191,7 +191,7 @@ export function loadConfig(env: Env = process.env): RelayConfig {
       username,
       password,
       oauthScope: text('SMARTHOST_OAUTH_SCOPE'),
-      identityClientId: raw('AZURE_CLIENT_ID'),
+      identityClientId: identityClientId(env, problems),
       poolSize: integer('SMARTHOST_POOL_SIZE', 1, 100),
       connectTimeoutMs: integer('SMARTHOST_CONNECT_TIMEOUT_SECONDS', 1, 600) * 1000,
       socketTimeoutMs: integer('SMARTHOST_SOCKET_TIMEOUT_SECONDS', 1, 3600) * 1000,
@@ -228,8 +228,18 @@ function readStorage(env: Env, problems: string[]): StorageConfig {
     blobServiceUri: uris.blobServiceUri ?? '',
     queueServiceUri: uris.queueServiceUri ?? '',
     tableServiceUri: uris.tableServiceUri ?? '',
-    clientId: env.AzureWebJobsStorage__clientId?.trim() || undefined,
+    clientId: identityClientId(env, problems, false),
   };
+}
+
+/** RELAY_IDENTITY_CLIENT_ID, checked to be a client id (a GUID) when set; `report` once per load. */
+function identityClientId(env: Env, problems: string[], report = true): string | undefined {
+  const value = env.RELAY_IDENTITY_CLIENT_ID?.trim() || undefined;
+  if (value && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+    if (report) problems.push(`RELAY_IDENTITY_CLIENT_ID is "${value}": it must be the managed identity's client id, a GUID`);
+    return undefined;
+  }
+  return value;
 }
 
 function describe(name: SettingName): string {
