@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # One-command deployment of the SMTP relay into an existing resource group:
-# checks prerequisites, builds and packages the app, deploys infra/main.bicep, publishes the
-# package with Flex Consumption's one-deploy, and prints the send URL.
+# checks prerequisites, builds the app from scratch and packages it, compiles infra/main.bicep with
+# the pinned Bicep CLI and checks the settings it would give the app with the app's own loadConfig,
+# deploys it, publishes the package with Flex Consumption's one-deploy, then checks the running app:
+# its functions are listed, its Key Vault references resolve, and a request without a key gets 401.
+#
+# Every az call has a time limit, and the steps that new role assignments can hold up (they take up
+# to 10 minutes to apply) are retried with back-off. Two environment variables tune that:
+#   DEPLOY_AZ_TIMEOUT_SECONDS  one time limit for every az call instead of each call's own
+#   DEPLOY_BACKOFF_SECONDS     first wait between retries (default 15; it doubles up to 120, 8 tries)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -129,6 +136,50 @@ version_at_least() {
     }' "$1" "$2"
 }
 
+# Runs az with a time limit, so a call that never returns (the CLI's post-deploy poll, say) cannot
+# stall the deployment. The limit is $1 seconds unless DEPLOY_AZ_TIMEOUT_SECONDS overrides it.
+# Exit status 124 means the limit was reached; the whole process group of az is ended then.
+exec 3>&2
+az_bounded() {
+  local limit="${DEPLOY_AZ_TIMEOUT_SECONDS:-$1}"
+  shift
+  node -e '
+    const { spawn } = require("child_process");
+    const [limit, ...args] = process.argv.slice(1);
+    const child = spawn("az", args, { stdio: "inherit", detached: true });
+    const kill = (signal) => { try { process.kill(-child.pid, signal); } catch {} };
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill("SIGTERM");
+      setTimeout(() => kill("SIGKILL"), 5000).unref();
+    }, Number(limit) * 1000);
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => { kill(signal); process.exit(130); });
+    child.on("error", (e) => { console.error(`deploy: error: cannot run az: ${e.message}`); process.exit(127); });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (timedOut) {
+        const first = args.findIndex((a) => a.startsWith("-"));
+        const words = (first < 0 ? args : args.slice(0, first)).join(" ");
+        // To fd 3, the deploy script stderr, which a caller silencing the az stderr leaves alone.
+        require("fs").writeSync(3, `deploy: az ${words} did not finish within ${limit}s\n`);
+        process.exit(124);
+      }
+      process.exit(code ?? 1);
+    });' "$limit" "$@"
+}
+
+max_attempts=8
+
+# Sleeps before retry number $1 (1-based): DEPLOY_BACKOFF_SECONDS, doubling, at most 120 seconds.
+back_off() {
+  local delay="${DEPLOY_BACKOFF_SECONDS:-15}" i
+  for ((i = 1; i < $1; i++)); do delay=$((delay * 2)); done
+  ((delay <= 120)) || delay=120
+  ((delay == 0)) || say "waiting ${delay}s before trying again (attempt $(($1 + 1)) of $max_attempts)"
+  sleep "$delay"
+}
+
 require_command() {
   command -v "$1" >/dev/null 2>&1 || fail "'$1' is required but was not found on PATH: $2"
 }
@@ -140,19 +191,21 @@ require_command npm "install Node.js 20 or later, which includes npm"
 require_command zip "install zip (e.g. apt-get install zip)"
 require_command az "install the Azure CLI (https://aka.ms/azure-cli)"
 
-az_version="$(az version --output json 2>/dev/null | json_fields azure-cli || true)"
+az_version="$(az_bounded 60 version --output json 2>/dev/null | json_fields azure-cli || true)"
 [[ -n $az_version ]] || fail "could not run 'az version'; is the Azure CLI installed correctly?"
 version_at_least "$az_version" "$min_az_version" ||
   fail "Azure CLI $az_version is too old: $min_az_version or later is needed for Flex Consumption (run 'az upgrade')"
 
-if ! account_json="$(az account show --output json 2>/dev/null)"; then
+if ! account_json="$(az_bounded 60 account show --output json 2>/dev/null)"; then
   fail "the Azure CLI is not logged in: run 'az login' (then 'az account set --subscription ...' to pick a subscription)"
 fi
-mapfile -t account < <(json_fields name user.type <<<"$account_json")
+mapfile -t account < <(json_fields name user.type id tenantId <<<"$account_json")
 subscription_name="${account[0]:-}"
 account_type="${account[1]:-}"
+subscription_id="${account[2]:-}"
+tenant_id="${account[3]:-}"
 
-exists="$(az group exists --name "$resource_group" --output tsv 2>/dev/null || true)"
+exists="$(az_bounded 60 group exists --name "$resource_group" --output tsv 2>/dev/null || true)"
 case "$exists" in
   true) ;;
   false) fail "resource group '$resource_group' does not exist in subscription '$subscription_name': create it with 'az group create --name $resource_group --location <region>'" ;;
@@ -206,7 +259,7 @@ else
   fi
   if [[ -z $password ]]; then
     # Only an earlier deployment can have stored a password to keep.
-    previous_vault="$(az deployment group show --resource-group "$resource_group" --name "$deployment_name" \
+    previous_vault="$(az_bounded 60 deployment group show --resource-group "$resource_group" --name "$deployment_name" \
       --query properties.outputs.keyVaultName.value --output tsv 2>/dev/null || true)"
     if [[ -z $previous_vault ]]; then
       fail "no smart host password given, and no earlier deployment stored one: set SMARTHOST_PASSWORD (or run in a terminal to be asked)"
@@ -221,7 +274,7 @@ operator_id=""
 operator_type=""
 if [[ $operator_access == true && -z $file_operator_id ]]; then
   if [[ $account_type == user ]]; then
-    operator_id="$(az ad signed-in-user show --query id --output tsv 2>/dev/null || true)"
+    operator_id="$(az_bounded 60 ad signed-in-user show --query id --output tsv 2>/dev/null || true)"
     operator_type="User"
     [[ -n $operator_id ]] || say "could not look up the signed-in user: no operator access granted"
   else
@@ -238,12 +291,22 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-say "building the app (npm ci, npm run build)"
-(cd "$root" && npm ci --no-audit --no-fund && npm run build) >&2
+# A fresh output folder, not dist/: a file left there from a deleted or renamed function would be
+# packaged, and the host registers every dist/functions/*.js.
+build="$work/build"
+say "building the app from scratch (npm ci, npm run build into a new folder)"
+(cd "$root" && npm ci --no-audit --no-fund && npm run build -- --outDir "$build") >&2
+compgen -G "$build/functions/*.js" >/dev/null || fail "the build produced no functions in $build/functions"
 package="$work/app.zip"
-bash "$here/package.sh" "$package"
+bash "$here/package.sh" --dist "$build" "$package"
 
-# ---- infrastructure ----------------------------------------------------------------------------
+# ---- template and settings ---------------------------------------------------------------------
+
+# Compiled here with the pinned Bicep CLI (infra/bicep.sh), the one the tests check the template
+# with, rather than whatever Bicep version az would fetch for itself.
+template="$work/main.json"
+say "compiling infra/main.bicep with $(bash "$here/bicep.sh" --which)"
+bash "$here/bicep.sh" build "$here/main.bicep" --outfile "$template" >&2 || fail "infra/main.bicep did not compile (see above)"
 
 # Overrides, the password among them, go in a file only we can read rather than on a command line
 # that `ps` would show to every user of the machine.
@@ -266,11 +329,21 @@ RELAY_LOCATION="$location" RELAY_OPERATOR_ID="$operator_id" RELAY_OPERATOR_TYPE=
     }));' >"$overrides"
 password=""
 
+# Bicep accepts values the app refuses at start-up; such a deployment would succeed with no function
+# loaded. The app's own loadConfig judges the settings the template would give it.
+say "checking the app settings the template would set with the app's own loadConfig"
+node "$here/check-settings.js" --config "$build/src/config.js" --compiled "$template" \
+  --subscription-id "$subscription_id" --tenant-id "$tenant_id" --resource-group "$resource_group" \
+  ${location:+--location "$location"} "$parameters_file" "$overrides" ||
+  fail "fix the parameters in $parameters_file named above; nothing was deployed"
+
+# ---- infrastructure ----------------------------------------------------------------------------
+
 say "deploying infra/main.bicep to resource group '$resource_group' in subscription '$subscription_name' (deployment '$deployment_name')"
-outputs="$(az deployment group create \
+outputs="$(az_bounded 1800 deployment group create \
   --resource-group "$resource_group" \
   --name "$deployment_name" \
-  --template-file "$here/main.bicep" \
+  --template-file "$template" \
   --parameters "@$parameters_file" \
   --parameters "@$overrides" \
   --query properties.outputs \
@@ -283,14 +356,100 @@ send_url="${output[1]:-}"
 storage_account="${output[2]:-}"
 key_vault="${output[3]:-}"
 [[ -n $function_app && -n $send_url ]] || fail "the deployment returned no functionAppName and sendUrl outputs"
+site_id="/subscriptions/$subscription_id/resourceGroups/$resource_group/providers/Microsoft.Web/sites/$function_app"
 
 # ---- code --------------------------------------------------------------------------------------
 
-say "publishing the app package to $function_app"
-az functionapp deployment source config-zip \
-  --resource-group "$resource_group" \
-  --name "$function_app" \
-  --src "$package" >&2 || fail "publishing the package failed (see above)"
+# The identity's role assignments are seconds old; until they apply, publishing fails with a 403
+# or InaccessibleStorageException, so those are retried. The CLI's own health poll afterwards may
+# call the app unhealthy (or never return) while it starts fine: the checks below decide instead.
+publish_log="$work/publish.log"
+attempt=1
+while true; do
+  say "publishing the app package to $function_app"
+  status=0
+  az_bounded 900 functionapp deployment source config-zip \
+    --resource-group "$resource_group" \
+    --name "$function_app" \
+    --src "$package" 2>&1 | tee "$publish_log" >&2 || status=$?
+  ((status == 0)) && break
+  if grep -Eqi '403|Forbidden|InaccessibleStorageException|AuthorizationPermissionMismatch|AuthorizationFailure' "$publish_log"; then
+    ((attempt < max_attempts)) || fail "publishing was refused $attempt times; the app identity's role assignments on storage may not have applied yet: run the deploy again in a few minutes"
+    say "publishing was refused; the app identity's new role assignments are probably not applied yet"
+    back_off "$attempt"
+    attempt=$((attempt + 1))
+  elif ((status == 124)) || grep -qi 'unhealthy' "$publish_log"; then
+    say "the Azure CLI's health poll gave up on the app; checking the app itself instead"
+    break
+  else
+    fail "publishing the package failed (see above)"
+  fi
+done
+
+# ---- checks ------------------------------------------------------------------------------------
+
+# Each function in the package registers under its file name.
+mapfile -t expected_functions < <(cd "$build/functions" && for f in *.js; do echo "${f%.js}"; done)
+say "waiting for the functions to be listed: ${expected_functions[*]}"
+attempt=1
+while true; do
+  listed="$(az_bounded 60 functionapp function list --resource-group "$resource_group" --name "$function_app" \
+    --query '[].name' --output json 2>/dev/null || true)"
+  missing="$(LISTED="$listed" node -e '
+    let names = [];
+    try { names = JSON.parse(process.env.LISTED || "[]").map((n) => String(n).split("/").pop()); } catch {}
+    console.log(process.argv.slice(1).filter((f) => !names.includes(f)).join(" "));' "${expected_functions[@]}")"
+  [[ -z $missing ]] && break
+  ((attempt < max_attempts)) || fail "the app does not list these functions: $missing (see its logs in Application Insights)"
+  back_off "$attempt"
+  attempt=$((attempt + 1))
+done
+
+# A wrong or unresolved Key Vault reference looks like a wrong password and defers every delivery,
+# so make the platform resolve the references now (the documented refresh) and look at each one.
+say "resolving the app's Key Vault references"
+attempt=1
+while true; do
+  az_bounded 60 rest --method post --uri "$site_id/config/configreferences/appsettings/refresh?api-version=2022-03-01" \
+    --output none >/dev/null 2>&1 || true
+  references="$(az_bounded 60 rest --method get --uri "$site_id/config/configreferences/appsettings?api-version=2022-03-01" \
+    --output json 2>/dev/null || true)"
+  unresolved="$(REFERENCES="$references" node -e '
+    let doc;
+    try { doc = JSON.parse(process.env.REFERENCES || ""); } catch { console.log("(the references could not be read)"); process.exit(); }
+    const bad = (doc.value || [])
+      .map((r) => ({ name: String(r.name || "").split("/").pop(), p: r.properties || {} }))
+      .filter((r) => r.p.status !== "Resolved")
+      .map((r) => `${r.name}: ${r.p.status || "no status"}${r.p.details ? ` (${r.p.details})` : ""}`);
+    console.log(bad.join("; "));')"
+  [[ -z $unresolved ]] && break
+  if ((attempt >= max_attempts)); then
+    say "WARNING: Key Vault references not resolved: $unresolved"
+    say "WARNING: until they resolve the app sees no password and every delivery is deferred; check the app identity's Key Vault Secrets User role and the secret"
+    break
+  fi
+  back_off "$attempt"
+  attempt=$((attempt + 1))
+done
+[[ -n $unresolved ]] || say "every Key Vault reference is resolved"
+
+# The send endpoint must refuse a caller without a function key. Until the host is up it may answer
+# 404 or 5xx, or not at all; anything else (a 2xx, a 400) means the key is not being asked for.
+say "checking that $send_url refuses a request without a function key"
+attempt=1
+while true; do
+  answer="$(node -e '
+    fetch(process.argv[1], { method: "POST", headers: { "content-type": "application/json" }, body: "{}", signal: AbortSignal.timeout(30000) })
+      .then((r) => console.log(r.status), (e) => console.log(`no answer (${e.cause?.code || e.name})`));' "$send_url")"
+  [[ $answer == 401 ]] && break
+  if [[ $answer =~ ^[0-9]+$ ]] && ((answer != 404 && answer < 500)); then
+    fail "$send_url answered $answer to a request without a function key instead of 401"
+  fi
+  ((attempt < max_attempts)) || fail "$send_url did not answer 401 to a request without a function key (last: $answer)"
+  back_off "$attempt"
+  attempt=$((attempt + 1))
+done
+say "a request without a key gets 401"
 
 cat <<EOF
 
