@@ -14,6 +14,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 min_az_version="2.60.0" # first Azure CLI that deploys zips to Flex Consumption
+# shellcheck source=infra/deploy-lib.sh
+source "$here/deploy-lib.sh"
 
 usage() {
   cat <<EOF
@@ -44,10 +46,6 @@ Example:
 EOF
 }
 
-fail() {
-  echo "deploy: error: $*" >&2
-  exit 1
-}
 
 usage_error() {
   echo "deploy: error: $*" >&2
@@ -55,9 +53,6 @@ usage_error() {
   exit 2
 }
 
-say() {
-  echo "deploy: $*" >&2
-}
 
 # ---- arguments ---------------------------------------------------------------------------------
 
@@ -110,23 +105,6 @@ done
 
 # ---- helpers -----------------------------------------------------------------------------------
 
-# Reads fields out of the JSON document on stdin, one line each, in order: json_fields a.b c.
-# An absent field gives an empty line; input that is not JSON fails with status 3.
-json_fields() {
-  node -e '
-    let text = "";
-    process.stdin.on("data", (c) => (text += c)).on("end", () => {
-      let doc;
-      try { doc = JSON.parse(text); } catch { process.exit(3); }
-      for (const path of process.argv.slice(1)) {
-        let v = doc;
-        for (const key of path.split(".")) v = v == null ? undefined : v[key];
-        v = v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v);
-        process.stdout.write(v.replace(/[\r\n]+/g, " ") + "\n");
-      }
-    });' "$@"
-}
-
 # True when dotted version $1 >= $2.
 version_at_least() {
   node -e '
@@ -134,50 +112,6 @@ version_at_least() {
     for (let i = 0; i < 3; i++) {
       if ((a[i] ?? 0) !== (b[i] ?? 0)) process.exit((a[i] ?? 0) > (b[i] ?? 0) ? 0 : 1);
     }' "$1" "$2"
-}
-
-# Runs az with a time limit, so a call that never returns (the CLI's post-deploy poll, say) cannot
-# stall the deployment. The limit is $1 seconds unless DEPLOY_AZ_TIMEOUT_SECONDS overrides it.
-# Exit status 124 means the limit was reached; the whole process group of az is ended then.
-exec 3>&2
-az_bounded() {
-  local limit="${DEPLOY_AZ_TIMEOUT_SECONDS:-$1}"
-  shift
-  node -e '
-    const { spawn } = require("child_process");
-    const [limit, ...args] = process.argv.slice(1);
-    const child = spawn("az", args, { stdio: "inherit", detached: true });
-    const kill = (signal) => { try { process.kill(-child.pid, signal); } catch {} };
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill("SIGTERM");
-      setTimeout(() => kill("SIGKILL"), 5000).unref();
-    }, Number(limit) * 1000);
-    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => { kill(signal); process.exit(130); });
-    child.on("error", (e) => { console.error(`deploy: error: cannot run az: ${e.message}`); process.exit(127); });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      if (timedOut) {
-        const first = args.findIndex((a) => a.startsWith("-"));
-        const words = (first < 0 ? args : args.slice(0, first)).join(" ");
-        // To fd 3, the deploy script stderr, which a caller silencing the az stderr leaves alone.
-        require("fs").writeSync(3, `deploy: az ${words} did not finish within ${limit}s\n`);
-        process.exit(124);
-      }
-      process.exit(code ?? 1);
-    });' "$limit" "$@"
-}
-
-max_attempts=8
-
-# Sleeps before retry number $1 (1-based): DEPLOY_BACKOFF_SECONDS, doubling, at most 120 seconds.
-back_off() {
-  local delay="${DEPLOY_BACKOFF_SECONDS:-15}" i
-  for ((i = 1; i < $1; i++)); do delay=$((delay * 2)); done
-  ((delay <= 120)) || delay=120
-  ((delay == 0)) || say "waiting ${delay}s before trying again (attempt $(($1 + 1)) of $max_attempts)"
-  sleep "$delay"
 }
 
 require_command() {
@@ -390,66 +324,8 @@ done
 
 # Each function in the package registers under its file name.
 mapfile -t expected_functions < <(cd "$build/functions" && for f in *.js; do echo "${f%.js}"; done)
-say "waiting for the functions to be listed: ${expected_functions[*]}"
-attempt=1
-while true; do
-  listed="$(az_bounded 60 functionapp function list --resource-group "$resource_group" --name "$function_app" \
-    --query '[].name' --output json 2>/dev/null || true)"
-  missing="$(LISTED="$listed" node -e '
-    let names = [];
-    try { names = JSON.parse(process.env.LISTED || "[]").map((n) => String(n).split("/").pop()); } catch {}
-    console.log(process.argv.slice(1).filter((f) => !names.includes(f)).join(" "));' "${expected_functions[@]}")"
-  [[ -z $missing ]] && break
-  ((attempt < max_attempts)) || fail "the app does not list these functions: $missing (see its logs in Application Insights)"
-  back_off "$attempt"
-  attempt=$((attempt + 1))
-done
-
-# A wrong or unresolved Key Vault reference looks like a wrong password and defers every delivery,
-# so make the platform resolve the references now (the documented refresh) and look at each one.
-say "resolving the app's Key Vault references"
-attempt=1
-while true; do
-  az_bounded 60 rest --method post --uri "$site_id/config/configreferences/appsettings/refresh?api-version=2022-03-01" \
-    --output none >/dev/null 2>&1 || true
-  references="$(az_bounded 60 rest --method get --uri "$site_id/config/configreferences/appsettings?api-version=2022-03-01" \
-    --output json 2>/dev/null || true)"
-  unresolved="$(REFERENCES="$references" node -e '
-    let doc;
-    try { doc = JSON.parse(process.env.REFERENCES || ""); } catch { console.log("(the references could not be read)"); process.exit(); }
-    const bad = (doc.value || [])
-      .map((r) => ({ name: String(r.name || "").split("/").pop(), p: r.properties || {} }))
-      .filter((r) => r.p.status !== "Resolved")
-      .map((r) => `${r.name}: ${r.p.status || "no status"}${r.p.details ? ` (${r.p.details})` : ""}`);
-    console.log(bad.join("; "));')"
-  [[ -z $unresolved ]] && break
-  if ((attempt >= max_attempts)); then
-    say "WARNING: Key Vault references not resolved: $unresolved"
-    say "WARNING: until they resolve the app sees no password and every delivery is deferred; check the app identity's Key Vault Secrets User role and the secret"
-    break
-  fi
-  back_off "$attempt"
-  attempt=$((attempt + 1))
-done
-[[ -n $unresolved ]] || say "every Key Vault reference is resolved"
-
-# The send endpoint must refuse a caller without a function key. Until the host is up it may answer
-# 404 or 5xx, or not at all; anything else (a 2xx, a 400) means the key is not being asked for.
-say "checking that $send_url refuses a request without a function key"
-attempt=1
-while true; do
-  answer="$(node -e '
-    fetch(process.argv[1], { method: "POST", headers: { "content-type": "application/json" }, body: "{}", signal: AbortSignal.timeout(30000) })
-      .then((r) => console.log(r.status), (e) => console.log(`no answer (${e.cause?.code || e.name})`));' "$send_url")"
-  [[ $answer == 401 ]] && break
-  if [[ $answer =~ ^[0-9]+$ ]] && ((answer != 404 && answer < 500)); then
-    fail "$send_url answered $answer to a request without a function key instead of 401"
-  fi
-  ((attempt < max_attempts)) || fail "$send_url did not answer 401 to a request without a function key (last: $answer)"
-  back_off "$attempt"
-  attempt=$((attempt + 1))
-done
-say "a request without a key gets 401"
+bash "$here/check-app.sh" --resource-group "$resource_group" --name "$function_app" --site-id "$site_id" \
+  --send-url "$send_url" "${expected_functions[@]}" || exit 1
 
 cat <<EOF
 
