@@ -38,7 +38,9 @@ az_bounded() {
   node -e '
     const { spawn } = require("child_process");
     const [limit, ...args] = process.argv.slice(1);
-    const child = spawn("az", args, { stdio: "inherit", detached: true });
+    // Its own process group, so the az wrapper script and the Python under it end together; no
+    // stdin, so a prompt fails at once instead of waiting out the limit.
+    const child = spawn("az", args, { stdio: ["ignore", "inherit", "inherit"], detached: true });
     const kill = (signal) => { try { process.kill(-child.pid, signal); } catch {} };
     let timedOut = false;
     const timer = setTimeout(() => {

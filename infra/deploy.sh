@@ -30,8 +30,14 @@ Options:
                               offer Flex Consumption: az functionapp list-flexconsumption-locations
   -p, --parameters FILE       ARM parameters file (default: infra/main.parameters.json)
       --no-operator-access    do not grant the signed-in user read access to delivery results and
-                              the right to set the smart host password in Key Vault
+                              queues (small message bodies travel in the queue) and the right to set
+                              and read the smart host password in Key Vault
   -h, --help                  show this help
+
+Every az call has a time limit, and what new role assignments hold up (publishing, the checks of
+the running app) is retried with back-off for about 10 minutes. Environment variables:
+  DEPLOY_AZ_TIMEOUT_SECONDS   one time limit, in seconds, for every az call instead of each one's own
+  DEPLOY_BACKOFF_SECONDS      first wait between retries (default 15; doubles up to 120)
 
 The smart host password is read from the environment variable SMARTHOST_PASSWORD or, when that is
 unset and a terminal is attached, from a prompt. It is never taken from the command line, so it

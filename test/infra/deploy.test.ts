@@ -10,10 +10,12 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { infraDir, repoRoot } from './bicep';
+import { infraDir, repoRoot, skipWithoutBicep } from './bicep';
 import { zipEntries } from './zip';
 
 const deployScript = path.join(infraDir, 'deploy.sh');
+// A deploy that gets as far as the build compiles and evaluates the template with the pinned Bicep.
+const needsBicep = { skip: skipWithoutBicep() };
 const secret = 'S3cret pass; with spaces & "quotes"';
 const stubUserId = '0b0b0b0b-1111-4222-8333-444444444444';
 
@@ -203,7 +205,7 @@ describe('infra/deploy.sh', () => {
     const run = await deploy(['--help']);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /Usage: npm run deploy -- --resource-group NAME/);
-    for (const option of ['--location', '--parameters', '--no-operator-access', 'SMARTHOST_PASSWORD']) {
+    for (const option of ['--location', '--parameters', '--no-operator-access', 'SMARTHOST_PASSWORD', 'DEPLOY_AZ_TIMEOUT_SECONDS', 'DEPLOY_BACKOFF_SECONDS']) {
       assert.ok(run.stdout.includes(option), `usage mentions ${option}`);
     }
     assert.deepEqual(run.az, []);
@@ -307,7 +309,7 @@ describe('infra/deploy.sh', () => {
     assert.deepEqual(run.npm, []);
   });
 
-  test('deploys: builds, packages, deploys the template, publishes the zip, checks the app, prints the URL and key command', async () => {
+  test('deploys: builds, packages, deploys the template, publishes the zip, checks the app, prints the URL and key command', needsBicep, async () => {
     appRequests.length = 0;
     const run = await deploy(['--resource-group', 'rg-test', '--location', 'swedencentral', '--parameters', goodParams], { password: secret });
     assert.equal(run.status, 0, run.stderr);
@@ -375,7 +377,7 @@ describe('infra/deploy.sh', () => {
     assert.match(run.stdout, /az functionapp keys list --resource-group rg-test --name relaytest-stub123 --query functionKeys\.default --output tsv/);
   });
 
-  test('a redeploy without a password keeps the one in Key Vault', async () => {
+  test('a redeploy without a password keeps the one in Key Vault', needsBicep, async () => {
     const run = await deploy(['-g', 'rg-test', '-p', goodParams], { behaviour: { previousVault: 'relaytest-kv-stub123' } });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /keeping the one in Key Vault relaytest-kv-stub123/);
@@ -385,7 +387,7 @@ describe('infra/deploy.sh', () => {
     assert.ok(!('location' in overrides), 'without --location the template uses the resource group\'s');
   });
 
-  test('xoauth2 needs no password, and --no-operator-access grants nobody', async () => {
+  test('xoauth2 needs no password, and --no-operator-access grants nobody', needsBicep, async () => {
     const file = writeParams(path.join(root, 'oauth.parameters.json'), { ...filled, smartHostAuth: 'xoauth2', operatorPrincipalId: stubUserId });
     const run = await deploy(['-g', 'rg-test', '-p', file, '--no-operator-access'], { password: 'ignored-for-oauth' });
     assert.equal(run.status, 0, run.stderr);
@@ -397,21 +399,21 @@ describe('infra/deploy.sh', () => {
     assert.equal(overrides.operatorPrincipalId.value, '', '--no-operator-access wins over the file');
   });
 
-  test('a service principal login gets no operator access by default', async () => {
+  test('a service principal login gets no operator access by default', needsBicep, async () => {
     const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { userType: 'servicePrincipal' } });
     assert.equal(run.status, 0, run.stderr);
     assert.ok(!azCommands(run).includes('ad signed-in-user show'));
     assert.match(run.stderr, /not a user: no operator access granted/);
   });
 
-  test('a relative --parameters path is taken from where npm run was started', async () => {
+  test('a relative --parameters path is taken from where npm run was started', needsBicep, async () => {
     const run = await deploy(['-g', 'rg-test', '-p', 'good.parameters.json'], { password: secret, env: { INIT_CWD: root } });
     assert.equal(run.status, 0, run.stderr);
     const create = azCall(run, 'deployment group create');
     assert.equal(create.parameterFiles![0].path, goodParams);
   });
 
-  test('settings the app would refuse stop the deploy before anything is created, naming setting and parameter', async () => {
+  test('settings the app would refuse stop the deploy before anything is created, naming setting and parameter', needsBicep, async () => {
     const file = writeParams(path.join(root, 'refused.parameters.json'), {
       ...filled,
       allowedSenderDomains: 'example.com;example.jp',
@@ -429,7 +431,7 @@ describe('infra/deploy.sh', () => {
     assert.ok(!`${run.stdout}${run.stderr}`.includes('S3cret'), 'the password is never printed');
   });
 
-  test('a value Bicep itself refuses is named by its parameter', async () => {
+  test('a value Bicep itself refuses is named by its parameter', needsBicep, async () => {
     const file = writeParams(path.join(root, 'few-instances.parameters.json'), { ...filled, maximumInstanceCount: 10 });
     const run = await deploy(['-g', 'rg-test', '-p', file], { password: secret });
     assert.equal(run.status, 1, run.stderr);
@@ -437,14 +439,14 @@ describe('infra/deploy.sh', () => {
     assert.ok(!azCommands(run).includes('deployment group create'));
   });
 
-  test('publishing refused while the new role assignments apply is retried with back-off', async () => {
+  test('publishing refused while the new role assignments apply is retried with back-off', needsBicep, async () => {
     const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { zipFailures: 2 } });
     assert.equal(run.status, 0, run.stderr);
     assert.equal(azCommands(run).filter((c) => c === 'functionapp deployment source config-zip').length, 3);
     assert.match(run.stderr, /publishing was refused; the app identity's new role assignments are probably not applied yet/);
   });
 
-  test('a publish refused on every try stops, saying why', async () => {
+  test('a publish refused on every try stops, saying why', needsBicep, async () => {
     const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { zipFailures: 99, zipError: 'Operation returned an invalid status \'Forbidden\'' } });
     assert.equal(run.status, 1);
     assert.equal(azCommands(run).filter((c) => c === 'functionapp deployment source config-zip').length, 8);
@@ -452,14 +454,14 @@ describe('infra/deploy.sh', () => {
     assert.ok(!azCommands(run).includes('functionapp function list'));
   });
 
-  test('any other publish failure is not retried', async () => {
+  test('any other publish failure is not retried', needsBicep, async () => {
     const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { zipFailures: 1, zipError: 'The zip file is corrupt' } });
     assert.equal(run.status, 1);
     assert.equal(azCommands(run).filter((c) => c === 'functionapp deployment source config-zip').length, 1);
     assert.match(run.stderr, /publishing the package failed/);
   });
 
-  test('an "unhealthy" verdict from the CLI is checked against the app itself, which waits for its functions', async () => {
+  test('an "unhealthy" verdict from the CLI is checked against the app itself, which waits for its functions', needsBicep, async () => {
     const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { zipUnhealthy: true, functionsAfter: 3 } });
     assert.equal(run.status, 0, run.stderr);
     assert.equal(azCommands(run).filter((c) => c === 'functionapp deployment source config-zip').length, 1, 'not published again');
@@ -467,7 +469,7 @@ describe('infra/deploy.sh', () => {
     assert.equal(azCommands(run).filter((c) => c === 'functionapp function list').length, 4);
   });
 
-  test('a function that never shows up fails the deploy, naming it', async () => {
+  test('a function that never shows up fails the deploy, naming it', needsBicep, async () => {
     const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { functions: ['getMessageStatus', 'sendMessage'] } });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /the app does not list these functions: recordPoisonDelivery relayDelivery/);
@@ -482,7 +484,7 @@ describe('infra/deploy.sh', () => {
     assert.ok(Date.now() - started < 60_000, 'the hung call did not hold the deploy');
   });
 
-  test('a publish whose CLI poll never returns goes on to check the app', async () => {
+  test('a publish whose CLI poll never returns goes on to check the app', needsBicep, async () => {
     const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { hang: 'functionapp deployment source config-zip' }, env: { DEPLOY_AZ_TIMEOUT_SECONDS: '3' } });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /did not finish within 3s/);
@@ -490,7 +492,7 @@ describe('infra/deploy.sh', () => {
     assert.ok(azCommands(run).includes('functionapp function list'));
   });
 
-  test('Key Vault references are refreshed until they resolve', async () => {
+  test('Key Vault references are refreshed until they resolve', needsBicep, async () => {
     const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { kvStatuses: ['AccessToKeyVaultDenied', 'AccessToKeyVaultDenied', 'Resolved'] } });
     assert.equal(run.status, 0, run.stderr);
     const rest = run.az.filter((c) => commandOf(c.args) === 'rest').map((c) => argAfter(c.args, '--method'));
@@ -499,14 +501,14 @@ describe('infra/deploy.sh', () => {
     assert.doesNotMatch(run.stderr, /WARNING/);
   });
 
-  test('a Key Vault reference that never resolves is a warning naming it and its status', async () => {
+  test('a Key Vault reference that never resolves is a warning naming it and its status', needsBicep, async () => {
     const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { kvStatuses: ['AccessToKeyVaultDenied'] } });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /WARNING: Key Vault references not resolved: SMARTHOST_PASSWORD: AccessToKeyVaultDenied \(Access to the key vault was denied\.\)/);
     assert.match(run.stderr, /every delivery is deferred/);
   });
 
-  test('an app that answers a request without a key with anything but 401 fails the deploy', async () => {
+  test('an app that answers a request without a key with anything but 401 fails the deploy', needsBicep, async () => {
     appAnswer = 'open';
     try {
       const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret });
