@@ -130,6 +130,9 @@ require_command node "install Node.js 20 or later (https://nodejs.org)"
 require_command npm "install Node.js 20 or later, which includes npm"
 require_command zip "install zip (e.g. apt-get install zip)"
 require_command az "install the Azure CLI (https://aka.ms/azure-cli)"
+# Before anything slow: the template is compiled and checked with infra/bicep.sh, which says how to
+# get a Bicep CLI when it finds none.
+bash "$here/bicep.sh" --which >/dev/null || fail "no Bicep CLI for infra/bicep.sh (see above)"
 
 az_version="$(az_bounded 60 version --output json 2>/dev/null | json_fields azure-cli || true)"
 [[ -n $az_version ]] || fail "could not run 'az version'; is the Azure CLI installed correctly?"
