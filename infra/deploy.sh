@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # One-command deployment of the SMTP relay into an existing resource group:
-# checks prerequisites, builds and packages the app, deploys infra/main.bicep, publishes the
-# package with Flex Consumption's one-deploy, and prints the send URL.
+# checks prerequisites, builds the app from scratch and packages it, compiles infra/main.bicep with
+# the pinned Bicep CLI and checks the settings it would give the app with the app's own loadConfig,
+# deploys it, publishes the package with Flex Consumption's one-deploy, then checks the running app:
+# its functions are listed, its Key Vault references resolve, and a request without a key gets 401.
+#
+# Every az call has a time limit, and the steps that new role assignments can hold up (they take up
+# to 10 minutes to apply) are retried with back-off. Two environment variables tune that:
+#   DEPLOY_AZ_TIMEOUT_SECONDS  one time limit for every az call instead of each call's own
+#   DEPLOY_BACKOFF_SECONDS     first wait between retries (default 15; it doubles up to 120, 8 tries)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 min_az_version="2.60.0" # first Azure CLI that deploys zips to Flex Consumption
+# shellcheck source=infra/deploy-lib.sh
+source "$here/deploy-lib.sh"
 
 usage() {
   cat <<EOF
@@ -21,8 +30,14 @@ Options:
                               offer Flex Consumption: az functionapp list-flexconsumption-locations
   -p, --parameters FILE       ARM parameters file (default: infra/main.parameters.json)
       --no-operator-access    do not grant the signed-in user read access to delivery results and
-                              the right to set the smart host password in Key Vault
+                              queues (small message bodies travel in the queue) and the right to set
+                              and read the smart host password in Key Vault
   -h, --help                  show this help
+
+Every az call has a time limit, and what new role assignments hold up (publishing, the checks of
+the running app) is retried with back-off for about 10 minutes. Environment variables:
+  DEPLOY_AZ_TIMEOUT_SECONDS   one time limit, in seconds, for every az call instead of each one's own
+  DEPLOY_BACKOFF_SECONDS      first wait between retries (default 15; doubles up to 120)
 
 The smart host password is read from the environment variable SMARTHOST_PASSWORD or, when that is
 unset and a terminal is attached, from a prompt. It is never taken from the command line, so it
@@ -37,10 +52,6 @@ Example:
 EOF
 }
 
-fail() {
-  echo "deploy: error: $*" >&2
-  exit 1
-}
 
 usage_error() {
   echo "deploy: error: $*" >&2
@@ -48,9 +59,6 @@ usage_error() {
   exit 2
 }
 
-say() {
-  echo "deploy: $*" >&2
-}
 
 # ---- arguments ---------------------------------------------------------------------------------
 
@@ -103,23 +111,6 @@ done
 
 # ---- helpers -----------------------------------------------------------------------------------
 
-# Reads fields out of the JSON document on stdin, one line each, in order: json_fields a.b c.
-# An absent field gives an empty line; input that is not JSON fails with status 3.
-json_fields() {
-  node -e '
-    let text = "";
-    process.stdin.on("data", (c) => (text += c)).on("end", () => {
-      let doc;
-      try { doc = JSON.parse(text); } catch { process.exit(3); }
-      for (const path of process.argv.slice(1)) {
-        let v = doc;
-        for (const key of path.split(".")) v = v == null ? undefined : v[key];
-        v = v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v);
-        process.stdout.write(v.replace(/[\r\n]+/g, " ") + "\n");
-      }
-    });' "$@"
-}
-
 # True when dotted version $1 >= $2.
 version_at_least() {
   node -e '
@@ -139,20 +130,25 @@ require_command node "install Node.js 20 or later (https://nodejs.org)"
 require_command npm "install Node.js 20 or later, which includes npm"
 require_command zip "install zip (e.g. apt-get install zip)"
 require_command az "install the Azure CLI (https://aka.ms/azure-cli)"
+# Before anything slow: the template is compiled and checked with infra/bicep.sh, which says how to
+# get a Bicep CLI when it finds none.
+bash "$here/bicep.sh" --which >/dev/null || fail "no Bicep CLI for infra/bicep.sh (see above)"
 
-az_version="$(az version --output json 2>/dev/null | json_fields azure-cli || true)"
+az_version="$(az_bounded 60 version --output json 2>/dev/null | json_fields azure-cli || true)"
 [[ -n $az_version ]] || fail "could not run 'az version'; is the Azure CLI installed correctly?"
 version_at_least "$az_version" "$min_az_version" ||
   fail "Azure CLI $az_version is too old: $min_az_version or later is needed for Flex Consumption (run 'az upgrade')"
 
-if ! account_json="$(az account show --output json 2>/dev/null)"; then
+if ! account_json="$(az_bounded 60 account show --output json 2>/dev/null)"; then
   fail "the Azure CLI is not logged in: run 'az login' (then 'az account set --subscription ...' to pick a subscription)"
 fi
-mapfile -t account < <(json_fields name user.type <<<"$account_json")
+mapfile -t account < <(json_fields name user.type id tenantId <<<"$account_json")
 subscription_name="${account[0]:-}"
 account_type="${account[1]:-}"
+subscription_id="${account[2]:-}"
+tenant_id="${account[3]:-}"
 
-exists="$(az group exists --name "$resource_group" --output tsv 2>/dev/null || true)"
+exists="$(az_bounded 60 group exists --name "$resource_group" --output tsv 2>/dev/null || true)"
 case "$exists" in
   true) ;;
   false) fail "resource group '$resource_group' does not exist in subscription '$subscription_name': create it with 'az group create --name $resource_group --location <region>'" ;;
@@ -206,7 +202,7 @@ else
   fi
   if [[ -z $password ]]; then
     # Only an earlier deployment can have stored a password to keep.
-    previous_vault="$(az deployment group show --resource-group "$resource_group" --name "$deployment_name" \
+    previous_vault="$(az_bounded 60 deployment group show --resource-group "$resource_group" --name "$deployment_name" \
       --query properties.outputs.keyVaultName.value --output tsv 2>/dev/null || true)"
     if [[ -z $previous_vault ]]; then
       fail "no smart host password given, and no earlier deployment stored one: set SMARTHOST_PASSWORD (or run in a terminal to be asked)"
@@ -221,7 +217,7 @@ operator_id=""
 operator_type=""
 if [[ $operator_access == true && -z $file_operator_id ]]; then
   if [[ $account_type == user ]]; then
-    operator_id="$(az ad signed-in-user show --query id --output tsv 2>/dev/null || true)"
+    operator_id="$(az_bounded 60 ad signed-in-user show --query id --output tsv 2>/dev/null || true)"
     operator_type="User"
     [[ -n $operator_id ]] || say "could not look up the signed-in user: no operator access granted"
   else
@@ -238,12 +234,22 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-say "building the app (npm ci, npm run build)"
-(cd "$root" && npm ci --no-audit --no-fund && npm run build) >&2
+# A fresh output folder, not dist/: a file left there from a deleted or renamed function would be
+# packaged, and the host registers every dist/functions/*.js.
+build="$work/build"
+say "building the app from scratch (npm ci, npm run build into a new folder)"
+(cd "$root" && npm ci --no-audit --no-fund && npm run build -- --outDir "$build") >&2
+compgen -G "$build/functions/*.js" >/dev/null || fail "the build produced no functions in $build/functions"
 package="$work/app.zip"
-bash "$here/package.sh" "$package"
+bash "$here/package.sh" --dist "$build" "$package"
 
-# ---- infrastructure ----------------------------------------------------------------------------
+# ---- template and settings ---------------------------------------------------------------------
+
+# Compiled here with the pinned Bicep CLI (infra/bicep.sh), the one the tests check the template
+# with, rather than whatever Bicep version az would fetch for itself.
+template="$work/main.json"
+say "compiling infra/main.bicep with $(bash "$here/bicep.sh" --which)"
+bash "$here/bicep.sh" build "$here/main.bicep" --outfile "$template" >&2 || fail "infra/main.bicep did not compile (see above)"
 
 # Overrides, the password among them, go in a file only we can read rather than on a command line
 # that `ps` would show to every user of the machine.
@@ -266,11 +272,21 @@ RELAY_LOCATION="$location" RELAY_OPERATOR_ID="$operator_id" RELAY_OPERATOR_TYPE=
     }));' >"$overrides"
 password=""
 
+# Bicep accepts values the app refuses at start-up; such a deployment would succeed with no function
+# loaded. The app's own loadConfig judges the settings the template would give it.
+say "checking the app settings the template would set with the app's own loadConfig"
+node "$here/check-settings.js" --config "$build/src/config.js" --compiled "$template" \
+  --subscription-id "$subscription_id" --tenant-id "$tenant_id" --resource-group "$resource_group" \
+  ${location:+--location "$location"} "$parameters_file" "$overrides" ||
+  fail "fix the parameters in $parameters_file named above; nothing was deployed"
+
+# ---- infrastructure ----------------------------------------------------------------------------
+
 say "deploying infra/main.bicep to resource group '$resource_group' in subscription '$subscription_name' (deployment '$deployment_name')"
-outputs="$(az deployment group create \
+outputs="$(az_bounded 1800 deployment group create \
   --resource-group "$resource_group" \
   --name "$deployment_name" \
-  --template-file "$here/main.bicep" \
+  --template-file "$template" \
   --parameters "@$parameters_file" \
   --parameters "@$overrides" \
   --query properties.outputs \
@@ -283,14 +299,42 @@ send_url="${output[1]:-}"
 storage_account="${output[2]:-}"
 key_vault="${output[3]:-}"
 [[ -n $function_app && -n $send_url ]] || fail "the deployment returned no functionAppName and sendUrl outputs"
+site_id="/subscriptions/$subscription_id/resourceGroups/$resource_group/providers/Microsoft.Web/sites/$function_app"
 
 # ---- code --------------------------------------------------------------------------------------
 
-say "publishing the app package to $function_app"
-az functionapp deployment source config-zip \
-  --resource-group "$resource_group" \
-  --name "$function_app" \
-  --src "$package" >&2 || fail "publishing the package failed (see above)"
+# The identity's role assignments are seconds old; until they apply, publishing fails with a 403
+# or InaccessibleStorageException, so those are retried. The CLI's own health poll afterwards may
+# call the app unhealthy (or never return) while it starts fine: the checks below decide instead.
+publish_log="$work/publish.log"
+attempt=1
+while true; do
+  say "publishing the app package to $function_app"
+  status=0
+  az_bounded 900 functionapp deployment source config-zip \
+    --resource-group "$resource_group" \
+    --name "$function_app" \
+    --src "$package" 2>&1 | tee "$publish_log" >&2 || status=$?
+  ((status == 0)) && break
+  if grep -Eqi '403|Forbidden|InaccessibleStorageException|AuthorizationPermissionMismatch|AuthorizationFailure' "$publish_log"; then
+    ((attempt < max_attempts)) || fail "publishing was refused $attempt times; the app identity's role assignments on storage may not have applied yet: run the deploy again in a few minutes"
+    say "publishing was refused; the app identity's new role assignments are probably not applied yet"
+    back_off "$attempt"
+    attempt=$((attempt + 1))
+  elif ((status == 124)) || grep -qi 'unhealthy' "$publish_log"; then
+    say "the Azure CLI's health poll gave up on the app; checking the app itself instead"
+    break
+  else
+    fail "publishing the package failed (see above)"
+  fi
+done
+
+# ---- checks ------------------------------------------------------------------------------------
+
+# Each function in the package registers under its file name.
+mapfile -t expected_functions < <(cd "$build/functions" && for f in *.js; do echo "${f%.js}"; done)
+bash "$here/check-app.sh" --resource-group "$resource_group" --name "$function_app" --site-id "$site_id" \
+  --send-url "$send_url" "${expected_functions[@]}" || exit 1
 
 cat <<EOF
 

@@ -23,10 +23,10 @@ param location string = resourceGroup().location
 @description('Tags added to every resource.')
 param tags { *: string } = {}
 
-@description('Most instances the Flex Consumption plan may scale out to. Concurrent SMTP connections to the smart host can reach this times smartHostPoolSize, so keep it within what the smart host accepts.')
-@minValue(1)
+@description('Most instances the Flex Consumption plan may scale out to: 40 to 1000 (Flex Consumption does not accept a lower maximum, except as a preview in a few regions, which this template does not offer). The limit applies to each function group, so the delivery queue alone may reach it; bound the SMTP connections with smartHostPoolSize and the host.json queue batch settings instead.')
+@minValue(40)
 @maxValue(1000)
-param maximumInstanceCount int = 10
+param maximumInstanceCount int = 40
 
 @description('Memory of each instance, in MB (a Flex Consumption instance size).')
 @allowed([
@@ -50,9 +50,18 @@ param storageSku string = 'Standard_LRS'
 @maxValue(3650)
 param messageBodyRetentionDays int = 30
 
-@description('Days Log Analytics keeps logs and Application Insights telemetry.')
-@minValue(30)
-@maxValue(730)
+@description('Days Log Analytics keeps logs and Application Insights telemetry; one of the retention periods Application Insights accepts.')
+@allowed([
+  30
+  60
+  90
+  120
+  180
+  270
+  365
+  550
+  730
+])
 param logRetentionDays int = 30
 
 @description('Comma-separated domains that may appear in "from" (RELAY_ALLOWED_SENDER_DOMAINS), e.g. "example.com,example.jp".')
@@ -127,7 +136,7 @@ param retryFirstDelaySeconds int = 60
 @maxValue(518400)
 param retryMaxDelaySeconds int = 3600
 
-@description('Object id of an operator (user, group or service principal) who gets read access to delivery results and queues and may set the smart host password in Key Vault. Empty grants nobody; deploy.sh fills in the signed-in user.')
+@description('Object id of an operator (user, group or service principal) who gets read access to delivery results and queues (queued messages carry bodies up to ~47 KB inline, so this includes reading those) and may set and read the smart host password in Key Vault. Empty grants nobody; deploy.sh fills in the signed-in user.')
 param operatorPrincipalId string = ''
 
 @description('Kind of principal operatorPrincipalId is.')
@@ -177,9 +186,11 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   // Operator only -- Storage Table Data Reader: `az storage entity query --auth-mode login`.
   storageTableDataReader: '76199698-9eea-4c19-bc75-cec21354c6b6'
-  // Operator only -- Storage Queue Data Reader: peek at the delivery and poison queues.
+  // Operator only -- Storage Queue Data Reader: peek at the delivery and poison queues (and so at
+  // the message bodies that travel inline in them).
   storageQueueDataReader: '19e7f393-937e-4f77-808e-94535e297925'
-  // Operator only -- Key Vault Secrets Officer: set a new smart host password version (rotation).
+  // Operator only -- Key Vault Secrets Officer: set a new smart host password version (rotation);
+  // it can read the password too.
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 }
 
@@ -460,8 +471,15 @@ resource appMonitoringRole 'Microsoft.Authorization/roleAssignments@2022-04-01' 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Role assignments for the operator (optional): read results, rotate the password; no blob
-// access, since message bodies are personal data the operator does not need to query.
+// Role assignments for the operator (optional). What each lets the operator read, plainly:
+// - Storage Table Data Reader: every delivery row and event (addresses, subject, status, SMTP
+//   replies), not message bodies.
+// - Storage Queue Data Reader: peeking at the delivery and poison queues, and a queued task carries
+//   the whole message body inline when it is small enough (up to ~47 KB encoded), so this role can
+//   read those bodies. Larger bodies stay in blob storage, where the operator has no role.
+// - Key Vault Secrets Officer: set a new password version (rotation), and also read the password.
+// No narrower built-in role exists for either of the last two; leave operatorPrincipalId empty and
+// grant them only when needed if that is too much.
 // ---------------------------------------------------------------------------------------------
 
 var operatorStorageRoles = [
@@ -526,11 +544,11 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
     clientCertEnabled: false
     publicNetworkAccess: 'Enabled'
     keyVaultReferenceIdentity: identity.id
+    // Only what Flex Consumption accepts: it rejects ftpsState (ARM error 51021) and the official Flex
+    // samples set neither scmMinTlsVersion nor http20Enabled. FTP is off through the publishing
+    // credentials policy below.
     siteConfig: {
       minTlsVersion: '1.2'
-      scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      http20Enabled: true
     }
     functionAppConfig: {
       deployment: {
@@ -583,7 +601,8 @@ var relaySettings = {
   AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
   AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
   AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
-  AZURE_CLIENT_ID: identity.properties.clientId
+  // Not AZURE_CLIENT_ID: DefaultAzureCredential and the host's other connections would pick that up too.
+  RELAY_IDENTITY_CLIENT_ID: identity.properties.clientId
   RELAY_ALLOWED_SENDER_DOMAINS: allowedSenderDomains
   RELAY_MAX_RECIPIENTS: string(maxRecipients)
   RELAY_MAX_MESSAGE_BYTES: string(maxMessageBytes)
@@ -610,6 +629,9 @@ var relaySettings = {
 
 // Read by the platform, not by the relay code.
 var platformSettings = {
+  // With only the service URIs the host can fail to create its blob client at start-up (a race in
+  // the host, azure-functions-host #11787); the account name avoids it, as the Verified Module sets it.
+  AzureWebJobsStorage__accountName: storage.name
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
   // Entra ID ingestion as the user-assigned identity (local auth is off on the component).
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'

@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
 # Packages the built function app as a zip for Flex Consumption's one-deploy:
-#   dist/ (without the compiled tests), host.json, package.json, package-lock.json and the
-#   production node_modules only, installed from the lock file into a staging folder so the
-#   developer's own node_modules (with dev dependencies) stays untouched.
+#   the compiled app (dist/) without what only development needs -- the compiled tests, the bench
+#   and the local host with its development smart host (src/local) --, host.json, package.json,
+#   package-lock.json and the production node_modules only, installed from the lock file into a
+#   staging folder so the developer's own node_modules (with dev dependencies) stays untouched.
 #
-# Usage: infra/package.sh OUTPUT.zip      (run `npm run build` first; deploy.sh does both)
+# Usage: infra/package.sh [--dist DIR] OUTPUT.zip
+#   --dist DIR   the compiled app to package (default: dist/; deploy.sh passes a fresh build)
+# Run `npm run build` first; deploy.sh does both.
 set -euo pipefail
 
-if [[ $# -ne 1 || $1 == -h || $1 == --help ]]; then
-  echo "Usage: infra/package.sh OUTPUT.zip" >&2
+usage() {
+  echo "Usage: infra/package.sh [--dist DIR] OUTPUT.zip" >&2
   exit 2
-fi
+}
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+dist="$root/dist"
+if [[ ${1:-} == --dist ]]; then
+  [[ $# -ge 2 ]] || usage
+  dist="$2"
+  shift 2
+fi
+if [[ $# -ne 1 || $1 == -h || $1 == --help ]]; then usage; fi
 out="$1"
 [[ $out == /* ]] || out="$PWD/$out"
 
@@ -22,17 +32,18 @@ for cmd in npm zip; do
     exit 1
   fi
 done
-if ! compgen -G "$root/dist/functions/*.js" >/dev/null; then
-  echo "package.sh: no compiled functions in $root/dist/functions: run 'npm run build' first" >&2
+if ! compgen -G "$dist/functions/*.js" >/dev/null; then
+  echo "package.sh: no compiled functions in $dist/functions: run 'npm run build' first" >&2
   exit 1
 fi
 
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 
-cp -R "$root/dist" "$stage/dist"
-# Tests and benchmarks are compiled alongside the app but have no place in production.
-rm -rf "$stage/dist/test" "$stage/dist/bench"
+cp -R "$dist" "$stage/dist"
+# Compiled alongside the app, but no part of it: nothing the functions load imports these (the
+# package test loads every function from the zip to hold that).
+rm -rf "$stage/dist/test" "$stage/dist/bench" "$stage/dist/src/local"
 cp "$root/host.json" "$root/package.json" "$root/package-lock.json" "$stage/"
 
 # --ignore-scripts: nothing in production needs an install script, so none gets to run.

@@ -19,6 +19,8 @@ export type SettingType =
   | { readonly kind: 'domain-list' }
   /** an https:// service URI (scheme and host only) */
   | { readonly kind: 'https-uri' }
+  /** a client id: a GUID */
+  | { readonly kind: 'guid' }
   /** an Azure Storage resource name */
   | { readonly kind: 'name'; readonly pattern: RegExp; readonly rule: string };
 
@@ -54,7 +56,7 @@ export const SETTINGS = [
   { name: 'AzureWebJobsStorage__tableServiceUri', scope: 'app', type: { kind: 'https-uri' }, description: 'Table endpoint for identity-based storage access.' },
   { name: 'AzureWebJobsStorage__credential', scope: 'app', type: { kind: 'text' }, description: '"managedidentity" in Azure: storage is reached with a managed identity.' },
   { name: 'AzureWebJobsStorage__clientId', scope: 'app', type: { kind: 'text' }, description: 'Client id of the user-assigned managed identity used for storage.' },
-  { name: 'AZURE_CLIENT_ID', scope: 'app', type: { kind: 'text' }, description: 'Client id of the user-assigned managed identity, for DefaultAzureCredential (SMTP XOAUTH2 tokens).' },
+  { name: 'RELAY_IDENTITY_CLIENT_ID', scope: 'app', type: { kind: 'guid' }, description: 'Client id of the user-assigned managed identity the relay code takes tokens as (storage clients, SMTP XOAUTH2). Unset: DefaultAzureCredential\'s own choice (a developer sign-in, say).' },
   { name: 'RELAY_LOCAL_FUNCTION_KEY', scope: 'local', type: { kind: 'text' }, default: 'local-dev-key', secret: true, description: 'The local host\'s default host key (x-functions-key or ?code=): it opens every function of authLevel function, not admin. In Azure the platform manages keys.' },
   { name: 'RELAY_LOCAL_ADMIN_KEY', scope: 'local', type: { kind: 'text' }, default: 'local-admin-key', secret: true, description: 'The local host\'s master key: the only key that opens authLevel admin functions (it opens the others too). Must differ from every other key.' },
   { name: 'RELAY_LOCAL_FUNCTION_KEYS', scope: 'local', type: { kind: 'text' }, secret: true, description: 'Per-function keys for the local host, as JSON: {"sendMessage": "key"} or {"sendMessage": ["key-1", "key-2"]}; each opens its own function only.' },
@@ -112,7 +114,7 @@ export type StorageConfig =
       blobServiceUri: string;
       queueServiceUri: string;
       tableServiceUri: string;
-      /** user-assigned identity; undefined means DefaultAzureCredential's own choice */
+      /** user-assigned identity (RELAY_IDENTITY_CLIENT_ID); undefined means DefaultAzureCredential's own choice */
       clientId?: string;
     };
 
@@ -137,7 +139,7 @@ export interface RelayConfig {
     username?: string;
     password?: string;
     oauthScope: string;
-    /** user-assigned managed identity for the xoauth2 token (AZURE_CLIENT_ID) */
+    /** user-assigned managed identity for the xoauth2 token (RELAY_IDENTITY_CLIENT_ID) */
     identityClientId?: string;
     poolSize: number;
     connectTimeoutMs: number;
@@ -176,6 +178,8 @@ export function settingProblems(spec: SettingSpec, value: string): string[] {
     }
     case 'https-uri':
       return /^https:\/\/[^/\s]+\/?$/.test(value) ? [] : [`${name} is "${value}": it must be an https:// service URI`];
+    case 'guid':
+      return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? [] : [`${name} is "${value}": it must be the managed identity's client id, a GUID`];
     case 'name':
       return type.pattern.test(value) ? [] : [`${name} is "${value}": ${type.rule}`];
   }
@@ -260,7 +264,7 @@ export function loadConfig(env: Env = process.env): RelayConfig {
       username,
       password,
       oauthScope: text('SMARTHOST_OAUTH_SCOPE'),
-      identityClientId: raw('AZURE_CLIENT_ID'),
+      identityClientId: checked('RELAY_IDENTITY_CLIENT_ID'),
       poolSize: integer('SMARTHOST_POOL_SIZE'),
       connectTimeoutMs: integer('SMARTHOST_CONNECT_TIMEOUT_SECONDS') * 1000,
       socketTimeoutMs: integer('SMARTHOST_SOCKET_TIMEOUT_SECONDS') * 1000,
@@ -304,7 +308,8 @@ function readStorage(env: Env, problems: string[]): StorageConfig {
     blobServiceUri: uris.blobServiceUri ?? '',
     queueServiceUri: uris.queueServiceUri ?? '',
     tableServiceUri: uris.tableServiceUri ?? '',
-    clientId: env.AzureWebJobsStorage__clientId?.trim() || undefined,
+    // Checked once, with the smart host's identity, in loadConfig.
+    clientId: env.RELAY_IDENTITY_CLIENT_ID?.trim() || undefined,
   };
 }
 

@@ -1,8 +1,7 @@
 // The composition root: settings are read and checked once, when the first function module loads,
 // so a misconfigured app fails at start-up with a message naming the setting, not at the first send.
-import { DefaultAzureCredential } from '@azure/identity';
 import { loadConfig, RelayConfig } from './config';
-import { createStorageClients } from './storage/clients';
+import { createStorageClients, relayIdentityCredential } from './storage/clients';
 import { DeliveryStore } from './storage/deliveryStore';
 import { EventLog } from './storage/eventLog';
 import { BodyStore } from './storage/bodyStore';
@@ -22,10 +21,7 @@ export function relayDeps(): RelayDeps {
 
 export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): RelayDeps {
   const clients = createStorageClients(config);
-  const credential =
-    config.smartHost.auth === 'xoauth2'
-      ? new DefaultAzureCredential(config.smartHost.identityClientId ? { managedIdentityClientId: config.smartHost.identityClientId } : {})
-      : undefined;
+  const credential = config.smartHost.auth === 'xoauth2' ? relayIdentityCredential(config.smartHost.identityClientId) : undefined;
   return {
     config,
     deliveries: new DeliveryStore(clients.deliveries),

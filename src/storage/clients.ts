@@ -1,10 +1,10 @@
 // One place that turns the storage settings into SDK clients: a connection string locally (Azurite)
 // or service URIs plus a managed identity in Azure, where shared keys are switched off.
-import { DefaultAzureCredential, TokenCredential } from '@azure/identity';
+import { DefaultAzureCredential, ManagedIdentityCredential, TokenCredential } from '@azure/identity';
 import { BlobServiceClient, ContainerClient, StoragePipelineOptions as BlobPipelineOptions } from '@azure/storage-blob';
 import { QueueClient, QueueServiceClient, StoragePipelineOptions as QueuePipelineOptions } from '@azure/storage-queue';
 import { TableClient, TableServiceClientOptions } from '@azure/data-tables';
-import type { RelayConfig, StorageConfig } from '../config';
+import type { RelayConfig } from '../config';
 
 export interface StorageClients {
   deliveries: TableClient;
@@ -33,7 +33,7 @@ export function createStorageClients(config: RelayConfig): StorageClients {
     const blobs = BlobServiceClient.fromConnectionString(connectionString, blobOptions);
     return build(config, table, queues, blobs);
   }
-  const credential = storageCredential(storage);
+  const credential = relayIdentityCredential(storage.clientId);
   const table = (name: string) => new TableClient(storage.tableServiceUri, name, credential, tableOptions);
   const queues = new QueueServiceClient(storage.queueServiceUri, credential, queueOptions);
   const blobs = new BlobServiceClient(storage.blobServiceUri, credential, blobOptions);
@@ -51,8 +51,15 @@ function build(config: RelayConfig, table: (name: string) => TableClient, queues
   };
 }
 
-function storageCredential(storage: Extract<StorageConfig, { kind: 'identity' }>): TokenCredential {
-  return new DefaultAzureCredential(storage.clientId ? { managedIdentityClientId: storage.clientId } : {});
+/**
+ * The relay's own identity for its SDK clients and the XOAUTH2 token. In Azure, the user-assigned
+ * identity named by RELAY_IDENTITY_CLIENT_ID and nothing else: the Functions docs advise against
+ * AZURE_CLIENT_ID, which DefaultAzureCredential and the host's other connections would read too.
+ * Without a client id (a developer pointing the relay at real storage) DefaultAzureCredential finds
+ * a sign-in of its own.
+ */
+export function relayIdentityCredential(clientId: string | undefined): TokenCredential {
+  return clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
 }
 
 /**

@@ -17,7 +17,9 @@ before(async () => {
       SMARTHOST_AUTH: 'xoauth2',
       SMARTHOST_PASSWORD: '',
       SMARTHOST_OAUTH_SCOPE: 'https://outlook.office365.com/.default',
-      AZURE_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+      RELAY_IDENTITY_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+      // Must not be the identity used: the relay names its identity with its own setting.
+      AZURE_CLIENT_ID: '99999999-2222-3333-4444-555555555555',
       ...identity.env,
     },
     smartHost: {

@@ -1,16 +1,21 @@
-// infra/deploy.sh with `az` and `npm` replaced by stubs on PATH that record how they were called and
-// answer like the real ones would. No Azure account exists here: the stubs are the whole of Azure.
-// zip and the packaging script run for real, so the published package is inspected as built.
+// infra/deploy.sh with `az` and `npm` replaced by STUBS on PATH that record how they were called and
+// answer like the real ones would. No Azure account exists here: the stubs are the whole of Azure,
+// and a loopback HTTP server stands in for the deployed app's send endpoint. zip, the packaging
+// script, the pinned Bicep CLI and the app's own loadConfig run for real.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { infraDir, repoRoot } from './bicep';
+import { infraDir, repoRoot, skipWithoutBicep } from './bicep';
 import { zipEntries } from './zip';
 
 const deployScript = path.join(infraDir, 'deploy.sh');
+// A deploy that gets as far as the build compiles and evaluates the template with the pinned Bicep.
+const needsBicep = { skip: skipWithoutBicep() };
 const secret = 'S3cret pass; with spaces & "quotes"';
 const stubUserId = '0b0b0b0b-1111-4222-8333-444444444444';
 
@@ -24,11 +29,20 @@ const b = JSON.parse(process.env.AZ_STUB_BEHAVIOUR || '{}');
 const record = { args };
 const first = args.findIndex((a) => a.startsWith('-'));
 const cmd = (first < 0 ? args : args.slice(0, first)).join(' ');
+const arg = (flag) => args[args.indexOf(flag) + 1];
+// How many times this command has been called before, counting this call as 1.
+const nth = (() => {
+  const file = path.join(dir, 'count-' + cmd.replace(/ /g, '-') + '-' + (arg('--method') || ''));
+  const n = (fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : 0) + 1;
+  fs.writeFileSync(file, String(n));
+  return n;
+})();
 if (cmd === 'deployment group create') {
   record.parameterFiles = args.filter((a) => a.startsWith('@')).map((a) => {
     const file = a.slice(1);
     return { path: file, mode: fs.statSync(file).mode & 0o777, content: JSON.parse(fs.readFileSync(file, 'utf8')) };
   });
+  record.template = JSON.parse(fs.readFileSync(arg('--template-file'), 'utf8'));
 }
 if (cmd === 'functionapp deployment source config-zip') {
   const src = args[args.indexOf('--src') + 1];
@@ -38,10 +52,11 @@ if (cmd === 'functionapp deployment source config-zip') {
 fs.appendFileSync(path.join(dir, 'az.log'), JSON.stringify(record) + '\n');
 const out = (v) => process.stdout.write(typeof v === 'string' ? v + '\n' : JSON.stringify(v) + '\n');
 const fail = (msg, code = 1) => { process.stderr.write('ERROR: ' + msg + '\n'); process.exit(code); };
-if (cmd === 'version') out({ 'azure-cli': b.version || '2.67.0', 'azure-cli-core': b.version || '2.67.0' });
+if (b.hang === cmd) setTimeout(() => {}, 600000); // a call that never returns
+else if (cmd === 'version') out({ 'azure-cli': b.version || '2.67.0', 'azure-cli-core': b.version || '2.67.0' });
 else if (cmd === 'account show') {
   if (b.loggedOut) fail("Please run 'az login' to setup account.");
-  out({ name: 'Stub Subscription', id: '00000000-0000-0000-0000-00000000beef', user: { name: 'operator@example.com', type: b.userType || 'user' } });
+  out({ name: 'Stub Subscription', id: '00000000-0000-0000-0000-00000000beef', tenantId: '00000000-0000-0000-0000-0000000000aa', user: { name: 'operator@example.com', type: b.userType || 'user' } });
 } else if (cmd === 'group exists') out(b.groupExists || 'true');
 else if (cmd === 'deployment group show') {
   if (!b.previousVault) fail("Deployment '" + args[args.indexOf('--name') + 1] + "' could not be found.", 3);
@@ -49,12 +64,23 @@ else if (cmd === 'deployment group show') {
 } else if (cmd === 'ad signed-in-user show') out('${stubUserId}');
 else if (cmd === 'deployment group create') out({
   functionAppName: { type: 'String', value: 'relaytest-stub123' },
-  sendUrl: { type: 'String', value: 'https://relaytest-stub123.azurewebsites.net/api/v1/messages' },
+  sendUrl: { type: 'String', value: process.env.STUB_SEND_URL },
   storageAccountName: { type: 'String', value: 'relayteststub123' },
   keyVaultName: { type: 'String', value: 'relaytest-kv-stub123' },
 });
-else if (cmd === 'functionapp deployment source config-zip') out({ status: 4, complete: true });
-else fail('az stub: unexpected command: ' + args.join(' '), 99);
+else if (cmd === 'functionapp deployment source config-zip') {
+  if (nth <= (b.zipFailures || 0)) fail(b.zipError || "Status Code: 403, InaccessibleStorageException: the app cannot reach its deployment storage");
+  if (b.zipUnhealthy) fail('Deployment was successful but the app appears to be unhealthy, please check the app logs.');
+  out({ status: 4, complete: true });
+} else if (cmd === 'functionapp function list') {
+  const names = nth <= (b.functionsAfter || 0) ? [] : (b.functions || ['getMessageStatus', 'recordPoisonDelivery', 'relayDelivery', 'sendMessage']);
+  out(names.map((n) => 'relaytest-stub123/' + n));
+} else if (cmd === 'rest' && arg('--method') === 'post' && /\/config\/configreferences\/appsettings\/refresh\?/.test(arg('--uri'))) out({});
+else if (cmd === 'rest' && arg('--method') === 'get' && /\/config\/configreferences\/appsettings\?/.test(arg('--uri'))) {
+  const statuses = b.kvStatuses || ['Resolved'];
+  const status = statuses[Math.min(nth, statuses.length) - 1];
+  out({ value: [{ name: 'SMARTHOST_PASSWORD', properties: { reference: '@Microsoft.KeyVault(VaultName=v;SecretName=smarthost-password)', status, details: status === 'Resolved' ? 'Reference has been resolved.' : 'Access to the key vault was denied.' } }] });
+} else fail('az stub: unexpected command: ' + args.join(' '), 99);
 `;
 
 // Records npm calls; the production install leaves a marker package so the zip can be checked.
@@ -65,6 +91,12 @@ const args = process.argv.slice(2);
 fs.appendFileSync(path.join(process.env.STUB_DIR, 'npm.log'), JSON.stringify({
   args, cwd: process.cwd(), sawPassword: 'SMARTHOST_PASSWORD' in process.env,
 }) + '\n');
+if (args[0] === 'run' && args[1] === 'build') {
+  // Stands in for tsc: the tree it compiles is already compiled into the repository's dist/.
+  const outDir = args[args.indexOf('--outDir') + 1];
+  fs.cpSync(process.env.REPO_DIST, outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'fresh-build.txt'), 'written by this build');
+}
 if (args[0] === 'ci' && args.includes('--omit=dev')) {
   fs.mkdirSync('node_modules/prod-dependency', { recursive: true });
   fs.writeFileSync('node_modules/prod-dependency/package.json', '{"name":"prod-dependency"}');
@@ -75,7 +107,7 @@ interface Run {
   status: number | null;
   stdout: string;
   stderr: string;
-  az: { args: string[]; parameterFiles?: { path: string; mode: number; content: any }[]; src?: string }[];
+  az: { args: string[]; parameterFiles?: { path: string; mode: number; content: any }[]; template?: any; src?: string }[];
   npm: { args: string[]; cwd: string; sawPassword: boolean }[];
   dir: string;
 }
@@ -83,6 +115,12 @@ interface Run {
 let root: string;
 let stubBin: string;
 let goodParams: string;
+
+// Stands in for the deployed app's send endpoint: 401 without a key, like the Functions host.
+let appServer: Server;
+let sendUrl: string;
+let appAnswer: 'key required' | 'open' = 'key required';
+const appRequests: { method?: string; key?: string }[] = [];
 
 function writeParams(file: string, values: Record<string, unknown>): string {
   const parameters = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v }]));
@@ -97,20 +135,31 @@ const filled = {
   smartHostUsername: 'relay@example.com',
 };
 
-function deploy(args: string[], options: { behaviour?: object; password?: string; path?: string; env?: Record<string, string> } = {}): Run {
+async function deploy(args: string[], options: { behaviour?: object; password?: string; path?: string; env?: Record<string, string> } = {}): Promise<Run> {
   const dir = mkdtempSync(path.join(root, 'run-'));
-  const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+  const env: Record<string, string | undefined> = { ...process.env, DEPLOY_BACKOFF_SECONDS: '0', ...options.env };
   delete env.SMARTHOST_PASSWORD;
   if (!options.env?.INIT_CWD) delete env.INIT_CWD;
   if (options.password !== undefined) env.SMARTHOST_PASSWORD = options.password;
   env.PATH = options.path ?? `${stubBin}${path.delimiter}${process.env.PATH}`;
   env.STUB_DIR = dir;
+  env.STUB_SEND_URL = sendUrl;
+  env.REPO_DIST = path.join(repoRoot, 'dist');
   env.AZ_STUB_BEHAVIOUR = JSON.stringify(options.behaviour ?? {});
+  // Not spawnSync: the loopback app answers from this process while deploy.sh runs.
+  const child = spawn('bash', [deployScript, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   // No terminal on stdin, as in CI: deploy.sh must not wait for a prompt.
-  const r = spawnSync('bash', [deployScript, ...args], { env, encoding: 'utf8', input: '', timeout: 120_000 });
+  child.stdin.end();
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  clearTimeout(timer);
   const lines = (file: string) =>
     existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, az: lines('az.log'), npm: lines('npm.log'), dir };
+  return { status, stdout, stderr, az: lines('az.log'), npm: lines('npm.log'), dir };
 }
 
 /** the command words of each az call, e.g. 'deployment group create' */
@@ -127,7 +176,15 @@ const azCall = (run: Run, command: string) => {
 const argAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
 describe('infra/deploy.sh', () => {
-  before(() => {
+  before(async () => {
+    appServer = createServer((req, res) => {
+      const key = req.headers['x-functions-key'];
+      appRequests.push({ method: req.method, key: typeof key === 'string' ? key : undefined });
+      req.resume();
+      res.writeHead(appAnswer === 'open' || key ? 202 : 401).end();
+    });
+    await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
+    sendUrl = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}/api/v1/messages`;
     root = mkdtempSync(path.join(tmpdir(), 'relay-deploy-'));
     stubBin = path.join(root, 'bin');
     mkdirSync(stubBin);
@@ -139,40 +196,43 @@ describe('infra/deploy.sh', () => {
     assert.ok(existsSync(path.join(repoRoot, 'dist', 'functions')), 'the app is built (npm test builds first)');
   });
 
-  after(() => rmSync(root, { recursive: true, force: true }));
+  after(async () => {
+    rmSync(root, { recursive: true, force: true });
+    await new Promise((resolve) => appServer?.close(resolve));
+  });
 
-  test('--help prints the usage and touches nothing', () => {
-    const run = deploy(['--help']);
+  test('--help prints the usage and touches nothing', async () => {
+    const run = await deploy(['--help']);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /Usage: npm run deploy -- --resource-group NAME/);
-    for (const option of ['--location', '--parameters', '--no-operator-access', 'SMARTHOST_PASSWORD']) {
+    for (const option of ['--location', '--parameters', '--no-operator-access', 'SMARTHOST_PASSWORD', 'DEPLOY_AZ_TIMEOUT_SECONDS', 'DEPLOY_BACKOFF_SECONDS']) {
       assert.ok(run.stdout.includes(option), `usage mentions ${option}`);
     }
     assert.deepEqual(run.az, []);
     assert.deepEqual(run.npm, []);
   });
 
-  test('refuses to run without a resource group, or with an unknown argument', () => {
-    const none = deploy([]);
+  test('refuses to run without a resource group, or with an unknown argument', async () => {
+    const none = await deploy([]);
     assert.equal(none.status, 2);
     assert.match(none.stderr, /--resource-group is required/);
-    const unknown = deploy(['-g', 'rg-test', '--frobnicate']);
+    const unknown = await deploy(['-g', 'rg-test', '--frobnicate']);
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown argument '--frobnicate'/);
-    const dangling = deploy(['--resource-group']);
+    const dangling = await deploy(['--resource-group']);
     assert.equal(dangling.status, 2);
     assert.match(dangling.stderr, /--resource-group needs a value/);
     assert.deepEqual([...none.az, ...unknown.az, ...dangling.az], []);
   });
 
-  test('will not take a password on the command line, where shell history keeps it', () => {
-    const run = deploy(['-g', 'rg-test', '-p', goodParams, '--password', secret]);
+  test('will not take a password on the command line, where shell history keeps it', async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams, '--password', secret]);
     assert.equal(run.status, 2);
     assert.match(run.stderr, /shell history.*SMARTHOST_PASSWORD/);
     assert.deepEqual(run.az, []);
   });
 
-  test('says how to install the Azure CLI when az is missing', () => {
+  test('says how to install the Azure CLI when az is missing', async () => {
     // A PATH with the tools deploy.sh needs before it looks for az, and no az.
     const bin = path.join(root, 'no-az-bin');
     mkdirSync(bin, { recursive: true });
@@ -182,28 +242,28 @@ describe('infra/deploy.sh', () => {
       if (!existsSync(path.join(bin, tool))) symlinkSync(found, path.join(bin, tool));
     }
     if (!existsSync(path.join(bin, 'npm'))) symlinkSync(path.join(stubBin, 'npm'), path.join(bin, 'npm'));
-    const run = deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, path: bin });
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, path: bin });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /'az' is required but was not found on PATH: install the Azure CLI/);
   });
 
-  test('rejects an Azure CLI too old for Flex Consumption', () => {
-    const run = deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { version: '2.59.9' } });
+  test('rejects an Azure CLI too old for Flex Consumption', async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { version: '2.59.9' } });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /Azure CLI 2\.59\.9 is too old: 2\.60\.0 or later/);
     assert.deepEqual(azCommands(run), ['version']);
   });
 
-  test('asks for az login when the CLI is not logged in, before building anything', () => {
-    const run = deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { loggedOut: true } });
+  test('asks for az login when the CLI is not logged in, before building anything', async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { loggedOut: true } });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /not logged in: run 'az login'/);
     assert.deepEqual(azCommands(run), ['version', 'account show']);
     assert.deepEqual(run.npm, []);
   });
 
-  test('stops when the resource group does not exist, saying how to create it', () => {
-    const run = deploy(['-g', 'rg-missing', '-p', goodParams], { password: secret, behaviour: { groupExists: 'false' } });
+  test('stops when the resource group does not exist, saying how to create it', async () => {
+    const run = await deploy(['-g', 'rg-missing', '-p', goodParams], { password: secret, behaviour: { groupExists: 'false' } });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /resource group 'rg-missing' does not exist.*az group create --name rg-missing/);
     const exists = azCall(run, 'group exists');
@@ -211,36 +271,36 @@ describe('infra/deploy.sh', () => {
     assert.ok(!azCommands(run).includes('deployment group create'));
   });
 
-  test('the checked-in parameters file must be filled in first', () => {
-    const run = deploy(['-g', 'rg-test'], { password: secret });
+  test('the checked-in parameters file must be filled in first', async () => {
+    const run = await deploy(['-g', 'rg-test'], { password: secret });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /set allowedSenderDomains smartHostHost smartHostUsername in .*main\.parameters\.json/);
     assert.deepEqual(run.npm, []);
   });
 
-  test('refuses a parameters file that holds the password', () => {
+  test('refuses a parameters file that holds the password', async () => {
     const file = writeParams(path.join(root, 'with-password.parameters.json'), { ...filled, smartHostPassword: 'oops' });
-    const run = deploy(['-g', 'rg-test', '-p', file], { password: secret });
+    const run = await deploy(['-g', 'rg-test', '-p', file], { password: secret });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /remove smartHostPassword from/);
   });
 
-  test('a parameters file that is not JSON is named', () => {
+  test('a parameters file that is not JSON is named', async () => {
     const file = path.join(root, 'broken.parameters.json');
     writeFileSync(file, '{ "parameters": { "appName": ');
-    const run = deploy(['-g', 'rg-test', '-p', file], { password: secret });
+    const run = await deploy(['-g', 'rg-test', '-p', file], { password: secret });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /parameters file '.*broken\.parameters\.json' is not valid JSON/);
   });
 
-  test('a missing parameters file is named', () => {
-    const run = deploy(['-g', 'rg-test', '-p', path.join(root, 'nope.json')], { password: secret });
+  test('a missing parameters file is named', async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', path.join(root, 'nope.json')], { password: secret });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /parameters file '.*nope\.json' not found/);
   });
 
-  test('a first deployment without a password stops instead of deploying a broken reference', () => {
-    const run = deploy(['-g', 'rg-test', '-p', goodParams]);
+  test('a first deployment without a password stops instead of deploying a broken reference', async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams]);
     assert.equal(run.status, 1);
     assert.match(run.stderr, /no smart host password given, and no earlier deployment stored one: set SMARTHOST_PASSWORD/);
     const show = azCall(run, 'deployment group show');
@@ -249,8 +309,9 @@ describe('infra/deploy.sh', () => {
     assert.deepEqual(run.npm, []);
   });
 
-  test('deploys: builds, packages, deploys the template, publishes the zip, prints the URL and key command', () => {
-    const run = deploy(['--resource-group', 'rg-test', '--location', 'swedencentral', '--parameters', goodParams], { password: secret });
+  test('deploys: builds, packages, deploys the template, publishes the zip, checks the app, prints the URL and key command', needsBicep, async () => {
+    appRequests.length = 0;
+    const run = await deploy(['--resource-group', 'rg-test', '--location', 'swedencentral', '--parameters', goodParams], { password: secret });
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(azCommands(run), [
       'version',
@@ -259,12 +320,19 @@ describe('infra/deploy.sh', () => {
       'ad signed-in-user show',
       'deployment group create',
       'functionapp deployment source config-zip',
+      'functionapp function list',
+      'rest',
+      'rest',
     ]);
 
     const create = azCall(run, 'deployment group create');
     assert.equal(argAfter(create.args, '--resource-group'), 'rg-test');
     assert.equal(argAfter(create.args, '--name'), 'smtp-relay-relaytest');
-    assert.equal(argAfter(create.args, '--template-file'), path.join(infraDir, 'main.bicep'));
+    // The ARM JSON the pinned Bicep CLI compiled, not main.bicep for az's own Bicep to compile.
+    assert.match(argAfter(create.args, '--template-file'), /\.json$/);
+    assert.match(create.template.$schema, /deploymentTemplate\.json/);
+    const pinned = readFileSync(path.join(infraDir, 'bicep.sh'), 'utf8').match(/BICEP_VERSION:-([0-9.]+)/)![1];
+    assert.ok(create.template.metadata._generator.version.startsWith(`${pinned}.`), `compiled by Bicep ${create.template.metadata._generator.version}, pinned ${pinned}`);
     const [fileParams, overrides] = create.parameterFiles!;
     assert.equal(fileParams.path, goodParams, 'the operator\'s parameters file first');
     assert.equal(overrides.content.parameters.smartHostPassword.value, secret, 'the password reaches the template');
@@ -281,6 +349,8 @@ describe('infra/deploy.sh', () => {
     assert.deepEqual(run.npm.map((c) => [c.args[0], c.args[1]]), [['ci', '--no-audit'], ['run', 'build'], ['ci', '--omit=dev']]);
     assert.equal(run.npm[0].cwd, repoRoot);
     assert.equal(run.npm[1].cwd, repoRoot);
+    const outDir = argAfter(run.npm[1].args, '--outDir');
+    assert.ok(outDir && !outDir.startsWith(path.join(repoRoot, 'dist')), `the build goes to a fresh folder, not dist/ (${outDir})`);
     assert.notEqual(run.npm[2].cwd, repoRoot, 'production dependencies are installed in a staging folder');
 
     const publish = azCall(run, 'functionapp deployment source config-zip');
@@ -292,13 +362,23 @@ describe('infra/deploy.sh', () => {
     }
     assert.ok(entries.some((e) => /^dist\/functions\/[^/]+\.js$/.test(e)), 'the compiled functions are in the package');
     assert.deepEqual(entries.filter((e) => e.startsWith('dist/test/')), [], 'no compiled tests in the package');
+    assert.ok(entries.includes('dist/fresh-build.txt'), 'the package holds this run\'s build, not whatever dist/ held');
 
-    assert.match(run.stdout, /POST https:\/\/relaytest-stub123\.azurewebsites\.net\/api\/v1\/messages/);
+    const [refresh, references] = run.az.filter((c) => commandOf(c.args) === 'rest');
+    const site = '/subscriptions/00000000-0000-0000-0000-00000000beef/resourceGroups/rg-test/providers/Microsoft.Web/sites/relaytest-stub123';
+    assert.equal(argAfter(refresh.args, '--method'), 'post');
+    assert.equal(argAfter(refresh.args, '--uri'), `${site}/config/configreferences/appsettings/refresh?api-version=2022-03-01`);
+    assert.equal(argAfter(references.args, '--method'), 'get');
+    assert.match(run.stderr, /every Key Vault reference is resolved/);
+    assert.deepEqual(appRequests, [{ method: 'POST', key: undefined }], 'one request, without a key');
+    assert.match(run.stderr, /a request without a key gets 401/);
+
+    assert.ok(run.stdout.includes(`POST ${sendUrl}`));
     assert.match(run.stdout, /az functionapp keys list --resource-group rg-test --name relaytest-stub123 --query functionKeys\.default --output tsv/);
   });
 
-  test('a redeploy without a password keeps the one in Key Vault', () => {
-    const run = deploy(['-g', 'rg-test', '-p', goodParams], { behaviour: { previousVault: 'relaytest-kv-stub123' } });
+  test('a redeploy without a password keeps the one in Key Vault', needsBicep, async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { behaviour: { previousVault: 'relaytest-kv-stub123' } });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /keeping the one in Key Vault relaytest-kv-stub123/);
     const create = azCall(run, 'deployment group create');
@@ -307,9 +387,9 @@ describe('infra/deploy.sh', () => {
     assert.ok(!('location' in overrides), 'without --location the template uses the resource group\'s');
   });
 
-  test('xoauth2 needs no password, and --no-operator-access grants nobody', () => {
+  test('xoauth2 needs no password, and --no-operator-access grants nobody', needsBicep, async () => {
     const file = writeParams(path.join(root, 'oauth.parameters.json'), { ...filled, smartHostAuth: 'xoauth2', operatorPrincipalId: stubUserId });
-    const run = deploy(['-g', 'rg-test', '-p', file, '--no-operator-access'], { password: 'ignored-for-oauth' });
+    const run = await deploy(['-g', 'rg-test', '-p', file, '--no-operator-access'], { password: 'ignored-for-oauth' });
     assert.equal(run.status, 0, run.stderr);
     assert.ok(!azCommands(run).includes('ad signed-in-user show'));
     assert.ok(!azCommands(run).includes('deployment group show'), 'no stored password to look for');
@@ -319,17 +399,123 @@ describe('infra/deploy.sh', () => {
     assert.equal(overrides.operatorPrincipalId.value, '', '--no-operator-access wins over the file');
   });
 
-  test('a service principal login gets no operator access by default', () => {
-    const run = deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { userType: 'servicePrincipal' } });
+  test('a service principal login gets no operator access by default', needsBicep, async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { userType: 'servicePrincipal' } });
     assert.equal(run.status, 0, run.stderr);
     assert.ok(!azCommands(run).includes('ad signed-in-user show'));
     assert.match(run.stderr, /not a user: no operator access granted/);
   });
 
-  test('a relative --parameters path is taken from where npm run was started', () => {
-    const run = deploy(['-g', 'rg-test', '-p', 'good.parameters.json'], { password: secret, env: { INIT_CWD: root } });
+  test('a relative --parameters path is taken from where npm run was started', needsBicep, async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', 'good.parameters.json'], { password: secret, env: { INIT_CWD: root } });
     assert.equal(run.status, 0, run.stderr);
     const create = azCall(run, 'deployment group create');
     assert.equal(create.parameterFiles![0].path, goodParams);
+  });
+
+  test('settings the app would refuse stop the deploy before anything is created, naming setting and parameter', needsBicep, async () => {
+    const file = writeParams(path.join(root, 'refused.parameters.json'), {
+      ...filled,
+      allowedSenderDomains: 'example.com;example.jp',
+      smartHostPort: 25,
+      retryFirstDelaySeconds: 600,
+      retryMaxDelaySeconds: 60,
+    });
+    const run = await deploy(['-g', 'rg-test', '-p', file], { password: secret });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /RELAY_ALLOWED_SENDER_DOMAINS has "example\.com;example\.jp", which is not a domain name.*\(template parameter allowedSenderDomains\)/);
+    assert.match(run.stderr, /SMARTHOST_PORT is 25: Azure blocks outbound port 25.*\(template parameter smartHostPort\)/);
+    assert.match(run.stderr, /RELAY_RETRY_MAX_DELAY_SECONDS is smaller than RELAY_RETRY_FIRST_DELAY_SECONDS \(template parameter retryMaxDelaySeconds\)/);
+    assert.match(run.stderr, /nothing was deployed/);
+    assert.ok(!azCommands(run).includes('deployment group create'));
+    assert.ok(!`${run.stdout}${run.stderr}`.includes('S3cret'), 'the password is never printed');
+  });
+
+  test('a value Bicep itself refuses is named by its parameter', needsBicep, async () => {
+    const file = writeParams(path.join(root, 'few-instances.parameters.json'), { ...filled, maximumInstanceCount: 10 });
+    const run = await deploy(['-g', 'rg-test', '-p', file], { password: secret });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /parameter maximumInstanceCount: Error/);
+    assert.ok(!azCommands(run).includes('deployment group create'));
+  });
+
+  test('publishing refused while the new role assignments apply is retried with back-off', needsBicep, async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { zipFailures: 2 } });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(azCommands(run).filter((c) => c === 'functionapp deployment source config-zip').length, 3);
+    assert.match(run.stderr, /publishing was refused; the app identity's new role assignments are probably not applied yet/);
+  });
+
+  test('a publish refused on every try stops, saying why', needsBicep, async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { zipFailures: 99, zipError: 'Operation returned an invalid status \'Forbidden\'' } });
+    assert.equal(run.status, 1);
+    assert.equal(azCommands(run).filter((c) => c === 'functionapp deployment source config-zip').length, 8);
+    assert.match(run.stderr, /publishing was refused 8 times; the app identity's role assignments on storage may not have applied yet/);
+    assert.ok(!azCommands(run).includes('functionapp function list'));
+  });
+
+  test('any other publish failure is not retried', needsBicep, async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { zipFailures: 1, zipError: 'The zip file is corrupt' } });
+    assert.equal(run.status, 1);
+    assert.equal(azCommands(run).filter((c) => c === 'functionapp deployment source config-zip').length, 1);
+    assert.match(run.stderr, /publishing the package failed/);
+  });
+
+  test('an "unhealthy" verdict from the CLI is checked against the app itself, which waits for its functions', needsBicep, async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { zipUnhealthy: true, functionsAfter: 3 } });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(azCommands(run).filter((c) => c === 'functionapp deployment source config-zip').length, 1, 'not published again');
+    assert.match(run.stderr, /the Azure CLI's health poll gave up on the app; checking the app itself instead/);
+    assert.equal(azCommands(run).filter((c) => c === 'functionapp function list').length, 4);
+  });
+
+  test('a function that never shows up fails the deploy, naming it', needsBicep, async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { functions: ['getMessageStatus', 'sendMessage'] } });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /the app does not list these functions: recordPoisonDelivery relayDelivery/);
+    assert.equal(azCommands(run).filter((c) => c === 'functionapp function list').length, 8);
+  });
+
+  test('every az call has a time limit: a call that never returns is ended and named', async () => {
+    const started = Date.now();
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { hang: 'group exists' }, env: { DEPLOY_AZ_TIMEOUT_SECONDS: '2' } });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /az group exists did not finish within 2s/);
+    assert.ok(Date.now() - started < 60_000, 'the hung call did not hold the deploy');
+  });
+
+  test('a publish whose CLI poll never returns goes on to check the app', needsBicep, async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { hang: 'functionapp deployment source config-zip' }, env: { DEPLOY_AZ_TIMEOUT_SECONDS: '3' } });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /did not finish within 3s/);
+    assert.match(run.stderr, /checking the app itself instead/);
+    assert.ok(azCommands(run).includes('functionapp function list'));
+  });
+
+  test('Key Vault references are refreshed until they resolve', needsBicep, async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { kvStatuses: ['AccessToKeyVaultDenied', 'AccessToKeyVaultDenied', 'Resolved'] } });
+    assert.equal(run.status, 0, run.stderr);
+    const rest = run.az.filter((c) => commandOf(c.args) === 'rest').map((c) => argAfter(c.args, '--method'));
+    assert.deepEqual(rest, ['post', 'get', 'post', 'get', 'post', 'get'], 'a refresh before each look');
+    assert.match(run.stderr, /every Key Vault reference is resolved/);
+    assert.doesNotMatch(run.stderr, /WARNING/);
+  });
+
+  test('a Key Vault reference that never resolves is a warning naming it and its status', needsBicep, async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { kvStatuses: ['AccessToKeyVaultDenied'] } });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /WARNING: Key Vault references not resolved: SMARTHOST_PASSWORD: AccessToKeyVaultDenied \(Access to the key vault was denied\.\)/);
+    assert.match(run.stderr, /every delivery is deferred/);
+  });
+
+  test('an app that answers a request without a key with anything but 401 fails the deploy', needsBicep, async () => {
+    appAnswer = 'open';
+    try {
+      const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret });
+      assert.equal(run.status, 1);
+      assert.ok(run.stderr.includes(`${sendUrl} answered 202 to a request without a function key instead of 401`), run.stderr);
+    } finally {
+      appAnswer = 'key required';
+    }
   });
 });

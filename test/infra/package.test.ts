@@ -3,13 +3,26 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { infraDir, repoRoot } from './bicep';
-import { zipEntries } from './zip';
+import { unzipTo, zipEntries } from './zip';
 
 const packageScript = path.join(infraDir, 'package.sh');
+
+// The modules check their settings as they load; these have the shape the template gives in Azure.
+// Nothing is contacted: the functions only register here.
+const azureLikeSettings = {
+  RELAY_ALLOWED_SENDER_DOMAINS: 'example.com',
+  SMARTHOST_HOST: 'smtp.example.net',
+  SMARTHOST_USERNAME: 'relay@example.com',
+  SMARTHOST_PASSWORD: 'not-a-real-password',
+  AzureWebJobsStorage__blobServiceUri: 'https://account.blob.core.windows.net/',
+  AzureWebJobsStorage__queueServiceUri: 'https://account.queue.core.windows.net/',
+  AzureWebJobsStorage__tableServiceUri: 'https://account.table.core.windows.net/',
+  RELAY_IDENTITY_CLIENT_ID: '00000000-0000-4000-8000-000000000000',
+};
 
 describe('infra/package.sh', () => {
   let dir: string;
@@ -33,6 +46,33 @@ describe('infra/package.sh', () => {
     assert.ok(entries.some((e) => /^dist\/functions\/[^/]+\.js$/.test(e)));
     assert.ok(entries.includes('dist/src/config.js'));
     assert.deepEqual(entries.filter((e) => e.startsWith('dist/test/')), [], 'compiled tests stay out');
+  });
+
+  test('leaves out the local host, its development smart host and the bench', () => {
+    assert.ok(existsSync(path.join(repoRoot, 'dist', 'src', 'local', 'devSmartHost.js')), 'the build has them, so their absence means something');
+    const devOnly = entries.filter((e) => /^dist\/(src\/local|bench|test)\//.test(e) || /devSmartHost|functionHost|azurite/i.test(e.replace(/^node_modules\/.*/, '')));
+    assert.deepEqual(devOnly, []);
+  });
+
+  test('every function registers from the unpacked zip alone', () => {
+    const app = path.join(dir, 'unpacked');
+    unzipTo(readFileSync(path.join(dir, 'app.zip')), app);
+    const files = readdirSync(path.join(app, 'dist', 'functions')).filter((f) => f.endsWith('.js')).sort();
+    // The project's stand-in for the worker's @azure/functions-core records what each entry point
+    // registers; the entry points and @azure/functions come from the zip, nothing else from here.
+    const script = `
+      const path = require('path');
+      const registry = require(process.argv[1]).installFunctionsCore();
+      for (const file of process.argv.slice(3)) require(path.join(process.argv[2], file));
+      console.log(JSON.stringify([...registry.functions.values()].map((f) => [f.metadata.name, Object.values(f.metadata.bindings ?? {}).map((b) => b.type).sort().join(',')])));`;
+    const r = spawnSync(process.execPath, ['-e', script, path.join(repoRoot, 'dist', 'src', 'local', 'functionsCore.js'), path.join(app, 'dist', 'functions'), ...files],
+      { cwd: app, encoding: 'utf8', env: { PATH: process.env.PATH, ...azureLikeSettings }, timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const registered = new Map<string, string>(JSON.parse(r.stdout.trim().split('\n').pop()!));
+    assert.deepEqual([...registered.keys()].sort(), ['getMessageStatus', 'recordPoisonDelivery', 'relayDelivery', 'sendMessage']);
+    assert.deepEqual(files, [...registered.keys()].sort().map((name) => `${name}.js`), 'one function per entry point, named after its file');
+    assert.equal(registered.get('sendMessage'), 'http,httpTrigger');
+    assert.equal(registered.get('relayDelivery'), 'queueTrigger');
   });
 
   test('carries every production dependency and no development one', () => {
@@ -63,4 +103,11 @@ describe('infra/package.sh', () => {
       rmSync(tree, { recursive: true, force: true });
     }
   });
+});
+
+test("npm run build's emitting tsc comes last, so deploy.sh's `npm run build -- --outDir <fresh>` reaches it", () => {
+  const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const passes = (scripts.build ?? '').split('&&').map((p) => p.trim());
+  assert.equal(passes.at(-1), 'tsc -p tsconfig.json', `npm passes the extra arguments to the last command only: ${scripts.build}`);
+  assert.ok(readFileSync(path.join(infraDir, 'deploy.sh'), 'utf8').includes('npm run build -- --outDir'), 'deploy.sh builds into a fresh folder');
 });

@@ -14,6 +14,9 @@ const PLATFORM_SETTINGS = [
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   // Makes that telemetry authenticate with the managed identity (local auth is off).
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  // The host's storage account besides the service URIs: without it the host can fail to create its
+  // blob client at start-up (azure-functions-host #11787).
+  'AzureWebJobsStorage__accountName',
 ];
 
 describe('app settings in the template', { skip: skipWithoutBicep() }, () => {
@@ -63,6 +66,7 @@ describe('app settings in the template', { skip: skipWithoutBicep() }, () => {
     const config = loadConfig(env);
     assert.equal(config.storage.kind, 'identity');
     assert.equal(config.storage.kind === 'identity' && config.storage.clientId, '11111111-2222-4333-8444-555555555555');
+    assert.equal(config.smartHost.identityClientId, '11111111-2222-4333-8444-555555555555', 'the xoauth2 token is for the same identity');
     assert.deepEqual([...config.allowedSenderDomains], ['example.com', 'example.jp']);
     assert.equal(config.smartHost.host, requiredParams.smartHostHost);
     assert.equal(config.smartHost.port, 587);

@@ -76,7 +76,7 @@ describe('infra/main.bicep', { skip: skipWithoutBicep() }, () => {
         smartHostPassword: testPassword,
         operatorPrincipalId: operatorId,
         operatorPrincipalType: 'Group',
-        maximumInstanceCount: 25,
+        maximumInstanceCount: 60,
         instanceMemoryMB: 4096,
         messageBodyRetentionDays: 45,
       }),
@@ -105,7 +105,10 @@ describe('infra/main.bicep', { skip: skipWithoutBicep() }, () => {
     const s = appSettingsOf(full);
     assert.equal(s.AzureWebJobsStorage__credential, 'managedidentity');
     assert.equal(s.AzureWebJobsStorage__clientId, `[reference('${identityId}', '2024-11-30').clientId]`);
-    assert.equal(s.AZURE_CLIENT_ID, s.AzureWebJobsStorage__clientId, 'DefaultAzureCredential uses the same identity');
+    assert.equal(s.RELAY_IDENTITY_CLIENT_ID, s.AzureWebJobsStorage__clientId, 'the relay code takes tokens as the same identity');
+    assert.ok(!('AZURE_CLIENT_ID' in s), 'no AZURE_CLIENT_ID: every other connection of the host would pick it up');
+    // The host needs the account name besides the URIs (azure-functions-host #11787).
+    assert.equal(s.AzureWebJobsStorage__accountName, byResource(full, 'Microsoft.Storage/storageAccounts').name);
     for (const service of ['blob', 'queue', 'table']) {
       assert.match(
         s[`AzureWebJobsStorage__${service}ServiceUri`],
@@ -247,7 +250,7 @@ describe('infra/main.bicep', { skip: skipWithoutBicep() }, () => {
     assert.equal(site.properties?.serverFarmId, plan.id);
     const fac = site.properties?.functionAppConfig;
     assert.deepEqual(fac.runtime, { name: 'node', version: '22' });
-    assert.deepEqual(fac.scaleAndConcurrency, { maximumInstanceCount: 25, instanceMemoryMB: 4096 });
+    assert.deepEqual(fac.scaleAndConcurrency, { maximumInstanceCount: 60, instanceMemoryMB: 4096 });
 
     const deployment = fac.deployment.storage;
     assert.equal(deployment.type, 'blobContainer');
@@ -263,8 +266,8 @@ describe('infra/main.bicep', { skip: skipWithoutBicep() }, () => {
   test('the site accepts HTTPS only, TLS 1.2+, and no FTP or basic publishing credentials', () => {
     const site = byResource(full, 'Microsoft.Web/sites');
     assert.equal(site.properties?.httpsOnly, true);
-    assert.equal(site.properties?.siteConfig?.minTlsVersion, '1.2');
-    assert.equal(site.properties?.siteConfig?.ftpsState, 'Disabled');
+    // Flex Consumption rejects ftpsState (ARM error 51021); the Flex samples set no other siteConfig.
+    assert.deepEqual(site.properties?.siteConfig, { minTlsVersion: '1.2' });
     const policies = ofType(full.predictedResources, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
     assert.deepEqual(policies.map((p) => `${p.name.split('/')[1]}=${p.properties?.allow}`).sort(), ['ftp=false', 'scm=false']);
   });
@@ -282,6 +285,15 @@ describe('infra/main.bicep', { skip: skipWithoutBicep() }, () => {
     const audit = byResource(full, 'Microsoft.Insights/diagnosticSettings');
     assert.ok(audit.id!.startsWith(byResource(full, 'Microsoft.KeyVault/vaults').id!), 'Key Vault access is audited');
     assert.equal(audit.properties?.workspaceId, workspace.id);
+  });
+
+  test('parameters accept only what Flex Consumption and Application Insights accept', () => {
+    const p = template.parameters as Record<string, { defaultValue?: unknown; minValue?: number; maxValue?: number; allowedValues?: unknown[] }>;
+    assert.deepEqual([p.maximumInstanceCount.minValue, p.maximumInstanceCount.maxValue, p.maximumInstanceCount.defaultValue], [40, 1000, 40],
+      'the lowest maximum Flex Consumption takes is 40, the highest 1000');
+    assert.deepEqual(p.logRetentionDays.allowedValues, [30, 60, 90, 120, 180, 270, 365, 550, 730], 'the retention periods Application Insights accepts');
+    assert.equal(p.logRetentionDays.defaultValue, 30);
+    assert.deepEqual(p.instanceMemoryMB.allowedValues, [512, 2048, 4096]);
   });
 
   test('the queues, poison queue, tables and container the app is pointed at are created', () => {

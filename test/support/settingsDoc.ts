@@ -16,6 +16,8 @@ export function allowedCell(type: SettingType): string {
       return 'domain names, comma-separated';
     case 'https-uri':
       return '`https://` service URI';
+    case 'guid':
+      return 'a GUID';
     case 'name':
       return type.rule;
   }
