@@ -1,4 +1,4 @@
-import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { relayDeps } from '../src/runtime';
 import { getMessageView } from '../src/relay/messageStatus';
 import { problemResponse } from '../src/http/problemResponse';

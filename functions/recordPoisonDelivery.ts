@@ -1,4 +1,4 @@
-import { app, InvocationContext } from '@azure/functions';
+import { app, type InvocationContext } from '@azure/functions';
 import { relayDeps } from '../src/runtime';
 import { recordPoisonTask } from '../src/relay/recordPoison';
 import { parseDeliveryTask } from '../src/core/deliveryTask';

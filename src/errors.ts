@@ -126,11 +126,19 @@ export function problemFor(err: unknown): Problem {
   };
 }
 
+/** `value` if it is an Error, else an Error that says what was thrown instead (a promise may reject with anything). */
+export function asError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  const shown = typeof value === 'string' ? value : typeof value === 'object' && value !== null ? Object.prototype.toString.call(value) : String(value);
+  return new Error(`a non-Error value was thrown: ${shown}`);
+}
+
 /** One line for a log: the error's name, status or code, and the first line of its message. */
 export function summarizeError(err: unknown): string {
   if (err instanceof Error) {
-    const code = (err as { code?: unknown; statusCode?: unknown }).statusCode ?? (err as { code?: unknown }).code;
-    return code !== undefined ? `${err.name} ${String(code)}: ${err.message.split('\n')[0]}` : `${err.name}: ${err.message.split('\n')[0]}`;
+    const { statusCode, code } = err as { code?: unknown; statusCode?: unknown };
+    const shown = [statusCode, code].find((c): c is string | number => typeof c === 'string' || typeof c === 'number');
+    return shown !== undefined ? `${err.name} ${shown}: ${err.message.split('\n')[0]}` : `${err.name}: ${err.message.split('\n')[0]}`;
   }
   return String(err);
 }

@@ -1,6 +1,6 @@
 // The composition root: settings are read and checked once, when the first function module loads,
 // so a misconfigured app fails at start-up with a message naming the setting, not at the first send.
-import { loadConfig, RelayConfig } from './config';
+import { loadConfig, type RelayConfig } from './config';
 import { createStorageClients, relayIdentityCredential } from './storage/clients';
 import { DeliveryStore } from './storage/deliveryStore';
 import { EventLog } from './storage/eventLog';

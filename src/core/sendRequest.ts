@@ -1,7 +1,7 @@
 // Validation of the JSON body of POST /api/v1/messages. Pure: it takes the parsed JSON and the limits,
 // and returns either a SendRequest or every problem found, each naming its field.
-import { FieldError } from '../errors';
-import { CONTROL_CHARS, Mailbox, parseMailbox, recipientKey, domainOf, UNPAIRED_SURROGATE } from './address';
+import { type FieldError } from '../errors';
+import { CONTROL_CHARS, type Mailbox, parseMailbox, recipientKey, domainOf, UNPAIRED_SURROGATE } from './address';
 
 export interface AttachmentSpec {
   filename: string;

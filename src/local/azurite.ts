@@ -71,7 +71,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const killChild = () => child.kill();
   process.on('exit', killChild);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  exited.then(() => process.off('exit', killChild));
+  void exited.then(() => process.off('exit', killChild));
 
   try {
     const ports = await waitForPorts(child, log, options.startTimeoutMs ?? 30_000);

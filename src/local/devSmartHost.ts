@@ -10,6 +10,7 @@ import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import type { SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { ensureDevCertificate } from './devCertificate';
+import { asError } from '../errors';
 
 export interface SmtpReply {
   code: number;
@@ -323,7 +324,7 @@ export async function startDevSmartHost(options: DevSmartHostOptions): Promise<D
           try {
             satisfied = predicate(messages);
           } catch (error) {
-            return reject(error);
+            return reject(asError(error));
           }
           if (satisfied) return resolve();
           if (Date.now() >= deadline) {

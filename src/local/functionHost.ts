@@ -157,9 +157,11 @@ async function loadEntryPoints(registry: FunctionRegistry, appRoot: string, main
     try {
       if (file.endsWith('.mjs') || (isModulePackage && !file.endsWith('.cjs'))) {
         // a dynamic import() that TypeScript's CommonJS output would otherwise turn into require()
+        // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the only way to keep a real import() in CommonJS output
         const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
         await importModule(pathToFileURL(file).href);
       } else {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads a function app's entry point by path, as the Node worker does
         require(file);
       }
     } catch (error) {
@@ -232,12 +234,12 @@ function readJsonFile(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new Error(`${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 

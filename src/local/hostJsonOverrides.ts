@@ -4,7 +4,7 @@
 const PREFIX = 'azurefunctionsjobhost__';
 
 export function applyHostJsonOverrides(hostJson: unknown, settings: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
-  const result = structuredClone(isObject(hostJson) ? hostJson : {}) as Record<string, unknown>;
+  const result = structuredClone<Record<string, unknown>>(isObject(hostJson) ? hostJson : {});
   for (const [name, value] of Object.entries(settings)) {
     if (value === undefined || !name.toLowerCase().startsWith(PREFIX)) continue;
     const segments = name.slice(PREFIX.length).split('__').filter(Boolean);

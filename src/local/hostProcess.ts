@@ -3,7 +3,7 @@
 // read only at process start-up, and tests need to kill the host as a crash would. When the host exits
 // with WORKER_RESTART_EXIT_CODE (a function timeout or an uncaught exception, see workerLifetime.ts)
 // it is started again on the same port, as Azure restarts its worker; `child` is then the new process.
-import { ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import type { ListeningMessage } from './hostMain';
 import { WORKER_RESTART_EXIT_CODE } from './workerLifetime';
@@ -83,7 +83,7 @@ interface StartedHost {
 }
 
 function startOnce(env: Record<string, string | undefined>, options: SpawnHostOptions, output: (line: string) => void): Promise<StartedHost> {
-  const child = fork(HOST_MAIN, options.appRoot ? [options.appRoot] : [], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(HOST_MAIN, options.appRoot ? [options.appRoot] : [], { env: env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const lines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     let partial = '';

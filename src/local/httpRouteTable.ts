@@ -40,7 +40,7 @@ export function buildHttpRoutes(functions: Iterable<RegisteredFunction>, routePr
     }
     const declaredMethods = Array.isArray(trigger.options.methods) ? (trigger.options.methods as unknown[]) : ['GET', 'POST'];
     const methods = new Set(declaredMethods.map((m) => String(m).toUpperCase()));
-    const authLevel = String(trigger.options.authLevel ?? 'function').toLowerCase();
+    const authLevel = (typeof trigger.options.authLevel === 'string' ? trigger.options.authLevel : 'function').toLowerCase();
     if (authLevel !== 'anonymous' && authLevel !== 'function' && authLevel !== 'admin') {
       throw new Error(`Function "${name}" has authLevel "${authLevel}": it must be anonymous, function or admin`);
     }

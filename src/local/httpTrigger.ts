@@ -39,7 +39,7 @@ export function createHttpTriggerServer(options: HttpTriggerServerOptions): Serv
       if (!res.headersSent) writeEmpty(res, 500);
       else res.destroy();
     });
-    options.inFlight.track(work);
+    void options.inFlight.track(work);
   });
 }
 

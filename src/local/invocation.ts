@@ -18,6 +18,7 @@ import {
   readOnly,
 } from './functionsCore';
 import { setCaseInsensitive } from './triggerMetadata';
+import { asError } from '../errors';
 
 export interface InvocationInput {
   /** the trigger's input binding value, as the host would send it */
@@ -81,10 +82,10 @@ export async function invokeRegisteredFunction(
     coreContext.state = undefined;
   }
 
+  const outcome: { result: unknown; error: unknown } = { result: null, error: null };
   const postInvocation = invocationHookContext(registry, hookData, context, {
     inputs: preInvocation.inputs,
-    result: null as unknown,
-    error: null as unknown,
+    ...outcome,
   });
   coreContext.state = 'invocation';
   try {
@@ -102,8 +103,7 @@ export async function invokeRegisteredFunction(
     coreContext.state = undefined;
   }
   // a postInvocation hook may clear or replace the error, as in the worker
-  if (postInvocation.error instanceof Error) throw postInvocation.error;
-  if (postInvocation.error !== null && postInvocation.error !== undefined) throw new Error(String(postInvocation.error));
+  if (postInvocation.error !== null && postInvocation.error !== undefined) throw asError(postInvocation.error);
 
   return invocationModel.getResponse(context, postInvocation.result);
 }

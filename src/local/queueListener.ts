@@ -88,7 +88,7 @@ export class QueueListener {
     try {
       await this.#queue.createIfNotExists();
     } catch (error) {
-      throw new Error(`Function "${this.target.fn.metadata.name}": cannot reach or create queue "${this.target.queueName}": ${errorMessage(error)}`);
+      throw new Error(`Function "${this.target.fn.metadata.name}": cannot reach or create queue "${this.target.queueName}": ${errorMessage(error)}`, { cause: error });
     }
     this.#loop = this.#poll();
   }

@@ -35,7 +35,7 @@ export const minimumPollingIntervalMs = 100;
 export function readQueueListenerOptions(hostJson: unknown, processingLeaseSeconds = DEFAULT_PROCESSING_LEASE_SECONDS): QueueListenerOptions {
   const queues = objectAt(objectAt(hostJson, 'extensions'), 'queues');
   const batchSize = integerOption(queues, 'batchSize', 16, 1, 32);
-  const encoding = String(queues.messageEncoding ?? 'base64').toLowerCase();
+  const encoding = (typeof queues.messageEncoding === 'string' ? queues.messageEncoding : 'base64').toLowerCase();
   if (encoding !== 'base64' && encoding !== 'none') throw new Error(`host.json extensions.queues.messageEncoding is "${encoding}": it must be base64 or none`);
   return {
     batchSize,

@@ -34,13 +34,13 @@ export function readLocalSettingsValues(file: string): Record<string, string> {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new Error(`Cannot read ${file}: ${(error as Error).message}`);
+    throw new Error(`Cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   if (!isPlainObject(parsed)) throw new Error(`${file} must contain a JSON object with a "Values" object`);
   if (parsed.IsEncrypted === true) throw new Error(`${file} is encrypted ("IsEncrypted": true); the local host reads plain values only`);

@@ -6,9 +6,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { createStorageClients, ensureStorageResources } from '../storage/clients';
-import { startAzurite, RunningAzurite } from './azurite';
-import { relaySettingsFor, startDevSmartHost, DevSmartHost } from './devSmartHost';
-import { spawnHost, HostProcess } from './hostProcess';
+import { startAzurite, type RunningAzurite } from './azurite';
+import { relaySettingsFor, startDevSmartHost, type DevSmartHost } from './devSmartHost';
+import { spawnHost, type HostProcess } from './hostProcess';
 import { loadLocalSettings, localDefaults } from './settings';
 
 const DEV_STORAGE = 'UseDevelopmentStorage=true';

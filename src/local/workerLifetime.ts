@@ -6,6 +6,8 @@
 // invocations itself and leaves the restart to whoever launched it: once the failures are completed,
 // the process exits with WORKER_RESTART_EXIT_CODE and hostProcess.ts starts it again on the same port.
 
+import { asError } from '../errors';
+
 /** The exit code that asks the launcher to start the host again (EX_TEMPFAIL). */
 export const WORKER_RESTART_EXIT_CODE = 75;
 
@@ -66,7 +68,7 @@ export class WorkerLifetime {
         },
         (error: unknown) => {
           settle();
-          reject(error);
+          reject(asError(error));
         },
       );
     });

@@ -3,11 +3,11 @@
 // never appear is dropped by the relay, so a failure half way can leave no delivery behind.
 // A small message travels inside its tasks; only a large one is written to a blob first. A single-
 // recipient message therefore costs two storage writes here: its task and its row.
-import { canonicalJson, checkIdempotencyKey, decideOnExistingKey, Reservation } from '../core/idempotency';
+import { canonicalJson, checkIdempotencyKey, decideOnExistingKey, type Reservation } from '../core/idempotency';
 import { newMessageId, sha256Hex } from '../core/ids';
 import { composeMessage } from '../core/compose';
 import { parseJsonBody } from '../core/jsonBody';
-import { senderDomain, SendRequest, validateSendRequest } from '../core/sendRequest';
+import { senderDomain, type SendRequest, validateSendRequest } from '../core/sendRequest';
 import {
   IdempotencyConflictError,
   PayloadTooLargeError,

@@ -16,7 +16,7 @@ import { recordOutcomeEvent } from './steps/recordEvent';
 import { recordOutcome } from './steps/recordOutcome';
 import { scheduleRetry } from './steps/scheduleRetry';
 import { send } from './steps/send';
-import { DeliveryState, DeliveryStep, isStop, QueueDelivery } from './steps/step';
+import { type DeliveryState, type DeliveryStep, isStop, type QueueDelivery } from './steps/step';
 
 export { ACCEPT_GRACE_MS } from './steps/findRow';
 export { recordEvent } from './steps/recordEvent';

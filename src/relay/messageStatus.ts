@@ -1,5 +1,5 @@
 // GET /api/v1/messages/{id}: the message and each recipient, read from the deliveries table.
-import { messageStatus, RecipientStatus } from '../core/delivery';
+import { messageStatus, type RecipientStatus } from '../core/delivery';
 import { MESSAGE_ID_PATTERN } from '../core/ids';
 import { NotFoundError, StorageUnavailableError } from '../errors';
 import type { DeliveryRow } from './ports';

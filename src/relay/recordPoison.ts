@@ -96,5 +96,6 @@ export function isTransientStorageError(err: unknown): boolean {
   if (!(err instanceof Error) || err instanceof RowChangedError) return false;
   const { statusCode } = err as { statusCode?: unknown };
   if (typeof statusCode === 'number') return transientStatuses.has(statusCode);
-  return err.name === 'RestError' || /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR)/.test(String((err as { code?: unknown }).code ?? ''));
+  const { code } = err as { code?: unknown };
+  return err.name === 'RestError' || (typeof code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR)/.test(code));
 }

@@ -1,12 +1,12 @@
 // The one connection to the smart host: a pooled nodemailer transport, made once per instance and
 // reused across invocations. STARTTLS is required and the certificate checked before any AUTH.
 import tls from 'node:tls';
-import nodemailer, { Transporter } from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { TokenCredential } from '@azure/identity';
 import type { RelayConfig } from '../config';
 import type { Envelope, SmartHost } from '../relay/ports';
-import { classifyRecipientRefusal, classifySmtpError, parseSmtpReply, SmtpErrorLike, SmtpOutcome } from '../core/delivery';
+import { classifyRecipientRefusal, classifySmtpError, parseSmtpReply, type SmtpErrorLike, type SmtpOutcome } from '../core/delivery';
 
 export type { Envelope, SmartHost };
 
@@ -128,5 +128,5 @@ function authOptions(settings: RelayConfig['smartHost'], credential: TokenCreden
         (err: Error) => callback(err),
       );
     },
-  } as SMTPPool.Options['auth'];
+  };
 }

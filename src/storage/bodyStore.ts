@@ -1,5 +1,5 @@
 // Composed messages (.eml) live in blobs: a queue message is limited to 64 KiB, so it carries ids only.
-import { ContainerClient, RestError } from '@azure/storage-blob';
+import { type ContainerClient, RestError } from '@azure/storage-blob';
 import type { MessageBodies } from '../relay/ports';
 
 export class BodyStore implements MessageBodies {

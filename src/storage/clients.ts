@@ -1,9 +1,9 @@
 // One place that turns the storage settings into SDK clients: a connection string locally (Azurite)
 // or service URIs plus a managed identity in Azure, where shared keys are switched off.
-import { DefaultAzureCredential, ManagedIdentityCredential, TokenCredential } from '@azure/identity';
-import { BlobServiceClient, ContainerClient, StoragePipelineOptions as BlobPipelineOptions } from '@azure/storage-blob';
-import { QueueClient, QueueServiceClient, StoragePipelineOptions as QueuePipelineOptions } from '@azure/storage-queue';
-import { TableClient, TableServiceClientOptions } from '@azure/data-tables';
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { BlobServiceClient, type ContainerClient, type StoragePipelineOptions as BlobPipelineOptions } from '@azure/storage-blob';
+import { type QueueClient, QueueServiceClient, type StoragePipelineOptions as QueuePipelineOptions } from '@azure/storage-queue';
+import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import type { RelayConfig } from '../config';
 
 export interface StorageClients {

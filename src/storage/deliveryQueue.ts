@@ -1,6 +1,6 @@
 // Delivery tasks on the storage queue: sending and taking back. What a task holds and how it is read
 // is the wire contract in src/core/deliveryTask.ts.
-import { QueueClient } from '@azure/storage-queue';
+import { type QueueClient } from '@azure/storage-queue';
 import type { DeliveryTask } from '../core/deliveryTask';
 import type { EnqueuedTask, TaskQueue } from '../relay/ports';
 

@@ -1,9 +1,9 @@
 // The deliveries table: one row per recipient, PartitionKey = message id, RowKey = recipient address
 // in lower case. Rows change only by ETag-conditional replace, so two invocations can never both
 // believe they own a recipient.
-import { RestError, TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import { RestError, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { RecipientStatus } from '../core/delivery';
-import { DeliveryRow, DeliveryRows, RowChangedError, StoredRow } from '../relay/ports';
+import { type DeliveryRow, type DeliveryRows, RowChangedError, type StoredRow } from '../relay/ports';
 
 export { RowChangedError };
 export type { DeliveryRow, StoredRow };
@@ -110,7 +110,7 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): Deliver
     enhancedCode: optionalString(entity.enhancedCode),
     response: optionalString(entity.response),
     from: String(entity.from),
-    subject: String(entity.subject ?? ''),
+    subject: optionalString(entity.subject) ?? '',
     tags,
     queuedAt: toDate(entity.queuedAt) ?? new Date(0),
     updatedAt: toDate(entity.updatedAt) ?? new Date(0),

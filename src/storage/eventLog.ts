@@ -4,9 +4,10 @@
 // Events written at the same moment share their partition, so concurrent invocations' events are
 // committed together: while one transaction is in flight, the next ones gather and go as one (up to
 // the 100 a transaction allows). Each caller still waits for its own event to be stored.
-import { TableClient, TransactionAction } from '@azure/data-tables';
+import { type TableClient, type TransactionAction } from '@azure/data-tables';
 import { hourKey, timeKey } from '../core/ids';
 import type { DeliveryEvents, DeliveryRow } from '../relay/ports';
+import { asError } from '../errors';
 
 type EventEntity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
@@ -34,7 +35,7 @@ export class EventLog implements DeliveryEvents {
     return new Promise<void>((resolve, reject) => {
       const partition = entity.partitionKey;
       const queue = this.#waiting.get(partition) ?? [];
-      queue.push({ entity, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      queue.push({ entity, done: (err) => (err === undefined ? resolve() : reject(asError(err))) });
       this.#waiting.set(partition, queue);
       if (!this.#inFlight.has(partition)) void this.#drain(partition);
     });

@@ -1,6 +1,6 @@
 // Idempotency-Key reservations: PartitionKey = SHA-256 of the key (keys may hold characters a table
 // key cannot), RowKey empty. Created before anything else is written, removed if the accept fails.
-import { RestError, TableClient } from '@azure/data-tables';
+import { RestError, type TableClient } from '@azure/data-tables';
 import { sha256Hex } from '../core/ids';
 import type { Reservation } from '../core/idempotency';
 import type { IdempotencyKeys, ReserveResult } from '../relay/ports';

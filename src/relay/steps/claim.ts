@@ -2,8 +2,8 @@
 // it (a redelivered task, or one without an attempt number). A first delivery writes no claim.
 import { deliveryAttemptBoundMs } from '../../config';
 import type { RelayDeps } from '../deps';
-import { DeliveryRow, RowChangedError, StoredRow } from '../ports';
-import { CONTINUE, DeliveryState, DeliveryStep, known, redelivered, stop } from './step';
+import { type DeliveryRow, RowChangedError, type StoredRow } from '../ports';
+import { CONTINUE, type DeliveryState, type DeliveryStep, known, redelivered, stop } from './step';
 
 export const claim: DeliveryStep = {
   name: 'claim',

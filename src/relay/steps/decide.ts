@@ -1,7 +1,7 @@
 // Decide: send now (and whether to claim first), skip, or look again later. The rules are pure, in
 // core/delivery.ts; this step feeds them the row and what the queue says about the task.
 import { decideDelivery } from '../../core/delivery';
-import { CONTINUE, DeliveryStep, known, redelivered, stop } from './step';
+import { CONTINUE, type DeliveryStep, known, redelivered, stop } from './step';
 
 export const decide: DeliveryStep = {
   name: 'decide',

@@ -3,7 +3,7 @@
 import { timeOfMessageId } from '../../core/ids';
 import type { RelayDeps } from '../deps';
 import type { DeliveryTask } from '../../core/deliveryTask';
-import { CONTINUE, DeliveryStep, stop } from './step';
+import { CONTINUE, type DeliveryStep, stop } from './step';
 
 /** How long after its accept a task may still be waiting for its rows to be committed. */
 export const ACCEPT_GRACE_MS = 60_000;

@@ -3,7 +3,7 @@
 import { planAfterTemporaryFailure } from '../../core/delivery';
 import type { RelayConfig } from '../../config';
 import type { DeliveryRow } from '../ports';
-import { CONTINUE, DeliveryStep, known } from './step';
+import { CONTINUE, type DeliveryStep, known } from './step';
 
 export const planOutcome: DeliveryStep = {
   name: 'plan the outcome',

@@ -1,7 +1,7 @@
 // Read the body: from the task when it travels inline, else from its blob.
 import { inlineBody } from '../../core/deliveryTask';
 import { summarizeError } from '../../errors';
-import { CONTINUE, DeliveryStep, known } from './step';
+import { CONTINUE, type DeliveryStep, known } from './step';
 
 export const readBody: DeliveryStep = {
   name: 'read the body',

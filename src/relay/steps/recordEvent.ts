@@ -2,7 +2,7 @@
 import { summarizeError } from '../../errors';
 import type { RelayDeps, RelayLog } from '../deps';
 import type { DeliveryRow } from '../ports';
-import { CONTINUE, DeliveryStep, known } from './step';
+import { CONTINUE, type DeliveryStep, known } from './step';
 
 export const recordOutcomeEvent: DeliveryStep = {
   name: 'record the event',

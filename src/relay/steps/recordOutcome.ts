@@ -1,6 +1,6 @@
 // Record the outcome: replace the row this invocation holds, if nothing changed it meanwhile.
 import { RowChangedError } from '../ports';
-import { CONTINUE, DeliveryStep, known, stop } from './step';
+import { CONTINUE, type DeliveryStep, known, stop } from './step';
 
 export const recordOutcome: DeliveryStep = {
   name: 'record the outcome',

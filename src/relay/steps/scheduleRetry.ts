@@ -2,7 +2,7 @@
 // when that attempt is due. It runs before the outcome is recorded: if recording the deferral then
 // fails, the queue retries this task and the row still says the attempt was not made; the other way
 // round, the row would say it was made and the retry would never be queued.
-import { CONTINUE, DeliveryStep, known } from './step';
+import { CONTINUE, type DeliveryStep, known } from './step';
 
 export const scheduleRetry: DeliveryStep = {
   name: 'schedule the retry',

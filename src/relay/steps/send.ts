@@ -1,5 +1,5 @@
 // Send: one recipient, one SMTP transaction through the pooled smart host connection.
-import { CONTINUE, DeliveryStep, known } from './step';
+import { CONTINUE, type DeliveryStep, known } from './step';
 
 const BODY_MISSING = 'the message body is missing from storage';
 
