@@ -12,6 +12,7 @@ import { startAzurite, RunningAzurite } from '../../src/local/azurite';
 import { relaySettingsFor, startDevSmartHost, DevSmartHost, DevSmartHostOptions } from '../../src/local/devSmartHost';
 import { spawnHost, HostProcess } from '../../src/local/hostProcess';
 import type { MessageView } from '../../src/relay/messageStatus';
+import { ExecutedOptions, waitForExecuted } from './executedLines';
 
 export const FUNCTION_KEY = 'test-function-key';
 export const SMTP_USER = 'relay-user';
@@ -119,6 +120,27 @@ export class RelayHarness {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`message ${id} did not reach the expected state within ${timeoutMs} ms; last seen:\n${JSON.stringify(last, null, 2)}`);
+  }
+
+  /** The lines of the invocations asked for, once their `Executed` lines are in hostOutput (see executedLines.ts). */
+  waitForExecuted(functionName: string, options: ExecutedOptions = {}): Promise<string[]> {
+    return waitForExecuted(() => this.hostOutput, functionName, options);
+  }
+
+  /**
+   * Everything the host logged for the HTTP requests answered so far, joined: call it before asserting
+   * that something was NOT logged. An HTTP invocation's lines are not told apart by anything the caller
+   * sees, so this sends one more request, a status request for an id no message can have (answered 404
+   * without touching storage, so it works during an outage too), and waits for that request's Executed
+   * line. The host writes every earlier invocation's Executed line before its answer leaves, and writes
+   * its lines in order on one pipe: once this one is here, so are theirs.
+   */
+  async loggedSoFar(): Promise<string> {
+    const marker = `log-barrier-${randomBytes(6).toString('hex')}`;
+    const answer = await this.request('GET', `/api/v1/messages/${marker}`);
+    if (answer.status !== 404) throw new Error(`the log barrier's status request answered ${answer.status}: ${answer.text}`);
+    await this.waitForExecuted('getMessageStatus', { invocationOf: marker });
+    return this.hostOutput.join('\n');
   }
 
   async stop(): Promise<void> {
