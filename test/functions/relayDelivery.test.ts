@@ -6,6 +6,7 @@ import { simpleParser } from 'mailparser';
 import type { SMTPServerSession } from 'smtp-server';
 import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { DeliveryQueue, encodeInlineBody, newDeliveryTask } from '../../src/storage/deliveryQueue';
+import { outcomeHistory, outcomes, waitForEvents } from '../support/storedResults';
 
 let relay: RelayHarness;
 /** RCPT TO commands the smart host has seen, per address */
@@ -82,6 +83,8 @@ test('a 550 bounces at once and is never retried; the other recipient is still s
   assert.equal(byAddress['bounce-gone@example.net'].enhancedCode, '5.1.1');
   assert.equal(byAddress['bounce-gone@example.net'].attempts, 1);
   assert.equal(byAddress['fine@example.net'].status, 'sent');
+  const events = await waitForEvents(relay, [answer.body.id], outcomes(2));
+  assert.deepEqual(outcomeHistory(events, 'bounce-gone@example.net'), ['bounced 1 550']);
   // A later message to a deferred address waits at least the first retry delay (1 s); by the time
   // it is sent, a retry of the bounce would have happened had there been one.
   greylistTimes.set('later@example.net', 1);
@@ -102,6 +105,10 @@ test('451 twice, then accepted: sent after three attempts, deferral recorded in 
   assert.equal(sent.recipients[0].attempts, 3);
   assert.equal(sent.recipients[0].nextAttemptAt, null);
   assert.equal(relay.smartHost.countFor('twice@example.net'), 1);
+  assert.equal(rcptSeen.get('twice@example.net'), 3, 'one RCPT per attempt');
+  const events = await waitForEvents(relay, [answer.body.id], outcomes(3));
+  assert.deepEqual(outcomeHistory(events, 'twice@example.net'), ['deferred 1 451', 'deferred 2 451', 'sent 3 250']);
+  assert.deepEqual(events.filter((e) => e.status === 'deferred').map((e) => e.response), ['451 4.7.1 Try again later', '451 4.7.1 Try again later']);
 });
 
 test('a recipient refused for now, for longer than RELAY_MAX_RETRY_SECONDS, is failed', async () => {
@@ -155,19 +162,27 @@ test('a small message travels in its task: no blob, and one event, for its outco
   const blobs: string[] = [];
   for await (const blob of relay.clients.bodies.listBlobsFlat({ prefix: answer.body.id })) blobs.push(blob.name);
   assert.deepEqual(blobs, []);
-  const events: string[] = [];
-  for await (const e of relay.clients.events.listEntities<{ status: string }>({ queryOptions: { filter: `messageId eq '${answer.body.id}'` } })) events.push(e.status);
-  assert.deepEqual(events, ['sent']);
+  const events = await waitForEvents(relay, [answer.body.id], outcomes(1));
+  assert.deepEqual(events.map((e) => e.status), ['sent']);
 });
 
-test('a late copy of an attempt already made is skipped', async () => {
+test('a late copy of an attempt already made is skipped while its recipient waits for the next', async () => {
+  await relay.smartHost.pause(); // attempt 1 defers, so the recipient is not final when the copy comes
   const answer = await relay.send(message({ to: 'late-copy@example.net' }));
-  await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
-  await new DeliveryQueue(relay.clients.queue).enqueue(newDeliveryTask(answer.body.id, 'late-copy@example.net', 1, encodeInlineBody(Buffer.from('Subject: x\r\n\r\nx\r\n'))));
-  await eventually('the copy to be skipped', () =>
-    relay.hostOutput.some((l) => l.includes(`message ${answer.body.id} to late-copy@example.net: skipped, already sent`)) ? true : undefined,
-  );
-  assert.equal(relay.smartHost.countFor('late-copy@example.net'), 1);
+  try {
+    await relay.waitForStatus(answer.body.id, (v) => v.recipients[0].status === 'deferred');
+    // A second copy of attempt 1's task (a queue delivers at least once), with a body of its own.
+    await new DeliveryQueue(relay.clients.queue).enqueue(newDeliveryTask(answer.body.id, 'late-copy@example.net', 1, encodeInlineBody(Buffer.from('Subject: late copy\r\n\r\nx\r\n'))));
+    await relay.waitForExecuted('relayDelivery', { invocationOf: `message ${answer.body.id} to late-copy@example.net: skipped, attempt 1 was made already (a duplicate task)` });
+  } finally {
+    await relay.smartHost.resume();
+  }
+  const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
+  assert.equal(view.recipients[0].status, 'sent');
+  assert.equal(view.recipients[0].attempts, 2, 'sent by the retry of attempt 1, not by its copy');
+  const copies = relay.smartHost.messages.filter((m) => m.to.includes('late-copy@example.net'));
+  assert.equal(copies.length, 1);
+  assert.ok(copies[0].raw.includes(answer.body.id), 'the copy\'s body never reached the smart host');
 });
 
 function largeAttachment() {
@@ -235,9 +250,13 @@ test('racing copies of a task from before attempts were numbered claim the row: 
     await relay.smartHost.resume();
   }
   await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
-  await Promise.all([queue.enqueue(legacy), queue.enqueue(legacy)]);
-  const skipLine = `message ${answer.body.id} to legacy@example.net: skipped, already sent`;
-  await eventually('both late copies to be skipped', () => (relay.hostOutput.filter((l) => l.includes(skipLine)).length >= 2 ? true : undefined));
+  // Every task handled before counting copies: the first, the three copies and one retry per deferral
+  // each end in one of these lines (a task that finds another sending says "not now" and comes back).
+  const ending = new RegExp(`message ${answer.body.id} to legacy@example\\.net: (skipped, |another invocation claimed it first|sent: |deferred: )`);
+  await eventually('every task of the message to be handled', () => {
+    const ends = relay.hostOutput.map((l) => ending.exec(l)?.[1]).filter((end) => end !== undefined);
+    return ends.length >= 4 + ends.filter((end) => end === 'deferred: ').length ? true : undefined;
+  });
   assert.equal(relay.smartHost.countFor('legacy@example.net'), 1);
 });
 
@@ -245,8 +264,11 @@ test('logs carry the message id and never a password or a body', async () => {
   const secretBody = `body-marker-${Date.now()}`;
   const answer = await relay.send(message({ to: 'logs@example.net', text: secretBody, html: `<b>${secretBody}</b>` }));
   await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
-  const output = relay.hostOutput.join('\n');
-  assert.ok(output.includes(`message ${answer.body.id} to logs@example.net: sent`), 'one line per state change, with the id');
+  // The invocation that sent it logs its line a moment after the row says sent; wait for its end.
+  const delivery = await relay.waitForExecuted('relayDelivery', { invocationOf: `message ${answer.body.id} to logs@example.net: sent` });
+  assert.ok(delivery.some((l) => l.includes(`message ${answer.body.id} to logs@example.net: sending, attempt 1`)), 'one line per state change, with the id');
+  const output = await relay.loggedSoFar();
+  assert.match(output, new RegExp(`message ${answer.body.id}: queued for 1 recipient`));
   assert.ok(!output.includes(relay.smtpPassword), 'the SMTP password must not be logged');
   assert.ok(!output.includes(secretBody), 'message bodies must not be logged');
 });
