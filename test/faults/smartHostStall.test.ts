@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MessageEnvelope } from '../../src/local/devSmartHost';
 import { message, RelayHarness, startRelayHarness } from '../support/relayHarness';
-import { outcomeHistory, storedEvents } from '../support/storedResults';
+import { outcomeHistory, outcomes, waitForEvents } from '../support/storedResults';
 
 const NOT_STORED = 'stall-unstored@example.net';
 const STORED = 'stall-stored@example.net';
@@ -44,7 +44,7 @@ async function stalledThenSent(recipient: string) {
   const sent = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
   assert.equal(sent.recipients[0].status, 'sent');
   assert.equal(sent.recipients[0].attempts, 2);
-  assert.deepEqual(outcomeHistory(await storedEvents(relay, [answer.body.id]), recipient), ['deferred 1 -', 'sent 2 250']);
+  assert.deepEqual(outcomeHistory(await waitForEvents(relay, [answer.body.id], outcomes(2)), recipient), ['deferred 1 -', 'sent 2 250']);
 }
 
 test('stalled before storing: deferred on the timeout, sent on the retry, one copy', async () => {

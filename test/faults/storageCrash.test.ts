@@ -87,7 +87,11 @@ test('Azurite killed and restarted: 503 and nothing written while down, then eve
   // Nothing of the refused sends anywhere: exactly the accepted messages' rows, events, bodies, tasks.
   const rows = await allEntities('deliveries');
   assert.deepEqual(rows.map((r) => r.partitionKey).sort(), ids);
-  const events = await allEntities('events');
+  // Event rows land after the row that makes a status final: wait for one per accepted message.
+  const events = await eventually('an event for every accepted message', async () => {
+    const all = await allEntities('events');
+    return ids.every((id) => all.some((e) => e.messageId === id)) ? all : undefined;
+  });
   assert.deepEqual([...new Set(events.map((e) => e.messageId))].sort(), ids);
   assert.deepEqual(events.filter((e) => String(e.recipient).startsWith('refused')), []);
   assert.deepEqual(await allEntities('idempotency'), [], 'only the refused sends had Idempotency-Keys');

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { DeliveryQueue } from '../../src/storage/deliveryQueue';
+import { waitForEvents } from '../support/storedResults';
 
 let relay: RelayHarness;
 
@@ -38,9 +39,8 @@ test('a recipient whose task lands in the poison queue is marked failed with the
     const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
     assert.equal(view.recipients[0].status, 'failed');
     assert.match(view.recipients[0].response!, /moved to deliveries-poison after repeated failures\); last reply: .*ECONNREFUSED/);
-    let events = 0;
-    for await (const e of relay.clients.events.listEntities({ queryOptions: { filter: `messageId eq '${answer.body.id}' and status eq 'failed'` } })) events += e ? 1 : 0;
-    assert.equal(events, 1, 'the failure is in the events table too');
+    const events = await waitForEvents(relay, [answer.body.id], (all) => all.some((e) => e.status === 'failed'));
+    assert.equal(events.filter((e) => e.status === 'failed').length, 1, 'the failure is in the events table too');
   } finally {
     await relay.smartHost.resume();
   }
