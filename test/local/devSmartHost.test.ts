@@ -216,10 +216,19 @@ describe('dev smart host: delivery', () => {
     assert.equal(smartHost.countFor(refused), 0);
   });
 
-  test('logs neither passwords nor tokens', () => {
-    assert.ok(logLines.length > 0);
-    for (const line of logLines) {
-      assert.ok(!line.includes(USER.password) && !line.includes(GOOD_TOKEN) && !line.includes('wrong password'), line);
+  test('logs neither passwords nor tokens', TEST_DEADLINE, async () => {
+    const from = logLines.length;
+    // Its own sessions, so that it holds alone: each logs a line before its reply is sent.
+    const [plain, oauth, refused] = [uniqueRecipient(), uniqueRecipient(), uniqueRecipient()];
+    await relayTransport().sendMail({ envelope: { from: FROM, to: [plain] }, raw: rawMessage(plain, 'password') });
+    await relayTransport({ auth: { type: 'OAuth2', user: USER.username, accessToken: GOOD_TOKEN } }).sendMail({ envelope: { from: FROM, to: [oauth] }, raw: rawMessage(oauth, 'token') });
+    await assert.rejects(relayTransport({ auth: { user: USER.username, pass: 'wrong password' } }).sendMail({ envelope: { from: FROM, to: [refused] }, raw: rawMessage(refused, 'x') }));
+    await assert.rejects(relayTransport({ auth: { type: 'OAuth2', user: USER.username, accessToken: 'expired-token' } }).sendMail({ envelope: { from: FROM, to: [refused] }, raw: rawMessage(refused, 'x') }));
+    const lines = logLines.slice(from);
+    for (const to of [plain, oauth]) assert.ok(lines.some((line) => line.includes(`queued`) && line.includes(to)), `a line for ${to}: ${lines.join('\n')}`);
+    assert.equal(lines.filter((line) => line.includes(`authentication failed for ${USER.username}`)).length, 2, lines.join('\n'));
+    for (const line of lines) {
+      assert.ok(![USER.password, GOOD_TOKEN, 'wrong password', 'expired-token'].some((secret) => line.includes(secret)), line);
     }
   });
 

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
 import { makeTempDir, runFailingHost, spawnHost, waitFor, writeFixtureApp, type HostProcess } from './hostFixtures';
+import { waitForExecuted } from '../support/executedLines';
 import type { probe as fixtureProbe } from './fixtures/app/probe';
 
 type ProbeState = typeof fixtureProbe;
@@ -89,6 +90,7 @@ describe('a running host', () => {
     assert.equal(withoutName.status, 201);
     assert.deepEqual(((await withoutName.json()) as { params: unknown }).params, { id: '7' });
 
+    await waitForExecuted(host.output, 'echo', { count: 2 }); // both requests' lines are all written
     assert.doesNotMatch(host.output(), /must-not-be-logged/);
     assert.match(host.output(), new RegExp(`information \\[echo\\] \\([0-9a-f-]{36}\\) echo received ${body.length} characters`));
   });
@@ -118,6 +120,7 @@ describe('a running host', () => {
     assert.equal(await withHeader.text(), 'inside');
     const withCode = await fetch(`${host.url}/api/secured?code=${encodeURIComponent(functionKey)}`);
     assert.equal(withCode.status, 200);
+    await waitForExecuted(host.output, 'secured', { count: 2 }); // the two that ran, up to their last line
     assert.doesNotMatch(host.output(), new RegExp(functionKey));
   });
 

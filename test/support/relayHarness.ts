@@ -39,6 +39,7 @@ export class RelayHarness {
   config!: RelayConfig;
   clients!: StorageClients;
   private hostEnv: Record<string, string | undefined> = {};
+  private stopped = false;
 
   constructor(
     public azurite: RunningAzurite,
@@ -63,7 +64,13 @@ export class RelayHarness {
 
   /** Starts the host again with the same settings (after kill() or stop()). */
   async restartHost(): Promise<void> {
-    this.host = await spawnHost({ env: this.hostEnv, output: (line) => this.hostOutput.push(line) });
+    if (this.stopped) throw new Error('the harness was stopped: no host is started after its teardown');
+    const host = await spawnHost({ env: this.hostEnv, output: (line) => this.hostOutput.push(line) });
+    if (this.stopped) {
+      await host.stop(); // stop() ran while this one was starting, and could not see it
+      throw new Error('the harness was stopped while a host was starting');
+    }
+    this.host = host;
   }
 
   /** SIGKILL for Azurite, as a crash would: what it had not saved to disk yet is lost. */
@@ -144,6 +151,7 @@ export class RelayHarness {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.host?.stop().catch(() => undefined);
     await this.smartHost.stop().catch(() => undefined);
     await this.azurite.stop().catch(() => undefined);
