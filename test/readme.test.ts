@@ -8,16 +8,19 @@ import path from 'node:path';
 import { SETTINGS } from '../src/config';
 import { message, RelayHarness, startRelayHarness } from './support/relayHarness';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 300_000 };
+
 const readme = readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
 
-test('the README opens with what the relay is and the two commands', () => {
+test('the README opens with what the relay is and the two commands', FILE_TIMEOUT, () => {
   const opening = readme.slice(0, 1200);
   assert.match(opening, /SMTP relay for Azure/);
   assert.match(opening, /npm install && npm start/);
   assert.match(opening, /npm test/);
 });
 
-test('the README documents every setting', () => {
+test('the README documents every setting', FILE_TIMEOUT, () => {
   for (const spec of SETTINGS) assert.ok(readme.includes(`| \`${spec.name}\` |`), `${spec.name} is missing from the README's settings table`);
 });
 
@@ -34,7 +37,7 @@ if (!azAvailable && process.env.CI === 'true') {
   test('the az CLI is installed on CI', () => assert.fail('az is not on PATH; .ci/run installs Debian\'s azure-cli package'));
 }
 
-describe('the README\'s az queries, against Azurite', { skip: azAvailable ? false : 'az is not installed (Debian: apt-get install azure-cli)' }, () => {
+describe('the README\'s az queries, against Azurite', { ...FILE_TIMEOUT, skip: azAvailable ? false : 'az is not installed (Debian: apt-get install azure-cli)' }, () => {
   let relay: RelayHarness;
   let messageId: string;
 

@@ -10,6 +10,9 @@ import { eventually, HttpAnswer, RelayHarness, startRelayHarness } from '../supp
 import { BadRequest, corpus, LIMIT_BYTES, MAX_RECIPIENTS, strictJsonCorpus, validMessage } from './badInputCorpus';
 import { badRequest, MUTATION_KINDS, MutationKind } from './badInputMutations';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 180_000 };
+
 const SEED = 20261129;
 const RUNS = 100;
 const BATCH = 4; // requests in flight at once: RUNS * BATCH generated requests
@@ -156,13 +159,13 @@ async function assertAllRefused(requests: readonly BadRequest[]): Promise<void> 
   assert.deepEqual(failures, [], `${failures.length} of ${requests.length} were not refused as expected`);
 }
 
-test(`the corpus: ${corpus.length} hand-written bad requests, each refused and named, nothing left behind`, async () => {
+test(`the corpus: ${corpus.length} hand-written bad requests, each refused and named, nothing left behind`, FILE_TIMEOUT, async () => {
   const before = await storedBefore();
   await assertAllRefused(corpus);
   await assertNothingLeftBehind(before, corpus.length);
 });
 
-test('no or a wrong function key: 401 from the host, before the function runs (as in Azure: empty body)', async () => {
+test('no or a wrong function key: 401 from the host, before the function runs (as in Azure: empty body)', FILE_TIMEOUT, async () => {
   // valid messages: were the key not checked, they would be queued, and the checks below would see them
   const before = await storedBefore();
   const body = Buffer.from(JSON.stringify(validMessage({ to: 'must-not-arrive@example.net' })));
@@ -183,14 +186,14 @@ test('no or a wrong function key: 401 from the host, before the function runs (a
   await assertNothingLeftBehind(before, 0);
 });
 
-test('a declared body over 100 MiB: 413 from the host before it reads the body (its maxRequestBodySize)', async () => {
+test('a declared body over 100 MiB: 413 from the host before it reads the body (its maxRequestBodySize)', FILE_TIMEOUT, async () => {
   const before = await storedBefore();
   const statusLine = await rawPost(['x-functions-key: test-function-key', 'content-type: application/json', `content-length: ${100 * 1024 * 1024 + 1}`], '{"from":');
   assert.equal(statusLine, 'HTTP/1.1 413 Payload Too Large');
   await assertNothingLeftBehind(before, 0);
 });
 
-test('a client that disconnects half way through its body leaves nothing behind', async () => {
+test('a client that disconnects half way through its body leaves nothing behind', FILE_TIMEOUT, async () => {
   const before = await storedBefore();
   const { port } = new URL(relay.url);
   await new Promise<void>((resolve, reject) => {
@@ -206,7 +209,7 @@ test('a client that disconnects half way through its body leaves nothing behind'
   await assertNothingLeftBehind(before, 1);
 });
 
-test(`${RUNS * BATCH} generated bad requests (fast-check, seed ${SEED}), ${BATCH} at a time`, async () => {
+test(`${RUNS * BATCH} generated bad requests (fast-check, seed ${SEED}), ${BATCH} at a time`, FILE_TIMEOUT, async () => {
   const before = await storedBefore();
   const seen = new Map<MutationKind, number>();
   await fc.assert(
@@ -227,7 +230,7 @@ test(`${RUNS * BATCH} generated bad requests (fast-check, seed ${SEED}), ${BATCH
   for (const kind of MUTATION_KINDS) assert.ok((seen.get(kind) ?? 0) >= 10, `only ${seen.get(kind) ?? 0} requests of kind ${kind}: ${JSON.stringify([...seen])}`);
 });
 
-test('the host still relays a valid message: 202, then sent', async () => {
+test('the host still relays a valid message: 202, then sent', FILE_TIMEOUT, async () => {
   const answer = await relay.send(validMessage({ to: 'still-works@example.net', subject: 'After the bad input' }));
   assert.equal(answer.status, 202, answer.text);
   const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
@@ -239,7 +242,7 @@ test('the host still relays a valid message: 202, then sent', async () => {
 });
 
 // Needs acceptMessage to parse with parseJsonBody (src/core/jsonBody.ts) instead of JSON.parse.
-test('strict JSON: bytes that are not UTF-8 and names given twice are refused, and no body text reaches the log', async () => {
+test('strict JSON: bytes that are not UTF-8 and names given twice are refused, and no body text reaches the log', FILE_TIMEOUT, async () => {
   const before = await storedBefore();
   await assertAllRefused(strictJsonCorpus);
   const canary = 'canary-7f3a91';

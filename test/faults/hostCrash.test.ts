@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { addresses, waitUntilAllFinal, type Accepted } from '../support/load';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 900_000 };
+
 const TOTAL = 500;
 const CONCURRENT_REQUESTS = 8;
 /** Kills when the smart host has received this share of the load. */
@@ -115,7 +118,7 @@ async function bothOrNeither<A, B>(first: (signal: AbortSignal) => Promise<A>, s
   return [a.value, b.value];
 }
 
-test('host killed three times under load: every recipient sent, none lost, copies bounded by redeliveries', async () => {
+test('host killed three times under load: every recipient sent, none lost, copies bounded by redeliveries', FILE_TIMEOUT, async () => {
   const stats: SendStats = { failedRequests: 0, inProgress: 0 };
   const [accepted, sinkAtKill] = await bothOrNeither((signal) => sendLoad(stats, signal), killAndRestart);
   assert.equal(new Set(accepted.map((a) => a.address)).size, TOTAL);

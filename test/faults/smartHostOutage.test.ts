@@ -8,6 +8,9 @@ import { eventually, RelayHarness, startRelayHarness } from '../support/relayHar
 import { addresses, sendEach, waitUntilAllFinal } from '../support/load';
 import { outcomeHistory, outcomes, storedDeliveries, waitForEvents } from '../support/storedResults';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 300_000 };
+
 const PER_PHASE = 50;
 
 let relay: RelayHarness;
@@ -19,7 +22,7 @@ after(async () => {
   await relay?.stop();
 });
 
-test('smart host down under load: caught recipients deferred then sent, every recipient exactly once', async () => {
+test('smart host down under load: caught recipients deferred then sent, every recipient exactly once', FILE_TIMEOUT, async () => {
   // Before: the outage starts once half of these have reached the smart host.
   const beforeOutage = await sendEach(relay, addresses('before', PER_PHASE));
   await eventually('half of the first messages at the smart host', () => (relay.smartHost.messages.length >= PER_PHASE / 2 ? true : undefined), 60_000);

@@ -9,6 +9,9 @@ import type { MessageEnvelope } from '../../src/local/devSmartHost';
 import { message, RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { outcomeHistory, outcomes, waitForEvents } from '../support/storedResults';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
 const NOT_STORED = 'stall-unstored@example.net';
 const STORED = 'stall-stored@example.net';
 
@@ -47,13 +50,13 @@ async function stalledThenSent(recipient: string) {
   assert.deepEqual(outcomeHistory(await waitForEvents(relay, [answer.body.id], outcomes(2)), recipient), ['deferred 1 -', 'sent 2 250']);
 }
 
-test('stalled before storing: deferred on the timeout, sent on the retry, one copy', async () => {
+test('stalled before storing: deferred on the timeout, sent on the retry, one copy', FILE_TIMEOUT, async () => {
   await stalledThenSent(NOT_STORED);
   assert.equal(stalls.get(NOT_STORED), 1);
   assert.equal(relay.smartHost.countFor(NOT_STORED), 1);
 });
 
-test('stored, then the reply never came: deferred, sent on the retry, and delivered twice', async () => {
+test('stored, then the reply never came: deferred, sent on the retry, and delivered twice', FILE_TIMEOUT, async () => {
   await stalledThenSent(STORED);
   assert.equal(stalls.get(STORED), 1);
   assert.equal(relay.smartHost.countFor(STORED), 2);

@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { waitUntilAzuriteSaved } from '../support/azuriteSaved';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 300_000 };
+
 const WAITING = 10;
 const REFUSED = 5;
 const AFTER = 10;
@@ -43,7 +46,7 @@ async function allEntities(table: 'deliveries' | 'events' | 'idempotency'): Prom
   return entities;
 }
 
-test('Azurite killed and restarted: 503 and nothing written while down, then every message sent once', async () => {
+test('Azurite killed and restarted: 503 and nothing written while down, then every message sent once', FILE_TIMEOUT, async () => {
   const host = relay.host.child;
 
   // Recipients waiting for a retry when storage dies: the smart host is down too.

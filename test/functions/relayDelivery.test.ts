@@ -8,6 +8,9 @@ import { eventually, message, RelayHarness, startRelayHarness } from '../support
 import { DeliveryQueue, encodeInlineBody, newDeliveryTask } from '../../src/storage/deliveryQueue';
 import { outcomeHistory, outcomes, waitForEvents } from '../support/storedResults';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
 let relay: RelayHarness;
 /** RCPT TO commands the smart host has seen, per address */
 const rcptSeen = new Map<string, number>();
@@ -33,7 +36,7 @@ after(async () => {
   await relay?.stop();
 });
 
-test('relays to the smart host: sent, with its reply kept, and the message intact', async () => {
+test('relays to the smart host: sent, with its reply kept, and the message intact', FILE_TIMEOUT, async () => {
   const pdf = Buffer.from('%PDF-1.4\n\x00\xff binary \r\n tail', 'latin1');
   const answer = await relay.send(
     message({
@@ -74,7 +77,7 @@ test('relays to the smart host: sent, with its reply kept, and the message intac
   assert.ok(copies[0].raw.equals(copies[1].raw), 'every recipient gets the same bytes');
 });
 
-test('a 550 bounces at once and is never retried; the other recipient is still sent', async () => {
+test('a 550 bounces at once and is never retried; the other recipient is still sent', FILE_TIMEOUT, async () => {
   const answer = await relay.send(message({ to: ['bounce-gone@example.net', 'fine@example.net'] }));
   const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
   const byAddress = Object.fromEntries(view.recipients.map((r) => [r.address, r]));
@@ -93,7 +96,7 @@ test('a 550 bounces at once and is never retried; the other recipient is still s
   assert.equal(rcptSeen.get('bounce-gone@example.net'), 1);
 });
 
-test('451 twice, then accepted: sent after three attempts, deferral recorded in between', async () => {
+test('451 twice, then accepted: sent after three attempts, deferral recorded in between', FILE_TIMEOUT, async () => {
   greylistTimes.set('twice@example.net', 2);
   const answer = await relay.send(message({ to: 'twice@example.net' }));
   const deferred = await relay.waitForStatus(answer.body.id, (v) => v.recipients[0].status === 'deferred');
@@ -111,7 +114,7 @@ test('451 twice, then accepted: sent after three attempts, deferral recorded in 
   assert.deepEqual(events.filter((e) => e.status === 'deferred').map((e) => e.response), ['451 4.7.1 Try again later', '451 4.7.1 Try again later']);
 });
 
-test('a recipient refused for now, for longer than RELAY_MAX_RETRY_SECONDS, is failed', async () => {
+test('a recipient refused for now, for longer than RELAY_MAX_RETRY_SECONDS, is failed', FILE_TIMEOUT, async () => {
   const answer = await relay.send(message({ to: 'grey-forever@example.net' }));
   const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed', 30_000);
   const recipient = view.recipients[0];
@@ -122,7 +125,7 @@ test('a recipient refused for now, for longer than RELAY_MAX_RETRY_SECONDS, is f
   assert.equal(recipient.nextAttemptAt, null);
 });
 
-test('smart host down, then up: deferred, then sent once', async () => {
+test('smart host down, then up: deferred, then sent once', FILE_TIMEOUT, async () => {
   await relay.smartHost.pause();
   let id: string;
   try {
@@ -140,7 +143,7 @@ test('smart host down, then up: deferred, then sent once', async () => {
   assert.equal(relay.smartHost.countFor('outage@example.net'), 1);
 });
 
-test('a message whose body is gone from storage fails, with the reason', async () => {
+test('a message whose body is gone from storage fails, with the reason', FILE_TIMEOUT, async () => {
   await relay.smartHost.pause();
   // Large enough that its body is kept in a blob rather than in its queue task.
   const answer = await relay.send(message({ to: 'nobody-body@example.net', attachments: [largeAttachment()] }));
@@ -156,7 +159,7 @@ test('a message whose body is gone from storage fails, with the reason', async (
   assert.equal(relay.smartHost.countFor('nobody-body@example.net'), 0);
 });
 
-test('a small message travels in its task: no blob, and one event, for its outcome', async () => {
+test('a small message travels in its task: no blob, and one event, for its outcome', FILE_TIMEOUT, async () => {
   const answer = await relay.send(message({ to: 'inline@example.net' }));
   await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
   const blobs: string[] = [];
@@ -166,7 +169,7 @@ test('a small message travels in its task: no blob, and one event, for its outco
   assert.deepEqual(events.map((e) => e.status), ['sent']);
 });
 
-test('a late copy of an attempt already made is skipped while its recipient waits for the next', async () => {
+test('a late copy of an attempt already made is skipped while its recipient waits for the next', FILE_TIMEOUT, async () => {
   await relay.smartHost.pause(); // attempt 1 defers, so the recipient is not final when the copy comes
   const answer = await relay.send(message({ to: 'late-copy@example.net' }));
   try {
@@ -189,7 +192,7 @@ function largeAttachment() {
   return { filename: 'big.bin', content: Buffer.alloc(60_000, 7).toString('base64') };
 }
 
-test('a task delivered again after its recipient is final never sends twice', async () => {
+test('a task delivered again after its recipient is final never sends twice', FILE_TIMEOUT, async () => {
   const queue = relay.clients.queue;
   const answer = await relay.send(message({ to: 'dup@example.net' }));
   await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
@@ -210,7 +213,7 @@ test('a task delivered again after its recipient is final never sends twice', as
   assert.equal(relay.smartHost.countFor('dup@example.net'), 1);
 });
 
-test('a task whose invocation died is claimed when it comes back, and the redelivery recorded', async () => {
+test('a task whose invocation died is claimed when it comes back, and the redelivery recorded', FILE_TIMEOUT, async () => {
   const queue = relay.clients.queue;
   await relay.smartHost.pause();
   const answer = await relay.send(message({ to: 'came-back@example.net' }));
@@ -237,7 +240,7 @@ test('a task whose invocation died is claimed when it comes back, and the redeli
   assert.equal(relay.smartHost.countFor('came-back@example.net'), 1);
 });
 
-test('racing copies of a task from before attempts were numbered claim the row: sent once', async () => {
+test('racing copies of a task from before attempts were numbered claim the row: sent once', FILE_TIMEOUT, async () => {
   await relay.smartHost.pause();
   // Such tasks carry ids only, so the body is in a blob.
   const answer = await relay.send(message({ to: 'legacy@example.net', attachments: [largeAttachment()] }));
@@ -260,7 +263,7 @@ test('racing copies of a task from before attempts were numbered claim the row: 
   assert.equal(relay.smartHost.countFor('legacy@example.net'), 1);
 });
 
-test('logs carry the message id and never a password or a body', async () => {
+test('logs carry the message id and never a password or a body', FILE_TIMEOUT, async () => {
   const secretBody = `body-marker-${Date.now()}`;
   const answer = await relay.send(message({ to: 'logs@example.net', text: secretBody, html: `<b>${secretBody}</b>` }));
   await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');

@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { message, RelayHarness, SMTP_USER, startRelayHarness } from '../support/relayHarness';
 import { IdentityEndpoint, startIdentityEndpoint } from '../support/identityEndpoint';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
 let relay: RelayHarness;
 let identity: IdentityEndpoint;
 const tokensPresented: string[] = [];
@@ -33,7 +36,7 @@ after(async () => {
   await identity?.close();
 });
 
-test('relays with an XOAUTH2 token from the managed identity', async () => {
+test('relays with an XOAUTH2 token from the managed identity', FILE_TIMEOUT, async () => {
   const answer = await relay.send(message({ to: 'oauth@example.net' }));
   assert.equal(answer.status, 202, answer.text);
   const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');

@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { waitForEveryAttemptRecorded } from '../support/storedResults';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
 let relay: RelayHarness;
 
 before(async () => {
@@ -32,7 +35,7 @@ async function storedCounts() {
   return { deliveries: await countEntities('deliveries'), events: await countEntities('events'), blobs: await countBlobs() };
 }
 
-test('accepts a message: 202, Location, one queued entry per recipient', async () => {
+test('accepts a message: 202, Location, one queued entry per recipient', FILE_TIMEOUT, async () => {
   const answer = await relay.send(message({ to: ['a@example.net', 'A@Example.net'], cc: 'b@example.net', bcc: { address: 'c@example.net' } }));
   assert.equal(answer.status, 202, answer.text);
   assert.equal(answer.headers.get('location'), `/api/v1/messages/${answer.body.id}`);
@@ -51,7 +54,7 @@ test('accepts a message: 202, Location, one queued entry per recipient', async (
 
 // Each kind of refusal, and that nothing is stored for it: test/faults/badInput.test.ts.
 
-test('the function key is required for sending and for reading status', async () => {
+test('the function key is required for sending and for reading status', FILE_TIMEOUT, async () => {
   const withoutKey = await relay.request('POST', '/api/v1/messages', { body: message(), key: null });
   assert.equal(withoutKey.status, 401);
   const wrongKey = await relay.request('POST', '/api/v1/messages', { body: message(), key: 'wrong' });
@@ -60,7 +63,7 @@ test('the function key is required for sending and for reading status', async ()
   assert.equal(status.status, 401);
 });
 
-test('an unknown message id is 404 problem+json', async () => {
+test('an unknown message id is 404 problem+json', FILE_TIMEOUT, async () => {
   for (const id of ['01a227ac-2dd6-769c-99a9-c524304fdc2c', 'nonsense']) {
     const answer = await relay.request('GET', `/api/v1/messages/${id}`);
     assert.equal(answer.status, 404);
@@ -69,7 +72,7 @@ test('an unknown message id is 404 problem+json', async () => {
   }
 });
 
-test('Idempotency-Key: the same body replays the first answer, another body is 409', async () => {
+test('Idempotency-Key: the same body replays the first answer, another body is 409', FILE_TIMEOUT, async () => {
   const key = `order-${Date.now()}`;
   const body = message({ to: 'idem@example.net', tags: { order: '42' } });
   const first = await relay.send(body, { 'Idempotency-Key': key });
@@ -86,7 +89,7 @@ test('Idempotency-Key: the same body replays the first answer, another body is 4
   assert.equal(relay.smartHost.countFor('idem@example.net'), 1, 'the replay must not send again');
 });
 
-test('storage failing half way answers 503 and leaves nothing behind', async () => {
+test('storage failing half way answers 503 and leaves nothing behind', FILE_TIMEOUT, async () => {
   const before = await storedCounts();
   const keysBefore = await countEntities('idempotency');
   // The queue disappears: a message too large to travel in its task has its blob written, then
@@ -111,7 +114,7 @@ test('storage failing half way answers 503 and leaves nothing behind', async () 
   assert.equal(relay.smartHost.countFor('halfway@example.net'), 1);
 });
 
-test('storage down answers 503 problem+json, and logs it as a warning, not an error', async () => {
+test('storage down answers 503 problem+json, and logs it as a warning, not an error', FILE_TIMEOUT, async () => {
   await relay.azurite.stop(); // a clean stop: what Azurite holds is saved, so it comes back whole
   try {
     const answer = await relay.send(message());

@@ -10,6 +10,9 @@ import path from 'node:path';
 import { infraDir, repoRoot } from './bicep';
 import { zipEntries } from './zip';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 300_000 };
+
 const deployScript = path.join(infraDir, 'deploy.sh');
 const secret = 'S3cret pass; with spaces & "quotes"';
 const stubUserId = '0b0b0b0b-1111-4222-8333-444444444444';
@@ -126,7 +129,7 @@ const azCall = (run: Run, command: string) => {
 };
 const argAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
-describe('infra/deploy.sh', () => {
+describe('infra/deploy.sh', FILE_TIMEOUT, () => {
   before(() => {
     root = mkdtempSync(path.join(tmpdir(), 'relay-deploy-'));
     stubBin = path.join(root, 'bin');

@@ -9,9 +9,12 @@ import path from 'node:path';
 import { infraDir, repoRoot } from './bicep';
 import { zipEntries } from './zip';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 300_000 };
+
 const packageScript = path.join(infraDir, 'package.sh');
 
-describe('infra/package.sh', () => {
+describe('infra/package.sh', FILE_TIMEOUT, () => {
   let dir: string;
   let entries: string[];
   let result: ReturnType<typeof spawnSync>;

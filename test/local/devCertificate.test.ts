@@ -11,6 +11,9 @@ import { promisify } from 'node:util';
 import { generate } from 'selfsigned';
 import { checkServerIdentity, ensureDevCertificate, type DevCertificate } from '../../src/local/devCertificate';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
 const execFileAsync = promisify(execFile);
 const CHILD_DEADLINE_MS = 30_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -88,7 +91,7 @@ async function verifyInChildProcess(target: { host: string; port: number; server
   }
 }
 
-describe('ensureDevCertificate', () => {
+describe('ensureDevCertificate', FILE_TIMEOUT, () => {
   test('creates a private CA and a server certificate for localhost, 127.0.0.1 and ::1', async () => {
     const dir = await freshDir('create');
     const certificate = await ensureDevCertificate(dir);
@@ -182,7 +185,7 @@ describe('ensureDevCertificate', () => {
   });
 });
 
-describe('dev certificate in a TLS handshake', () => {
+describe('dev certificate in a TLS handshake', FILE_TIMEOUT, () => {
   let certificate: DevCertificate;
 
   before(async () => {

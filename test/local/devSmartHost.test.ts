@@ -10,6 +10,9 @@ import nodemailer from 'nodemailer';
 import type { NodemailerError, SMTPTransportOptions } from 'nodemailer';
 import { relaySettingsFor, startDevSmartHost, type DevSmartHost } from '../../src/local/devSmartHost';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 180_000 };
+
 const execFileAsync = promisify(execFile);
 const USER = { username: 'relay@example.com', password: 'correct horse battery staple' };
 const GOOD_TOKEN = 'ya29.good-access-token';
@@ -158,7 +161,7 @@ class PlainSmtpClient {
   }
 }
 
-describe('dev smart host: delivery', () => {
+describe('dev smart host: delivery', FILE_TIMEOUT, () => {
   test('accepts a message over STARTTLS + AUTH PLAIN and stores it byte for byte', TEST_DEADLINE, async () => {
     const to = uniqueRecipient();
     const raw = rawMessage(to, 'byte exact');
@@ -241,7 +244,7 @@ describe('dev smart host: delivery', () => {
   });
 });
 
-describe('dev smart host: TLS is required', () => {
+describe('dev smart host: TLS is required', FILE_TIMEOUT, () => {
   test('a client that skips STARTTLS cannot send (530 5.7.0)', TEST_DEADLINE, async () => {
     const to = uniqueRecipient();
     const plaintext = relayTransport({ ignoreTLS: true, requireTLS: false });
@@ -325,7 +328,7 @@ describe('dev smart host: TLS is required', () => {
   });
 });
 
-describe('dev smart host: delivery rules', () => {
+describe('dev smart host: delivery rules', FILE_TIMEOUT, () => {
   test('bounce- gets 550 and grey- gets 451 while the other recipients are accepted', TEST_DEADLINE, async () => {
     const ok = uniqueRecipient();
     const bounce = uniqueRecipient('bounce-user');
@@ -416,7 +419,7 @@ describe('dev smart host: delivery rules', () => {
   });
 });
 
-describe('dev smart host: outages', () => {
+describe('dev smart host: outages', FILE_TIMEOUT, () => {
   test('pause refuses connections and drops pooled ones; resume accepts again on the same port', TEST_DEADLINE, async () => {
     const port = smartHost.port;
     const pooled = pooledRelayTransport();
@@ -485,7 +488,7 @@ describe('dev smart host: outages', () => {
   });
 });
 
-test('relaySettingsFor gives the relay the address, the login and the CA of a development smart host', () => {
+test('relaySettingsFor gives the relay the address, the login and the CA of a development smart host', FILE_TIMEOUT, () => {
   const settings = relaySettingsFor({ host: '127.0.0.1', port: 2525, caFile: '/tmp/ca.pem' }, { username: 'relay', password: 'secret' });
   assert.deepEqual(settings, {
     SMARTHOST_HOST: '127.0.0.1',

@@ -12,6 +12,9 @@ import { makeTempDir, runFailingHost, spawnHost, waitFor, writeFixtureApp, type 
 import { waitForExecuted } from '../support/executedLines';
 import type { probe as fixtureProbe } from './fixtures/app/probe';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 180_000 };
+
 type ProbeState = typeof fixtureProbe;
 
 const functionKey = 'fixture-function-key';
@@ -35,7 +38,7 @@ async function readProbe(host: HostProcess): Promise<ProbeState> {
   return (await response.json()) as ProbeState;
 }
 
-describe('a running host', () => {
+describe('a running host', FILE_TIMEOUT, () => {
   let host: HostProcess;
 
   before(async () => {
@@ -215,7 +218,7 @@ describe('a running host', () => {
   });
 });
 
-describe('a host with default queue settings (base64 messages), then stopped', () => {
+describe('a host with default queue settings (base64 messages), then stopped', FILE_TIMEOUT, () => {
   const workDir = makeTempDir('relay-stop-');
   const terminateMarker = path.join(workDir, 'terminated');
   const receiveQueueName = 'base64-received';
@@ -270,7 +273,7 @@ describe('a host with default queue settings (base64 messages), then stopped', (
   });
 });
 
-describe('a host with functions disabled by app settings', () => {
+describe('a host with functions disabled by app settings', FILE_TIMEOUT, () => {
   let host: HostProcess;
   const disabledQueue = 'disabled-receive';
 
@@ -306,7 +309,7 @@ describe('a host with functions disabled by app settings', () => {
   });
 });
 
-describe('a host that cannot start', () => {
+describe('a host that cannot start', FILE_TIMEOUT, () => {
   test('exits 1 with the message of an entry point that throws on import', async () => {
     const appRoot = writeFixtureApp('startup/throwsOnImport.js', { version: '2.0' });
     const { code, output } = await runFailingHost(appRoot, { AzureWebJobsStorage: azurite.connectionString, FIXTURE_REQUIRED_SETTING: 'bad' });

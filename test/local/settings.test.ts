@@ -5,13 +5,16 @@ import { describe, test } from 'node:test';
 import { loadLocalSettings } from '../../src/local/settings';
 import { makeTempDir } from './hostFixtures';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
 function projectWith(localSettings?: string): string {
   const root = makeTempDir('relay-settings-');
   if (localSettings !== undefined) writeFileSync(path.join(root, 'local.settings.json'), localSettings);
   return root;
 }
 
-describe('loadLocalSettings', () => {
+describe('loadLocalSettings', FILE_TIMEOUT, () => {
   test('without local.settings.json, each setting gets its localDefault, else its default', () => {
     // The values the README and the contract give, written out: not read from the catalogue the code uses.
     assert.deepEqual(loadLocalSettings(projectWith(), {}), {

@@ -12,6 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { eventually } from '../support/relayHarness';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 180_000 };
+
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'relay-start-'));
 const appDir = mkdtempSync(path.join(os.tmpdir(), 'relay-start-app-'));
@@ -47,7 +50,7 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-test('npm start relays a posted message to the development smart host, and stops cleanly', async () => {
+test('npm start relays a posted message to the development smart host, and stops cleanly', FILE_TIMEOUT, async () => {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, RELAY_LOCAL_DATA_DIR: dataDir, RELAY_LOCAL_PORT: '0' };
   const app = copyOfTheApp();
   child = spawn(process.execPath, [path.join(app, 'dist', 'src', 'local', 'start.js')], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
