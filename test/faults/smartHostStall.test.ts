@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MessageEnvelope } from '../../src/local/devSmartHost';
 import { message, RelayHarness, startRelayHarness } from '../support/relayHarness';
-import { outcomeHistory, outcomes, waitForEvents } from '../support/storedResults';
+import { eventsAfter, outcomeHistory } from '../support/storedResults';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 120_000 };
@@ -47,7 +47,7 @@ async function stalledThenSent(recipient: string) {
   const sent = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
   assert.equal(sent.recipients[0].status, 'sent');
   assert.equal(sent.recipients[0].attempts, 2);
-  assert.deepEqual(outcomeHistory(await waitForEvents(relay, [answer.body.id], outcomes(2)), recipient), ['deferred 1 -', 'sent 2 250']);
+  assert.deepEqual(outcomeHistory(await eventsAfter(relay, answer.body.id, [`${recipient}: sent`]), recipient), ['deferred 1 -', 'sent 2 250']);
 }
 
 test('stalled before storing: deferred on the timeout, sent on the retry, one copy', FILE_TIMEOUT, async () => {

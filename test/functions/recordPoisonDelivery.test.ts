@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { DeliveryQueue } from '../../src/storage/deliveryQueue';
-import { waitForEvents } from '../support/storedResults';
+import { eventsAfter } from '../support/storedResults';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 120_000 };
@@ -42,7 +42,7 @@ test('a recipient whose task lands in the poison queue is marked failed with the
     const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
     assert.equal(view.recipients[0].status, 'failed');
     assert.match(view.recipients[0].response!, /moved to deliveries-poison after repeated failures\); last reply: .*ECONNREFUSED/);
-    const events = await waitForEvents(relay, [answer.body.id], (all) => all.some((e) => e.status === 'failed'));
+    const events = await eventsAfter(relay, answer.body.id, ['poisoned@example.net: failed'], 'recordPoisonDelivery');
     assert.equal(events.filter((e) => e.status === 'failed').length, 1, 'the failure is in the events table too');
   } finally {
     await relay.smartHost.resume();

@@ -34,6 +34,16 @@ export async function storedEvents(relay: RelayHarness, messageIds?: readonly st
 }
 
 /**
+ * The events of one message, read once the invocations that logged these outcomes (e.g.
+ * "user@example.net: sent") have ended: an invocation writes its event before its Executed line, so
+ * none is missing and none can still arrive.
+ */
+export async function eventsAfter(relay: RelayHarness, messageId: string, outcomeLines: readonly string[], functionName = 'relayDelivery'): Promise<StoredEvent[]> {
+  for (const line of outcomeLines) await relay.waitForExecuted(functionName, { invocationOf: `message ${messageId} to ${line}` });
+  return storedEvents(relay, [messageId]);
+}
+
+/**
  * Polls the events table until `done` holds for these messages' events, and returns them. An event row
  * is written after the row that makes a status final, so a read right after `completed` can miss some.
  */
