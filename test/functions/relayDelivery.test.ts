@@ -237,7 +237,7 @@ test('a task whose invocation died is claimed when it comes back, and the redeli
   const row = await relay.clients.deliveries.getEntity<{ redeliveries?: number; leaseOwner?: string }>(answer.body.id, 'came-back@example.net');
   assert.equal(row.redeliveries, 1);
   assert.equal(row.leaseOwner, undefined, 'the claim is released with the outcome');
-  assert.ok(relay.hostOutput.some((l) => l.includes('came-back@example.net: sending, attempt 2 (the task came back after an invocation that did not finish')));
+  await relay.waitForExecuted('relayDelivery', { invocationOf: 'came-back@example.net: sending, attempt 2 (the task came back after an invocation that did not finish' });
   assert.equal(relay.smartHost.countFor('came-back@example.net'), 1);
 });
 
