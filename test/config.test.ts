@@ -5,6 +5,9 @@ import path from 'node:path';
 import { ConfigError, deliveryAttemptBoundMs, FUNCTION_TIMEOUT_MARGIN_MS, FUNCTION_TIMEOUT_MS, loadConfig } from '../src/config';
 import { parseTimeSpan } from '../src/local/queueListener';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
 const minimal = {
   RELAY_ALLOWED_SENDER_DOMAINS: 'example.jp, Example.COM',
   SMARTHOST_HOST: 'smtp.example.net',
@@ -22,7 +25,7 @@ function problemsOf(env: Record<string, string>): string[] {
   assert.fail('expected a ConfigError');
 }
 
-test('applies the documented defaults', () => {
+test('applies the documented defaults', FILE_TIMEOUT, () => {
   const config = loadConfig(minimal);
   assert.deepEqual([...config.allowedSenderDomains], ['example.jp', 'example.com']);
   assert.equal(config.maxRecipients, 100);
@@ -36,7 +39,7 @@ test('applies the documented defaults', () => {
   assert.deepEqual(config.storage, { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' });
 });
 
-test('names each missing or wrong setting, all at once', () => {
+test('names each missing or wrong setting, all at once', FILE_TIMEOUT, () => {
   const problems = problemsOf({ SMARTHOST_PORT: 'abc', RELAY_MAX_RECIPIENTS: '1000', SMARTHOST_AUTH: 'cram-md5' });
   const named = (name: string) => problems.some((p) => p.startsWith(name));
   for (const name of ['RELAY_ALLOWED_SENDER_DOMAINS', 'SMARTHOST_HOST', 'SMARTHOST_USERNAME', 'SMARTHOST_PORT', 'RELAY_MAX_RECIPIENTS', 'SMARTHOST_AUTH']) {
@@ -45,19 +48,19 @@ test('names each missing or wrong setting, all at once', () => {
   assert.match(problems.find((p) => p.startsWith('RELAY_MAX_RECIPIENTS'))!, /from 1 to 100/);
 });
 
-test('refuses port 25, bad names and a bad domain list', () => {
+test('refuses port 25, bad names and a bad domain list', FILE_TIMEOUT, () => {
   const problems = problemsOf({ ...minimal, SMARTHOST_PORT: '25', RELAY_QUEUE_NAME: 'Bad_Queue', RELAY_DELIVERIES_TABLE: '1table', RELAY_ALLOWED_SENDER_DOMAINS: 'example.jp,localhost' });
   assert.equal(problems.length, 4, problems.join('\n'));
   assert.match(problems.join('\n'), /SMARTHOST_PORT is 25: Azure blocks/);
 });
 
-test('xoauth2 needs no password; login does', () => {
+test('xoauth2 needs no password; login does', FILE_TIMEOUT, () => {
   const { SMARTHOST_PASSWORD: _omit, ...withoutPassword } = minimal;
   assert.equal(loadConfig({ ...withoutPassword, SMARTHOST_AUTH: 'xoauth2' }).smartHost.auth, 'xoauth2');
   assert.deepEqual(problemsOf(withoutPassword), ['SMARTHOST_PASSWORD is not set: SMARTHOST_AUTH=login needs a password']);
 });
 
-test('identity-based storage needs all three https service URIs', () => {
+test('identity-based storage needs all three https service URIs', FILE_TIMEOUT, () => {
   const config = loadConfig({
     ...minimal,
     AzureWebJobsStorage__blobServiceUri: 'https://acct.blob.core.windows.net',
@@ -71,12 +74,12 @@ test('identity-based storage needs all three https service URIs', () => {
   assert.match(problems.join('\n'), /must be an https:\/\/ service URI/);
 });
 
-test('FUNCTION_TIMEOUT_MS is host.json functionTimeout', () => {
+test('FUNCTION_TIMEOUT_MS is host.json functionTimeout', FILE_TIMEOUT, () => {
   const hostJson = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'host.json'), 'utf8'));
   assert.equal(parseTimeSpan(hostJson.functionTimeout), FUNCTION_TIMEOUT_MS);
 });
 
-test('the SMTP timeouts must keep a delivery attempt well below functionTimeout', () => {
+test('the SMTP timeouts must keep a delivery attempt well below functionTimeout', FILE_TIMEOUT, () => {
   const defaults = loadConfig(minimal);
   assert.ok(deliveryAttemptBoundMs(defaults.smartHost) + FUNCTION_TIMEOUT_MARGIN_MS <= FUNCTION_TIMEOUT_MS, 'the defaults fit');
   // Each within its own bounds, together too long.

@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
 const repoRoot = path.resolve(__dirname, '..', '..');
 
 function sourceFiles(dir: string): string[] {
@@ -59,11 +62,11 @@ function coreMayImport(imported: string): boolean {
   return true;
 }
 
-test('src/core imports no I/O, no Azure SDK and no mail transport', () => {
+test('src/core imports no I/O, no Azure SDK and no mail transport', FILE_TIMEOUT, () => {
   assert.deepEqual(violations('src/core', coreMayImport), []);
 });
 
-test('the use-cases in src/relay reach storage and SMTP only through their ports', () => {
+test('the use-cases in src/relay reach storage and SMTP only through their ports', FILE_TIMEOUT, () => {
   const adapter = (imported: string) =>
     imported.startsWith('src/storage/') || imported.startsWith('src/smtp/') || imported.startsWith('src/local/') || imported === 'src/runtime' || imported.startsWith('@azure/') || imported.startsWith('nodemailer') || IO_MODULES.has(imported.replace(/^node:/, ''));
   assert.deepEqual(violations('src/relay', (imported) => !adapter(imported)), []);
@@ -71,16 +74,16 @@ test('the use-cases in src/relay reach storage and SMTP only through their ports
 
 const FUNCTION_WIRING = [/^@azure\/functions$/, /^src\/runtime$/, /^src\/relay\/[^/]+$/, /^src\/http\/[^/]+$/, /^src\/core\/deliveryTask$/];
 
-test('functions/ import only what wires a function to its use-case', () => {
+test('functions/ import only what wires a function to its use-case', FILE_TIMEOUT, () => {
   assert.deepEqual(violations('functions', (imported) => FUNCTION_WIRING.some((rule) => rule.test(imported))), []);
 });
 
-test('nothing under src/ but the local host imports src/local', () => {
+test('nothing under src/ but the local host imports src/local', FILE_TIMEOUT, () => {
   const found = [...violations('src', (imported, file) => file.startsWith('src/local/') || !imported.startsWith('src/local')), ...violations('functions', (imported) => !imported.startsWith('src/local'))];
   assert.deepEqual(found, []);
 });
 
-test('the import scan recognises the ways code imports a module', () => {
+test('the import scan recognises the ways code imports a module', FILE_TIMEOUT, () => {
   const sample = [
     "import { a } from './x';",
     "import type { B } from '../core/y';",

@@ -9,22 +9,25 @@ import path from 'node:path';
 import { SETTINGS } from '../src/config';
 import { message, RelayHarness, startRelayHarness } from './support/relayHarness';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 300_000 };
+
 const root = path.resolve(__dirname, '..', '..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
 const settingsDoc = readFileSync(path.join(root, 'docs', 'settings.md'), 'utf8');
 
-test('the README opens with what the relay is and the two commands', () => {
+test('the README opens with what the relay is and the two commands', FILE_TIMEOUT, () => {
   const opening = readme.slice(0, 1200);
   assert.match(opening, /SMTP relay for Azure/);
   assert.match(opening, /npm install && npm start/);
   assert.match(opening, /npm test/);
 });
 
-test('docs/settings.md documents every setting', () => {
+test('docs/settings.md documents every setting', FILE_TIMEOUT, () => {
   for (const spec of SETTINGS) assert.ok(settingsDoc.includes(`| \`${spec.name}\` |`), `${spec.name} is missing from the settings table in docs/settings.md`);
 });
 
-test('every relative link in the README and the docs leads to a file that exists', () => {
+test('every relative link in the README and the docs leads to a file that exists', FILE_TIMEOUT, () => {
   const pages = ['README.md', 'CONTRIBUTING.md', 'CHANGELOG.md', ...markdownUnder('docs')];
   const broken: string[] = [];
   for (const page of pages) {
@@ -58,7 +61,7 @@ if (!azAvailable && process.env.CI === 'true') {
   test('the az CLI is installed on CI', () => assert.fail('az is not on PATH; .ci/run installs Debian\'s azure-cli package'));
 }
 
-describe('the README\'s az queries, against Azurite', { skip: azAvailable ? false : 'az is not installed (Debian: apt-get install azure-cli)' }, () => {
+describe('the README\'s az queries, against Azurite', { ...FILE_TIMEOUT, skip: azAvailable ? false : 'az is not installed (Debian: apt-get install azure-cli)' }, () => {
   let relay: RelayHarness;
   let messageId: string;
 

@@ -9,6 +9,9 @@ import { ConfigError, loadConfig, SETTINGS, SettingSpec } from '../src/config';
 import { settingRow } from './support/settingsDoc';
 import { TEST_SETTINGS } from './support/fakes';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
 const repoRoot = path.resolve(__dirname, '..', '..');
 const catalogue: readonly SettingSpec[] = SETTINGS;
 
@@ -22,7 +25,7 @@ function problemsOf(env: Record<string, string>): string[] {
   }
 }
 
-test('every bounded setting is checked by its spec: both ends accepted, one past either refused, naming the setting', () => {
+test('every bounded setting is checked by its spec: both ends accepted, one past either refused, naming the setting', FILE_TIMEOUT, () => {
   const ints = catalogue.filter((s) => s.type.kind === 'int' && s.scope === 'app');
   assert.ok(ints.length >= 8, 'the scan sees the whole-number settings');
   for (const spec of ints) {
@@ -38,7 +41,7 @@ test('every bounded setting is checked by its spec: both ends accepted, one past
   }
 });
 
-test('every enumerated setting takes its values, in any case, and refuses others naming them', () => {
+test('every enumerated setting takes its values, in any case, and refuses others naming them', FILE_TIMEOUT, () => {
   const enums = catalogue.filter((s) => s.type.kind === 'enum');
   assert.ok(enums.length >= 1);
   for (const spec of enums) {
@@ -51,7 +54,7 @@ test('every enumerated setting takes its values, in any case, and refuses others
   }
 });
 
-test('every named resource setting refuses a name its rule forbids', () => {
+test('every named resource setting refuses a name its rule forbids', FILE_TIMEOUT, () => {
   const names = catalogue.filter((s) => s.type.kind === 'name');
   assert.ok(names.length >= 5);
   for (const spec of names) {
@@ -71,7 +74,7 @@ function documentedSettingRows(): Map<string, string> {
   return rows;
 }
 
-test("docs/settings.md's table says what each spec says: default, allowed values, description", () => {
+test("docs/settings.md's table says what each spec says: default, allowed values, description", FILE_TIMEOUT, () => {
   const rows = documentedSettingRows();
   for (const spec of catalogue) assert.equal(rows.get(spec.name), settingRow(spec), `${spec.name}: the row in docs/settings.md differs from src/config.ts`);
   const unknown = [...rows.keys()].filter((name) => !catalogue.some((s) => s.name === name));
@@ -123,7 +126,7 @@ function settingsFedByParams(text: string, params: Map<string, BicepParam>): Map
   return fed;
 }
 
-test("infra/main.bicep bounds each parameter that feeds a setting as the setting's spec does", () => {
+test("infra/main.bicep bounds each parameter that feeds a setting as the setting's spec does", FILE_TIMEOUT, () => {
   const text = readFileSync(path.join(repoRoot, 'infra', 'main.bicep'), 'utf8');
   const params = bicepParams(text);
   const fed = settingsFedByParams(text, params);
@@ -147,7 +150,7 @@ test("infra/main.bicep bounds each parameter that feeds a setting as the setting
   }
 });
 
-test('the Bicep parameter reader sees decorators, lists and defaults', () => {
+test('the Bicep parameter reader sees decorators, lists and defaults', FILE_TIMEOUT, () => {
   const sample = "param t { *: string } = {}\n@description('x')\n@minValue(1)\n@maxValue(9)\nparam a int = 3\n\n@allowed([\n  'p'\n  'q'\n])\nparam b string = 'p'\nparam c string\n";
   const params = bicepParams(sample);
   assert.deepEqual(params.get('a'), { type: 'int', minValue: 1, maxValue: 9, allowed: undefined, defaultValue: '3' });

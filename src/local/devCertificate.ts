@@ -5,7 +5,9 @@
  */
 import { randomBytes, X509Certificate, createPrivateKey } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import path from 'node:path';
+import tls, { type PeerCertificate } from 'node:tls';
 import { setTimeout as delay } from 'node:timers/promises';
 import { generate } from 'selfsigned';
 
@@ -238,3 +240,29 @@ async function isStaleLock(lockPath: string): Promise<boolean> {
 function isErrnoException(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && 'code' in error;
 }
+
+/**
+ * tls.checkServerIdentity, except that an IPv6 host that Node fails to match is matched against the
+ * certificate's IP Address SANs here. Node 22.23 and 24.17 (the CVE-2026-48618 releases) pass the host
+ * through domainToASCII before deciding whether it is an IP, and domainToASCII('::1') is '': no IPv6
+ * host matches any certificate (nodejs/node#64144, fixed upstream by #64145). The dev certificate's
+ * ::1 SAN is right (16 bytes, as OpenSSL prints it: 0:0:0:0:0:0:0:1); a client of ::1 passes this as
+ * its `checkServerIdentity` option. Only the identity check is taken over: the chain is still Node's.
+ */
+export function checkServerIdentity(hostname: string, cert: PeerCertificate): Error | undefined {
+  const nodeVerdict = tls.checkServerIdentity(hostname, cert);
+  if (!nodeVerdict || !isIPv6(hostname)) return nodeVerdict;
+  const wanted = canonicalIPv6(hostname);
+  const ips = (cert.subjectaltname ?? '')
+    .split(', ')
+    .filter((name) => name.startsWith('IP Address:'))
+    .map((name) => name.slice('IP Address:'.length))
+    .filter((ip) => isIPv6(ip));
+  return ips.some((ip) => canonicalIPv6(ip) === wanted) ? undefined : nodeVerdict;
+}
+
+/** The URL standard's serialisation of an IPv6 address: 0:0:0:0:0:0:0:1 and ::1 both become ::1. */
+function canonicalIPv6(address: string): string {
+  return new URL(`http://[${address}]/`).hostname;
+}
+

@@ -11,16 +11,19 @@ import { parseOptions } from '../../bench/run';
 import { benchIdOf } from '../../bench/sink';
 import type { OperationCount } from '../../bench/storageMeter';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
 const op = (operation: string, requests: number, firstSeen: number, extra: Partial<OperationCount> = {}): OperationCount => ({
   service: 'table', operation, requests, requestBytes: requests * 100, batchedOperations: 0, messages: 0, firstSeen, ...extra,
 });
 
-test('parseProcStat reads ppid and CPU times even when the command name has spaces and parentheses', () => {
+test('parseProcStat reads ppid and CPU times even when the command name has spaces and parentheses', FILE_TIMEOUT, () => {
   const line = '4242 (node (x) y) S 17 4242 4242 0 -1 4194304 100 0 0 0 250 50 30 20 20 0 11 0 1000 0 0';
   assert.deepEqual(parseProcStat(line), { ppid: 17, ownMs: 3000, childrenMs: 500 });
 });
 
-test('replayPlan repeats what the accept did per message, in order of first appearance', () => {
+test('replayPlan repeats what the accept did per message, in order of first appearance', FILE_TIMEOUT, () => {
   const operations = [
     op('EntityGroupTransaction', 100, 3, { requestBytes: 95_000, batchedOperations: 100 }),
     op('PutMessage', 100, 2, { service: 'queue', requestBytes: 25_800 }),
@@ -36,24 +39,24 @@ test('replayPlan repeats what the accept did per message, in order of first appe
   assert.equal(replayPlan([op('EntityGroupTransaction', 10, 0, { batchedOperations: 30 })], 5)[0].entities, 3);
 });
 
-test('replayPlan refuses an operation it cannot repeat, naming it', () => {
+test('replayPlan refuses an operation it cannot repeat, naming it', FILE_TIMEOUT, () => {
   assert.throws(() => replayPlan([op('GetEntity', 10, 0)], 10), /cannot repeat GetEntity/);
 });
 
-test('phaseCost leaves empty polls and create-if-missing calls out of the per-message figure', () => {
+test('phaseCost leaves empty polls and create-if-missing calls out of the per-message figure', FILE_TIMEOUT, () => {
   const cost = phaseCost([op('UpdateEntity', 200, 0), op('GetMessages (empty)', 40, 1), op('CreateQueue', 2, 2), op('GetMessages', 7, 3)], 100);
   assert.equal(cost.perMessage, 2.07);
   assert.deepEqual(cost.operations.map((o) => [o.operation, o.perMessage]), [['UpdateEntity', 2], ['GetMessages', 0.07]]);
   assert.deepEqual(cost.leftOut.map((o) => o.operation), ['GetMessages (empty)', 'CreateQueue']);
 });
 
-test('benchIdOf finds the X-Bench-Id header in the header block only', () => {
+test('benchIdOf finds the X-Bench-Id header in the header block only', FILE_TIMEOUT, () => {
   assert.equal(benchIdOf(Buffer.from('From: a@example.com\r\nX-Bench-Id: relay-steady-7\r\nSubject: s\r\n\r\nbody')), 'relay-steady-7');
   assert.equal(benchIdOf(Buffer.from('x-bench-id:  e2e-1 \r\n\r\n')), 'e2e-1');
   assert.equal(benchIdOf(Buffer.from('Subject: s\r\n\r\nX-Bench-Id: in-the-body')), undefined);
 });
 
-test('ownerOf groups profile frames by package, node internals or project file', () => {
+test('ownerOf groups profile frames by package, node internals or project file', FILE_TIMEOUT, () => {
   assert.equal(ownerOf('file:///w/node_modules/@azure/core-client/dist/commonjs/serviceClient.js'), '@azure/core-client');
   assert.equal(ownerOf('file:///w/node_modules/nodemailer/lib/smtp-connection/index.js'), 'nodemailer');
   assert.equal(ownerOf('node:internal/streams/writable'), 'node internals');
@@ -61,7 +64,7 @@ test('ownerOf groups profile frames by package, node internals or project file',
   assert.equal(ownerOf(''), '(native, GC, idle)');
 });
 
-test('options: full-run defaults, --quick for a short development run, explicit values win', () => {
+test('options: full-run defaults, --quick for a short development run, explicit values win', FILE_TIMEOUT, () => {
   assert.equal(parseOptions([]).n, 5000);
   assert.equal(parseOptions([]).seconds, 30);
   const quick = parseOptions(['--quick']);
@@ -70,7 +73,7 @@ test('options: full-run defaults, --quick for a short development run, explicit 
   assert.throws(() => parseOptions(['--n', 'many']), /--n needs a positive number/);
 });
 
-test('targets: each is judged against the issue\'s bound, and an incomplete steady run never passes', () => {
+test('targets: each is judged against the issue\'s bound, and an incomplete steady run never passes', FILE_TIMEOUT, () => {
   const latency = { count: 600, p50: 90, p95: 150, p99: 240, max: 300, mean: 100 };
   const base = { targets: [], notes: [] } as unknown as BenchResults;
   const results: BenchResults = {

@@ -7,7 +7,10 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
 import { classifyStorageRequest, countBatchOperations, startStorageMeter, type StorageMeter } from '../../bench/storageMeter';
 
-test('names blob requests after their REST operation', () => {
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
+test('names blob requests after their REST operation', FILE_TIMEOUT, () => {
   assert.equal(classifyStorageRequest('blob', 'PUT', '/devstoreaccount1/messages?restype=container'), 'CreateContainer');
   assert.equal(classifyStorageRequest('blob', 'PUT', '/devstoreaccount1/messages/abc.eml'), 'PutBlob');
   assert.equal(classifyStorageRequest('blob', 'PUT', '/devstoreaccount1/messages/abc.eml?comp=block&blockid=AA'), 'PutBlock');
@@ -17,7 +20,7 @@ test('names blob requests after their REST operation', () => {
   assert.equal(classifyStorageRequest('blob', 'GET', '/devstoreaccount1/messages?restype=container&comp=list'), 'ListBlobs');
 });
 
-test('names queue requests, telling a peek from a receive', () => {
+test('names queue requests, telling a peek from a receive', FILE_TIMEOUT, () => {
   assert.equal(classifyStorageRequest('queue', 'PUT', '/devstoreaccount1/deliveries'), 'CreateQueue');
   assert.equal(classifyStorageRequest('queue', 'POST', '/devstoreaccount1/deliveries/messages?messagettl=-1'), 'PutMessage');
   assert.equal(classifyStorageRequest('queue', 'GET', '/devstoreaccount1/deliveries/messages?numofmessages=16&visibilitytimeout=600'), 'GetMessages');
@@ -27,7 +30,7 @@ test('names queue requests, telling a peek from a receive', () => {
   assert.equal(classifyStorageRequest('queue', 'GET', '/devstoreaccount1/deliveries?comp=metadata'), 'GetQueueMetadata');
 });
 
-test('names table requests: point reads, queries, conditional and unconditional writes, batches', () => {
+test('names table requests: point reads, queries, conditional and unconditional writes, batches', FILE_TIMEOUT, () => {
   const row = "/devstoreaccount1/deliveries(PartitionKey='m1',RowKey='user%40example.net')";
   assert.equal(classifyStorageRequest('table', 'GET', row), 'GetEntity');
   assert.equal(classifyStorageRequest('table', 'GET', "/devstoreaccount1/deliveries()?$filter=PartitionKey%20eq%20'm1'"), 'QueryEntities');
@@ -41,7 +44,7 @@ test('names table requests: point reads, queries, conditional and unconditional 
   assert.equal(classifyStorageRequest('table', 'POST', '/devstoreaccount1/Tables'), 'CreateTable');
 });
 
-test('counts the operations inside a table batch body', () => {
+test('counts the operations inside a table batch body', FILE_TIMEOUT, () => {
   const body = [
     '--batch_1', 'Content-Type: multipart/mixed; boundary=changeset_1', '', '--changeset_1',
     "POST http://127.0.0.1:10002/devstoreaccount1/deliveries HTTP/1.1", 'Content-Type: application/json', '', '{}',
@@ -65,7 +68,7 @@ after(async () => {
   await azurite?.stop();
 });
 
-test('in front of Azurite, forwards every SDK call and counts it by service and operation', async () => {
+test('in front of Azurite, forwards every SDK call and counts it by service and operation', FILE_TIMEOUT, async () => {
   const queue = QueueServiceClient.fromConnectionString(meter.connectionString).getQueueClient('metered');
   const table = TableClient.fromConnectionString(meter.connectionString, 'metered', { allowInsecureConnection: true });
   const container = BlobServiceClient.fromConnectionString(meter.connectionString).getContainerClient('metered');

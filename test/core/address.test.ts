@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMailbox, toAsciiDomain } from '../../src/core/address';
 
-test('accepts the three documented forms', () => {
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
+test('accepts the three documented forms', FILE_TIMEOUT, () => {
   assert.deepEqual(parseMailbox('user@example.jp'), { ok: true, value: { address: 'user@example.jp' } });
   assert.deepEqual(parseMailbox('Name <user@example.jp>'), { ok: true, value: { address: 'user@example.jp', name: 'Name' } });
   assert.deepEqual(parseMailbox({ address: 'user@example.jp', name: '山田 太郎' }), {
@@ -12,12 +15,12 @@ test('accepts the three documented forms', () => {
   assert.deepEqual(parseMailbox('"山田, 太郎" <taro@example.jp>'), { ok: true, value: { address: 'taro@example.jp', name: '山田, 太郎' } });
 });
 
-test('converts an internationalised domain to its ASCII form', () => {
+test('converts an internationalised domain to its ASCII form', FILE_TIMEOUT, () => {
   assert.deepEqual(parseMailbox('taro@例え.jp'), { ok: true, value: { address: 'taro@xn--r8jz45g.jp' } });
   assert.equal(toAsciiDomain('Example.COM'), 'example.com');
 });
 
-test('refuses header injection in every form', () => {
+test('refuses header injection in every form', FILE_TIMEOUT, () => {
   for (const input of ['a@example.jp\r\nBcc: x@example.jp', 'Name\n <a@example.jp>', { address: 'a@example.jp', name: 'x\r\nBcc: y' }, { address: 'a@example.jp\n' }]) {
     const result = parseMailbox(input);
     assert.equal(result.ok, false, JSON.stringify(input));
@@ -25,7 +28,7 @@ test('refuses header injection in every form', () => {
   }
 });
 
-test('refuses what is not exactly one deliverable mailbox', () => {
+test('refuses what is not exactly one deliverable mailbox', FILE_TIMEOUT, () => {
   const cases: [unknown, RegExp][] = [
     ['', /empty/],
     ['plainword', /"plainword" is not an email address/],
@@ -49,7 +52,7 @@ test('refuses what is not exactly one deliverable mailbox', () => {
   }
 });
 
-test('refuses a string with two <addresses> rather than folding one into the name', () => {
+test('refuses a string with two <addresses> rather than folding one into the name', FILE_TIMEOUT, () => {
   for (const input of ['A <a@example.jp> <b@example.jp>', '<a@example.jp> <b@example.jp>', 'A <a@example.jp> B <b@example.jp>']) {
     const result = parseMailbox(input);
     assert.equal(result.ok, false, input);
@@ -58,7 +61,7 @@ test('refuses a string with two <addresses> rather than folding one into the nam
   assert.deepEqual(parseMailbox('"Evil <x@example.com>" <a@example.jp>'), { ok: true, value: { address: 'a@example.jp', name: 'Evil <x@example.com>' } });
 });
 
-test('refuses a display name with an unpaired surrogate', () => {
+test('refuses a display name with an unpaired surrogate', FILE_TIMEOUT, () => {
   for (const input of [{ address: 'a@example.jp', name: 'x\ud800' }, 'x\udc00 <a@example.jp>']) {
     const result = parseMailbox(input);
     assert.equal(result.ok, false, JSON.stringify(input));
@@ -66,7 +69,7 @@ test('refuses a display name with an unpaired surrogate', () => {
   }
 });
 
-test('a string without <...> is one bare address, never a name and another address', () => {
+test('a string without <...> is one bare address, never a name and another address', FILE_TIMEOUT, () => {
   for (const input of ['john smith@example.jp', 'john\u00a0smith@example.jp', 'a@example.jp (Name)', 'a(Name)@example.jp', '"a b"@example.jp']) {
     const result = parseMailbox(input);
     assert.equal(result.ok, false, `${JSON.stringify(input)} should be refused, not sent to part of it`);

@@ -4,7 +4,10 @@ import { simpleParser } from 'mailparser';
 import { composeMessage } from '../../src/core/compose';
 import { validateSendRequest } from '../../src/core/sendRequest';
 
-test('composes a message whose Japanese text, headers and attachment decode right, without Bcc', async () => {
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
+test('composes a message whose Japanese text, headers and attachment decode right, without Bcc', FILE_TIMEOUT, async () => {
   const pdf = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0xff, 0x10, 0x80]);
   const validated = validateSendRequest(
     {

@@ -10,14 +10,17 @@ import {
   retryDelaySeconds,
 } from '../../src/core/delivery';
 
-test('parses basic and enhanced codes', () => {
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
+test('parses basic and enhanced codes', FILE_TIMEOUT, () => {
   assert.deepEqual(parseSmtpReply('250 2.0.0 Ok: queued as ABC123'), { smtpCode: 250, enhancedCode: '2.0.0', response: '250 2.0.0 Ok: queued as ABC123' });
   assert.deepEqual(parseSmtpReply('451 Try later'), { smtpCode: 451, enhancedCode: undefined, response: '451 Try later' });
   assert.equal(parseSmtpReply('garbage').smtpCode, undefined);
   assert.equal(parseSmtpReply(`550 5.7.1 ${'x'.repeat(5000)}`).response.length, 2000);
 });
 
-test('5xx bounces, 4xx and network errors defer', () => {
+test('5xx bounces, 4xx and network errors defer', FILE_TIMEOUT, () => {
   assert.equal(classifySmtpError({ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 unknown' }).kind, 'permanent');
   assert.equal(classifySmtpError({ code: 'EMESSAGE', responseCode: 554, response: '554 5.7.1 rejected' }).kind, 'permanent');
   assert.equal(classifySmtpError({ code: 'EMESSAGE', responseCode: 451, response: '451 4.3.0 later' }).kind, 'temporary');
@@ -25,23 +28,23 @@ test('5xx bounces, 4xx and network errors defer', () => {
   assert.equal(classifySmtpError({ code: 'ECONNECTION', message: 'connect ECONNREFUSED' }).response, 'ECONNECTION: connect ECONNREFUSED');
 });
 
-test('the relay\'s own failures defer even with a 5xx code', () => {
+test('the relay\'s own failures defer even with a 5xx code', FILE_TIMEOUT, () => {
   assert.equal(classifySmtpError({ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 bad credentials' }).kind, 'temporary');
   assert.equal(classifySmtpError({ code: 'ETLS', responseCode: 530, response: '530 must issue STARTTLS' }).kind, 'temporary');
 });
 
-test('a RCPT refusal is about the recipient', () => {
+test('a RCPT refusal is about the recipient', FILE_TIMEOUT, () => {
   const bounced = classifyRecipientRefusal({ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 User unknown' });
   assert.deepEqual(bounced, { kind: 'permanent', smtpCode: 550, enhancedCode: '5.1.1', response: '550 5.1.1 User unknown' });
   assert.equal(classifyRecipientRefusal({ responseCode: 451, response: '451 4.7.1 Greylisted' }).kind, 'temporary');
 });
 
-test('retry delays double up to the cap', () => {
+test('retry delays double up to the cap', FILE_TIMEOUT, () => {
   const policy = { firstDelaySeconds: 60, maxDelaySeconds: 300, maxRetrySeconds: 86400 };
   assert.deepEqual([1, 2, 3, 4, 5, 50].map((n) => retryDelaySeconds(n, policy)), [60, 120, 240, 300, 300, 300]);
 });
 
-test('a temporary failure defers until the retry window closes, then fails', () => {
+test('a temporary failure defers until the retry window closes, then fails', FILE_TIMEOUT, () => {
   const policy = { firstDelaySeconds: 60, maxDelaySeconds: 3600, maxRetrySeconds: 600 };
   const queuedAt = new Date('2026-01-01T00:00:00Z');
   const early = planAfterTemporaryFailure(1, queuedAt, new Date('2026-01-01T00:01:00Z'), policy);
@@ -50,7 +53,7 @@ test('a temporary failure defers until the retry window closes, then fails', () 
   assert.equal(late.status, 'failed');
 });
 
-test('decides what an invocation may do with a row', () => {
+test('decides what an invocation may do with a row', FILE_TIMEOUT, () => {
   const now = new Date('2026-01-01T00:00:00Z');
   const later = new Date('2026-01-01T00:05:00Z');
   const earlier = new Date('2025-12-31T23:55:00Z');
@@ -65,14 +68,14 @@ test('decides what an invocation may do with a row', () => {
   assert.deepEqual(decideDelivery({ status: 'deferred', attempts: 2, nextAttemptAt: earlier }, retry, now), { action: 'send', attempt: 3, claim: false });
 });
 
-test('a task for an attempt already made is a duplicate, and skipped', () => {
+test('a task for an attempt already made is a duplicate, and skipped', FILE_TIMEOUT, () => {
   const now = new Date('2026-01-01T00:00:00Z');
   const task = { attempt: 2, queueMessageId: 'q2', redelivered: false };
   assert.deepEqual(decideDelivery({ status: 'deferred', attempts: 2 }, task, now), { action: 'skip', reason: 'attempt 2 was made already (a duplicate task)' });
   assert.equal(decideDelivery({ status: 'deferred', attempts: 3 }, task, now).action, 'skip');
 });
 
-test('a redelivered task claims the row first, and takes over its own earlier claim', () => {
+test('a redelivered task claims the row first, and takes over its own earlier claim', FILE_TIMEOUT, () => {
   const now = new Date('2026-01-01T00:00:00Z');
   const later = new Date('2026-01-01T00:05:00Z');
   const again = { attempt: 1, queueMessageId: 'q1', redelivered: true };
@@ -83,7 +86,7 @@ test('a redelivered task claims the row first, and takes over its own earlier cl
   assert.deepEqual(decideDelivery({ status: 'sending', attempts: 0, leaseUntil: later, leaseOwner: 'q9' }, again, now), { action: 'wait', until: later, reason: 'another invocation is sending it' });
 });
 
-test('a task from before attempts were numbered claims the next attempt', () => {
+test('a task from before attempts were numbered claims the next attempt', FILE_TIMEOUT, () => {
   const now = new Date('2026-01-01T00:00:00Z');
   const earlier = new Date('2025-12-31T23:55:00Z');
   const legacy = { queueMessageId: 'q', redelivered: false };
@@ -91,7 +94,7 @@ test('a task from before attempts were numbered claims the next attempt', () => 
   assert.deepEqual(decideDelivery({ status: 'sending', attempts: 1, leaseUntil: earlier, leaseOwner: 'x' }, legacy, now), { action: 'send', attempt: 2, claim: true });
 });
 
-test('a message is completed only when every recipient is final', () => {
+test('a message is completed only when every recipient is final', FILE_TIMEOUT, () => {
   assert.equal(messageStatus(['sent', 'bounced', 'suppressed', 'failed']), 'completed');
   assert.equal(messageStatus(['sent', 'deferred']), 'queued');
   assert.equal(messageStatus(['sending']), 'queued');

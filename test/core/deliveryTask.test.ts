@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeInlineBody, inlineBody, MAX_TASK_CHARS, newDeliveryTask, parseDeliveryTask } from '../../src/core/deliveryTask';
 
-test('reads a task from parsed JSON or text, and nothing else', () => {
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
+test('reads a task from parsed JSON or text, and nothing else', FILE_TIMEOUT, () => {
   const task = { v: 2, messageId: 'm', recipient: 'a@example.net', attempt: 1, body: 'Subject: x\r\n\r\nhi\r\n' };
   assert.deepEqual(parseDeliveryTask(task), task);
   assert.deepEqual(parseDeliveryTask(JSON.stringify(task)), task);
@@ -13,7 +16,7 @@ test('reads a task from parsed JSON or text, and nothing else', () => {
   for (const input of bad) assert.equal(parseDeliveryTask(input), undefined, JSON.stringify(input));
 });
 
-test('a small 7-bit message travels in its task as text, round trip exact', () => {
+test('a small 7-bit message travels in its task as text, round trip exact', FILE_TIMEOUT, () => {
   const raw = Buffer.from('From: a@example.com\r\nSubject: =?UTF-8?B?5pel5pys?=\r\n\r\nline\ttab\r\n');
   const task = newDeliveryTask('m', 'r@example.net', 1, encodeInlineBody(raw));
   assert.equal(typeof task.body, 'string');
@@ -21,7 +24,7 @@ test('a small 7-bit message travels in its task as text, round trip exact', () =
   assert.deepEqual(inlineBody(parseDeliveryTask(JSON.stringify(task))!), raw);
 });
 
-test('a small message with 8-bit bytes travels as base64, round trip exact', () => {
+test('a small message with 8-bit bytes travels as base64, round trip exact', FILE_TIMEOUT, () => {
   const raw = Buffer.concat([Buffer.from('Subject: x\r\n\r\n'), Buffer.from('日本語', 'utf8'), Buffer.from([0, 0xff])]);
   const task = newDeliveryTask('m', 'r@example.net', 2, encodeInlineBody(raw));
   assert.equal(task.body, undefined);
@@ -29,7 +32,7 @@ test('a small message with 8-bit bytes travels as base64, round trip exact', () 
   assert.equal(task.attempt, 2);
 });
 
-test('a message too large for a queue message stays in its blob', () => {
+test('a message too large for a queue message stays in its blob', FILE_TIMEOUT, () => {
   const big = Buffer.alloc(MAX_TASK_CHARS, 'a');
   assert.equal(inlineBody(newDeliveryTask('m', 'r@example.net', 1, encodeInlineBody(big))), undefined);
   // Line ends double in JSON (\r\n is four characters): the whole task, not the body, must fit.

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { firstInvalidUtf8Byte, parseJsonBody } from '../../src/core/jsonBody';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
 function problemOf(body: Buffer | string): { field: string; message: string } {
   const result = parseJsonBody(Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'));
   assert.equal(result.ok, false, `expected ${JSON.stringify(String(body).slice(0, 80))} to be refused`);
@@ -11,7 +14,7 @@ function problemOf(body: Buffer | string): { field: string; message: string } {
   return result.errors[0];
 }
 
-test('parses what JSON.parse parses, to the same value', () => {
+test('parses what JSON.parse parses, to the same value', FILE_TIMEOUT, () => {
   fc.assert(
     fc.property(fc.json(), (text) => {
       const result = parseJsonBody(Buffer.from(text, 'utf8'));
@@ -22,7 +25,7 @@ test('parses what JSON.parse parses, to the same value', () => {
   );
 });
 
-test('refuses exactly what JSON.parse refuses, apart from duplicate names', () => {
+test('refuses exactly what JSON.parse refuses, apart from duplicate names', FILE_TIMEOUT, () => {
   const jsonish = fc.string({ unit: fc.constantFrom(...'{}[]:,"\\ \t\n0123456789.-+eEtrufalsn'.split('')), maxLength: 30 });
   fc.assert(
     fc.property(jsonish, (text) => {
@@ -40,7 +43,7 @@ test('refuses exactly what JSON.parse refuses, apart from duplicate names', () =
   );
 });
 
-test('refuses a name given twice, naming its path', () => {
+test('refuses a name given twice, naming its path', FILE_TIMEOUT, () => {
   assert.deepEqual(problemOf('{"to":"a@example.jp","subject":"s","to":"b@example.jp"}').field, 'to');
   assert.equal(problemOf('{"headers":{"X-A":"1","X-A":"2"}}').field, 'headers.X-A');
   assert.equal(problemOf('{"attachments":[{"filename":"a"},{"filename":"b","filename":"c"}]}').field, 'attachments[1].filename');
@@ -51,7 +54,7 @@ test('refuses a name given twice, naming its path', () => {
   assert.ok(distinct.ok, 'the same name in different objects is fine');
 });
 
-test('refuses bytes that are not UTF-8, with the offset of the first bad one', () => {
+test('refuses bytes that are not UTF-8, with the offset of the first bad one', FILE_TIMEOUT, () => {
   const prefix = Buffer.from('{"subject":"caf');
   for (const bad of [[0xff], [0xc0, 0x80], [0xe3, 0x81], [0xed, 0xa0, 0x80], [0xf5, 0x80, 0x80, 0x80], [0x80]]) {
     const problem = problemOf(Buffer.concat([prefix, Buffer.from(bad), Buffer.from('"}')]));
@@ -61,12 +64,12 @@ test('refuses bytes that are not UTF-8, with the offset of the first bad one', (
   assert.equal(firstInvalidUtf8Byte(Buffer.from('日本語\u{1F600}', 'utf8')), Buffer.byteLength('日本語\u{1F600}'));
 });
 
-test('ignores a UTF-8 byte order mark', () => {
+test('ignores a UTF-8 byte order mark', FILE_TIMEOUT, () => {
   const result = parseJsonBody(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}')]));
   assert.deepEqual(result, { ok: true, value: { a: 1 } });
 });
 
-test('says where the syntax is wrong without quoting the body', () => {
+test('says where the syntax is wrong without quoting the body', FILE_TIMEOUT, () => {
   const secret = 'hunter2-secret';
   const cases: [string, RegExp][] = [
     [`{"text":"${secret}" oops}`, /"," or "}" was expected at line 1, column 26/],
@@ -86,7 +89,7 @@ test('says where the syntax is wrong without quoting the body', () => {
   }
 });
 
-test('any depth of nesting is checked without running out of stack', () => {
+test('any depth of nesting is checked without running out of stack', FILE_TIMEOUT, () => {
   const deep = 200_000;
   const closed = parseJsonBody(Buffer.from('['.repeat(deep) + ']'.repeat(deep)));
   assert.ok(closed.ok);

@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { addresses, waitUntilAllFinal, type Accepted } from '../support/load';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 900_000 };
+
 const TOTAL = 500;
 const CONCURRENT_REQUESTS = 8;
 /** Kills when the smart host has received this share of the load. */
@@ -45,13 +48,14 @@ interface SendStats {
  * later when the relay answers 409 (a reservation left by an accept the kill cut short, which is taken
  * over after a minute); meanwhile it goes on with other messages.
  */
-async function sendLoad(stats: SendStats): Promise<Accepted[]> {
+async function sendLoad(stats: SendStats, signal: AbortSignal): Promise<Accepted[]> {
   const fresh = addresses('crash', TOTAL);
   const retries: { address: string; notBefore: number }[] = [];
   const accepted: Accepted[] = [];
   const deadline = Date.now() + 300_000;
   const worker = async () => {
     while (accepted.length + retries.length < TOTAL || retries.length > 0) {
+      signal.throwIfAborted();
       const due = retries.findIndex((r) => r.notBefore <= Date.now());
       const address = due >= 0 ? retries.splice(due, 1)[0].address : fresh.shift();
       if (address === undefined) {
@@ -81,21 +85,42 @@ async function sendLoad(stats: SendStats): Promise<Accepted[]> {
   return accepted;
 }
 
-async function killAndRestart(): Promise<number[]> {
+async function killAndRestart(signal: AbortSignal): Promise<number[]> {
   const sinkAtKill: number[] = [];
   for (const share of KILL_POINTS) {
     const threshold = Math.round(share * TOTAL);
-    await eventually(`${threshold} messages at the smart host`, () => (relay.smartHost.messages.length >= threshold ? true : undefined), 240_000);
+    await eventually(`${threshold} messages at the smart host`, () => {
+      signal.throwIfAborted();
+      return relay.smartHost.messages.length >= threshold ? true : undefined;
+    }, 240_000);
     sinkAtKill.push(relay.smartHost.messages.length);
+    signal.throwIfAborted();
     await relay.host.kill();
+    signal.throwIfAborted(); // the other loop failed: the test is ending, so no new host
     await relay.restartHost();
   }
   return sinkAtKill;
 }
 
-test('host killed three times under load: every recipient sent, none lost, copies bounded by redeliveries', async () => {
+/**
+ * Runs both loops to the end. The first to fail stops the other, which ends at its next step, so that
+ * neither runs on (or starts a host) after the test, and the first failure is the one reported.
+ */
+async function bothOrNeither<A, B>(first: (signal: AbortSignal) => Promise<A>, second: (signal: AbortSignal) => Promise<B>): Promise<[A, B]> {
+  const controller = new AbortController();
+  const stopsTheOther = <T>(run: Promise<T>) =>
+    run.catch((error: unknown) => {
+      controller.abort(error);
+      throw error;
+    });
+  const [a, b] = await Promise.allSettled([stopsTheOther(first(controller.signal)), stopsTheOther(second(controller.signal))]);
+  if (a.status === 'rejected' || b.status === 'rejected') throw controller.signal.reason;
+  return [a.value, b.value];
+}
+
+test('host killed three times under load: every recipient sent, none lost, copies bounded by redeliveries', FILE_TIMEOUT, async () => {
   const stats: SendStats = { failedRequests: 0, inProgress: 0 };
-  const [accepted, sinkAtKill] = await Promise.all([sendLoad(stats), killAndRestart()]);
+  const [accepted, sinkAtKill] = await bothOrNeither((signal) => sendLoad(stats, signal), killAndRestart);
   assert.equal(new Set(accepted.map((a) => a.address)).size, TOTAL);
   assert.ok(sinkAtKill.every((count) => count < TOTAL), `every kill came while messages were still being relayed: ${sinkAtKill}`);
 

@@ -12,6 +12,9 @@ import { isTransientStorageError, POISON_RECORDING } from '../../src/relay/recor
 import { RowChangedError } from '../../src/storage/deliveryStore';
 import { FUNCTION_TIMEOUT_MS } from '../../src/config';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 300_000 };
+
 let relay: RelayHarness;
 let tables: FaultyProxy;
 
@@ -44,7 +47,7 @@ async function poisonWhileTablesFail(recipient: string): Promise<string> {
 
 const logged = (recipient: string, text: string) => relay.hostOutput.filter((l) => l.includes(`to ${recipient}:`) && l.includes(text)).length;
 
-test('tried again: no answer, or 408, 429 and 5xx; not other refusals, lost races or bugs', () => {
+test('tried again: no answer, or 408, 429 and 5xx; not other refusals, lost races or bugs', FILE_TIMEOUT, () => {
   assert.equal(isTransientStorageError(new RestError('connect ECONNREFUSED', { code: 'ECONNREFUSED' })), true);
   assert.equal(isTransientStorageError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })), true);
   for (const status of [408, 429, 500, 503]) assert.equal(isTransientStorageError(new RestError('later', { statusCode: status })), true, String(status));
@@ -53,12 +56,12 @@ test('tried again: no answer, or 408, 429 and 5xx; not other refusals, lost race
   assert.equal(isTransientStorageError(new TypeError('a bug')), false);
 });
 
-test('the in-invocation retries stay far below functionTimeout', () => {
+test('the in-invocation retries stay far below functionTimeout', FILE_TIMEOUT, () => {
   const waits = POISON_RECORDING.retryDelaysMs.reduce((a, b) => a + b, 0);
   assert.ok(waits * 4 < FUNCTION_TIMEOUT_MS, `${waits} ms of waiting`);
 });
 
-test('storage failing for a moment: the same invocation records the recipient once it is back', async () => {
+test('storage failing for a moment: the same invocation records the recipient once it is back', FILE_TIMEOUT, async () => {
   const recipient = 'poison-blip@example.net';
   const id = await poisonWhileTablesFail(recipient);
   try {
@@ -73,7 +76,7 @@ test('storage failing for a moment: the same invocation records the recipient on
   assert.equal(relay.hostOutput.filter((l) => l.includes('[recordPoisonDelivery]') && l.includes('Executed (Failed')).length, 0);
 });
 
-test('storage failing past the retries: the task goes back on the poison queue and is recorded when storage returns', async () => {
+test('storage failing past the retries: the task goes back on the poison queue and is recorded when storage returns', FILE_TIMEOUT, async () => {
   const recipient = 'poison-outage@example.net';
   const id = await poisonWhileTablesFail(recipient);
   try {

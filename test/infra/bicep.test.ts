@@ -6,10 +6,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bicep, compileTemplate, infraDir, skipWithoutBicep, templatePath } from './bicep';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 900_000 };
+
 // Bicep prints "path(line,col) : Warning|Error|Info rule: message" for each diagnostic.
 const diagnostic = /\)\s*:\s*(Warning|Error|Info)\b/;
 
-describe('Bicep CLI', { skip: skipWithoutBicep() }, () => {
+describe('Bicep CLI', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () => {
   test('compiles infra/main.bicep to an ARM template with no warnings or errors', async () => {
     const { template, stderr } = await compileTemplate();
     assert.doesNotMatch(stderr, diagnostic, `bicep build reported:\n${stderr}`);

@@ -13,6 +13,9 @@ import path from 'node:path';
 import { infraDir, repoRoot, skipWithoutBicep } from './bicep';
 import { zipEntries } from './zip';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 300_000 };
+
 const deployScript = path.join(infraDir, 'deploy.sh');
 // A deploy that gets as far as the build compiles and evaluates the template with the pinned Bicep.
 const needsBicep = { skip: skipWithoutBicep() };
@@ -175,7 +178,7 @@ const azCall = (run: Run, command: string) => {
 };
 const argAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
-describe('infra/deploy.sh', () => {
+describe('infra/deploy.sh', FILE_TIMEOUT, () => {
   before(async () => {
     appServer = createServer((req, res) => {
       const key = req.headers['x-functions-key'];

@@ -9,6 +9,9 @@ import path from 'node:path';
 import { infraDir, repoRoot } from './bicep';
 import { unzipTo, zipEntries } from './zip';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 300_000 };
+
 const packageScript = path.join(infraDir, 'package.sh');
 
 // The modules check their settings as they load; these have the shape the template gives in Azure.
@@ -24,7 +27,7 @@ const azureLikeSettings = {
   RELAY_IDENTITY_CLIENT_ID: '00000000-0000-4000-8000-000000000000',
 };
 
-describe('infra/package.sh', () => {
+describe('infra/package.sh', FILE_TIMEOUT, () => {
   let dir: string;
   let entries: string[];
   let result: ReturnType<typeof spawnSync>;
@@ -105,7 +108,7 @@ describe('infra/package.sh', () => {
   });
 });
 
-test("npm run build's emitting tsc comes last, so deploy.sh's `npm run build -- --outDir <fresh>` reaches it", () => {
+test("npm run build's emitting tsc comes last, so deploy.sh's `npm run build -- --outDir <fresh>` reaches it", FILE_TIMEOUT, () => {
   const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   const passes = (scripts.build ?? '').split('&&').map((p) => p.trim());
   assert.equal(passes.at(-1), 'tsc -p tsconfig.json', `npm passes the extra arguments to the last command only: ${scripts.build}`);

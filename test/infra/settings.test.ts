@@ -8,6 +8,9 @@ import path from 'node:path';
 import { SETTINGS, appSettingNames, loadConfig } from '../../src/config';
 import { Snapshot, appSettingsOf, repoRoot, requiredParams, skipWithoutBicep, snapshot } from './bicep';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 900_000 };
+
 // Settings the template sets for the Functions platform; the relay code never reads them.
 const PLATFORM_SETTINGS = [
   // Where the host and its Application Insights integration send telemetry.
@@ -19,7 +22,7 @@ const PLATFORM_SETTINGS = [
   'AzureWebJobsStorage__accountName',
 ];
 
-describe('app settings in the template', { skip: skipWithoutBicep() }, () => {
+describe('app settings in the template', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () => {
   let snap: Snapshot;
   let settings: Record<string, string>;
 
@@ -101,7 +104,7 @@ function sourceFiles(dir: string): string[] {
 // process.env, process['env'], `const { env } = process`, and their optional-chaining forms.
 const readsEnv = /\bprocess\s*(\?\.|\.)\s*env\b|\bprocess\s*(\?\.)?\s*\[\s*['"`]env['"`]\s*\]|\{[^}]*\benv\b[^}]*\}\s*=\s*(globalThis\.)?process\b/;
 
-test('no code outside src/config.ts and src/local/ reads process.env', () => {
+test('no code outside src/config.ts and src/local/ reads process.env', FILE_TIMEOUT, () => {
   const files = [...sourceFiles('functions'), ...sourceFiles('src')];
   assert.ok(files.includes('src/config.ts'), 'the scan sees the source tree');
   const offenders = files
@@ -110,7 +113,7 @@ test('no code outside src/config.ts and src/local/ reads process.env', () => {
   assert.deepEqual(offenders, [], 'read settings through loadConfig() in src/config.ts instead');
 });
 
-test('the process.env scan recognises the ways code reads the environment', () => {
+test('the process.env scan recognises the ways code reads the environment', FILE_TIMEOUT, () => {
   for (const sample of ['const x = process.env.FOO;', "process['env'].FOO", 'const { env } = process;', 'process?.env?.X']) {
     assert.match(sample, readsEnv, sample);
   }

@@ -18,6 +18,9 @@ import {
   snapshot,
 } from './bicep';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 900_000 };
+
 // Built-in role definition ids, the same in every tenant.
 const ROLE = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
@@ -64,7 +67,7 @@ function roleAssignments(snap: Snapshot): Assignment[] {
 
 const byResource = (snap: Snapshot, type: string): ArmResource => single(snap.predictedResources, type);
 
-describe('infra/main.bicep', { skip: skipWithoutBicep() }, () => {
+describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () => {
   before(async () => {
     const compiled = await compileTemplate();
     template = compiled.template;

@@ -7,11 +7,14 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite } from '../../src/local/azurite';
 import { makeTempDir } from './hostFixtures';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
 function portOf(endpoint: string): number {
   return Number(new URL(endpoint).port);
 }
 
-test('starts in memory on ephemeral ports; blob, queue and table all work; stop closes them', async () => {
+test('starts in memory on ephemeral ports; blob, queue and table all work; stop closes them', FILE_TIMEOUT, async () => {
   const first = await startAzurite({ inMemory: true });
   const second = await startAzurite({});
   try {
@@ -41,7 +44,7 @@ test('starts in memory on ephemeral ports; blob, queue and table all work; stop 
   await first.stop(); // stopping twice is harmless
 });
 
-test('with a location (created if missing), data survives a restart', async () => {
+test('with a location (created if missing), data survives a restart', FILE_TIMEOUT, async () => {
   const location = path.join(makeTempDir('relay-azurite-'), 'not', 'there', 'yet');
   const before = await startAzurite({ location });
   const queueName = 'persisted-queue';
@@ -61,7 +64,7 @@ test('with a location (created if missing), data survives a restart', async () =
   }
 });
 
-test('kill ends it at once; started again on the same ports, it has the same connection string and what it had saved', async () => {
+test('kill ends it at once; started again on the same ports, it has the same connection string and what it had saved', FILE_TIMEOUT, async () => {
   const location = makeTempDir('relay-azurite-');
   const queueName = 'survives-kill';
   const first = await startAzurite({ location });
@@ -87,6 +90,6 @@ test('kill ends it at once; started again on the same ports, it has the same con
   }
 });
 
-test('location and inMemory together are refused before anything starts', async () => {
+test('location and inMemory together are refused before anything starts', FILE_TIMEOUT, async () => {
   await assert.rejects(startAzurite({ location: makeTempDir('relay-azurite-'), inMemory: true }), /cannot be combined/);
 });

@@ -10,6 +10,9 @@ import nodemailer from 'nodemailer';
 import type { NodemailerError, SMTPTransportOptions } from 'nodemailer';
 import { relaySettingsFor, startDevSmartHost, type DevSmartHost } from '../../src/local/devSmartHost';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 180_000 };
+
 const execFileAsync = promisify(execFile);
 const USER = { username: 'relay@example.com', password: 'correct horse battery staple' };
 const GOOD_TOKEN = 'ya29.good-access-token';
@@ -158,7 +161,7 @@ class PlainSmtpClient {
   }
 }
 
-describe('dev smart host: delivery', () => {
+describe('dev smart host: delivery', FILE_TIMEOUT, () => {
   test('accepts a message over STARTTLS + AUTH PLAIN and stores it byte for byte', TEST_DEADLINE, async () => {
     const to = uniqueRecipient();
     const raw = rawMessage(to, 'byte exact');
@@ -216,10 +219,19 @@ describe('dev smart host: delivery', () => {
     assert.equal(smartHost.countFor(refused), 0);
   });
 
-  test('logs neither passwords nor tokens', () => {
-    assert.ok(logLines.length > 0);
-    for (const line of logLines) {
-      assert.ok(!line.includes(USER.password) && !line.includes(GOOD_TOKEN) && !line.includes('wrong password'), line);
+  test('logs neither passwords nor tokens', TEST_DEADLINE, async () => {
+    const from = logLines.length;
+    // Its own sessions, so that it holds alone: each logs a line before its reply is sent.
+    const [plain, oauth, refused] = [uniqueRecipient(), uniqueRecipient(), uniqueRecipient()];
+    await relayTransport().sendMail({ envelope: { from: FROM, to: [plain] }, raw: rawMessage(plain, 'password') });
+    await relayTransport({ auth: { type: 'OAuth2', user: USER.username, accessToken: GOOD_TOKEN } }).sendMail({ envelope: { from: FROM, to: [oauth] }, raw: rawMessage(oauth, 'token') });
+    await assert.rejects(relayTransport({ auth: { user: USER.username, pass: 'wrong password' } }).sendMail({ envelope: { from: FROM, to: [refused] }, raw: rawMessage(refused, 'x') }));
+    await assert.rejects(relayTransport({ auth: { type: 'OAuth2', user: USER.username, accessToken: 'expired-token' } }).sendMail({ envelope: { from: FROM, to: [refused] }, raw: rawMessage(refused, 'x') }));
+    const lines = logLines.slice(from);
+    for (const to of [plain, oauth]) assert.ok(lines.some((line) => line.includes(`queued`) && line.includes(to)), `a line for ${to}: ${lines.join('\n')}`);
+    assert.equal(lines.filter((line) => line.includes(`authentication failed for ${USER.username}`)).length, 2, lines.join('\n'));
+    for (const line of lines) {
+      assert.ok(![USER.password, GOOD_TOKEN, 'wrong password', 'expired-token'].some((secret) => line.includes(secret)), line);
     }
   });
 
@@ -232,7 +244,7 @@ describe('dev smart host: delivery', () => {
   });
 });
 
-describe('dev smart host: TLS is required', () => {
+describe('dev smart host: TLS is required', FILE_TIMEOUT, () => {
   test('a client that skips STARTTLS cannot send (530 5.7.0)', TEST_DEADLINE, async () => {
     const to = uniqueRecipient();
     const plaintext = relayTransport({ ignoreTLS: true, requireTLS: false });
@@ -316,7 +328,7 @@ describe('dev smart host: TLS is required', () => {
   });
 });
 
-describe('dev smart host: delivery rules', () => {
+describe('dev smart host: delivery rules', FILE_TIMEOUT, () => {
   test('bounce- gets 550 and grey- gets 451 while the other recipients are accepted', TEST_DEADLINE, async () => {
     const ok = uniqueRecipient();
     const bounce = uniqueRecipient('bounce-user');
@@ -407,7 +419,7 @@ describe('dev smart host: delivery rules', () => {
   });
 });
 
-describe('dev smart host: outages', () => {
+describe('dev smart host: outages', FILE_TIMEOUT, () => {
   test('pause refuses connections and drops pooled ones; resume accepts again on the same port', TEST_DEADLINE, async () => {
     const port = smartHost.port;
     const pooled = pooledRelayTransport();
@@ -476,7 +488,7 @@ describe('dev smart host: outages', () => {
   });
 });
 
-test('relaySettingsFor gives the relay the address, the login and the CA of a development smart host', () => {
+test('relaySettingsFor gives the relay the address, the login and the CA of a development smart host', FILE_TIMEOUT, () => {
   const settings = relaySettingsFor({ host: '127.0.0.1', port: 2525, caFile: '/tmp/ca.pem' }, { username: 'relay', password: 'secret' });
   assert.deepEqual(settings, {
     SMARTHOST_HOST: '127.0.0.1',

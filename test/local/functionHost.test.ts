@@ -9,7 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
 import { makeTempDir, runFailingHost, spawnHost, waitFor, writeFixtureApp, type HostProcess } from './hostFixtures';
+import { waitForExecuted } from '../support/executedLines';
 import type { probe as fixtureProbe } from './fixtures/app/probe';
+
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 180_000 };
 
 type ProbeState = typeof fixtureProbe;
 
@@ -34,7 +38,7 @@ async function readProbe(host: HostProcess): Promise<ProbeState> {
   return (await response.json()) as ProbeState;
 }
 
-describe('a running host', () => {
+describe('a running host', FILE_TIMEOUT, () => {
   let host: HostProcess;
 
   before(async () => {
@@ -89,6 +93,7 @@ describe('a running host', () => {
     assert.equal(withoutName.status, 201);
     assert.deepEqual(((await withoutName.json()) as { params: unknown }).params, { id: '7' });
 
+    await waitForExecuted(host.output, 'echo', { count: 2 }); // both requests' lines are all written
     assert.doesNotMatch(host.output(), /must-not-be-logged/);
     assert.match(host.output(), new RegExp(`information \\[echo\\] \\([0-9a-f-]{36}\\) echo received ${body.length} characters`));
   });
@@ -118,6 +123,7 @@ describe('a running host', () => {
     assert.equal(await withHeader.text(), 'inside');
     const withCode = await fetch(`${host.url}/api/secured?code=${encodeURIComponent(functionKey)}`);
     assert.equal(withCode.status, 200);
+    await waitForExecuted(host.output, 'secured', { count: 2 }); // the two that ran, up to their last line
     assert.doesNotMatch(host.output(), new RegExp(functionKey));
   });
 
@@ -213,7 +219,7 @@ describe('a running host', () => {
   });
 });
 
-describe('a host with default queue settings (base64 messages), then stopped', () => {
+describe('a host with default queue settings (base64 messages), then stopped', FILE_TIMEOUT, () => {
   const workDir = makeTempDir('relay-stop-');
   const terminateMarker = path.join(workDir, 'terminated');
   const receiveQueueName = 'base64-received';
@@ -268,7 +274,7 @@ describe('a host with default queue settings (base64 messages), then stopped', (
   });
 });
 
-describe('a host with functions disabled by app settings', () => {
+describe('a host with functions disabled by app settings', FILE_TIMEOUT, () => {
   let host: HostProcess;
   const disabledQueue = 'disabled-receive';
 
@@ -304,7 +310,7 @@ describe('a host with functions disabled by app settings', () => {
   });
 });
 
-describe('a host that cannot start', () => {
+describe('a host that cannot start', FILE_TIMEOUT, () => {
   test('exits 1 with the message of an entry point that throws on import', async () => {
     const appRoot = writeFixtureApp('startup/throwsOnImport.js', { version: '2.0' });
     const { code, output } = await runFailingHost(appRoot, { AzureWebJobsStorage: azurite.connectionString, FIXTURE_REQUIRED_SETTING: 'bad' });

@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { batchedLines } from '../../src/local/hostLog';
 
-test('lines logged in one turn of the event loop go out in one write, in order', async () => {
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
+test('lines logged in one turn of the event loop go out in one write, in order', FILE_TIMEOUT, async () => {
   const writes: string[] = [];
   const output = batchedLines((chunk) => writes.push(chunk));
   output.line('one');
@@ -15,7 +18,7 @@ test('lines logged in one turn of the event loop go out in one write, in order',
   assert.deepEqual(writes, ['one\ntwo\n', 'three\n']);
 });
 
-test('flush writes what is pending at once, and only once', async () => {
+test('flush writes what is pending at once, and only once', FILE_TIMEOUT, async () => {
   const writes: string[] = [];
   const output = batchedLines((chunk) => writes.push(chunk));
   output.line('before exit');

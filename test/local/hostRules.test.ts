@@ -8,6 +8,9 @@ import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
 import { runFailingHost, spawnHost, waitFor, writeFixtureApp, type HostProcess } from './hostFixtures';
 import type { probe as fixtureProbe } from './fixtures/app/probe';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
 const hostKey = 'fixture-host-key';
 const adminKey = 'fixture-admin-key';
 const perFunctionKey = 'fixture-per-function-key';
@@ -25,7 +28,7 @@ function fixtureApp(): string {
   return writeFixtureApp('app/*.js', { version: '2.0', extensions: { http: { routePrefix: 'api' }, queues: { messageEncoding: 'none', maxPollingInterval: '00:00:00.500' } } });
 }
 
-describe('a host with keys of all three kinds', () => {
+describe('a host with keys of all three kinds', FILE_TIMEOUT, () => {
   let host: HostProcess;
 
   before(async () => {
@@ -123,7 +126,7 @@ describe('a host with keys of all three kinds', () => {
   });
 });
 
-describe('a host that refuses its keys or routes at start-up', () => {
+describe('a host that refuses its keys or routes at start-up', FILE_TIMEOUT, () => {
   const baseEnv = () => ({ AzureWebJobsStorage: azurite.connectionString, FIXTURE_RECEIVE_QUEUE: 'rules-refused' });
 
   test('the master key may not equal the host key', async () => {

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { matchRoute, parseRouteTemplate } from '../../src/local/httpRoute';
 
-test('literals match case-insensitively and parameters are decoded', () => {
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
+test('literals match case-insensitively and parameters are decoded', FILE_TIMEOUT, () => {
   const template = parseRouteTemplate('api/v1/messages/{id}');
   assert.deepEqual(matchRoute(template, '/API/V1/Messages/a%3Fb%20c'), { id: 'a?b c' });
   assert.deepEqual(matchRoute(template, '/api/v1/messages/x/'), { id: 'x' });
@@ -10,7 +13,7 @@ test('literals match case-insensitively and parameters are decoded', () => {
   assert.equal(matchRoute(template, '/api/v1/messages/x/y'), undefined);
 });
 
-test('constraints, optional parameters, defaults and catch-all', () => {
+test('constraints, optional parameters, defaults and catch-all', FILE_TIMEOUT, () => {
   const guid = parseRouteTemplate('api/items/{id:guid}');
   assert.deepEqual(matchRoute(guid, '/api/items/3f2504e0-4f89-11d3-9a0c-0305e82c3301'), { id: '3f2504e0-4f89-11d3-9a0c-0305e82c3301' });
   assert.equal(matchRoute(guid, '/api/items/42'), undefined);
@@ -35,14 +38,14 @@ test('constraints, optional parameters, defaults and catch-all', () => {
   assert.deepEqual(matchRoute(files, '/api/files'), {});
 });
 
-test('an encoded slash in a route value matches nothing, as Azure answers 404 for it', () => {
+test('an encoded slash in a route value matches nothing, as Azure answers 404 for it', FILE_TIMEOUT, () => {
   assert.equal(matchRoute(parseRouteTemplate('api/v1/messages/{id}'), '/api/v1/messages/a%2Fb'), undefined);
   assert.equal(matchRoute(parseRouteTemplate('api/v1/messages/{id}'), '/api/v1/messages/a%2fb'), undefined);
   assert.equal(matchRoute(parseRouteTemplate('api/files/{*path}'), '/api/files/a%2Fb'), undefined);
   assert.deepEqual(matchRoute(parseRouteTemplate('api/files/{*path}'), '/api/files/a/b'), { path: 'a/b' });
 });
 
-test('templates the host would reject fail with a message naming them', () => {
+test('templates the host would reject fail with a message naming them', FILE_TIMEOUT, () => {
   assert.throws(() => parseRouteTemplate('api/items/{id:nosuch}'), /api\/items\/\{id:nosuch\}.*unknown route constraint "nosuch"/);
   assert.throws(() => parseRouteTemplate('api/{*rest}/tail'), /catch-all parameter must be the last segment/);
   assert.throws(() => parseRouteTemplate('api/file.{ext}'), /exactly one \{parameter\}/);

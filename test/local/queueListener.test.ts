@@ -9,6 +9,9 @@ import { DEFAULT_PROCESSING_LEASE_SECONDS, parseProcessingLeaseSeconds, readQueu
 import { makeTempDir, runFailingHost, spawnHost, waitFor, writeFixtureApp } from './hostFixtures';
 import type { probe as fixtureProbe } from './fixtures/app/probe';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
 let azurite: RunningAzurite;
 let queues: QueueServiceClient;
 
@@ -21,7 +24,7 @@ after(async () => {
   await azurite?.stop();
 });
 
-test('the lease is whole seconds from 1 to 7 days; 600 unless set', () => {
+test('the lease is whole seconds from 1 to 7 days; 600 unless set', FILE_TIMEOUT, () => {
   assert.equal(DEFAULT_PROCESSING_LEASE_SECONDS, 600);
   assert.equal(readQueueListenerOptions({}).processingLeaseSeconds, 600);
   assert.equal(readQueueListenerOptions({}, 5).processingLeaseSeconds, 5);
@@ -33,7 +36,7 @@ test('the lease is whole seconds from 1 to 7 days; 600 unless set', () => {
   }
 });
 
-test('a host given an invalid lease exits 1 naming the setting', async () => {
+test('a host given an invalid lease exits 1 naming the setting', FILE_TIMEOUT, async () => {
   const appRoot = writeFixtureApp('app/*.js', { version: '2.0' });
   const { code, output } = await runFailingHost(appRoot, {
     AzureWebJobsStorage: azurite.connectionString,
@@ -44,7 +47,7 @@ test('a host given an invalid lease exits 1 naming the setting', async () => {
   assert.match(output, /Function host failed to start: RELAY_LOCAL_QUEUE_LEASE_SECONDS is "soon"/);
 });
 
-test('with a 2-second lease: renewed while the invocation runs, visible again 2 s after a SIGKILL', async () => {
+test('with a 2-second lease: renewed while the invocation runs, visible again 2 s after a SIGKILL', FILE_TIMEOUT, async () => {
   const leaseSeconds = 2;
   const appRoot = writeFixtureApp('app/*.js', {
     version: '2.0',
@@ -76,7 +79,7 @@ test('with a 2-second lease: renewed while the invocation runs, visible again 2 
   assert.equal(reappeared.dequeueCount, 1, 'it was taken once, by the killed host');
 });
 
-test('a queue whose name ends in -poison has no poison queue: a failure waits out the lease, and past maxDequeueCount the message is never processed nor deleted', async () => {
+test('a queue whose name ends in -poison has no poison queue: a failure waits out the lease, and past maxDequeueCount the message is never processed nor deleted', FILE_TIMEOUT, async () => {
   const leaseSeconds = 1;
   const appRoot = writeFixtureApp('app/*.js', {
     version: '2.0',

@@ -1,23 +1,46 @@
 // `npm start` as a newcomer runs it: embedded defaults, Azurite on its usual ports, the development
 // smart host; a message posted with the printed curl command ends `sent`, its .eml is written, and
-// SIGTERM stops everything cleanly.
+// SIGTERM stops everything cleanly. It runs a copy of the built app in a folder of its own, so that the
+// repository's local.settings.json (a developer's real storage or smart host) is never read, and in a
+// process group of its own, so that a failure ends Azurite and the host with it.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { eventually } from '../support/relayHarness';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 180_000 };
+
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'relay-start-'));
+const appDir = mkdtempSync(path.join(os.tmpdir(), 'relay-start-app-'));
 let child: ChildProcess | undefined;
 
 after(() => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  // The whole group: start.js, its Azurite (on the fixed ports) and its function host.
+  if (child?.pid !== undefined) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(appDir, { recursive: true, force: true });
 });
+
+/** The built app as `npm start` runs it (dist, host.json, package.json), with no local.settings.json. */
+function copyOfTheApp(): string {
+  for (const part of ['dist/src', 'dist/functions']) cpSync(path.join(projectRoot, part), path.join(appDir, part), { recursive: true });
+  for (const file of ['host.json', 'package.json']) copyFileSync(path.join(projectRoot, file), path.join(appDir, file));
+  symlinkSync(path.join(projectRoot, 'node_modules'), path.join(appDir, 'node_modules'), 'dir');
+  assert.equal(existsSync(path.join(appDir, 'local.settings.json')), false);
+  return appDir;
+}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -27,9 +50,10 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-test('npm start relays a posted message to the development smart host, and stops cleanly', async () => {
+test('npm start relays a posted message to the development smart host, and stops cleanly', FILE_TIMEOUT, async () => {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, RELAY_LOCAL_DATA_DIR: dataDir, RELAY_LOCAL_PORT: '0' };
-  child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'local', 'start.js')], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const app = copyOfTheApp();
+  child = spawn(process.execPath, [path.join(app, 'dist', 'src', 'local', 'start.js')], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));

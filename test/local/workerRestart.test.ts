@@ -14,6 +14,9 @@ import { parseTimeSpan } from '../../src/local/queueListener';
 import { makeTempDir, waitFor, writeFixtureApp } from './hostFixtures';
 import type { probe as fixtureProbe } from './fixtures/app/probe';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
 let azurite: RunningAzurite;
 let host: HostProcess;
 const output: string[] = [];
@@ -41,7 +44,7 @@ after(async () => {
 const log = () => output.join('\n');
 const readProbe = async () => (await (await fetch(`${host.url}/api/probe/state`)).json()) as typeof fixtureProbe;
 
-test('functionTimeout parses as the host does: a TimeSpan, -1 for none, 30 minutes when absent', () => {
+test('functionTimeout parses as the host does: a TimeSpan, -1 for none, 30 minutes when absent', FILE_TIMEOUT, () => {
   assert.equal(parseFunctionTimeout('00:10:00', parseTimeSpan), 600_000);
   assert.equal(parseFunctionTimeout(undefined, parseTimeSpan), 30 * 60_000);
   assert.equal(parseFunctionTimeout('-1', parseTimeSpan), undefined);
@@ -50,7 +53,7 @@ test('functionTimeout parses as the host does: a TimeSpan, -1 for none, 30 minut
   assert.equal(formatTimeSpan(90_061_000), '1.01:01:01');
 });
 
-test('a worker that died runs nothing more: later invocations fail at once', async () => {
+test('a worker that died runs nothing more: later invocations fail at once', FILE_TIMEOUT, async () => {
   let deaths = 0;
   const worker = new WorkerLifetime(undefined, () => deaths++);
   const running = worker.run('a', () => new Promise(() => undefined));
@@ -61,7 +64,7 @@ test('a worker that died runs nothing more: later invocations fail at once', asy
   assert.equal(deaths, 1);
 });
 
-test('an invocation past functionTimeout fails, its message is released and counts, and the worker restarts on the same port', async () => {
+test('an invocation past functionTimeout fails, its message is released and counts, and the worker restarts on the same port', FILE_TIMEOUT, async () => {
   const gate = path.join(workDir, 'timeout-gate');
   const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('gated-work');
   const firstPid = host.child.pid;
@@ -78,7 +81,7 @@ test('an invocation past functionTimeout fails, its message is released and coun
   await waitFor('the message to be deleted', async () => (await queue.getProperties()).approximateMessagesCount === 0);
 });
 
-test('an uncaught exception fails every running invocation (HTTP 500, queue message released) and restarts the worker', async () => {
+test('an uncaught exception fails every running invocation (HTTP 500, queue message released) and restarts the worker', FILE_TIMEOUT, async () => {
   const gate = path.join(workDir, 'crash-gate');
   const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('gated-work');
   const restartsBefore = host.restarts;

@@ -7,13 +7,16 @@ import { inlineBody } from '../../src/core/deliveryTask';
 import { IdempotencyConflictError, SenderNotAllowedError, StorageUnavailableError, ValidationError } from '../../src/errors';
 import { FakeLog, FakeRelay } from '../support/fakes';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
 function input(message: Record<string, unknown>, idempotencyKey: string | null = null): AcceptInput {
   return { contentType: 'application/json', body: Buffer.from(JSON.stringify(message)), idempotencyKey };
 }
 
 const HELLO = { from: 'App <app@example.com>', to: 'user@example.net', subject: 'Hello', text: 'Hello there.' };
 
-test('a small message costs one task and one row; its body travels in the task', async () => {
+test('a small message costs one task and one row; its body travels in the task', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   const { answer, replayed } = await acceptMessage(relay.deps, input(HELLO), new FakeLog());
   assert.equal(replayed, false);
@@ -27,7 +30,7 @@ test('a small message costs one task and one row; its body travels in the task',
   assert.equal(row?.attempts, 0);
 });
 
-test('a large message goes to a blob first; each recipient gets a task without the body', async () => {
+test('a large message goes to a blob first; each recipient gets a task without the body', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   const { answer } = await acceptMessage(relay.deps, input({ ...HELLO, to: ['a@example.net', 'B@example.net'], text: 'x'.repeat(100_000) }), new FakeLog());
   assert.deepEqual(relay.calls, ['bodies.put', 'queue.enqueue', 'queue.enqueue', 'deliveries.insertMessage']);
@@ -36,7 +39,7 @@ test('a large message goes to a blob first; each recipient gets a task without t
   assert.equal(relay.deliveries.row(answer.id, 'b@example.net')?.address, 'B@example.net');
 });
 
-test('all or nothing: rows refused, so the tasks, the blob and the key reservation are taken back', async () => {
+test('all or nothing: rows refused, so the tasks, the blob and the key reservation are taken back', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   relay.fail('deliveries.insertMessage');
   const log = new FakeLog();
@@ -48,7 +51,7 @@ test('all or nothing: rows refused, so the tasks, the blob and the key reservati
   assert.match(log.text(), /accept failed \(.*injected failure of deliveries.insertMessage.*\); undoing what was written/);
 });
 
-test('all or nothing: one task refused, so the others are deleted and no row is written', async () => {
+test('all or nothing: one task refused, so the others are deleted and no row is written', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   relay.fail('queue.enqueue');
   await assert.rejects(acceptMessage(relay.deps, input({ ...HELLO, to: ['a@example.net', 'b@example.net', 'c@example.net'] }), new FakeLog()), StorageUnavailableError);
@@ -57,7 +60,7 @@ test('all or nothing: one task refused, so the others are deleted and no row is 
   assert.ok(!relay.calls.includes('deliveries.insertMessage'));
 });
 
-test('an undo that fails is logged and the accept still answers 503', async () => {
+test('an undo that fails is logged and the accept still answers 503', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   relay.fail('deliveries.insertMessage');
   relay.fail('queue.delete');
@@ -66,7 +69,7 @@ test('an undo that fails is logged and the accept still answers 503', async () =
   assert.match(log.text(), /could not remove the queue task \(.*\); it is inert without delivery rows/);
 });
 
-test('the same Idempotency-Key and body replays the first answer and queues nothing new', async () => {
+test('the same Idempotency-Key and body replays the first answer and queues nothing new', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   const first = await acceptMessage(relay.deps, input(HELLO, 'key-2'), new FakeLog());
   const again = await acceptMessage(relay.deps, input(HELLO, 'key-2'), new FakeLog());
@@ -76,7 +79,7 @@ test('the same Idempotency-Key and body replays the first answer and queues noth
   await assert.rejects(acceptMessage(relay.deps, input({ ...HELLO, subject: 'Other' }, 'key-2'), new FakeLog()), IdempotencyConflictError);
 });
 
-test('refusals write nothing: a sender outside the allowed domains, an invalid request', async () => {
+test('refusals write nothing: a sender outside the allowed domains, an invalid request', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   await assert.rejects(acceptMessage(relay.deps, input({ ...HELLO, from: 'x@elsewhere.example' }), new FakeLog()), SenderNotAllowedError);
   await assert.rejects(acceptMessage(relay.deps, input({ ...HELLO, to: [] }), new FakeLog()), ValidationError);

@@ -11,6 +11,9 @@ import { DeliveryState, DeliveryStep, stop } from '../../src/relay/steps/step';
 import { DeliveryRow, RowChangedError } from '../../src/relay/ports';
 import { FakeLog, FakeRelay } from '../support/fakes';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
 const RAW = Buffer.from('From: app@example.com\r\nTo: rcpt@example.net\r\nSubject: hi\r\n\r\nhello\r\n');
 const RECIPIENT = 'rcpt@example.net';
 const START = new Date('2026-03-01T10:00:00.000Z');
@@ -29,7 +32,7 @@ function accepted(changes: Partial<DeliveryRow> = {}, settings: Record<string, s
   return { relay, id, task, log: new FakeLog(), row: () => relay.deliveries.row(id, RECIPIENT)! };
 }
 
-test('sent: one read, one send, one write and its event; no claim, no blob, no queue', async () => {
+test('sent: one read, one send, one write and its event; no claim, no blob, no queue', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted();
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
   assert.deepEqual(relay.calls, ['deliveries.get', 'smartHost.send', 'deliveries.replace', 'events.record']);
@@ -45,7 +48,7 @@ test('sent: one read, one send, one write and its event; no claim, no blob, no q
   assert.match(log.text(), /sending, attempt 1\n.*: sent: 250 2\.0\.0 OK queued$/);
 });
 
-test('deferred: the retry task is queued before the row records the deferral, and carries the body on', async () => {
+test('deferred: the retry task is queued before the row records the deferral, and carries the body on', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted();
   relay.smartHost.replies = [{ kind: 'temporary', smtpCode: 451, enhancedCode: '4.3.0', response: '451 4.3.0 try later' }];
   await deliverTask(relay.deps, task, log);
@@ -60,7 +63,7 @@ test('deferred: the retry task is queued before the row records the deferral, an
   assert.match(log.text(), /deferred: 451 4\.3\.0 try later \(next attempt 2026-03-01T10:01:01\.000Z\)/);
 });
 
-test('bounced: a permanent refusal ends the recipient, no retry', async () => {
+test('bounced: a permanent refusal ends the recipient, no retry', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted();
   relay.smartHost.replies = [{ kind: 'permanent', smtpCode: 550, enhancedCode: '5.1.1', response: '550 5.1.1 no such user' }];
   await deliverTask(relay.deps, task, log);
@@ -70,7 +73,7 @@ test('bounced: a permanent refusal ends the recipient, no retry', async () => {
   assert.deepEqual(relay.events.recorded.map((e) => e.row.status), ['bounced']);
 });
 
-test('failed after retries: a deferral past RELAY_MAX_RETRY_SECONDS fails instead of queueing again', async () => {
+test('failed after retries: a deferral past RELAY_MAX_RETRY_SECONDS fails instead of queueing again', FILE_TIMEOUT, async () => {
   const { relay, id, log, row } = accepted({ status: 'deferred', attempts: 4 });
   relay.clock.advance(3600_000 - 30_000); // the next delay (60 s doubled) would end past the hour
   relay.smartHost.replies = [{ kind: 'temporary', smtpCode: 421, response: '421 busy' }];
@@ -80,7 +83,7 @@ test('failed after retries: a deferral past RELAY_MAX_RETRY_SECONDS fails instea
   assert.equal(relay.queue.tasks.length, 0);
 });
 
-test('skip: a final row is left alone, at the cost of one read', async () => {
+test('skip: a final row is left alone, at the cost of one read', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted({ status: 'sent', attempts: 1 });
   await deliverTask(relay.deps, task, log);
   assert.deepEqual(relay.calls, ['deliveries.get']);
@@ -88,14 +91,14 @@ test('skip: a final row is left alone, at the cost of one read', async () => {
   assert.match(log.text(), /skipped, already sent/);
 });
 
-test('skip: a duplicate of an attempt already made sends nothing', async () => {
+test('skip: a duplicate of an attempt already made sends nothing', FILE_TIMEOUT, async () => {
   const { relay, task, log } = accepted({ status: 'deferred', attempts: 1, nextAttemptAt: new Date(START.getTime() - 1) });
   await deliverTask(relay.deps, task, log);
   assert.equal(relay.smartHost.sent.length, 0);
   assert.match(log.text(), /skipped, attempt 1 was made already/);
 });
 
-test('redelivery: the row is claimed under this queue message before the send, and the redelivery counted', async () => {
+test('redelivery: the row is claimed under this queue message before the send, and the redelivery counted', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted();
   const claims: DeliveryRow[] = [];
   const replace = relay.deliveries.replace.bind(relay.deliveries);
@@ -112,7 +115,7 @@ test('redelivery: the row is claimed under this queue message before the send, a
   assert.match(log.text(), /sending, attempt 1 \(the task came back after an invocation that did not finish/);
 });
 
-test('redelivery: losing the claim to another invocation sends nothing', async () => {
+test('redelivery: losing the claim to another invocation sends nothing', FILE_TIMEOUT, async () => {
   const { relay, task, log } = accepted();
   relay.fail('deliveries.replace', new RowChangedError('changed'));
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-7', dequeueCount: 2 });
@@ -120,7 +123,7 @@ test('redelivery: losing the claim to another invocation sends nothing', async (
   assert.match(log.text(), /another invocation claimed it first/);
 });
 
-test('a v1 task (no attempt number) claims the row and makes the next attempt', async () => {
+test('a v1 task (no attempt number) claims the row and makes the next attempt', FILE_TIMEOUT, async () => {
   const { relay, id, log, row } = accepted({ status: 'deferred', attempts: 2, nextAttemptAt: START });
   relay.bodies.bodies.set(id, RAW);
   await deliverTask(relay.deps, { v: 1, messageId: id, recipient: RECIPIENT }, log, { queueMessageId: 'q-1', dequeueCount: 1 });
@@ -129,7 +132,7 @@ test('a v1 task (no attempt number) claims the row and makes the next attempt', 
   assert.equal(row().attempts, 3);
 });
 
-test('wait: a row another invocation is sending is checked again when its lease ends', async () => {
+test('wait: a row another invocation is sending is checked again when its lease ends', FILE_TIMEOUT, async () => {
   const { relay, task, log } = accepted({ status: 'sending', attempts: 0, leaseOwner: 'q-other', leaseUntil: new Date(START.getTime() + 30_500) });
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 2 });
   assert.equal(relay.smartHost.sent.length, 0);
@@ -137,14 +140,14 @@ test('wait: a row another invocation is sending is checked again when its lease 
   assert.match(log.text(), /not now, another invocation is sending it; checking again in 30s/);
 });
 
-test('wait: a deferred row whose next attempt is not due yet', async () => {
+test('wait: a deferred row whose next attempt is not due yet', FILE_TIMEOUT, async () => {
   const { relay, id, log } = accepted({ status: 'deferred', attempts: 1, nextAttemptAt: new Date(START.getTime() + 120_000) });
   await deliverTask(relay.deps, newDeliveryTask(id, RECIPIENT, 2), log);
   assert.equal(relay.smartHost.sent.length, 0);
   assert.equal(relay.queue.tasks[0]?.delaySeconds, 119);
 });
 
-test('missing row: a row committed a moment after its task surfaced is found by polling', async () => {
+test('missing row: a row committed a moment after its task surfaced is found by polling', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay({}, START);
   const id = newMessageId(START);
   const log = new FakeLog();
@@ -154,7 +157,7 @@ test('missing row: a row committed a moment after its task surfaced is found by 
   assert.ok(relay.calls.filter((c) => c === 'deliveries.get').length >= 2);
 });
 
-test('missing row within the accept grace: checked again in 2 s; after it: dropped', async () => {
+test('missing row within the accept grace: checked again in 2 s; after it: dropped', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay({}, START);
   const id = newMessageId(START);
   const task = newDeliveryTask(id, RECIPIENT, 1, encodeInlineBody(RAW));
@@ -172,7 +175,7 @@ test('missing row within the accept grace: checked again in 2 s; after it: dropp
   assert.equal(relay.smartHost.sent.length, 0);
 });
 
-test('body missing: a task without its body and no blob fails the recipient, nothing is sent', async () => {
+test('body missing: a task without its body and no blob fails the recipient, nothing is sent', FILE_TIMEOUT, async () => {
   const { relay, id, log, row } = accepted();
   await deliverTask(relay.deps, newDeliveryTask(id, RECIPIENT, 1), log);
   assert.equal(relay.smartHost.sent.length, 0);
@@ -180,7 +183,7 @@ test('body missing: a task without its body and no blob fails the recipient, not
   assert.equal(row().response, 'the message body is missing from storage');
 });
 
-test('body in a blob: read once and sent', async () => {
+test('body in a blob: read once and sent', FILE_TIMEOUT, async () => {
   const { relay, id, log, row } = accepted();
   relay.bodies.bodies.set(id, RAW);
   await deliverTask(relay.deps, newDeliveryTask(id, RECIPIENT, 1), log);
@@ -188,7 +191,7 @@ test('body in a blob: read once and sent', async () => {
   assert.equal(row().status, 'sent');
 });
 
-test('body unreadable after a claim: the claim is given back and the error left for the queue', async () => {
+test('body unreadable after a claim: the claim is given back and the error left for the queue', FILE_TIMEOUT, async () => {
   const { relay, id, log, row } = accepted();
   const before = row();
   relay.fail('bodies.get');
@@ -198,7 +201,7 @@ test('body unreadable after a claim: the claim is given back and the error left 
   assert.match(log.text(), /could not read the message body \(.*\); left for the queue to retry/);
 });
 
-test('outcome not recorded when the row changed during the send', async () => {
+test('outcome not recorded when the row changed during the send', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted();
   relay.fail('deliveries.replace', new RowChangedError('changed'));
   await deliverTask(relay.deps, task, log);
@@ -207,7 +210,7 @@ test('outcome not recorded when the row changed during the send', async () => {
   assert.match(log.text(), /sent but the row changed meanwhile \(a duplicate task\?\); outcome not recorded/);
 });
 
-test('an event that cannot be written is logged; the row keeps the outcome', async () => {
+test('an event that cannot be written is logged; the row keeps the outcome', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted();
   relay.fail('events.record');
   await deliverTask(relay.deps, task, log);
@@ -216,7 +219,7 @@ test('an event that cannot be written is logged; the row keeps the outcome', asy
   assert.equal(log.lines.at(-1)!.level, 'error');
 });
 
-test('the steps, in order: policy checks before the claim, preparation before the send', () => {
+test('the steps, in order: policy checks before the claim, preparation before the send', FILE_TIMEOUT, () => {
   assert.deepEqual(DELIVERY_STEPS.map((s) => s.name), [
     'find the row',
     'decide',
@@ -230,7 +233,7 @@ test('the steps, in order: policy checks before the claim, preparation before th
   ]);
 });
 
-test('a policy check that stops leaves the row as it is and sends nothing', async () => {
+test('a policy check that stops leaves the row as it is and sends nothing', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted();
   const before = row();
   const suppressed: DeliveryStep = { name: 'suppression', run: () => stop('suppressed by policy') };
@@ -241,7 +244,7 @@ test('a policy check that stops leaves the row as it is and sends nothing', asyn
   assert.deepEqual(log.lines, [{ level: 'log', message: 'message m to r: suppressed by policy' }]);
 });
 
-test('planning a deferral writes nothing: the retry is its own step', async () => {
+test('planning a deferral writes nothing: the retry is its own step', FILE_TIMEOUT, async () => {
   const { relay, task, log } = accepted();
   const found = await relay.deliveries.get(task.messageId, RECIPIENT);
   relay.calls.length = 0;
@@ -252,7 +255,7 @@ test('planning a deferral writes nothing: the retry is its own step', async () =
   assert.equal(relay.queue.tasks.length, 0);
 });
 
-test('a step placed before the step that provides its input fails loudly', async () => {
+test('a step placed before the step that provides its input fails loudly', FILE_TIMEOUT, async () => {
   const { relay, task, log } = accepted();
   await assert.rejects(runSteps([planOutcome], { deps: relay.deps, task, delivery: { dequeueCount: 1 }, log, label: 'l' }), /delivery step order: the held row is not known yet/);
 });

@@ -8,13 +8,16 @@ import { NotFoundError, StorageUnavailableError } from '../../src/errors';
 import type { DeliveryRow } from '../../src/relay/ports';
 import { FakeRelay } from '../support/fakes';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
 const AT = new Date('2026-03-01T10:00:00.000Z');
 
 function row(messageId: string, recipientKey: string, changes: Partial<DeliveryRow>): DeliveryRow {
   return { messageId, recipientKey, address: recipientKey, status: 'queued', attempts: 0, from: 'app@example.com', subject: 'Hi', tags: { team: 'a' }, queuedAt: AT, updatedAt: AT, ...changes };
 }
 
-test('a message is queued until every recipient is final, then completed', async () => {
+test('a message is queued until every recipient is final, then completed', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   const id = newMessageId(AT);
   relay.deliveries.seed(row(id, 'a@example.net', { status: 'sent', attempts: 1, smtpCode: 250, response: '250 ok', updatedAt: new Date(AT.getTime() + 5000) }));
@@ -32,7 +35,7 @@ test('a message is queued until every recipient is final, then completed', async
   assert.equal((await getMessageView(relay.deps, id)).status, 'completed');
 });
 
-test('an unknown id is 404; an id that is not one of ours is 404 without a read', async () => {
+test('an unknown id is 404; an id that is not one of ours is 404 without a read', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   await assert.rejects(getMessageView(relay.deps, newMessageId(AT)), NotFoundError);
   assert.deepEqual(relay.calls, ['deliveries.listMessage']);
@@ -40,7 +43,7 @@ test('an unknown id is 404; an id that is not one of ours is 404 without a read'
   assert.deepEqual(relay.calls, ['deliveries.listMessage']);
 });
 
-test('storage down is StorageUnavailableError (503), not a 500', async () => {
+test('storage down is StorageUnavailableError (503), not a 500', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   relay.fail('deliveries.listMessage');
   await assert.rejects(getMessageView(relay.deps, newMessageId(AT)), StorageUnavailableError);

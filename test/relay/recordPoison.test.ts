@@ -7,6 +7,9 @@ import { recordPoisonTask } from '../../src/relay/recordPoison';
 import { DeliveryRow, RowChangedError } from '../../src/relay/ports';
 import { FakeLog, FakeRelay } from '../support/fakes';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
 const AT = new Date('2026-03-01T10:00:00.000Z');
 const RECIPIENT = 'rcpt@example.net';
 
@@ -17,7 +20,7 @@ function seeded(changes: Partial<DeliveryRow> = {}) {
   return { relay, id, task: { v: 2 as const, messageId: id, recipient: RECIPIENT, attempt: 3 }, log: new FakeLog() };
 }
 
-test('a poison task fails its recipient, keeps the last reply and records the event', async () => {
+test('a poison task fails its recipient, keeps the last reply and records the event', FILE_TIMEOUT, async () => {
   const { relay, id, task, log } = seeded();
   await recordPoisonTask(relay.deps, task, log);
   const row = relay.deliveries.row(id, RECIPIENT)!;
@@ -27,7 +30,7 @@ test('a poison task fails its recipient, keeps the last reply and records the ev
   assert.equal(log.lines[0]?.level, 'error');
 });
 
-test('a final row is left as it is', async () => {
+test('a final row is left as it is', FILE_TIMEOUT, async () => {
   const { relay, id, task, log } = seeded({ status: 'sent' });
   await recordPoisonTask(relay.deps, task, log);
   assert.equal(relay.deliveries.row(id, RECIPIENT)?.status, 'sent');
@@ -35,14 +38,14 @@ test('a final row is left as it is', async () => {
   assert.match(log.text(), /poison task ignored, already sent/);
 });
 
-test('no row: nothing to record', async () => {
+test('no row: nothing to record', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay({}, AT);
   const log = new FakeLog();
   await recordPoisonTask(relay.deps, { v: 1, messageId: newMessageId(AT), recipient: RECIPIENT }, log);
   assert.match(log.text(), /poison task has no delivery row; nothing to record/);
 });
 
-test('a row that changed meanwhile is read again', async () => {
+test('a row that changed meanwhile is read again', FILE_TIMEOUT, async () => {
   const { relay, id, task, log } = seeded();
   relay.fail('deliveries.replace', new RowChangedError('changed'));
   await recordPoisonTask(relay.deps, task, log);

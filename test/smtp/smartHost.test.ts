@@ -10,6 +10,9 @@ import { NodemailerSmartHost } from '../../src/smtp/smartHost';
 import { DevSmartHost, startDevSmartHost } from '../../src/local/devSmartHost';
 import type { RelayConfig } from '../../src/config';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
 let smartHost: DevSmartHost;
 const raw = Buffer.from('From: a@example.jp\r\nTo: b@example.net\r\nSubject: t\r\n\r\nbody\r\n');
 
@@ -48,7 +51,7 @@ async function sendWith(client: NodemailerSmartHost, to: string) {
   }
 }
 
-test('250 is accepted, with the smart host\'s reply and queue id', async () => {
+test('250 is accepted, with the smart host\'s reply and queue id', FILE_TIMEOUT, async () => {
   for (const auth of ['login', 'plain'] as const) {
     const outcome = await sendWith(new NodemailerSmartHost(settings({ auth }), undefined, smartHost.caPem), `ok-${auth}@example.net`);
     assert.equal(outcome.kind, 'accepted', auth);
@@ -58,20 +61,20 @@ test('250 is accepted, with the smart host\'s reply and queue id', async () => {
   assert.ok(smartHost.messages.find((m) => m.to[0] === 'ok-login@example.net')!.raw.equals(raw));
 });
 
-test('a refused recipient is permanent on 5xx and temporary on 4xx', async () => {
+test('a refused recipient is permanent on 5xx and temporary on 4xx', FILE_TIMEOUT, async () => {
   const bounced = await sendWith(new NodemailerSmartHost(settings(), undefined, smartHost.caPem), 'bounce-x@example.net');
   assert.deepEqual({ kind: bounced.kind, code: bounced.smtpCode, enhanced: bounced.enhancedCode }, { kind: 'permanent', code: 550, enhanced: '5.1.1' });
   const greylisted = await sendWith(new NodemailerSmartHost(settings(), undefined, smartHost.caPem), 'grey-x@example.net');
   assert.deepEqual({ kind: greylisted.kind, code: greylisted.smtpCode }, { kind: 'temporary', code: 451 });
 });
 
-test('a wrong password defers (the relay is at fault, not the recipient)', async () => {
+test('a wrong password defers (the relay is at fault, not the recipient)', FILE_TIMEOUT, async () => {
   const outcome = await sendWith(new NodemailerSmartHost(settings({ password: 'wrong' }), undefined, smartHost.caPem), 'x@example.net');
   assert.equal(outcome.kind, 'temporary');
   assert.equal(outcome.smtpCode, 535);
 });
 
-test('a certificate from an untrusted CA is refused, and nothing is sent', async () => {
+test('a certificate from an untrusted CA is refused, and nothing is sent', FILE_TIMEOUT, async () => {
   const before = smartHost.messages.length;
   const outcome = await sendWith(new NodemailerSmartHost(settings()), 'untrusted@example.net');
   assert.equal(outcome.kind, 'temporary');
@@ -79,13 +82,13 @@ test('a certificate from an untrusted CA is refused, and nothing is sent', async
   assert.equal(smartHost.messages.length, before);
 });
 
-test('a smart host that stalls after DATA times out and defers', async () => {
+test('a smart host that stalls after DATA times out and defers', FILE_TIMEOUT, async () => {
   const outcome = await sendWith(new NodemailerSmartHost(settings({ socketTimeoutMs: 500 }), undefined, smartHost.caPem), 'stall@example.net');
   assert.equal(outcome.kind, 'temporary');
   assert.match(outcome.response, /ETIMEDOUT|timeout/i);
 });
 
-test('a send finds no free pooled connection within the connect timeout: deferred, and never sent later', async () => {
+test('a send finds no free pooled connection within the connect timeout: deferred, and never sent later', FILE_TIMEOUT, async () => {
   const client = new NodemailerSmartHost(settings({ poolSize: 1, connectTimeoutMs: 1000, socketTimeoutMs: 3000 }), undefined, smartHost.caPem);
   try {
     const stalled = client.send({ from: 'a@example.jp', to: 'stall@example.net' }, raw); // holds the only connection
@@ -103,7 +106,7 @@ test('a send finds no free pooled connection within the connect timeout: deferre
   }
 });
 
-test('never authenticates without TLS: a server that offers no STARTTLS gets no AUTH and no mail', async () => {
+test('never authenticates without TLS: a server that offers no STARTTLS gets no AUTH and no mail', FILE_TIMEOUT, async () => {
   const commands: string[] = [];
   const plain = new SMTPServer({
     hideSTARTTLS: true,
@@ -129,7 +132,7 @@ test('never authenticates without TLS: a server that offers no STARTTLS gets no 
   }
 });
 
-test('the smart host being down defers', async () => {
+test('the smart host being down defers', FILE_TIMEOUT, async () => {
   const outcome = await sendWith(new NodemailerSmartHost(settings({ port: 1 })), 'x@example.net');
   assert.equal(outcome.kind, 'temporary');
   assert.match(outcome.response, /ECONNREFUSED/);

@@ -8,6 +8,9 @@ import { ConfigError, loadConfig } from '../../src/config';
 import { relayIdentityCredential } from '../../src/storage/clients';
 import { IdentityEndpoint, startIdentityEndpoint } from '../support/identityEndpoint';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
 const relayIdentity = '0a0a0a0a-1111-4222-8333-444444444444';
 const minimal = {
   RELAY_ALLOWED_SENDER_DOMAINS: 'example.com',
@@ -39,20 +42,20 @@ after(async () => {
   await identity?.close();
 });
 
-test('storage and the smart host take the identity from RELAY_IDENTITY_CLIENT_ID', () => {
+test('storage and the smart host take the identity from RELAY_IDENTITY_CLIENT_ID', FILE_TIMEOUT, () => {
   const config = loadConfig({ ...minimal, RELAY_IDENTITY_CLIENT_ID: relayIdentity, AzureWebJobsStorage__clientId: '77777777-1111-4222-8333-444444444444' });
   assert.equal(config.storage.kind === 'identity' && config.storage.clientId, relayIdentity);
   assert.equal(config.smartHost.identityClientId, relayIdentity);
 });
 
-test('a RELAY_IDENTITY_CLIENT_ID that is not a client id is named', () => {
+test('a RELAY_IDENTITY_CLIENT_ID that is not a client id is named', FILE_TIMEOUT, () => {
   assert.throws(
     () => loadConfig({ ...minimal, RELAY_IDENTITY_CLIENT_ID: 'relay-identity' }),
     (err: unknown) => err instanceof ConfigError && err.problems.length === 1 && /^RELAY_IDENTITY_CLIENT_ID is "relay-identity": .*GUID/.test(err.problems[0]),
   );
 });
 
-test('the credential asks the managed-identity endpoint for the relay identity, not AZURE_CLIENT_ID', async () => {
+test('the credential asks the managed-identity endpoint for the relay identity, not AZURE_CLIENT_ID', FILE_TIMEOUT, async () => {
   const token = await relayIdentityCredential(relayIdentity).getToken('https://storage.azure.com/.default');
   assert.ok(token && token.token.startsWith('token-'));
   const issued = identity.issued.find((t) => t.token === token.token);

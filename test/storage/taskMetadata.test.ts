@@ -7,19 +7,22 @@ import assert from 'node:assert/strict';
 import { newDeliveryTask, type DeliveryTask } from '../../src/core/deliveryTask';
 import { mergeMessageProperties } from '../../src/local/triggerMetadata';
 
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 60_000 };
+
 // Every field of a task: the compiler fails here when a field is added to DeliveryTask and not listed.
 const taskFields = { v: true, messageId: true, recipient: true, attempt: true, body: true, bodyBase64: true } satisfies Record<keyof DeliveryTask, true>;
 
 /** What a queue trigger's binding data holds before the message is merged in, plus the "sys" the host adds. */
 const hostMetadataNames = ['QueueTrigger', 'DequeueCount', 'ExpirationTime', 'Id', 'InsertionTime', 'NextVisibleTime', 'PopReceipt', 'sys'];
 
-test('no task field collides, in any case, with the metadata the host provides', () => {
+test('no task field collides, in any case, with the metadata the host provides', FILE_TIMEOUT, () => {
   const reserved = new Set(hostMetadataNames.map((n) => n.toLowerCase()));
   const colliding = Object.keys(taskFields).filter((field) => reserved.has(field.toLowerCase()));
   assert.deepEqual(colliding, []);
 });
 
-test('merged as the host merges it, a task with every field leaves id and dequeueCount alone', () => {
+test('merged as the host merges it, a task with every field leaves id and dequeueCount alone', FILE_TIMEOUT, () => {
   const task: DeliveryTask = { ...newDeliveryTask('m-1', 'a@example.net', 3, { body: 'Subject: x\r\n\r\nhi\r\n' }), bodyBase64: 'aGk=' };
   assert.deepEqual(Object.keys(task).sort(), Object.keys(taskFields).sort(), 'the sample carries every field');
   const metadata = { Id: { string: 'queue-message-id' }, DequeueCount: { json: '2' }, PopReceipt: { string: 'receipt' } };
@@ -30,7 +33,7 @@ test('merged as the host merges it, a task with every field leaves id and dequeu
   assert.deepEqual(merged.messageId, { string: 'm-1' }, 'the task fields are there as well');
 });
 
-test('the merge does overwrite a colliding name, whatever its case', () => {
+test('the merge does overwrite a colliding name, whatever its case', FILE_TIMEOUT, () => {
   const merged = mergeMessageProperties({ Id: { string: 'queue-message-id' } }, JSON.stringify({ ID: 'from-the-body' }));
   assert.deepEqual(merged, { Id: { string: 'from-the-body' } });
 });

@@ -12,6 +12,7 @@ import { startAzurite, RunningAzurite } from '../../src/local/azurite';
 import { relaySettingsFor, startDevSmartHost, DevSmartHost, DevSmartHostOptions } from '../../src/local/devSmartHost';
 import { spawnHost, HostProcess } from '../../src/local/hostProcess';
 import type { MessageView } from '../../src/relay/messageStatus';
+import { ExecutedOptions, waitForExecuted } from './executedLines';
 
 export const FUNCTION_KEY = 'test-function-key';
 /** the local host's master key: the only one that opens authLevel admin functions */
@@ -40,6 +41,7 @@ export class RelayHarness {
   config!: RelayConfig;
   clients!: StorageClients;
   private hostEnv: Record<string, string | undefined> = {};
+  private stopped = false;
 
   constructor(
     public azurite: RunningAzurite,
@@ -64,7 +66,13 @@ export class RelayHarness {
 
   /** Starts the host again with the same settings (after kill() or stop()). */
   async restartHost(): Promise<void> {
-    this.host = await spawnHost({ env: this.hostEnv, output: (line) => this.hostOutput.push(line) });
+    if (this.stopped) throw new Error('the harness was stopped: no host is started after its teardown');
+    const host = await spawnHost({ env: this.hostEnv, output: (line) => this.hostOutput.push(line) });
+    if (this.stopped) {
+      await host.stop(); // stop() ran while this one was starting, and could not see it
+      throw new Error('the harness was stopped while a host was starting');
+    }
+    this.host = host;
   }
 
   /** Stops the host and starts it with some settings changed; the harness's own storage clients keep theirs. */
@@ -130,7 +138,29 @@ export class RelayHarness {
     throw new Error(`message ${id} did not reach the expected state within ${timeoutMs} ms; last seen:\n${JSON.stringify(last, null, 2)}`);
   }
 
+  /** The lines of the invocations asked for, once their `Executed` lines are in hostOutput (see executedLines.ts). */
+  waitForExecuted(functionName: string, options: ExecutedOptions = {}): Promise<string[]> {
+    return waitForExecuted(() => this.hostOutput, functionName, options);
+  }
+
+  /**
+   * Everything the host logged for the HTTP requests answered so far, joined: call it before asserting
+   * that something was NOT logged. An HTTP invocation's lines are not told apart by anything the caller
+   * sees, so this sends one more request, a status request for an id no message can have (answered 404
+   * without touching storage, so it works during an outage too), and waits for that request's Executed
+   * line. The host writes every earlier invocation's Executed line before its answer leaves, and writes
+   * its lines in order on one pipe: once this one is here, so are theirs.
+   */
+  async loggedSoFar(): Promise<string> {
+    const marker = `log-barrier-${randomBytes(6).toString('hex')}`;
+    const answer = await this.request('GET', `/api/v1/messages/${marker}`);
+    if (answer.status !== 404) throw new Error(`the log barrier's status request answered ${answer.status}: ${answer.text}`);
+    await this.waitForExecuted('getMessageStatus', { invocationOf: marker });
+    return this.hostOutput.join('\n');
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.host?.stop().catch(() => undefined);
     await this.smartHost.stop().catch(() => undefined);
     await this.azurite.stop().catch(() => undefined);

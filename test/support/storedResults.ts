@@ -33,6 +33,55 @@ export async function storedEvents(relay: RelayHarness, messageIds?: readonly st
   return events.sort((a, b) => a.at.getTime() - b.at.getTime() || a.attempts - b.attempts);
 }
 
+/**
+ * The events of one message, read once the invocations that logged these outcomes (e.g.
+ * "user@example.net: sent") have ended: an invocation writes its event before its Executed line, so
+ * none is missing and none can still arrive.
+ */
+export async function eventsAfter(relay: RelayHarness, messageId: string, outcomeLines: readonly string[], functionName = 'relayDelivery'): Promise<StoredEvent[]> {
+  for (const line of outcomeLines) await relay.waitForExecuted(functionName, { invocationOf: `message ${messageId} to ${line}` });
+  return storedEvents(relay, [messageId]);
+}
+
+/**
+ * Polls the events table until `done` holds for these messages' events, and returns them. An event row
+ * is written after the row that makes a status final, so a read right after `completed` can miss some.
+ */
+export async function waitForEvents(
+  relay: RelayHarness,
+  messageIds: readonly string[],
+  done: (events: StoredEvent[]) => boolean,
+  timeoutMs = 20_000,
+): Promise<StoredEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const events = await storedEvents(relay, messageIds);
+    if (done(events)) return events;
+    if (Date.now() > deadline) throw new Error(`the events of ${messageIds.length} message(s) were not all written within ${timeoutMs} ms; seen: ${JSON.stringify(events.map((e) => `${e.recipient} ${e.status} ${e.attempts}`))}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** For waitForEvents: at least `n` outcome events (the accept's 'queued' left out). */
+export function outcomes(n: number): (events: StoredEvent[]) => boolean {
+  return (events) => events.filter((e) => e.status !== 'queued').length >= n;
+}
+
+/**
+ * Polls until every attempt any deliveries row counts has its event row (one per attempt's outcome), so
+ * that counts taken now do not change under a test as the last events of earlier messages land.
+ */
+export async function waitForEveryAttemptRecorded(relay: RelayHarness, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const attempts = [...(await storedDeliveries(relay)).values()].reduce((sum, row) => sum + Number(row.attempts ?? 0), 0);
+    const recorded = (await storedEvents(relay)).filter((e) => e.status !== 'queued').length;
+    if (recorded >= attempts) return;
+    if (Date.now() > deadline) throw new Error(`${attempts} attempts in the deliveries table but ${recorded} outcome events after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** The outcome events of one recipient: its history after the accept, e.g. ['deferred 1 451', 'sent 2 250']. */
 export function outcomeHistory(events: readonly StoredEvent[], recipient: string): string[] {
   // The accept's 'queued' event is left out: it says nothing about delivery (and is being removed).
