@@ -41,12 +41,22 @@ export interface AcceptOptions {
 }
 
 export function throughput(result: ClosedLoopResult): Throughput {
-  return { count: result.latencies.length, requestsPerSecond: ratePerSecond(result.latencies.length, result.elapsedMs), latencyMs: summarize(result.latencies) };
+  return {
+    count: result.latencies.length,
+    requestsPerSecond: ratePerSecond(result.latencies.length, result.elapsedMs),
+    latencyMs: summarize(result.latencies),
+  };
 }
 
 export async function measureAccept(options: AcceptOptions): Promise<AcceptRow[]> {
   const { countPerConcurrency: count, rawSdk, log } = options;
-  const host = await startRelayHost({ storageConnectionString: options.storageConnectionString, sink: options.sink, poolSize: options.poolSize, relayEnabled: false, label: 'accept stage' });
+  const host = await startRelayHost({
+    storageConnectionString: options.storageConnectionString,
+    sink: options.sink,
+    poolSize: options.poolSize,
+    relayEnabled: false,
+    label: 'accept stage',
+  });
   const client = new ApiClient(host.url, FUNCTION_KEY);
   const rows: AcceptRow[] = [];
   let posted = 0;
@@ -66,7 +76,13 @@ export async function measureAccept(options: AcceptOptions): Promise<AcceptRow[]
       cpu = startCpuCount(probes);
       const raw = rawSdk ? throughput(await runClosedLoop(count, concurrency, (i) => rawSdk(`raw-c${concurrency}-${i}`))) : undefined;
       const rawCpu = raw ? perMessage(cpu(), count) : undefined;
-      rows.push({ concurrency, relay, rawSdk: raw, ratio: raw ? ratio(relay.requestsPerSecond, raw.requestsPerSecond) : undefined, cpuMsPerMessage: { relay: relayCpu, rawSdk: rawCpu } });
+      rows.push({
+        concurrency,
+        relay,
+        rawSdk: raw,
+        ratio: raw ? ratio(relay.requestsPerSecond, raw.requestsPerSecond) : undefined,
+        cpuMsPerMessage: { relay: relayCpu, rawSdk: rawCpu },
+      });
       log(`  accept c=${concurrency}: ${relay.requestsPerSecond}/s${raw ? `, raw SDK ${raw.requestsPerSecond}/s` : ''}`);
     }
     if (posted < options.backlog) await post(options.backlog - posted, 32, 'accept-fill');

@@ -59,7 +59,13 @@ export async function measureCost(options: CostOptions): Promise<CostResult> {
   const meter = await startStorageMeter(options.azurite);
   let host: RelayHost | undefined;
   try {
-    host = await startRelayHost({ storageConnectionString: meter.connectionString, sink, poolSize: options.poolSize, relayEnabled: false, label: 'cost stage, accept' });
+    host = await startRelayHost({
+      storageConnectionString: meter.connectionString,
+      sink,
+      poolSize: options.poolSize,
+      relayEnabled: false,
+      label: 'cost stage, accept',
+    });
     const client = new ApiClient(host.url, FUNCTION_KEY);
     meter.reset();
     await runClosedLoop(messages, 8, (i) => client.send(apiMessage(`cost-${i}`)));
@@ -70,7 +76,13 @@ export async function measureCost(options: CostOptions): Promise<CostResult> {
     log(`  cost: ${messages} accepted; draining them with the relay on`);
     sink.reset();
     meter.reset();
-    host = await startRelayHost({ storageConnectionString: meter.connectionString, sink, poolSize: options.poolSize, relayEnabled: true, label: 'cost stage, relay' });
+    host = await startRelayHost({
+      storageConnectionString: meter.connectionString,
+      sink,
+      poolSize: options.poolSize,
+      relayEnabled: true,
+      label: 'cost stage, relay',
+    });
     await sink.waitForCount(messages, Math.max(60_000, messages * 100));
     // an invocation's last storage call is the queue message's delete, after the SMTP send
     await waitForOperation(meter, 'DeleteMessage', messages, 30_000);

@@ -34,7 +34,9 @@ export function cpuMsOf(pid: number | undefined): number {
 }
 
 function allPids(): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
 }
 
 /** The pid of a direct child of this process whose command line contains `text`. */

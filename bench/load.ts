@@ -27,7 +27,11 @@ export async function runClosedLoop(count: number, concurrency: number, task: (i
 }
 
 /** Starts task(i) at start + i / rate for `durationMs`; resolves when every task has settled. */
-export async function runPaced(ratePerSecond: number, durationMs: number, task: (index: number) => Promise<void>): Promise<{ started: number; failures: unknown[] }> {
+export async function runPaced(
+  ratePerSecond: number,
+  durationMs: number,
+  task: (index: number) => Promise<void>,
+): Promise<{ started: number; failures: unknown[] }> {
   const total = Math.floor((durationMs / 1000) * ratePerSecond);
   const interval = 1000 / ratePerSecond;
   const started = performance.now();
@@ -46,7 +50,10 @@ export class ApiClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly base: URL;
 
-  constructor(url: string, private readonly functionKey: string) {
+  constructor(
+    url: string,
+    private readonly functionKey: string,
+  ) {
     this.base = new URL(url);
   }
 

@@ -25,7 +25,14 @@ export async function measurePostfix(sink: Sink, options: PostfixOptions): Promi
   const instance = await startPostfix(sink);
   options.onStop(() => instance.stop());
   // plain SMTP from loopback clients in mynetworks, as apps on the same VM would submit
-  const transport = nodemailer.createTransport({ pool: true, host: '127.0.0.1', port: instance.port, maxConnections: options.concurrency, ignoreTLS: true, logger: false });
+  const transport = nodemailer.createTransport({
+    pool: true,
+    host: '127.0.0.1',
+    port: instance.port,
+    maxConnections: options.concurrency,
+    ignoreTLS: true,
+    logger: false,
+  });
   const send = (id: string) => transport.sendMail(mailOptions(id)).then(() => undefined);
   try {
     sink.reset();
@@ -33,7 +40,12 @@ export async function measurePostfix(sink: Sink, options: PostfixOptions): Promi
     const t0 = performance.now();
     const injected = await runClosedLoop(options.messages, options.concurrency, (i) => send(`postfix-${i}`));
     const last = await sink.waitForCount(options.messages, sinkTimeout(options.messages));
-    const endToEnd = { messages: options.messages, messagesPerSecond: ratePerSecond(options.messages, last - t0), submittedPerSecond: round((options.messages * 1000) / injected.elapsedMs), cpuMsPerMessage: perMessage(cpu(), options.messages) };
+    const endToEnd = {
+      messages: options.messages,
+      messagesPerSecond: ratePerSecond(options.messages, last - t0),
+      submittedPerSecond: round((options.messages * 1000) / injected.elapsedMs),
+      cpuMsPerMessage: perMessage(cpu(), options.messages),
+    };
     options.log(`  postfix: ${endToEnd.messagesPerSecond} msg/s end to end; steady ${options.steadyRate}/s for ${options.steadySeconds} s`);
     const steady = await measureSteady(sink, 'postfix-steady', options.steadyRate, options.steadySeconds, send);
     return { endToEnd, steady };

@@ -36,7 +36,9 @@ export function replayPlan(operations: readonly OperationCount[], messages: numb
 }
 
 export function describePlan(steps: readonly ReplayStep[]): string {
-  return steps.map((s) => `${s.repeat > 1 ? `${s.repeat}× ` : ''}${s.operation}${s.entities > 1 ? ` (${s.entities} entities)` : ''} ~${s.requestBytes} B`).join(' → ');
+  return steps
+    .map((s) => `${s.repeat > 1 ? `${s.repeat}× ` : ''}${s.operation}${s.entities > 1 ? ` (${s.entities} entities)` : ''} ~${s.requestBytes} B`)
+    .join(' → ');
 }
 
 /** Resources of its own, so the baseline's queue messages never reach the relay. */
@@ -66,7 +68,9 @@ async function perform(clients: StorageClients, step: ReplayStep, key: string): 
   const entity = (rowKey: string, bytes: number): TableEntity => ({ partitionKey: key, rowKey, pad: 'x'.repeat(Math.max(0, bytes)) });
   switch (step.operation) {
     case 'PutBlob':
-      await clients.bodies.getBlockBlobClient(`${key}.eml`).uploadData(Buffer.alloc(step.requestBytes, 'x'), { blobHTTPHeaders: { blobContentType: 'message/rfc822' } });
+      await clients.bodies
+        .getBlockBlobClient(`${key}.eml`)
+        .uploadData(Buffer.alloc(step.requestBytes, 'x'), { blobHTTPHeaders: { blobContentType: 'message/rfc822' } });
       return;
     case 'PutMessage':
       // the request body is the text inside a small XML envelope

@@ -55,7 +55,11 @@ export async function measureDrain(sink: Sink, messages: number, startHost: () =
   };
 }
 
-export async function measureNodemailerDirect(sink: Sink, messages: number, poolSize: number): Promise<{ messages: number; messagesPerSecond: number; cpuMsPerMessage: Record<string, number> }> {
+export async function measureNodemailerDirect(
+  sink: Sink,
+  messages: number,
+  poolSize: number,
+): Promise<{ messages: number; messagesPerSecond: number; cpuMsPerMessage: Record<string, number> }> {
   const transport = nodemailer.createTransport({
     pool: true,
     host: sink.smtp.host,

@@ -80,36 +80,74 @@ export function markdown(r: BenchResults): string {
   const targetCells = (t: Target | undefined) => (t ? `${t.target} | ${yes(t.met)}` : '– | –');
   lines.push(`### Relay vs Postfix, ${r.date}`, '');
   lines.push(`Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.ramGiB} GiB RAM, ${r.machine.os}`, '');
-  lines.push(`Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`, '');
-  lines.push(`Options: ${Object.entries(r.options).map(([k, v]) => `${k}=${v}`).join(', ')}`, '');
+  lines.push(
+    `Versions: ${Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    '',
+  );
+  lines.push(
+    `Options: ${Object.entries(r.options)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+    '',
+  );
   lines.push('| Figure | Relay | Baseline | Ratio | Target | Met |', '| --- | --- | --- | --- | --- | --- |');
   for (const row of r.accept?.rows ?? []) {
     const cell = (t: AcceptRow['relay'] | undefined) => (t ? `${t.requestsPerSecond}/s (p50 ${t.latencyMs.p50} ms, p99 ${t.latencyMs.p99} ms)` : '–');
-    lines.push(`| Accept, concurrency ${row.concurrency}, ${row.relay.count} POSTs | ${cell(row.relay)} | raw SDK ${cell(row.rawSdk)} | ${n(row.ratio)} | ${targetCells(target(`accept c=${row.concurrency} `))} |`);
+    lines.push(
+      `| Accept, concurrency ${row.concurrency}, ${row.relay.count} POSTs | ${cell(row.relay)} | raw SDK ${cell(row.rawSdk)} | ${n(row.ratio)} | ${targetCells(target(`accept c=${row.concurrency} `))} |`,
+    );
   }
   if (r.drain) {
     const direct = r.nodemailerDirect;
-    lines.push(`| Relay drain, backlog of ${r.drain.messages} (msg/s) | ${r.drain.messagesPerSecond} | nodemailer direct ${n(direct?.messagesPerSecond)} | ${n(direct && ratio(r.drain.messagesPerSecond, direct.messagesPerSecond))} | – | – |`);
-    if (r.postfix) lines.push(`| Relay drain vs Postfix (msg/s) | ${r.drain.messagesPerSecond} | Postfix ${r.postfix.endToEnd.messagesPerSecond} | ${ratio(r.drain.messagesPerSecond, r.postfix.endToEnd.messagesPerSecond)} | – | – |`);
+    lines.push(
+      `| Relay drain, backlog of ${r.drain.messages} (msg/s) | ${r.drain.messagesPerSecond} | nodemailer direct ${n(direct?.messagesPerSecond)} | ${n(direct && ratio(r.drain.messagesPerSecond, direct.messagesPerSecond))} | – | – |`,
+    );
+    if (r.postfix)
+      lines.push(
+        `| Relay drain vs Postfix (msg/s) | ${r.drain.messagesPerSecond} | Postfix ${r.postfix.endToEnd.messagesPerSecond} | ${ratio(r.drain.messagesPerSecond, r.postfix.endToEnd.messagesPerSecond)} | – | – |`,
+      );
   }
   if (r.relayEndToEnd || r.postfix) {
     const relay = r.relayEndToEnd?.messagesPerSecond;
     const postfix = r.postfix?.endToEnd.messagesPerSecond;
-    lines.push(`| End to end, ${r.relayEndToEnd?.messages ?? r.postfix?.endToEnd.messages} submitted → at sink (msg/s) | ${n(relay)} | Postfix ${n(postfix)} | ${n(relay !== undefined && postfix !== undefined ? ratio(relay, postfix) : undefined)} | ${targetCells(target('end-to-end'))} |`);
+    lines.push(
+      `| End to end, ${r.relayEndToEnd?.messages ?? r.postfix?.endToEnd.messages} submitted → at sink (msg/s) | ${n(relay)} | Postfix ${n(postfix)} | ${n(relay !== undefined && postfix !== undefined ? ratio(relay, postfix) : undefined)} | ${targetCells(target('end-to-end'))} |`,
+    );
   }
   if (r.relaySteady || r.postfix) {
-    const cell = (s: SteadyResult | undefined) => (s ? `p50 ${s.latencyMs.p50}, p95 ${s.latencyMs.p95}, p99 ${s.latencyMs.p99}${s.delivered < s.sent ? ` (${s.sent - s.delivered} of ${s.sent} missing)` : ''}` : '–');
+    const cell = (s: SteadyResult | undefined) =>
+      s
+        ? `p50 ${s.latencyMs.p50}, p95 ${s.latencyMs.p95}, p99 ${s.latencyMs.p99}${s.delivered < s.sent ? ` (${s.sent - s.delivered} of ${s.sent} missing)` : ''}`
+        : '–';
     const steady = r.relaySteady ?? r.postfix?.steady;
-    lines.push(`| Latency at ${steady?.ratePerSecond}/s for ${steady?.seconds} s, hand-over → sink (ms) | ${cell(r.relaySteady)} | Postfix ${cell(r.postfix?.steady)} | – | p99 ${targetCells(target('POST→sink'))} |`);
+    lines.push(
+      `| Latency at ${steady?.ratePerSecond}/s for ${steady?.seconds} s, hand-over → sink (ms) | ${cell(r.relaySteady)} | Postfix ${cell(r.postfix?.steady)} | – | p99 ${targetCells(target('POST→sink'))} |`,
+    );
   }
   if (r.cost) {
-    lines.push(`| Storage transactions per message (accept + relay) | ${r.cost.accept.perMessage} + ${r.cost.relay.perMessage} = ${r.cost.perMessage} | – | – | ${targetCells(target('storage'))} |`);
+    lines.push(
+      `| Storage transactions per message (accept + relay) | ${r.cost.accept.perMessage} + ${r.cost.relay.perMessage} = ${r.cost.perMessage} | – | – | ${targetCells(target('storage'))} |`,
+    );
     lines.push(`| Idle polling, empty queue (requests/s) | ${r.cost.idle.requestsPerSecond} | – | – | – | – |`);
   }
   if (r.cost) {
-    lines.push('', `Storage operations per message (${r.cost.messages} messages, one recipient each):`, '', '| Phase | Operation | Per message |', '| --- | --- | --- |');
-    for (const [phase, cost] of [['accept', r.cost.accept], ['relay', r.cost.relay]] as const) {
-      for (const o of cost.operations) lines.push(`| ${phase} | ${o.service} ${o.operation}${o.batchedOperations ? ` (${o.batchedOperations / o.requests} entities each)` : ''} | ${o.perMessage} |`);
+    lines.push(
+      '',
+      `Storage operations per message (${r.cost.messages} messages, one recipient each):`,
+      '',
+      '| Phase | Operation | Per message |',
+      '| --- | --- | --- |',
+    );
+    for (const [phase, cost] of [
+      ['accept', r.cost.accept],
+      ['relay', r.cost.relay],
+    ] as const) {
+      for (const o of cost.operations)
+        lines.push(
+          `| ${phase} | ${o.service} ${o.operation}${o.batchedOperations ? ` (${o.batchedOperations / o.requests} entities each)` : ''} | ${o.perMessage} |`,
+        );
     }
     for (const o of r.cost.idle.operations) lines.push(`| idle | ${o.service} ${o.operation} | ${o.perSecond}/s |`);
   }
@@ -117,9 +155,20 @@ export function markdown(r: BenchResults): string {
   lines.push('', ...cpuTable(r));
   for (const p of r.profiles ?? []) {
     lines.push('', `CPU profile of the host in the ${p.stage} (${p.totalMs} ms): ${p.byPackage.map((b) => `${b.name} ${b.share}%`).join(', ')}`);
-    lines.push(`  busiest functions: ${p.topFunctions.slice(0, 8).map((f) => `${f.name} ${f.share}%`).join('; ')}`);
+    lines.push(
+      `  busiest functions: ${p.topFunctions
+        .slice(0, 8)
+        .map((f) => `${f.name} ${f.share}%`)
+        .join('; ')}`,
+    );
   }
-  if (r.stageSeconds) lines.push('', `Stage times (s): ${Object.entries(r.stageSeconds).map(([name, s]) => `${name.split(':')[0]} ${s}`).join(', ')}`);
+  if (r.stageSeconds)
+    lines.push(
+      '',
+      `Stage times (s): ${Object.entries(r.stageSeconds)
+        .map(([name, s]) => `${name.split(':')[0]} ${s}`)
+        .join(', ')}`,
+    );
   if (r.notes.length > 0) lines.push('', 'Notes:', ...r.notes.map((note) => `- ${note}`));
   return lines.join('\n');
 }

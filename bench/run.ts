@@ -98,7 +98,12 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
   const results: BenchResults = {
     date,
     machine: machineInfo(),
-    versions: { node: process.version, azurite: packageVersion('azurite'), nodemailer: packageVersion('nodemailer'), 'smtp-server': packageVersion('smtp-server') },
+    versions: {
+      node: process.version,
+      azurite: packageVersion('azurite'),
+      nodemailer: packageVersion('nodemailer'),
+      'smtp-server': packageVersion('smtp-server'),
+    },
     options: { ...options, storage: options.azuriteDisk ? 'Azurite on disk' : 'Azurite in memory', sink: 'dev smart host, in memory' },
     targets: [],
     notes,
@@ -127,7 +132,11 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
     return started;
   };
   // 0 until the host exists, then what it used after start-up (loading modules is not per-message work)
-  const relayProbes = { host: () => (relayPid === undefined ? 0 : cpuMsOf(relayPid) - relayStartupCpuMs), azurite: () => cpuMsOf(azuritePid), bench: benchCpuMs };
+  const relayProbes = {
+    host: () => (relayPid === undefined ? 0 : cpuMsOf(relayPid) - relayStartupCpuMs),
+    azurite: () => cpuMsOf(azuritePid),
+    bench: benchCpuMs,
+  };
 
   results.cost = await stage(`Cost: ${options.costMessages} messages through the storage meter`, notes, () =>
     measureCost({ azurite, sink, poolSize: options.pool, messages: options.costMessages, idleSeconds: options.idleSeconds, log }),
@@ -144,20 +153,34 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
     await steadyHost.stop();
     relayPid = undefined; // the next stages measure the host they start
   }
-  const plan = results.cost && (await stage('Raw-SDK baseline plan', notes, () => Promise.resolve(replayPlan(results.cost!.acceptOperations, results.cost!.messages))));
+  const plan =
+    results.cost && (await stage('Raw-SDK baseline plan', notes, () => Promise.resolve(replayPlan(results.cost!.acceptOperations, results.cost!.messages))));
   const rawSdk = plan && (await createReplayer(azurite.connectionString, plan));
 
   const warmup = Math.min(50, Math.round(options.n * 0.1));
   const perConcurrency = Math.min(options.acceptCount, Math.floor((options.n - warmup) / 3));
   const accepted = await stage(`Accept: ${perConcurrency} POSTs at concurrency 1, 8 and 32 (backlog of ${options.n})`, notes, () =>
-    measureAccept({ storageConnectionString: azurite.connectionString, sink, poolSize: options.pool, backlog: options.n, countPerConcurrency: perConcurrency, concurrencies: [1, 8, 32], warmup, rawSdk, azuritePid, log }),
+    measureAccept({
+      storageConnectionString: azurite.connectionString,
+      sink,
+      poolSize: options.pool,
+      backlog: options.n,
+      countPerConcurrency: perConcurrency,
+      concurrencies: [1, 8, 32],
+      warmup,
+      rawSdk,
+      azuritePid,
+      log,
+    }),
   );
   if (accepted) results.accept = { rows: accepted, rawSdkOperations: plan ? describePlan(plan) : 'not built' };
 
   let host: RelayHost | undefined;
   if (accepted) {
     const cpu = startCpuCount(relayProbes);
-    const drained = await stage(`Relay: draining the backlog of ${options.n}`, notes, () => measureDrain(sink, options.n, () => relayHost('drain and end-to-end stages')));
+    const drained = await stage(`Relay: draining the backlog of ${options.n}`, notes, () =>
+      measureDrain(sink, options.n, () => relayHost('drain and end-to-end stages')),
+    );
     if (drained) results.drain = { ...drained.result, cpuMsPerMessage: perMessage(cpu(), options.n) };
     host = drained?.host;
   }
@@ -166,15 +189,26 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
     const running = host;
     cleanups.push(() => running.stop());
     const cpu = startCpuCount(relayProbes);
-    const endToEnd = await stage(`Relay end to end: ${options.n} POSTs at concurrency ${options.concurrency}`, notes, () => measureRelayEndToEnd(sink, running, options.n, options.concurrency));
+    const endToEnd = await stage(`Relay end to end: ${options.n} POSTs at concurrency ${options.concurrency}`, notes, () =>
+      measureRelayEndToEnd(sink, running, options.n, options.concurrency),
+    );
     if (endToEnd) results.relayEndToEnd = { ...endToEnd, cpuMsPerMessage: perMessage(cpu(), options.n) };
     await running.stop();
   }
 
-  results.nodemailerDirect = await stage(`nodemailer straight to the sink: ${options.n} messages, pool ${options.pool}`, notes, () => measureNodemailerDirect(sink, options.n, options.pool));
+  results.nodemailerDirect = await stage(`nodemailer straight to the sink: ${options.n} messages, pool ${options.pool}`, notes, () =>
+    measureNodemailerDirect(sink, options.n, options.pool),
+  );
   if (!options.skipPostfix) {
     results.postfix = await stage(`Postfix: ${options.n} injected over SMTP`, notes, () =>
-      measurePostfix(sink, { messages: options.n, concurrency: options.concurrency, steadyRate: options.rate, steadySeconds: options.seconds, log, onStop: (stop) => cleanups.push(stop) }),
+      measurePostfix(sink, {
+        messages: options.n,
+        concurrency: options.concurrency,
+        steadyRate: options.rate,
+        steadySeconds: options.seconds,
+        log,
+        onStop: (stop) => cleanups.push(stop),
+      }),
     );
   }
 
@@ -183,7 +217,8 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
   results.targets = evaluateTargets(results);
   results.stageSeconds = stageSeconds;
   if (profileDir) {
-    const stageOf = (pid: number) => (pid === process.pid ? 'bench process (sink, load, meter)' : (startedHosts.find((h) => h.pid === pid)?.label ?? `process ${pid}`));
+    const stageOf = (pid: number) =>
+      pid === process.pid ? 'bench process (sink, load, meter)' : (startedHosts.find((h) => h.pid === pid)?.label ?? `process ${pid}`);
     // profiles are written when each process exits; this process's own comes after this summary
     results.profiles = summarizeProfiles(profileDir).map((p) => ({ ...p, stage: stageOf(p.pid) }));
     notes.push(`CPU profiles in ${profileDir} (open them in Chrome DevTools)`);
@@ -198,7 +233,10 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
 function relaunchProfiled(): Promise<number> {
   const dir = path.join(resultsDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(dir, { recursive: true });
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, __filename, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, RELAY_BENCH_PROFILE_DIR: dir } });
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, RELAY_BENCH_PROFILE_DIR: dir },
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }

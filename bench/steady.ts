@@ -18,7 +18,13 @@ export interface SteadyResult {
   latencyMs: LatencySummary;
 }
 
-export async function measureSteady(sink: Sink, label: string, ratePerSecond: number, seconds: number, send: (id: string) => Promise<void>): Promise<SteadyResult> {
+export async function measureSteady(
+  sink: Sink,
+  label: string,
+  ratePerSecond: number,
+  seconds: number,
+  send: (id: string) => Promise<void>,
+): Promise<SteadyResult> {
   sink.reset();
   const startedAt = new Map<string, number>();
   const { failures } = await runPaced(ratePerSecond, seconds * 1000, (i) => {

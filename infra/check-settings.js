@@ -74,9 +74,18 @@ try {
   lines = [`using '${using}'`, ...Object.entries(values).map(([k, v]) => `param ${k} = ${bicepLiteral(v)}`)];
   writeFileSync(paramFile, `${lines.join('\n')}\n`);
   try {
-    bicep(['snapshot', paramFile,
-      '--subscription-id', options['subscription-id'], '--tenant-id', options['tenant-id'],
-      '--resource-group', options['resource-group'], '--location', options.location || 'westeurope']);
+    bicep([
+      'snapshot',
+      paramFile,
+      '--subscription-id',
+      options['subscription-id'],
+      '--tenant-id',
+      options['tenant-id'],
+      '--resource-group',
+      options['resource-group'],
+      '--location',
+      options.location || 'westeurope',
+    ]);
     compiled = JSON.parse(options.compiled ? readFileSync(options.compiled, 'utf8') : bicep(['build', template, '--stdout']));
   } catch (error) {
     // Bicep names a line of the generated file; name the parameter on that line instead.
@@ -109,7 +118,9 @@ for (const [name, value] of Object.entries(config.properties)) {
 // Which template parameter feeds each setting, read from the compiled createObject('NAME', value, ...).
 const sources = {};
 const appSettingsResource = Object.values(compiled.resources).find((r) => /sites\/config$/i.test(r.type));
-for (const match of JSON.stringify(appSettingsResource?.properties ?? '').matchAll(/'([A-Za-z_][A-Za-z0-9_]*)', (?:string\()?parameters\('([A-Za-z0-9_]+)'\)/g)) {
+for (const match of JSON.stringify(appSettingsResource?.properties ?? '').matchAll(
+  /'([A-Za-z_][A-Za-z0-9_]*)', (?:string\()?parameters\('([A-Za-z0-9_]+)'\)/g,
+)) {
   sources[match[1]] = match[2];
 }
 

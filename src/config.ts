@@ -29,7 +29,11 @@ const QUEUE_NAME = {
   pattern: /^(?!.*--)[a-z0-9][a-z0-9-]{1,55}[a-z0-9]$/,
   rule: 'a queue name is 3 to 56 lower-case letters, digits and single hyphens (the poison queue adds "-poison")',
 } as const;
-const TABLE_NAME = { kind: 'name', pattern: /^[A-Za-z][A-Za-z0-9]{2,62}$/, rule: 'a table name is 3 to 63 letters and digits, starting with a letter' } as const;
+const TABLE_NAME = {
+  kind: 'name',
+  pattern: /^[A-Za-z][A-Za-z0-9]{2,62}$/,
+  rule: 'a table name is 3 to 63 letters and digits, starting with a letter',
+} as const;
 const CONTAINER_NAME = {
   kind: 'name',
   pattern: /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
@@ -50,39 +54,228 @@ export interface SettingSpec {
 }
 
 export const SETTINGS = [
-  { name: 'AzureWebJobsStorage', scope: 'local', type: { kind: 'text' }, default: 'UseDevelopmentStorage=true', description: 'Storage connection string. In Azure the app uses the identity-based AzureWebJobsStorage__* settings instead.' },
-  { name: 'AzureWebJobsStorage__blobServiceUri', scope: 'app', type: { kind: 'https-uri' }, description: 'Blob endpoint for identity-based storage access (used when no connection string is set).' },
+  {
+    name: 'AzureWebJobsStorage',
+    scope: 'local',
+    type: { kind: 'text' },
+    default: 'UseDevelopmentStorage=true',
+    description: 'Storage connection string. In Azure the app uses the identity-based AzureWebJobsStorage__* settings instead.',
+  },
+  {
+    name: 'AzureWebJobsStorage__blobServiceUri',
+    scope: 'app',
+    type: { kind: 'https-uri' },
+    description: 'Blob endpoint for identity-based storage access (used when no connection string is set).',
+  },
   { name: 'AzureWebJobsStorage__queueServiceUri', scope: 'app', type: { kind: 'https-uri' }, description: 'Queue endpoint for identity-based storage access.' },
   { name: 'AzureWebJobsStorage__tableServiceUri', scope: 'app', type: { kind: 'https-uri' }, description: 'Table endpoint for identity-based storage access.' },
-  { name: 'AzureWebJobsStorage__credential', scope: 'app', type: { kind: 'text' }, description: '"managedidentity" in Azure: storage is reached with a managed identity.' },
-  { name: 'AzureWebJobsStorage__clientId', scope: 'app', type: { kind: 'text' }, description: 'Client id of the user-assigned managed identity used for storage.' },
-  { name: 'RELAY_IDENTITY_CLIENT_ID', scope: 'app', type: { kind: 'guid' }, description: 'Client id of the user-assigned managed identity the relay code takes tokens as (storage clients, SMTP XOAUTH2). Unset: DefaultAzureCredential\'s own choice (a developer sign-in, say).' },
-  { name: 'RELAY_LOCAL_FUNCTION_KEY', scope: 'local', type: { kind: 'text' }, default: 'local-dev-key', secret: true, description: 'The local host\'s default host key (x-functions-key or ?code=): it opens every function of authLevel function, not admin. In Azure the platform manages keys.' },
-  { name: 'RELAY_LOCAL_ADMIN_KEY', scope: 'local', type: { kind: 'text' }, default: 'local-admin-key', secret: true, description: 'The local host\'s master key: the only key that opens authLevel admin functions (it opens the others too). Must differ from every other key.' },
-  { name: 'RELAY_LOCAL_FUNCTION_KEYS', scope: 'local', type: { kind: 'text' }, secret: true, description: 'Per-function keys for the local host, as JSON: {"sendMessage": "key"} or {"sendMessage": ["key-1", "key-2"]}; each opens its own function only.' },
-  { name: 'RELAY_LOCAL_PORT', scope: 'local', type: { kind: 'int', min: 0, max: 65535 }, default: '7071', description: 'Port of the local function host (`npm start`).' },
-  { name: 'RELAY_LOCAL_QUEUE_LEASE_SECONDS', scope: 'local', type: { kind: 'int', min: 1, max: 7 * 86400 }, default: '600', description: 'How long the local host keeps a queue message it is processing invisible (renewed at half that); after a crash its messages reappear once this has passed. 600 mirrors the Functions host; tests shorten it.' },
-  { name: 'RELAY_LOCAL_DATA_DIR', scope: 'local', type: { kind: 'text' }, default: '.local', description: 'Folder for Azurite data and the development smart host\'s .eml files and certificate.' },
-  { name: 'RELAY_ALLOWED_SENDER_DOMAINS', scope: 'app', type: { kind: 'domain-list' }, required: true, localDefault: 'example.com,example.jp', description: 'Comma-separated domains that may appear in "from" (exact match, case-insensitive).' },
-  { name: 'RELAY_MAX_RECIPIENTS', scope: 'app', type: { kind: 'int', min: 1, max: 100 }, default: '100', description: 'Most recipients (to + cc + bcc) in one message; 1 to 100.' },
-  { name: 'RELAY_MAX_MESSAGE_BYTES', scope: 'app', type: { kind: 'int', min: 1024, max: 50 * 1024 * 1024 }, default: '10485760', description: 'Largest accepted request body and composed message, in bytes.' },
-  { name: 'RELAY_MAX_RETRY_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 7 * 86400 }, default: '86400', description: 'How long a deferred recipient is retried, from when it was queued, before it is failed.' },
-  { name: 'RELAY_RETRY_FIRST_DELAY_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 86400 }, default: '60', description: 'Delay before the first retry of a deferred recipient; each later retry doubles it.' },
-  { name: 'RELAY_RETRY_MAX_DELAY_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 6 * 86400 }, default: '3600', description: 'Longest delay between two retries.' },
-  { name: 'RELAY_QUEUE_NAME', scope: 'app', type: QUEUE_NAME, default: 'deliveries', description: 'Storage queue of deliveries; its poison queue is "<name>-poison".' },
-  { name: 'RELAY_DELIVERIES_TABLE', scope: 'app', type: TABLE_NAME, default: 'deliveries', description: 'Table with one row per recipient (PartitionKey = message id).' },
-  { name: 'RELAY_EVENTS_TABLE', scope: 'app', type: TABLE_NAME, default: 'deliveryevents', description: 'Table with one row per delivery outcome (PartitionKey = UTC hour yyyyMMddHH).' },
-  { name: 'RELAY_IDEMPOTENCY_TABLE', scope: 'app', type: TABLE_NAME, default: 'idempotency', description: 'Table that remembers Idempotency-Key answers for 24 hours.' },
-  { name: 'RELAY_BODY_CONTAINER', scope: 'app', type: CONTAINER_NAME, default: 'messages', description: 'Blob container holding each composed message (.eml).' },
-  { name: 'SMARTHOST_HOST', scope: 'app', type: { kind: 'text' }, required: true, description: 'Smart host name (its TLS certificate must match it). Locally, when unset, `npm start` runs the development smart host.' },
-  { name: 'SMARTHOST_PORT', scope: 'app', type: { kind: 'int', min: 1, max: 65535 }, default: '587', description: 'Smart host submission port (STARTTLS is required).' },
-  { name: 'SMARTHOST_AUTH', scope: 'app', type: { kind: 'enum', values: ['login', 'plain', 'xoauth2'] }, default: 'login', description: '"login" or "plain" (username and password) or "xoauth2" (token from @azure/identity).' },
-  { name: 'SMARTHOST_USERNAME', scope: 'app', type: { kind: 'text' }, required: true, description: 'SMTP AUTH user name (for xoauth2, the mailbox or principal the token is for).' },
-  { name: 'SMARTHOST_PASSWORD', scope: 'app', type: { kind: 'text' }, secret: true, description: 'SMTP AUTH password (required unless SMARTHOST_AUTH=xoauth2); in Azure a Key Vault reference.' },
-  { name: 'SMARTHOST_OAUTH_SCOPE', scope: 'app', type: { kind: 'text' }, default: 'https://outlook.office365.com/.default', description: 'Token scope requested for xoauth2.' },
-  { name: 'SMARTHOST_POOL_SIZE', scope: 'app', type: { kind: 'int', min: 1, max: 100 }, default: '5', description: 'Most concurrent SMTP connections per instance.' },
-  { name: 'SMARTHOST_CONNECT_TIMEOUT_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 45 }, default: '30', description: 'Time to connect, to get the greeting, and to wait for a free pooled connection (each) before the attempt is deferred.' },
-  { name: 'SMARTHOST_SOCKET_TIMEOUT_SECONDS', scope: 'app', type: { kind: 'int', min: 1, max: 140 }, default: '120', description: 'Time without any reply from the smart host before the attempt is deferred.' },
+  {
+    name: 'AzureWebJobsStorage__credential',
+    scope: 'app',
+    type: { kind: 'text' },
+    description: '"managedidentity" in Azure: storage is reached with a managed identity.',
+  },
+  {
+    name: 'AzureWebJobsStorage__clientId',
+    scope: 'app',
+    type: { kind: 'text' },
+    description: 'Client id of the user-assigned managed identity used for storage.',
+  },
+  {
+    name: 'RELAY_IDENTITY_CLIENT_ID',
+    scope: 'app',
+    type: { kind: 'guid' },
+    description:
+      "Client id of the user-assigned managed identity the relay code takes tokens as (storage clients, SMTP XOAUTH2). Unset: DefaultAzureCredential's own choice (a developer sign-in, say).",
+  },
+  {
+    name: 'RELAY_LOCAL_FUNCTION_KEY',
+    scope: 'local',
+    type: { kind: 'text' },
+    default: 'local-dev-key',
+    secret: true,
+    description:
+      "The local host's default host key (x-functions-key or ?code=): it opens every function of authLevel function, not admin. In Azure the platform manages keys.",
+  },
+  {
+    name: 'RELAY_LOCAL_ADMIN_KEY',
+    scope: 'local',
+    type: { kind: 'text' },
+    default: 'local-admin-key',
+    secret: true,
+    description: "The local host's master key: the only key that opens authLevel admin functions (it opens the others too). Must differ from every other key.",
+  },
+  {
+    name: 'RELAY_LOCAL_FUNCTION_KEYS',
+    scope: 'local',
+    type: { kind: 'text' },
+    secret: true,
+    description:
+      'Per-function keys for the local host, as JSON: {"sendMessage": "key"} or {"sendMessage": ["key-1", "key-2"]}; each opens its own function only.',
+  },
+  {
+    name: 'RELAY_LOCAL_PORT',
+    scope: 'local',
+    type: { kind: 'int', min: 0, max: 65535 },
+    default: '7071',
+    description: 'Port of the local function host (`npm start`).',
+  },
+  {
+    name: 'RELAY_LOCAL_QUEUE_LEASE_SECONDS',
+    scope: 'local',
+    type: { kind: 'int', min: 1, max: 7 * 86400 },
+    default: '600',
+    description:
+      'How long the local host keeps a queue message it is processing invisible (renewed at half that); after a crash its messages reappear once this has passed. 600 mirrors the Functions host; tests shorten it.',
+  },
+  {
+    name: 'RELAY_LOCAL_DATA_DIR',
+    scope: 'local',
+    type: { kind: 'text' },
+    default: '.local',
+    description: "Folder for Azurite data and the development smart host's .eml files and certificate.",
+  },
+  {
+    name: 'RELAY_ALLOWED_SENDER_DOMAINS',
+    scope: 'app',
+    type: { kind: 'domain-list' },
+    required: true,
+    localDefault: 'example.com,example.jp',
+    description: 'Comma-separated domains that may appear in "from" (exact match, case-insensitive).',
+  },
+  {
+    name: 'RELAY_MAX_RECIPIENTS',
+    scope: 'app',
+    type: { kind: 'int', min: 1, max: 100 },
+    default: '100',
+    description: 'Most recipients (to + cc + bcc) in one message; 1 to 100.',
+  },
+  {
+    name: 'RELAY_MAX_MESSAGE_BYTES',
+    scope: 'app',
+    type: { kind: 'int', min: 1024, max: 50 * 1024 * 1024 },
+    default: '10485760',
+    description: 'Largest accepted request body and composed message, in bytes.',
+  },
+  {
+    name: 'RELAY_MAX_RETRY_SECONDS',
+    scope: 'app',
+    type: { kind: 'int', min: 1, max: 7 * 86400 },
+    default: '86400',
+    description: 'How long a deferred recipient is retried, from when it was queued, before it is failed.',
+  },
+  {
+    name: 'RELAY_RETRY_FIRST_DELAY_SECONDS',
+    scope: 'app',
+    type: { kind: 'int', min: 1, max: 86400 },
+    default: '60',
+    description: 'Delay before the first retry of a deferred recipient; each later retry doubles it.',
+  },
+  {
+    name: 'RELAY_RETRY_MAX_DELAY_SECONDS',
+    scope: 'app',
+    type: { kind: 'int', min: 1, max: 6 * 86400 },
+    default: '3600',
+    description: 'Longest delay between two retries.',
+  },
+  {
+    name: 'RELAY_QUEUE_NAME',
+    scope: 'app',
+    type: QUEUE_NAME,
+    default: 'deliveries',
+    description: 'Storage queue of deliveries; its poison queue is "<name>-poison".',
+  },
+  {
+    name: 'RELAY_DELIVERIES_TABLE',
+    scope: 'app',
+    type: TABLE_NAME,
+    default: 'deliveries',
+    description: 'Table with one row per recipient (PartitionKey = message id).',
+  },
+  {
+    name: 'RELAY_EVENTS_TABLE',
+    scope: 'app',
+    type: TABLE_NAME,
+    default: 'deliveryevents',
+    description: 'Table with one row per delivery outcome (PartitionKey = UTC hour yyyyMMddHH).',
+  },
+  {
+    name: 'RELAY_IDEMPOTENCY_TABLE',
+    scope: 'app',
+    type: TABLE_NAME,
+    default: 'idempotency',
+    description: 'Table that remembers Idempotency-Key answers for 24 hours.',
+  },
+  {
+    name: 'RELAY_BODY_CONTAINER',
+    scope: 'app',
+    type: CONTAINER_NAME,
+    default: 'messages',
+    description: 'Blob container holding each composed message (.eml).',
+  },
+  {
+    name: 'SMARTHOST_HOST',
+    scope: 'app',
+    type: { kind: 'text' },
+    required: true,
+    description: 'Smart host name (its TLS certificate must match it). Locally, when unset, `npm start` runs the development smart host.',
+  },
+  {
+    name: 'SMARTHOST_PORT',
+    scope: 'app',
+    type: { kind: 'int', min: 1, max: 65535 },
+    default: '587',
+    description: 'Smart host submission port (STARTTLS is required).',
+  },
+  {
+    name: 'SMARTHOST_AUTH',
+    scope: 'app',
+    type: { kind: 'enum', values: ['login', 'plain', 'xoauth2'] },
+    default: 'login',
+    description: '"login" or "plain" (username and password) or "xoauth2" (token from @azure/identity).',
+  },
+  {
+    name: 'SMARTHOST_USERNAME',
+    scope: 'app',
+    type: { kind: 'text' },
+    required: true,
+    description: 'SMTP AUTH user name (for xoauth2, the mailbox or principal the token is for).',
+  },
+  {
+    name: 'SMARTHOST_PASSWORD',
+    scope: 'app',
+    type: { kind: 'text' },
+    secret: true,
+    description: 'SMTP AUTH password (required unless SMARTHOST_AUTH=xoauth2); in Azure a Key Vault reference.',
+  },
+  {
+    name: 'SMARTHOST_OAUTH_SCOPE',
+    scope: 'app',
+    type: { kind: 'text' },
+    default: 'https://outlook.office365.com/.default',
+    description: 'Token scope requested for xoauth2.',
+  },
+  {
+    name: 'SMARTHOST_POOL_SIZE',
+    scope: 'app',
+    type: { kind: 'int', min: 1, max: 100 },
+    default: '5',
+    description: 'Most concurrent SMTP connections per instance.',
+  },
+  {
+    name: 'SMARTHOST_CONNECT_TIMEOUT_SECONDS',
+    scope: 'app',
+    type: { kind: 'int', min: 1, max: 45 },
+    default: '30',
+    description: 'Time to connect, to get the greeting, and to wait for a free pooled connection (each) before the attempt is deferred.',
+  },
+  {
+    name: 'SMARTHOST_SOCKET_TIMEOUT_SECONDS',
+    scope: 'app',
+    type: { kind: 'int', min: 1, max: 140 },
+    default: '120',
+    description: 'Time without any reply from the smart host before the attempt is deferred.',
+  },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
@@ -179,7 +372,9 @@ export function settingProblems(spec: SettingSpec, value: string): string[] {
     case 'https-uri':
       return /^https:\/\/[^/\s]+\/?$/.test(value) ? [] : [`${name} is "${value}": it must be an https:// service URI`];
     case 'guid':
-      return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? [] : [`${name} is "${value}": it must be the managed identity's client id, a GUID`];
+      return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)
+        ? []
+        : [`${name} is "${value}": it must be the managed identity's client id, a GUID`];
     case 'name':
       return type.pattern.test(value) ? [] : [`${name} is "${value}": ${type.rule}`];
   }
@@ -278,7 +473,7 @@ export function loadConfig(env: Env = process.env): RelayConfig {
     );
   }
   if (config.smartHost.port === 25) {
-    problems.push('SMARTHOST_PORT is 25: Azure blocks outbound port 25; use the smart host\'s submission port (587)');
+    problems.push("SMARTHOST_PORT is 25: Azure blocks outbound port 25; use the smart host's submission port (587)");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -292,7 +487,9 @@ function readStorage(env: Env, problems: string[]): StorageConfig {
     queueServiceUri: env.AzureWebJobsStorage__queueServiceUri?.trim(),
     tableServiceUri: env.AzureWebJobsStorage__tableServiceUri?.trim(),
   };
-  const missing = Object.entries(uris).filter(([, v]) => !v).map(([k]) => `AzureWebJobsStorage__${k}`);
+  const missing = Object.entries(uris)
+    .filter(([, v]) => !v)
+    .map(([k]) => `AzureWebJobsStorage__${k}`);
   if (missing.length === 3) {
     // Locally the documented default applies; in Azure the template sets the identity-based form.
     return { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' };

@@ -22,10 +22,7 @@ export interface SmtpReply {
   response: string;
 }
 
-export type SmtpOutcome =
-  | ({ kind: 'accepted' } & SmtpReply)
-  | ({ kind: 'permanent' } & SmtpReply)
-  | ({ kind: 'temporary' } & SmtpReply);
+export type SmtpOutcome = ({ kind: 'accepted' } & SmtpReply) | ({ kind: 'permanent' } & SmtpReply) | ({ kind: 'temporary' } & SmtpReply);
 
 const MAX_RESPONSE_LENGTH = 2000;
 
@@ -120,9 +117,7 @@ export interface TaskState {
 }
 
 export type Decision =
-  | { action: 'send'; attempt: number; claim: boolean }
-  | { action: 'skip'; reason: string }
-  | { action: 'wait'; until: Date; reason: string };
+  { action: 'send'; attempt: number; claim: boolean } | { action: 'skip'; reason: string } | { action: 'wait'; until: Date; reason: string };
 
 /** A retry message may surface a little before its row's nextAttemptAt (clock skew, visibility rounding). */
 export const EARLY_TOLERANCE_MS = 2000;

@@ -96,7 +96,9 @@ export function validateSendRequest(body: unknown, limits: SendLimits): Validate
   const bcc = mailboxList('bcc');
   const replyTo = mailboxList('replyTo');
   const recipients = uniqueRecipients([...to, ...cc, ...bcc]);
-  const listed = ['to', 'cc', 'bcc'].some((f) => input[f] !== undefined && input[f] !== null && !(Array.isArray(input[f]) && (input[f] as unknown[]).length === 0));
+  const listed = ['to', 'cc', 'bcc'].some(
+    (f) => input[f] !== undefined && input[f] !== null && !(Array.isArray(input[f]) && (input[f] as unknown[]).length === 0),
+  );
   if (!listed) problem('to', 'at least one recipient is required in to, cc or bcc');
   if (recipients.length > limits.maxRecipients) {
     problem('to', `${recipients.length} recipients in to, cc and bcc; at most ${limits.maxRecipients} are accepted in one message`);

@@ -5,7 +5,7 @@ import { problemFor, RelayError, summarizeError } from '../errors';
 export function problemResponse(err: unknown, context: InvocationContext): HttpResponseInit {
   const problem = problemFor(err);
   if (!(err instanceof RelayError)) {
-    context.error(`unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    context.error(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } else if (problem.status >= 500) {
     context.warn(`${problem.title}: ${err.cause ? summarizeError(err.cause) : problem.detail}`);
   } else {

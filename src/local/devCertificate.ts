@@ -120,10 +120,7 @@ async function createServerCertificate(ca: KeyPairPem): Promise<KeyPairPem> {
       { name: 'extKeyUsage', serverAuth: true },
       {
         name: 'subjectAltName',
-        altNames: [
-          ...SERVER_DNS_NAMES.map((value) => ({ type: 2 as const, value })),
-          ...SERVER_IPS.map((ip) => ({ type: 7 as const, ip })),
-        ],
+        altNames: [...SERVER_DNS_NAMES.map((value) => ({ type: 2 as const, value })), ...SERVER_IPS.map((ip) => ({ type: 7 as const, ip }))],
       },
     ],
     ca,
@@ -218,7 +215,8 @@ async function withDirectoryLock<T>(directory: string, action: () => Promise<T>)
         await fs.rm(lockPath, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for the certificate lock ${lockPath}; remove it if no other process is running`);
+      if (Date.now() > deadline)
+        throw new Error(`Timed out waiting for the certificate lock ${lockPath}; remove it if no other process is running`, { cause: error });
       await delay(50);
     }
   }
@@ -265,4 +263,3 @@ export function checkServerIdentity(hostname: string, cert: PeerCertificate): Er
 function canonicalIPv6(address: string): string {
   return new URL(`http://[${address}]/`).hostname;
 }
-

@@ -69,7 +69,10 @@ export interface ReceivedMessage {
  * The relay's settings for sending through a development smart host as `user`: where it listens,
  * the login, and its private CA (trusted process-wide, as a private CA is in Azure).
  */
-export function relaySettingsFor(smartHost: Pick<DevSmartHost, 'host' | 'port' | 'caFile'>, user: { username: string; password: string }): Record<string, string> {
+export function relaySettingsFor(
+  smartHost: Pick<DevSmartHost, 'host' | 'port' | 'caFile'>,
+  user: { username: string; password: string },
+): Record<string, string> {
   return {
     SMARTHOST_HOST: smartHost.host,
     SMARTHOST_PORT: String(smartHost.port),

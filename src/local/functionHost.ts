@@ -74,12 +74,18 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
   await checkCapabilities(registry);
   const functions = [...registry.functions.values()];
   for (const fn of functions) checkBindingsSupported(fn);
-  checkHostKeys(options.keys, functions.map((fn) => fn.metadata.name));
+  checkHostKeys(
+    options.keys,
+    functions.map((fn) => fn.metadata.name),
+  );
   const functionTimeoutMs = parseFunctionTimeout(hostJson.functionTimeout, parseTimeSpan);
   logger.host('information', `Loaded ${functions.length} function(s): ${functions.map((f) => f.metadata.name).join(', ') || 'none'}`);
   const enabled = functions.filter((fn) => !isFunctionDisabled(fn.metadata.name, options.settings));
   for (const fn of functions.filter((f) => !enabled.includes(f))) {
-    logger.host('information', `Function "${fn.metadata.name}" is disabled by the app setting AzureWebJobs.${fn.metadata.name}.Disabled; its trigger will not fire`);
+    logger.host(
+      'information',
+      `Function "${fn.metadata.name}" is disabled by the app setting AzureWebJobs.${fn.metadata.name}.Disabled; its trigger will not fire`,
+    );
   }
 
   const queueOptions = readQueueListenerOptions(hostJson, options.queueLeaseSeconds);
@@ -132,7 +138,10 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
       await Promise.all(listeners.map((listener) => listener.stop()));
       const timeoutMs = options.stopTimeoutMs ?? 30_000;
       if (!(await inFlight.whenIdle(timeoutMs))) {
-        logger.host('warning', `${inFlight.count} invocation(s) still running after ${timeoutMs} ms are abandoned; their queue messages become visible again after the ${queueOptions.processingLeaseSeconds}-second processing lease`);
+        logger.host(
+          'warning',
+          `${inFlight.count} invocation(s) still running after ${timeoutMs} ms are abandoned; their queue messages become visible again after the ${queueOptions.processingLeaseSeconds}-second processing lease`,
+        );
       }
       for (const listener of listeners) listener.abandonRenewals();
       try {
@@ -178,10 +187,16 @@ export function expandEntryPointPattern(appRoot: string, pattern: string): strin
   const absolute = path.resolve(appRoot, pattern);
   const directory = path.dirname(absolute);
   const name = path.basename(absolute);
-  if (/[*?[\]{}]/.test(directory)) throw new Error(`Entry point pattern "${pattern}": wildcards are supported in the file name only (e.g. "dist/functions/*.js")`);
+  if (/[*?[\]{}]/.test(directory))
+    throw new Error(`Entry point pattern "${pattern}": wildcards are supported in the file name only (e.g. "dist/functions/*.js")`);
   if (!/[*?]/.test(name)) return readdirSafe(directory).includes(name) ? [absolute] : [];
   if (/[[\]{}]/.test(name)) throw new Error(`Entry point pattern "${pattern}": only * and ? wildcards are supported`);
-  const matcher = new RegExp(`^${name.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+  const matcher = new RegExp(
+    `^${name
+      .replace(/[.+^${}()|\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]')}$`,
+  );
   return readdirSafe(directory)
     .filter((entry) => matcher.test(entry) && !entry.endsWith('.map') && !entry.endsWith('.d.ts'))
     .sort()
@@ -213,7 +228,9 @@ function checkBindingsSupported(fn: RegisteredFunction): void {
   for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
     const key = `${binding.direction}:${String(binding.type).toLowerCase()}`;
     if (!supportedBindings.has(key)) {
-      throw new Error(`Function "${fn.metadata.name}" has a ${binding.direction} binding "${name}" of type "${binding.type}", which the local host does not support`);
+      throw new Error(
+        `Function "${fn.metadata.name}" has a ${binding.direction} binding "${name}" of type "${binding.type}", which the local host does not support`,
+      );
     }
   }
 }

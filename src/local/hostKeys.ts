@@ -31,7 +31,8 @@ export function parseFunctionKeys(text: string | undefined): Map<string, string[
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(problem);
   for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
     const list = Array.isArray(value) ? value : [value];
-    if (list.length === 0 || list.some((key) => typeof key !== 'string' || key.trim() === '')) throw new Error(`${problem}; the keys of "${name}" are not non-empty strings`);
+    if (list.length === 0 || list.some((key) => typeof key !== 'string' || key.trim() === ''))
+      throw new Error(`${problem}; the keys of "${name}" are not non-empty strings`);
     keys.set(name, list as string[]);
   }
   return keys;
@@ -40,13 +41,18 @@ export function parseFunctionKeys(text: string | undefined): Map<string, string[
 /** Start-up checks that need the loaded functions: unknown names, and keys that would open too much. */
 export function checkHostKeys(settings: HostKeySettings, functionNames: readonly string[]): void {
   for (const name of settings.functionKeys.keys()) {
-    if (!functionNames.includes(name)) throw new Error(`RELAY_LOCAL_FUNCTION_KEYS names "${name}", which is not a function of this app (${functionNames.join(', ')})`);
+    if (!functionNames.includes(name))
+      throw new Error(`RELAY_LOCAL_FUNCTION_KEYS names "${name}", which is not a function of this app (${functionNames.join(', ')})`);
   }
   const master = settings.masterKey;
   if (master === undefined) return;
-  if (settings.hostKeys.includes(master)) throw new Error('RELAY_LOCAL_ADMIN_KEY equals RELAY_LOCAL_FUNCTION_KEY: the master key must differ from the host key, or every caller could reach admin functions');
+  if (settings.hostKeys.includes(master))
+    throw new Error(
+      'RELAY_LOCAL_ADMIN_KEY equals RELAY_LOCAL_FUNCTION_KEY: the master key must differ from the host key, or every caller could reach admin functions',
+    );
   for (const [name, keys] of settings.functionKeys) {
-    if (keys.includes(master)) throw new Error(`RELAY_LOCAL_FUNCTION_KEYS gives "${name}" the same key as RELAY_LOCAL_ADMIN_KEY: the master key must differ from every function key`);
+    if (keys.includes(master))
+      throw new Error(`RELAY_LOCAL_FUNCTION_KEYS gives "${name}" the same key as RELAY_LOCAL_ADMIN_KEY: the master key must differ from every function key`);
   }
 }
 

@@ -16,7 +16,13 @@ export interface HostLogger {
 /** host.json's logging.logLevel names (".NET" style) mapped onto the RPC levels. */
 export function parseLogLevel(name: unknown, fallback: RpcLogLevel): RpcLogLevel {
   const levels: Record<string, RpcLogLevel> = {
-    trace: 'trace', debug: 'debug', information: 'information', warning: 'warning', error: 'error', critical: 'critical', none: 'none',
+    trace: 'trace',
+    debug: 'debug',
+    information: 'information',
+    warning: 'warning',
+    error: 'error',
+    critical: 'critical',
+    none: 'none',
   };
   return (typeof name === 'string' && levels[name.toLowerCase()]) || fallback;
 }

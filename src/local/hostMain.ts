@@ -43,11 +43,14 @@ async function main(): Promise<void> {
     stopRequested = true;
     output.line(`Function host: ${reason}; stopping`);
     // a signal during start-up is honoured once start-up has finished (see below)
-    host?.stop().then(() => process.exit(0), (error: unknown) => {
-      output.flush();
-      console.error(`Function host: stopping failed: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    });
+    host?.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        output.flush();
+        console.error(`Function host: stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM received'));
   process.on('SIGINT', () => shutdown('SIGINT received'));

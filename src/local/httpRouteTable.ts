@@ -30,13 +30,17 @@ const builtInRoutePrefixes = ['admin', 'runtime'];
 export function buildHttpRoutes(functions: Iterable<RegisteredFunction>, routePrefix: string): RouteTable {
   const routes: HttpRoute[] = [];
   const refused: { name: string; reason: string }[] = [];
-  const byName = [...functions].filter((fn) => triggerBindingOf(fn).type.toLowerCase() === 'httptrigger').sort((a, b) => compareNames(a.metadata.name, b.metadata.name));
+  const byName = [...functions]
+    .filter((fn) => triggerBindingOf(fn).type.toLowerCase() === 'httptrigger')
+    .sort((a, b) => compareNames(a.metadata.name, b.metadata.name));
   for (const fn of byName) {
     const name = fn.metadata.name;
     const trigger = triggerBindingOf(fn);
     const route = typeof trigger.options.route === 'string' && trigger.options.route.trim() !== '' ? trigger.options.route.trim() : name;
     if (route.startsWith('/')) {
-      throw new Error(`Function "${name}" has the route "${route}", which starts with "/": in Azure this breaks the whole host (every function fails), so the local host refuses to start; write the route without the leading "/"`);
+      throw new Error(
+        `Function "${name}" has the route "${route}", which starts with "/": in Azure this breaks the whole host (every function fails), so the local host refuses to start; write the route without the leading "/"`,
+      );
     }
     const declaredMethods = Array.isArray(trigger.options.methods) ? (trigger.options.methods as unknown[]) : ['GET', 'POST'];
     const methods = new Set(declaredMethods.map((m) => String(m).toUpperCase()));

@@ -43,11 +43,7 @@ export function createHttpTriggerServer(options: HttpTriggerServerOptions): Serv
   });
 }
 
-async function handleRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
-  options: HttpTriggerServerOptions,
-): Promise<void> {
+async function handleRequest(req: IncomingMessage, res: ServerResponse, options: HttpTriggerServerOptions): Promise<void> {
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
   const method = (req.method ?? 'GET').toUpperCase();
   const found = findRoute(options.routes, method, url.pathname);
@@ -81,16 +77,34 @@ async function handleRequest(
   const fn = route.fn;
   const invocationId = randomUUID();
   const started = Date.now();
-  options.logger.core({ level: 'information', category: 'system', functionName: fn.metadata.name, invocationId, message: `Executing (Reason='This function was programmatically called via the host APIs.')` });
+  options.logger.core({
+    level: 'information',
+    category: 'system',
+    functionName: fn.metadata.name,
+    invocationId,
+    message: `Executing (Reason='This function was programmatically called via the host APIs.')`,
+  });
   let statusCode: number;
   try {
     const input = { triggerData: { http: toRpcHttpRequest(req, url, method, params, body) }, triggerMetadata: routeMetadata(params) };
     const response = await options.worker.run(fn.metadata.name, () => invokeRegisteredFunction(options.registry, fn, input, invocationId));
     const output = route.responseBinding ? outputOf(response, route.responseBinding) : undefined;
     statusCode = writeFunctionResponse(req, res, output);
-    options.logger.core({ level: 'information', category: 'system', functionName: fn.metadata.name, invocationId, message: `Executed (Succeeded, Status=${statusCode}, Duration=${Date.now() - started}ms)` });
+    options.logger.core({
+      level: 'information',
+      category: 'system',
+      functionName: fn.metadata.name,
+      invocationId,
+      message: `Executed (Succeeded, Status=${statusCode}, Duration=${Date.now() - started}ms)`,
+    });
   } catch (error) {
-    options.logger.core({ level: 'error', category: 'system', functionName: fn.metadata.name, invocationId, message: `Executed (Failed, Duration=${Date.now() - started}ms): ${describeError(error)}` });
+    options.logger.core({
+      level: 'error',
+      category: 'system',
+      functionName: fn.metadata.name,
+      invocationId,
+      message: `Executed (Failed, Duration=${Date.now() - started}ms): ${describeError(error)}`,
+    });
     if (!res.headersSent) writeEmpty(res, 500);
     else res.destroy();
   }

@@ -63,8 +63,7 @@ export async function invokeRegisteredFunction(
     request,
     metadata: fn.metadata,
     state: undefined,
-    log: (level: RpcLogLevel, category: RpcLogCategory, message: string) =>
-      registry.logSink({ level, category, message, functionName, invocationId }),
+    log: (level: RpcLogLevel, category: RpcLogCategory, message: string) => registry.logSink({ level, category, message, functionName, invocationId }),
   };
 
   const invocationModel = await model.getInvocationModel(coreContext);

@@ -14,7 +14,13 @@ import { mergeMessageProperties } from './triggerMetadata';
 import type { WorkerLifetime } from './workerLifetime';
 import { minimumPollingIntervalMs, type QueueListenerOptions } from './queueOptions';
 
-export { DEFAULT_PROCESSING_LEASE_SECONDS, parseProcessingLeaseSeconds, parseTimeSpan, readQueueListenerOptions, type QueueListenerOptions } from './queueOptions';
+export {
+  DEFAULT_PROCESSING_LEASE_SECONDS,
+  parseProcessingLeaseSeconds,
+  parseTimeSpan,
+  readQueueListenerOptions,
+  type QueueListenerOptions,
+} from './queueOptions';
 
 export interface QueueTriggerTarget {
   fn: RegisteredFunction;
@@ -33,7 +39,9 @@ export function resolveQueueTrigger(fn: RegisteredFunction, settings: Record<str
     .replace(/%([^%]+)%/g, (expression: string, setting: string) => {
       const value = settings[setting];
       if (value === undefined || value === '') {
-        throw new Error(`Function "${name}": the queue name ${expression} refers to the setting ${setting}, which is not set ('${expression}' does not resolve to a value)`);
+        throw new Error(
+          `Function "${name}": the queue name ${expression} refers to the setting ${setting}, which is not set ('${expression}' does not resolve to a value)`,
+        );
       }
       return value;
     })
@@ -88,7 +96,9 @@ export class QueueListener {
     try {
       await this.#queue.createIfNotExists();
     } catch (error) {
-      throw new Error(`Function "${this.target.fn.metadata.name}": cannot reach or create queue "${this.target.queueName}": ${errorMessage(error)}`, { cause: error });
+      throw new Error(`Function "${this.target.fn.metadata.name}": cannot reach or create queue "${this.target.queueName}": ${errorMessage(error)}`, {
+        cause: error,
+      });
     }
     this.#loop = this.#poll();
   }
@@ -157,12 +167,15 @@ export class QueueListener {
     let popReceipt = message.popReceipt;
     let renewing = Promise.resolve();
     const leaseSeconds = this.options.processingLeaseSeconds;
-    const renewal = setInterval(() => {
-      renewing = renewing
-        .then(() => this.#queue.updateMessage(message.messageId, popReceipt, undefined, leaseSeconds))
-        .then((r) => void (popReceipt = r.popReceipt ?? popReceipt))
-        .catch((error) => this.logger.host('warning', `Renewing the lease of message ${message.messageId} failed: ${errorMessage(error)}`));
-    }, (leaseSeconds * 1000) / 2);
+    const renewal = setInterval(
+      () => {
+        renewing = renewing
+          .then(() => this.#queue.updateMessage(message.messageId, popReceipt, undefined, leaseSeconds))
+          .then((r) => void (popReceipt = r.popReceipt ?? popReceipt))
+          .catch((error) => this.logger.host('warning', `Renewing the lease of message ${message.messageId} failed: ${errorMessage(error)}`));
+      },
+      (leaseSeconds * 1000) / 2,
+    );
     this.#renewals.add(renewal);
     const endRenewal = async () => {
       clearInterval(renewal);
@@ -182,21 +195,42 @@ export class QueueListener {
       }
       const invocationId = randomUUID();
       const started = Date.now();
-      this.logger.core({ level: 'information', category: 'system', functionName, invocationId, message: `Executing (Reason='New queue message detected on '${this.target.queueName}'.', Id=${message.messageId}, DequeueCount=${message.dequeueCount})` });
+      this.logger.core({
+        level: 'information',
+        category: 'system',
+        functionName,
+        invocationId,
+        message: `Executing (Reason='New queue message detected on '${this.target.queueName}'.', Id=${message.messageId}, DequeueCount=${message.dequeueCount})`,
+      });
       try {
         const input = this.#invocationInput(message, content, popReceipt);
         await this.worker.run(functionName, () => invokeRegisteredFunction(this.registry, this.target.fn, input, invocationId));
       } catch (error) {
-        this.logger.core({ level: 'error', category: 'system', functionName, invocationId, message: `Executed (Failed, Id=${message.messageId}, Duration=${Date.now() - started}ms): ${describeError(error)}` });
+        this.logger.core({
+          level: 'error',
+          category: 'system',
+          functionName,
+          invocationId,
+          message: `Executed (Failed, Id=${message.messageId}, Duration=${Date.now() - started}ms): ${describeError(error)}`,
+        });
         await endRenewal();
         if (!this.#poisonQueue) {
           // QueueProcessor.CompleteProcessingMessageAsync releases nothing here, to avoid a fast loop.
-          this.logger.host('warning', `Message ${message.messageId} on "${this.target.queueName}" stays invisible until its ${leaseSeconds}-second lease runs out: a queue whose name ends in "-poison" has no poison queue of its own`);
+          this.logger.host(
+            'warning',
+            `Message ${message.messageId} on "${this.target.queueName}" stays invisible until its ${leaseSeconds}-second lease runs out: a queue whose name ends in "-poison" has no poison queue of its own`,
+          );
         } else if (message.dequeueCount >= this.options.maxDequeueCount) await this.#handlePoison(message, popReceipt);
         else await this.#release(message.messageId, popReceipt, Math.round(this.options.visibilityTimeoutMs / 1000));
         return;
       }
-      this.logger.core({ level: 'information', category: 'system', functionName, invocationId, message: `Executed (Succeeded, Id=${message.messageId}, Duration=${Date.now() - started}ms)` });
+      this.logger.core({
+        level: 'information',
+        category: 'system',
+        functionName,
+        invocationId,
+        message: `Executed (Succeeded, Id=${message.messageId}, Duration=${Date.now() - started}ms)`,
+      });
       await endRenewal();
       await this.#queue.deleteMessage(message.messageId, popReceipt);
     } catch (error) {
@@ -253,10 +287,16 @@ export class QueueListener {
   async #handlePoison(message: ReceivedMessageItem, popReceipt: string): Promise<void> {
     const poisonQueue = this.#poisonQueue;
     if (!poisonQueue) {
-      this.logger.host('warning', `Message ${message.messageId} on "${this.target.queueName}" has been dequeued ${message.dequeueCount} times (MaxDequeueCount ${this.options.maxDequeueCount}) and has no poison queue: it is not processed again, and stays until it expires`);
+      this.logger.host(
+        'warning',
+        `Message ${message.messageId} on "${this.target.queueName}" has been dequeued ${message.dequeueCount} times (MaxDequeueCount ${this.options.maxDequeueCount}) and has no poison queue: it is not processed again, and stays until it expires`,
+      );
       return;
     }
-    this.logger.host('warning', `Message ${message.messageId} has reached MaxDequeueCount of ${this.options.maxDequeueCount}. Moving message to queue '${poisonQueue.name}'.`);
+    this.logger.host(
+      'warning',
+      `Message ${message.messageId} has reached MaxDequeueCount of ${this.options.maxDequeueCount}. Moving message to queue '${poisonQueue.name}'.`,
+    );
     await poisonQueue.createIfNotExists();
     // the stored text is copied as is, so the poison message keeps the original encoding
     await poisonQueue.sendMessage(message.messageText);

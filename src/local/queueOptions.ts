@@ -66,7 +66,8 @@ function integerOption(section: Record<string, unknown>, key: string, fallback: 
   const value = section[key];
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`host.json extensions.queues.${key} is ${JSON.stringify(value)}: it must be a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`host.json extensions.queues.${key} is ${JSON.stringify(value)}: it must be a whole number from ${min} to ${max}`);
   return n;
 }
 
@@ -77,4 +78,3 @@ function timeSpanOption(section: Record<string, unknown>, key: string, fallbackM
   if (ms === undefined) throw new Error(`host.json extensions.queues.${key} is ${JSON.stringify(value)}: it must be a time span like "00:00:30"`);
   return ms;
 }
-

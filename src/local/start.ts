@@ -38,7 +38,9 @@ async function main(): Promise<void> {
     if (settings.AzureWebJobsStorage === DEV_STORAGE) {
       mkdirSync(path.join(dataDir, 'azurite'), { recursive: true });
       azurite = await startAzurite({ location: path.join(dataDir, 'azurite'), blobPort: 10000, queuePort: 10001, tablePort: 10002 });
-      console.log(`Azurite: blob ${azurite.blobEndpoint}, queue ${azurite.queueEndpoint}, table ${azurite.tableEndpoint} (data in ${path.join(dataDir, 'azurite')})`);
+      console.log(
+        `Azurite: blob ${azurite.blobEndpoint}, queue ${azurite.queueEndpoint}, table ${azurite.tableEndpoint} (data in ${path.join(dataDir, 'azurite')})`,
+      );
     } else {
       console.log('Storage: using the AzureWebJobsStorage connection string from your settings (no Azurite started).');
     }

@@ -88,7 +88,8 @@ export function parseFunctionTimeout(value: unknown, parseTimeSpan: (text: strin
   if (value === undefined) return DEFAULT_FUNCTION_TIMEOUT_MS;
   if (value === -1 || value === '-1') return undefined;
   const ms = typeof value === 'string' ? parseTimeSpan(value) : undefined;
-  if (ms === undefined || ms < 1000) throw new Error(`host.json functionTimeout is ${JSON.stringify(value)}: it must be a time span of at least one second like "00:10:00", or -1`);
+  if (ms === undefined || ms < 1000)
+    throw new Error(`host.json functionTimeout is ${JSON.stringify(value)}: it must be a time span of at least one second like "00:10:00", or -1`);
   return ms;
 }
 

@@ -22,12 +22,7 @@ export interface PoisonRecordingPolicy {
 
 export const POISON_RECORDING: PoisonRecordingPolicy = { retryDelaysMs: [500, 1000, 2000, 4000, 8000], requeueDelaySeconds: 15 };
 
-export async function recordPoisonTask(
-  deps: RelayDeps,
-  task: DeliveryTask,
-  log: RelayLog,
-  policy: PoisonRecordingPolicy = POISON_RECORDING,
-): Promise<void> {
+export async function recordPoisonTask(deps: RelayDeps, task: DeliveryTask, log: RelayLog, policy: PoisonRecordingPolicy = POISON_RECORDING): Promise<void> {
   const label = `message ${task.messageId} to ${task.recipient}`;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -50,10 +45,14 @@ async function requeueOrThrow(deps: RelayDeps, task: DeliveryTask, log: RelayLog
   try {
     await deps.poisonQueue.enqueue(task, policy.requeueDelaySeconds);
   } catch (requeueErr) {
-    log.error(`${label}: storage failed ${tries} times while recording the poison task (${summarizeError(err)}) and it could not be put back (${summarizeError(requeueErr)}); left to the queue to deliver again`);
+    log.error(
+      `${label}: storage failed ${tries} times while recording the poison task (${summarizeError(err)}) and it could not be put back (${summarizeError(requeueErr)}); left to the queue to deliver again`,
+    );
     throw err;
   }
-  log.error(`${label}: storage failed ${tries} times while recording the poison task (${summarizeError(err)}); put it back on the poison queue, due again in ${policy.requeueDelaySeconds}s`);
+  log.error(
+    `${label}: storage failed ${tries} times while recording the poison task (${summarizeError(err)}); put it back on the poison queue, due again in ${policy.requeueDelaySeconds}s`,
+  );
 }
 
 async function recordOnce(deps: RelayDeps, task: DeliveryTask, log: RelayLog, label: string): Promise<void> {

@@ -50,7 +50,10 @@ export class NodemailerSmartHost implements SmartHost {
 
   async send(envelope: Envelope, raw: Buffer): Promise<SmtpOutcome> {
     if (!(await this.slots.acquire(this.slotWaitMs))) {
-      return { kind: 'temporary', response: `no connection to the smart host came free within ${this.slotWaitMs / 1000} s (all ${this.slots.size} of SMARTHOST_POOL_SIZE busy)` };
+      return {
+        kind: 'temporary',
+        response: `no connection to the smart host came free within ${this.slotWaitMs / 1000} s (all ${this.slots.size} of SMARTHOST_POOL_SIZE busy)`,
+      };
     }
     try {
       return await this.sendNow(envelope, raw);
@@ -110,7 +113,8 @@ class SendSlots {
 
   release(): void {
     const next = this.waiting.shift();
-    if (next) next(true); // the slot passes straight to the next waiter
+    if (next)
+      next(true); // the slot passes straight to the next waiter
     else this.free++;
   }
 }

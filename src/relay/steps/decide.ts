@@ -8,7 +8,11 @@ export const decide: DeliveryStep = {
   run(state) {
     const found = known(state.found, 'the row');
     const now = state.deps.now();
-    const decision = decideDelivery(found.row, { attempt: state.task.attempt, queueMessageId: state.delivery.queueMessageId, redelivered: redelivered(state) }, now);
+    const decision = decideDelivery(
+      found.row,
+      { attempt: state.task.attempt, queueMessageId: state.delivery.queueMessageId, redelivered: redelivered(state) },
+      now,
+    );
     if (decision.action === 'skip') return stop(`skipped, ${decision.reason}`);
     if (decision.action === 'wait') {
       const delaySeconds = Math.max(1, Math.ceil((decision.until.getTime() - now.getTime()) / 1000));
