@@ -20,6 +20,7 @@ describe('loadLocalSettings', FILE_TIMEOUT, () => {
     assert.deepEqual(loadLocalSettings(projectWith(), {}), {
       AzureWebJobsStorage: 'UseDevelopmentStorage=true',
       RELAY_LOCAL_FUNCTION_KEY: 'local-dev-key',
+      RELAY_LOCAL_ADMIN_KEY: 'local-admin-key',
       RELAY_LOCAL_PORT: '7071',
       RELAY_LOCAL_QUEUE_LEASE_SECONDS: '600',
       RELAY_LOCAL_DATA_DIR: '.local',
