@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SETTINGS } from '../src/config';
-import { message, RelayHarness, startRelayHarness } from './support/relayHarness';
+import { message, type RelayHarness, startRelayHarness } from './support/relayHarness';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 300_000 };

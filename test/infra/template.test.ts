@@ -4,9 +4,9 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ArmResource,
-  ArmTemplate,
-  Snapshot,
+  type ArmResource,
+  type ArmTemplate,
+  type Snapshot,
   appSettingsOf,
   compileTemplate,
   fakeSubscription,
