@@ -75,7 +75,7 @@ test('identity-based storage needs all three https service URIs', FILE_TIMEOUT, 
 });
 
 test('FUNCTION_TIMEOUT_MS is host.json functionTimeout', FILE_TIMEOUT, () => {
-  const hostJson = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'host.json'), 'utf8'));
+  const hostJson = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'host.json'), 'utf8')) as { functionTimeout: string };
   assert.equal(parseTimeSpan(hostJson.functionTimeout), FUNCTION_TIMEOUT_MS);
 });
 

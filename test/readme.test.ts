@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SETTINGS } from '../src/config';
-import { message, RelayHarness, startRelayHarness } from './support/relayHarness';
+import { message, type RelayHarness, startRelayHarness } from './support/relayHarness';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 300_000 };
@@ -90,24 +90,24 @@ describe('the README\'s az queries, against Azurite', { ...FILE_TIMEOUT, skip: a
   });
 
   test('one message lists each recipient with its outcome', () => {
-    const rows = JSON.parse(run(azQueries()[0]));
-    assert.deepEqual(rows.map((r: { recipient: string; status: string }) => `${r.recipient} ${r.status}`).sort(), [
+    const rows = JSON.parse(run(azQueries()[0])) as { recipient: string; status: string }[];
+    assert.deepEqual(rows.map((r) => `${r.recipient} ${r.status}`).sort(), [
       'bounce-readme@example.net bounced',
       'readme@example.net sent',
     ]);
   });
 
   test('one recipient lists its messages', () => {
-    const rows = JSON.parse(run(azQueries()[1]));
-    assert.deepEqual(rows.map((r: { message: string; status: string }) => [r.message, r.status]), [[messageId, 'sent']]);
+    const rows = JSON.parse(run(azQueries()[1])) as { message: string; status: string }[];
+    assert.deepEqual(rows.map((r) => [r.message, r.status]), [[messageId, 'sent']]);
   });
 
   test('the last hour\'s bounces and failures include this bounce', () => {
-    const rows = JSON.parse(run(azQueries()[2]));
+    const rows = JSON.parse(run(azQueries()[2])) as { message: string; recipient: string; status: string }[];
     assert.ok(
-      rows.some((r: { message: string; recipient: string; status: string }) => r.message === messageId && r.recipient === 'bounce-readme@example.net' && r.status === 'bounced'),
+      rows.some((r) => r.message === messageId && r.recipient === 'bounce-readme@example.net' && r.status === 'bounced'),
       JSON.stringify(rows),
     );
-    assert.ok(rows.every((r: { status: string }) => r.status === 'bounced' || r.status === 'failed'));
+    assert.ok(rows.every((r) => r.status === 'bounced' || r.status === 'failed'));
   });
 });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig, SETTINGS, SettingSpec } from '../src/config';
+import { ConfigError, loadConfig, SETTINGS, type SettingSpec } from '../src/config';
 import { settingRow } from './support/settingsDoc';
 import { TEST_SETTINGS } from './support/fakes';
 
@@ -99,8 +99,8 @@ function bicepParams(text: string): Map<string, BicepParam> {
     const min = /^@minValue\((-?\d+)\)/m.exec(decorators)?.[1];
     const max = /^@maxValue\((-?\d+)\)/m.exec(decorators)?.[1];
     const allowed = /^@allowed\(\[([\s\S]*?)\]\)/m.exec(decorators)?.[1];
-    params.set(m[2]!, {
-      type: m[3]!,
+    params.set(m[2], {
+      type: m[3],
       minValue: min === undefined ? undefined : Number(min),
       maxValue: max === undefined ? undefined : Number(max),
       allowed: allowed
@@ -118,10 +118,10 @@ function settingsFedByParams(text: string, params: Map<string, BicepParam>): Map
   const block = /^var relaySettings = \{\n([\s\S]*?)^\}/m.exec(text);
   assert.ok(block, 'infra/main.bicep has a relaySettings block');
   const fed = new Map<string, string>();
-  for (const line of block[1]!.split('\n')) {
+  for (const line of block[1].split('\n')) {
     const m = /^\s*(\w+): (?:string\((\w+)\)|(\w+))\s*$/.exec(line);
     const param = m && (m[2] ?? m[3]);
-    if (m && param && params.has(param)) fed.set(m[1]!, param);
+    if (m && param && params.has(param)) fed.set(m[1], param);
   }
   return fed;
 }

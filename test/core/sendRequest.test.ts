@@ -107,7 +107,7 @@ test('refuses strings with an unpaired surrogate, naming the field', FILE_TIMEOU
 });
 
 test('refuses "__proto__" as a header name instead of dropping it', FILE_TIMEOUT, () => {
-  const body = JSON.parse(JSON.stringify(valid).replace(/}$/, ',"headers":{"__proto__":"x"}}'));
+  const body: unknown = JSON.parse(JSON.stringify(valid).replace(/}$/, ',"headers":{"__proto__":"x"}}'));
   assert.deepEqual(fieldsOf(body), ['headers.__proto__']);
   const constructor = validateSendRequest({ ...valid, headers: { constructor: 'x' } }, limits);
   assert.ok(constructor.ok && constructor.value.headers['constructor'] as unknown === 'x', 'an ordinary name that is also an Object property is kept');

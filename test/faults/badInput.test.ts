@@ -6,9 +6,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import fc from 'fast-check';
-import { eventually, HttpAnswer, RelayHarness, startRelayHarness } from '../support/relayHarness';
-import { BadRequest, corpus, LIMIT_BYTES, MAX_RECIPIENTS, strictJsonCorpus, validMessage } from './badInputCorpus';
-import { badRequest, MUTATION_KINDS, MutationKind } from './badInputMutations';
+import { eventually, type HttpAnswer, type RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { type BadRequest, corpus, LIMIT_BYTES, MAX_RECIPIENTS, strictJsonCorpus, validMessage } from './badInputCorpus';
+import { badRequest, MUTATION_KINDS, type MutationKind } from './badInputMutations';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 180_000 };

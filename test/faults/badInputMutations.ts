@@ -2,7 +2,7 @@
 // and whose answer is known (status, and the fields errors[] must name). A mutation never depends on
 // luck to be invalid: e.g. bad base64 changes the length so it is no longer a multiple of 4.
 import fc from 'fast-check';
-import { BadRequest, LIMIT_BYTES, MAX_RECIPIENTS } from './badInputCorpus';
+import { type BadRequest, LIMIT_BYTES, MAX_RECIPIENTS } from './badInputCorpus';
 
 export const MUTATION_KINDS = [
   'drop-required',
@@ -72,7 +72,7 @@ function bad(kind: MutationKind, name: string, body: BadRequest['body'], status:
 const dropRequired = (m: Message) =>
   fc.constantFrom('from', 'subject', 'recipients', 'body').map((which) => {
     const copy = { ...m };
-    const drop = { from: ['from'], subject: ['subject'], recipients: ['to', 'cc', 'bcc'], body: ['text', 'html'] }[which]!;
+    const drop = { from: ['from'], subject: ['subject'], recipients: ['to', 'cc', 'bcc'], body: ['text', 'html'] }[which];
     for (const key of drop) delete copy[key];
     return bad('drop-required', `without ${which}`, copy, 400, [drop[0]]);
   });

@@ -6,7 +6,7 @@
 // the task comes back. Each row counts those returns in `redeliveries`, which bounds the copies.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { eventually, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { addresses, waitUntilAllFinal, type Accepted } from '../support/load';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
@@ -122,7 +122,7 @@ test('host killed three times under load: every recipient sent, none lost, copie
   const stats: SendStats = { failedRequests: 0, inProgress: 0 };
   const [accepted, sinkAtKill] = await bothOrNeither((signal) => sendLoad(stats, signal), killAndRestart);
   assert.equal(new Set(accepted.map((a) => a.address)).size, TOTAL);
-  assert.ok(sinkAtKill.every((count) => count < TOTAL), `every kill came while messages were still being relayed: ${sinkAtKill}`);
+  assert.ok(sinkAtKill.every((count) => count < TOTAL), `every kill came while messages were still being relayed: ${sinkAtKill.join(',')}`);
 
   const rows = await waitUntilAllFinal(relay, accepted, 240_000);
   const lost: string[] = [];

@@ -4,7 +4,7 @@
 // side, nothing is sent twice. (One message through a short outage: test/functions/relayDelivery.test.ts.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { eventually, type RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { addresses, sendEach, waitUntilAllFinal } from '../support/load';
 import { outcomeHistory, outcomes, storedDeliveries, waitForEvents } from '../support/storedResults';
 

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MessageEnvelope } from '../../src/local/devSmartHost';
-import { message, RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { eventsAfter, outcomeHistory } from '../support/storedResults';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */

@@ -4,7 +4,7 @@
 // messages and new ones, each exactly once.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { eventually, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { waitUntilAzuriteSaved } from '../support/azuriteSaved';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
@@ -82,8 +82,8 @@ test('Azurite killed and restarted: 503 and nothing written while down, then eve
   assert.equal(relay.host.child, host, 'the host was never restarted');
   assert.equal(host.exitCode, null);
 
-  const ids = accepted.map((a) => a.body.id as string).sort();
-  const addresses = accepted.map((a) => a.body.recipients[0].address as string);
+  const ids = accepted.map((a) => a.body.id).sort();
+  const addresses = accepted.map((a) => a.body.recipients[0].address);
   assert.deepEqual(addresses.map((a) => relay.smartHost.countFor(a)), addresses.map(() => 1), 'each accepted recipient exactly once at the sink');
   assert.equal(relay.smartHost.messages.length, WAITING + AFTER, 'nothing else reached the sink');
 

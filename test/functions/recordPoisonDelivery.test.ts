@@ -2,7 +2,7 @@
 // shortened through AzureFunctionsJobHost__ settings, as they could be in Azure.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { eventually, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { DeliveryQueue } from '../../src/storage/deliveryQueue';
 import { eventsAfter } from '../support/storedResults';
 

@@ -4,7 +4,7 @@
 // endpoint fails behind a proxy while queues and blobs keep working.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { eventually, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { FaultyProxy } from '../support/faultyProxy';
 import { DeliveryQueue } from '../../src/storage/deliveryQueue';
 import { RestError } from '@azure/data-tables';

@@ -4,8 +4,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
 import type { SMTPServerSession } from 'smtp-server';
-import { eventually, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
-import { encodeInlineBody, newDeliveryTask } from '../../src/core/deliveryTask';
+import { eventually, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { type DeliveryTask, encodeInlineBody, newDeliveryTask } from '../../src/core/deliveryTask';
 import { DeliveryQueue } from '../../src/storage/deliveryQueue';
 import { eventsAfter, outcomeHistory } from '../support/storedResults';
 
@@ -205,7 +205,7 @@ test('a task delivered again after its recipient is final never sends twice', FI
     const task = newDeliveryTask(answer.body.id, 'dup@example.net', 1, encodeInlineBody(Buffer.from('Subject: x\r\n\r\nx\r\n')));
     await queue.sendMessage(JSON.stringify(task));
     const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 });
-    assert.deepEqual(receivedMessageItems.map((m) => [m.dequeueCount, JSON.parse(m.messageText).recipient]), [[1, 'dup@example.net']]);
+    assert.deepEqual(receivedMessageItems.map((m) => [m.dequeueCount, (JSON.parse(m.messageText) as DeliveryTask).recipient]), [[1, 'dup@example.net']]);
   } finally {
     await relay.restartHost();
   }
@@ -227,7 +227,7 @@ test('a task whose invocation died is claimed when it comes back, and the redeli
       const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 });
       return receivedMessageItems.find((m) => m.messageText.includes('came-back@example.net'));
     });
-    assert.equal(JSON.parse(taken.messageText).attempt, 2);
+    assert.equal((JSON.parse(taken.messageText) as DeliveryTask).attempt, 2);
   } finally {
     await relay.smartHost.resume();
     await relay.restartHost();

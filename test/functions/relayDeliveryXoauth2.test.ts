@@ -3,8 +3,8 @@
 // endpoint (no Entra ID is reachable here); the smart host checks the very token that was issued.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { message, RelayHarness, SMTP_USER, startRelayHarness } from '../support/relayHarness';
-import { IdentityEndpoint, startIdentityEndpoint } from '../support/identityEndpoint';
+import { message, type RelayHarness, SMTP_USER, startRelayHarness } from '../support/relayHarness';
+import { type IdentityEndpoint, startIdentityEndpoint } from '../support/identityEndpoint';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 120_000 };

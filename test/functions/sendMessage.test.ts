@@ -2,8 +2,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { ADMIN_KEY, eventually, FUNCTION_KEY, message, RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { ADMIN_KEY, eventually, FUNCTION_KEY, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { waitForEveryAttemptRecorded } from '../support/storedResults';
+import type { Problem } from '../../src/errors';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 120_000 };
@@ -143,7 +144,7 @@ test('a chunked request (no Content-Length) reaches the function without its bod
     req.end(body.slice(10));
   });
   assert.equal(answer.status, 400, answer.body);
-  assert.match(JSON.parse(answer.body).type, /invalid-request/);
+  assert.match((JSON.parse(answer.body) as Problem).type, /invalid-request/);
   assert.deepEqual(await storedCounts(), before);
 });
 

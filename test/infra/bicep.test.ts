@@ -22,7 +22,7 @@ describe('Bicep CLI', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () => {
 
   test('bicep lint reports nothing, with the project linter settings in force', async () => {
     // infra/bicepconfig.json raises the security rules to errors; make sure it is the one read.
-    const config = JSON.parse(readFileSync(path.join(infraDir, 'bicepconfig.json'), 'utf8'));
+    const config = JSON.parse(readFileSync(path.join(infraDir, 'bicepconfig.json'), 'utf8')) as { analyzers: { core: { rules: Record<string, { level: string }> } } };
     assert.equal(config.analyzers.core.rules['outputs-should-not-contain-secrets'].level, 'error');
     const { stdout, stderr } = await bicep(['lint', templatePath]);
     const output = `${stdout}\n${stderr}`;
@@ -39,7 +39,7 @@ describe('Bicep CLI', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () => {
 
   test('main.parameters.json names only template parameters, each required one included, no password', async () => {
     const { template } = await compileTemplate();
-    const file = JSON.parse(readFileSync(path.join(infraDir, 'main.parameters.json'), 'utf8'));
+    const file = JSON.parse(readFileSync(path.join(infraDir, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value?: unknown }> };
     const given = Object.keys(file.parameters);
     const unknown = given.filter((name) => !(name in template.parameters));
     assert.deepEqual(unknown, [], 'parameters the template does not declare');

@@ -71,15 +71,16 @@ export type ArmResource = {
   name: string;
   id?: string;
   condition?: unknown;
-  properties?: Record<string, any>;
-  [key: string]: any;
+  identity?: { type: string; userAssignedIdentities?: Record<string, unknown> };
+  properties?: Record<string, unknown>;
+  [key: string]: unknown;
 };
 
 export interface ArmTemplate {
-  parameters: Record<string, { type: string; defaultValue?: unknown; metadata?: { description?: string } }>;
+  parameters: Record<string, { type: string; defaultValue?: unknown; minValue?: number; maxValue?: number; allowedValues?: unknown[]; metadata?: { description?: string } }>;
   resources: ArmResource[] | Record<string, ArmResource>;
   outputs: Record<string, { type: string; value: unknown }>;
-  [key: string]: any;
+  [key: string]: unknown;
 }
 
 let compiled: Promise<{ template: ArmTemplate; text: string; stderr: string }> | undefined;

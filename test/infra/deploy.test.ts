@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -106,12 +106,26 @@ if (args[0] === 'ci' && args.includes('--omit=dev')) {
 }
 `;
 
+/** an ARM parameters file as the stub az saw it */
+interface ParametersFile {
+  parameters: Record<string, { value: unknown }>;
+}
+
+/** the parts of the compiled ARM template the checks read */
+interface CompiledTemplate {
+  $schema: string;
+  metadata: { _generator: { version: string } };
+}
+
+type AzCall = { args: string[]; parameterFiles?: { path: string; mode: number; content: ParametersFile }[]; template?: CompiledTemplate; src?: string };
+type NpmCall = { args: string[]; cwd: string; sawPassword: boolean };
+
 interface Run {
   status: number | null;
   stdout: string;
   stderr: string;
-  az: { args: string[]; parameterFiles?: { path: string; mode: number; content: any }[]; template?: any; src?: string }[];
-  npm: { args: string[]; cwd: string; sawPassword: boolean }[];
+  az: AzCall[];
+  npm: NpmCall[];
   dir: string;
 }
 
@@ -160,9 +174,9 @@ async function deploy(args: string[], options: { behaviour?: object; password?: 
   const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
   const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   clearTimeout(timer);
-  const lines = (file: string) =>
-    existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
-  return { status, stdout, stderr, az: lines('az.log'), npm: lines('npm.log'), dir };
+  const lines = <Call>(file: string): Call[] =>
+    existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call) : [];
+  return { status, stdout, stderr, az: lines<AzCall>('az.log'), npm: lines<NpmCall>('npm.log'), dir };
 }
 
 /** the command words of each az call, e.g. 'deployment group create' */
@@ -333,9 +347,10 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
     assert.equal(argAfter(create.args, '--name'), 'smtp-relay-relaytest');
     // The ARM JSON the pinned Bicep CLI compiled, not main.bicep for az's own Bicep to compile.
     assert.match(argAfter(create.args, '--template-file'), /\.json$/);
-    assert.match(create.template.$schema, /deploymentTemplate\.json/);
+    const template = create.template!;
+    assert.match(template.$schema, /deploymentTemplate\.json/);
     const pinned = readFileSync(path.join(infraDir, 'bicep.sh'), 'utf8').match(/BICEP_VERSION:-([0-9.]+)/)![1];
-    assert.ok(create.template.metadata._generator.version.startsWith(`${pinned}.`), `compiled by Bicep ${create.template.metadata._generator.version}, pinned ${pinned}`);
+    assert.ok(template.metadata._generator.version.startsWith(`${pinned}.`), `compiled by Bicep ${template.metadata._generator.version}, pinned ${pinned}`);
     const [fileParams, overrides] = create.parameterFiles!;
     assert.equal(fileParams.path, goodParams, 'the operator\'s parameters file first');
     assert.equal(overrides.content.parameters.smartHostPassword.value, secret, 'the password reaches the template');

@@ -14,6 +14,13 @@ const FILE_TIMEOUT = { timeout: 300_000 };
 
 const packageScript = path.join(infraDir, 'package.sh');
 
+/** the fields of package.json the checks read */
+interface PackageJson {
+  main: string;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
 // The modules check their settings as they load; these have the shape the template gives in Azure.
 // Nothing is contacted: the functions only register here.
 const azureLikeSettings = {
@@ -44,7 +51,7 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
     assert.equal(result.status, 0, String(result.stderr));
     assert.ok(entries.includes('host.json'));
     assert.ok(entries.includes('package.json'));
-    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as PackageJson;
     assert.equal(pkg.main, 'dist/functions/*.js', 'the host finds the functions where package.json says');
     assert.ok(entries.some((e) => /^dist\/functions\/[^/]+\.js$/.test(e)));
     assert.ok(entries.includes('dist/src/config.js'));
@@ -71,7 +78,7 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
     const r = spawnSync(process.execPath, ['-e', script, path.join(repoRoot, 'dist', 'src', 'local', 'functionsCore.js'), path.join(app, 'dist', 'functions'), ...files],
       { cwd: app, encoding: 'utf8', env: { PATH: process.env.PATH, ...azureLikeSettings }, timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
-    const registered = new Map<string, string>(JSON.parse(r.stdout.trim().split('\n').pop()!));
+    const registered = new Map<string, string>(JSON.parse(r.stdout.trim().split('\n').pop()!) as [string, string][]);
     assert.deepEqual([...registered.keys()].sort(), ['getMessageStatus', 'recordPoisonDelivery', 'relayDelivery', 'sendMessage']);
     assert.deepEqual(files, [...registered.keys()].sort().map((name) => `${name}.js`), 'one function per entry point, named after its file');
     assert.equal(registered.get('sendMessage'), 'http,httpTrigger');
@@ -79,7 +86,7 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
   });
 
   test('carries every production dependency and no development one', () => {
-    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as PackageJson;
     for (const dep of Object.keys(pkg.dependencies ?? {})) {
       assert.ok(entries.includes(`node_modules/${dep}/package.json`), `${dep} is in the package`);
     }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SETTINGS, appSettingNames, loadConfig } from '../../src/config';
-import { Snapshot, appSettingsOf, repoRoot, requiredParams, skipWithoutBicep, snapshot } from './bicep';
+import { type Snapshot, appSettingsOf, repoRoot, requiredParams, skipWithoutBicep, snapshot } from './bicep';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 900_000 };

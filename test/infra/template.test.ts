@@ -4,9 +4,9 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ArmResource,
-  ArmTemplate,
-  Snapshot,
+  type ArmResource,
+  type ArmTemplate,
+  type Snapshot,
   appSettingsOf,
   compileTemplate,
   fakeSubscription,
@@ -63,6 +63,18 @@ function roleAssignments(snap: Snapshot): Assignment[] {
       principalType: String(r.properties?.principalType),
     };
   });
+}
+
+/** the part of a Flex Consumption site's functionAppConfig the checks read */
+interface FunctionAppConfig {
+  runtime: unknown;
+  scaleAndConcurrency: unknown;
+  deployment: { storage: { type: string; value: string; authentication: unknown } };
+}
+
+/** the part of a storage management policy the checks read */
+interface ManagementPolicy {
+  rules?: { definition: { filters: { prefixMatch: string[] }; actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: number } } } } }[];
 }
 
 const byResource = (snap: Snapshot, type: string): ArmResource => single(snap.predictedResources, type);
@@ -251,7 +263,7 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
     const site = byResource(full, 'Microsoft.Web/sites');
     assert.equal(site.kind, 'functionapp,linux');
     assert.equal(site.properties?.serverFarmId, plan.id);
-    const fac = site.properties?.functionAppConfig;
+    const fac = site.properties?.functionAppConfig as FunctionAppConfig;
     assert.deepEqual(fac.runtime, { name: 'node', version: '22' });
     assert.deepEqual(fac.scaleAndConcurrency, { maximumInstanceCount: 60, instanceMemoryMB: 4096 });
 
@@ -272,14 +284,14 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
     // Flex Consumption rejects ftpsState (ARM error 51021); the Flex samples set no other siteConfig.
     assert.deepEqual(site.properties?.siteConfig, { minTlsVersion: '1.2' });
     const policies = ofType(full.predictedResources, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
-    assert.deepEqual(policies.map((p) => `${p.name.split('/')[1]}=${p.properties?.allow}`).sort(), ['ftp=false', 'scm=false']);
+    assert.deepEqual(policies.map((p) => `${p.name.split('/')[1]}=${String(p.properties?.allow)}`).sort(), ['ftp=false', 'scm=false']);
   });
 
   test('telemetry goes to Application Insights on Log Analytics with local auth off, as the identity', () => {
     const identityId = byResource(full, 'Microsoft.ManagedIdentity/userAssignedIdentities').id!;
     const workspace = byResource(full, 'Microsoft.OperationalInsights/workspaces');
     const insights = byResource(full, 'Microsoft.Insights/components');
-    assert.equal(workspace.properties?.features?.disableLocalAuth, true);
+    assert.equal((workspace.properties?.features as { disableLocalAuth?: boolean } | undefined)?.disableLocalAuth, true);
     assert.equal(insights.properties?.DisableLocalAuth, true);
     assert.equal(insights.properties?.WorkspaceResourceId, workspace.id);
     const s = appSettingsOf(full);
@@ -318,10 +330,10 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
   test('message bodies expire after messageBodyRetentionDays', () => {
     const s = appSettingsOf(full);
     const policy = byResource(full, 'Microsoft.Storage/storageAccounts/managementPolicies');
-    const [rule] = policy.properties?.policy?.rules ?? [];
+    const [rule] = (policy.properties?.policy as ManagementPolicy | undefined)?.rules ?? [];
     assert.deepEqual(rule.definition.filters.prefixMatch, [`${s.RELAY_BODY_CONTAINER}/`]);
     assert.equal(rule.definition.actions.baseBlob.delete.daysAfterModificationGreaterThan, 45);
-    assert.ok(template.parameters.messageBodyRetentionDays && (template.parameters.messageBodyRetentionDays as any).minValue >= 8,
+    assert.ok(template.parameters.messageBodyRetentionDays && Number(template.parameters.messageBodyRetentionDays.minValue) >= 8,
       'bodies outlive the longest retry window (7 days)');
   });
 

@@ -230,7 +230,8 @@ describe('dev certificate in a TLS handshake', FILE_TIMEOUT, () => {
     assert.equal(checkServerIdentity('127.0.0.1', peer), undefined);
     assert.equal(checkServerIdentity('localhost', peer), undefined);
     for (const host of ['::2', 'fe80::1', '::ffff:127.0.0.2', '127.0.0.2', 'smtp.example.com']) {
-      assert.equal((checkServerIdentity(host, peer) as NodeJS.ErrnoException | undefined)?.code, 'ERR_TLS_CERT_ALTNAME_INVALID', host);
+      const verdict: NodeJS.ErrnoException | undefined = checkServerIdentity(host, peer);
+      assert.equal(verdict?.code, 'ERR_TLS_CERT_ALTNAME_INVALID', host);
     }
   });
 

@@ -37,8 +37,8 @@ export function writeFixtureApp(entryPoints: string, hostJson: object): string {
 export interface HostProcess {
   readonly url: string;
   readonly child: ChildProcess;
-  /** everything the host printed so far (stdout and stderr) */
-  output(): string;
+  /** everything the host printed so far (stdout and stderr); a function value, passed around on its own */
+  readonly output: () => string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, then waits for the exit */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -65,7 +65,7 @@ export async function spawnHost(appRoot: string, env: Record<string, string | un
     child.on('message', (message: ListeningMessage) => {
       if (message.type === 'listening') resolve(message.url);
     });
-    exited.then(({ code, signal }) => reject(new Error(`host exited during start-up (${signal ?? code}):\n${output()}`)));
+    void exited.then(({ code, signal }) => reject(new Error(`host exited during start-up (${signal ?? code}):\n${output()}`)));
   });
   return {
     url,
@@ -90,16 +90,16 @@ export async function runFailingHost(appRoot: string, env: Record<string, string
 /** Polls `probe` until it returns something other than undefined/false, or fails after `timeoutMs`. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
+  let lastError: string | undefined;
   for (;;) {
     try {
       const value = await probe();
       if (value !== undefined && value !== false) return value;
     } catch (error) {
-      lastError = error;
+      lastError = String(error);
     }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+      throw new Error(`Timed out waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -60,7 +60,7 @@ test('a worker that died runs nothing more: later invocations fail at once', FIL
   worker.die(new Error('test'));
   worker.die(new Error('again'));
   await assert.rejects(running, /The worker running this invocation is restarting: test/);
-  await assert.rejects(worker.run('b', async () => 'never'), /The worker is restarting/);
+  await assert.rejects(worker.run('b', () => Promise.resolve('never')), /The worker is restarting/);
   assert.equal(deaths, 1);
 });
 

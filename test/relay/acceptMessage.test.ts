@@ -2,7 +2,7 @@
 // failure anywhere leaves nothing behind (the deliveries rows are the commit point).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { acceptMessage, AcceptInput } from '../../src/relay/acceptMessage';
+import { acceptMessage, type AcceptInput } from '../../src/relay/acceptMessage';
 import { inlineBody } from '../../src/core/deliveryTask';
 import { IdempotencyConflictError, SenderNotAllowedError, StorageUnavailableError, ValidationError } from '../../src/errors';
 import { FakeLog, FakeRelay } from '../support/fakes';
@@ -22,7 +22,7 @@ test('a small message costs one task and one row; its body travels in the task',
   assert.equal(replayed, false);
   assert.deepEqual(answer.recipients, [{ address: 'user@example.net', status: 'queued' }]);
   assert.deepEqual(relay.calls, ['queue.enqueue', 'deliveries.insertMessage']);
-  const task = relay.queue.tasks[0]!.task;
+  const task = relay.queue.tasks[0].task;
   assert.deepEqual({ ...task, body: undefined }, { v: 2, messageId: answer.id, recipient: 'user@example.net', attempt: 1, body: undefined });
   assert.match(inlineBody(task)!.toString('latin1'), /^Subject: Hello$/m);
   const row = relay.deliveries.row(answer.id, 'user@example.net');

@@ -7,8 +7,8 @@ import { newMessageId } from '../../src/core/ids';
 import { encodeInlineBody, newDeliveryTask } from '../../src/core/deliveryTask';
 import { ACCEPT_GRACE_MS, DELIVERY_STEPS, deliverTask, runSteps } from '../../src/relay/deliverTask';
 import { planOutcome } from '../../src/relay/steps/planOutcome';
-import { DeliveryState, DeliveryStep, stop } from '../../src/relay/steps/step';
-import { DeliveryRow, RowChangedError } from '../../src/relay/ports';
+import { type DeliveryState, type DeliveryStep, stop } from '../../src/relay/steps/step';
+import { type DeliveryRow, RowChangedError } from '../../src/relay/ports';
 import { FakeLog, FakeRelay } from '../support/fakes';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
@@ -57,7 +57,7 @@ test('deferred: the retry task is queued before the row records the deferral, an
   assert.equal(deferred.status, 'deferred');
   assert.deepEqual(deferred.nextAttemptAt, new Date(relay.clock.now().getTime() + 60_000));
   assert.equal(relay.queue.tasks.length, 1);
-  const retry = relay.queue.tasks[0]!;
+  const retry = relay.queue.tasks[0];
   assert.equal(retry.delaySeconds, 60);
   assert.deepEqual(retry.task, { ...task, v: 2, attempt: 2 });
   assert.match(log.text(), /deferred: 451 4\.3\.0 try later \(next attempt 2026-03-01T10:01:01\.000Z\)/);
@@ -105,7 +105,7 @@ test('redelivery: the row is claimed under this queue message before the send, a
   relay.deliveries.replace = async (r, etag) => (claims.push(r), replace(r, etag));
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-7', dequeueCount: 2 });
   assert.deepEqual(relay.calls, ['deliveries.get', 'deliveries.replace', 'smartHost.send', 'deliveries.replace', 'events.record']);
-  const claim = claims[0]!;
+  const claim = claims[0];
   assert.equal(claim.status, 'sending');
   assert.equal(claim.leaseOwner, 'q-7');
   assert.ok(claim.leaseUntil && claim.leaseUntil > relay.clock.now());

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newMessageId } from '../../src/core/ids';
 import { recordPoisonTask } from '../../src/relay/recordPoison';
-import { DeliveryRow, RowChangedError } from '../../src/relay/ports';
+import { type DeliveryRow, RowChangedError } from '../../src/relay/ports';
 import { FakeLog, FakeRelay } from '../support/fakes';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */

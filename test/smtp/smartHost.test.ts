@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { NodemailerSmartHost } from '../../src/smtp/smartHost';
-import { DevSmartHost, startDevSmartHost } from '../../src/local/devSmartHost';
+import { type DevSmartHost, startDevSmartHost } from '../../src/local/devSmartHost';
 import type { RelayConfig } from '../../src/config';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../../src/config';
 import { relayIdentityCredential } from '../../src/storage/clients';
-import { IdentityEndpoint, startIdentityEndpoint } from '../support/identityEndpoint';
+import { type IdentityEndpoint, startIdentityEndpoint } from '../support/identityEndpoint';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 60_000 };

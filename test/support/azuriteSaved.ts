@@ -50,7 +50,7 @@ function extentCovers(location: string, database: string, chunk: Chunk): boolean
 function documents(location: string, database: string, collection: string): Record<string, unknown>[] {
   let saved: { collections?: { name: string; data: Record<string, unknown>[] }[] };
   try {
-    saved = JSON.parse(readFileSync(path.join(location, `__azurite_db_${database}__.json`), 'utf8'));
+    saved = JSON.parse(readFileSync(path.join(location, `__azurite_db_${database}__.json`), 'utf8')) as typeof saved;
   } catch {
     return []; // not saved yet (LokiJS writes a temporary file and renames it, so a read never sees half a file)
   }

@@ -2,24 +2,24 @@
 // these in milliseconds. They keep the contracts the adapters keep (conditional replace by version,
 // all-or-nothing insert, a missing body is undefined) and record every call, so a test can pin how
 // many storage operations a decision costs. The integration tests run the real adapters.
-import { loadConfig, RelayConfig } from '../../src/config';
+import { loadConfig, type RelayConfig } from '../../src/config';
 import type { SmtpOutcome } from '../../src/core/delivery';
 import type { Reservation } from '../../src/core/idempotency';
 import type { DeliveryTask } from '../../src/core/deliveryTask';
 import type { RelayDeps } from '../../src/relay/deps';
 import {
-  DeliveryEvents,
-  DeliveryRow,
-  DeliveryRows,
-  EnqueuedTask,
-  Envelope,
-  IdempotencyKeys,
-  MessageBodies,
-  ReserveResult,
+  type DeliveryEvents,
+  type DeliveryRow,
+  type DeliveryRows,
+  type EnqueuedTask,
+  type Envelope,
+  type IdempotencyKeys,
+  type MessageBodies,
+  type ReserveResult,
   RowChangedError,
-  SmartHost,
-  StoredRow,
-  TaskQueue,
+  type SmartHost,
+  type StoredRow,
+  type TaskQueue,
 } from '../../src/relay/ports';
 
 /** Every call to a fake, as "port.method", in order. */
@@ -42,6 +42,14 @@ class Faults {
     const queued = this.#pending.get(operation);
     if (queued && queued.length > 0) throw queued.shift();
   }
+}
+
+/**
+ * Runs `work` now and answers as an async method would, so an injected fault reaches the caller as a
+ * rejection (as the real adapters' would), never as a synchronous throw.
+ */
+function asAsync<T>(work: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(work()));
 }
 
 function copyRow(row: DeliveryRow): DeliveryRow {
@@ -75,33 +83,43 @@ export class FakeDeliveryRows implements DeliveryRows {
     return stored && copyRow(stored.row);
   }
 
-  async insertMessage(rows: readonly DeliveryRow[]): Promise<void> {
-    this.faults.check(this.calls, 'deliveries.insertMessage');
-    if (rows.some((r) => this.rows.has(this.#key(r.messageId, r.recipientKey)))) throw new Error('a row of this message exists already');
-    for (const row of rows) this.#store(row);
+  insertMessage(rows: readonly DeliveryRow[]): Promise<void> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'deliveries.insertMessage');
+      if (rows.some((r) => this.rows.has(this.#key(r.messageId, r.recipientKey)))) throw new Error('a row of this message exists already');
+      for (const row of rows) this.#store(row);
+    });
   }
 
-  async get(messageId: string, recipientKey: string): Promise<StoredRow | undefined> {
-    this.faults.check(this.calls, 'deliveries.get');
-    const stored = this.rows.get(this.#key(messageId, recipientKey));
-    return stored && { row: copyRow(stored.row), etag: stored.etag };
+  get(messageId: string, recipientKey: string): Promise<StoredRow | undefined> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'deliveries.get');
+      const stored = this.rows.get(this.#key(messageId, recipientKey));
+      return stored && { row: copyRow(stored.row), etag: stored.etag };
+    });
   }
 
-  async hasMessage(messageId: string): Promise<boolean> {
-    this.faults.check(this.calls, 'deliveries.hasMessage');
-    return [...this.rows.values()].some((s) => s.row.messageId === messageId);
+  hasMessage(messageId: string): Promise<boolean> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'deliveries.hasMessage');
+      return [...this.rows.values()].some((s) => s.row.messageId === messageId);
+    });
   }
 
-  async listMessage(messageId: string): Promise<DeliveryRow[]> {
-    this.faults.check(this.calls, 'deliveries.listMessage');
-    return [...this.rows.values()].filter((s) => s.row.messageId === messageId).map((s) => copyRow(s.row));
+  listMessage(messageId: string): Promise<DeliveryRow[]> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'deliveries.listMessage');
+      return [...this.rows.values()].filter((s) => s.row.messageId === messageId).map((s) => copyRow(s.row));
+    });
   }
 
-  async replace(row: DeliveryRow, etag: string): Promise<string> {
-    this.faults.check(this.calls, 'deliveries.replace');
-    const stored = this.rows.get(this.#key(row.messageId, row.recipientKey));
-    if (!stored || stored.etag !== etag) throw new RowChangedError(`delivery ${row.messageId} to ${row.recipientKey} changed meanwhile`);
-    return this.#store(row);
+  replace(row: DeliveryRow, etag: string): Promise<string> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'deliveries.replace');
+      const stored = this.rows.get(this.#key(row.messageId, row.recipientKey));
+      if (!stored || stored.etag !== etag) throw new RowChangedError(`delivery ${row.messageId} to ${row.recipientKey} changed meanwhile`);
+      return this.#store(row);
+    });
   }
 }
 
@@ -110,9 +128,11 @@ export class FakeEvents implements DeliveryEvents {
 
   constructor(private readonly calls: CallLog, private readonly faults: Faults) {}
 
-  async record(rows: readonly DeliveryRow[], at: Date): Promise<void> {
-    this.faults.check(this.calls, 'events.record');
-    for (const row of rows) this.recorded.push({ row: copyRow(row), at });
+  record(rows: readonly DeliveryRow[], at: Date): Promise<void> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'events.record');
+      for (const row of rows) this.recorded.push({ row: copyRow(row), at });
+    });
   }
 }
 
@@ -121,19 +141,25 @@ export class FakeBodies implements MessageBodies {
 
   constructor(private readonly calls: CallLog, private readonly faults: Faults) {}
 
-  async put(messageId: string, raw: Buffer): Promise<void> {
-    this.faults.check(this.calls, 'bodies.put');
-    this.bodies.set(messageId, Buffer.from(raw));
+  put(messageId: string, raw: Buffer): Promise<void> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'bodies.put');
+      this.bodies.set(messageId, Buffer.from(raw));
+    });
   }
 
-  async get(messageId: string): Promise<Buffer | undefined> {
-    this.faults.check(this.calls, 'bodies.get');
-    return this.bodies.get(messageId);
+  get(messageId: string): Promise<Buffer | undefined> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'bodies.get');
+      return this.bodies.get(messageId);
+    });
   }
 
-  async delete(messageId: string): Promise<void> {
-    this.faults.check(this.calls, 'bodies.delete');
-    this.bodies.delete(messageId);
+  delete(messageId: string): Promise<void> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'bodies.delete');
+      this.bodies.delete(messageId);
+    });
   }
 }
 
@@ -154,19 +180,23 @@ export class FakeQueue implements TaskQueue {
     private readonly port = 'queue',
   ) {}
 
-  async enqueue(task: DeliveryTask, delaySeconds = 0): Promise<EnqueuedTask> {
-    this.faults.check(this.calls, `${this.port}.enqueue`);
-    // Through JSON, as the real queue carries it: a task that does not survive that is a bug here too.
-    const queued: QueuedTask = { task: JSON.parse(JSON.stringify(task)) as DeliveryTask, delaySeconds, queueMessageId: `q${++this.#next}`, popReceipt: `p${this.#next}` };
-    this.tasks.push(queued);
-    return { queueMessageId: queued.queueMessageId, popReceipt: queued.popReceipt };
+  enqueue(task: DeliveryTask, delaySeconds = 0): Promise<EnqueuedTask> {
+    return asAsync(() => {
+      this.faults.check(this.calls, `${this.port}.enqueue`);
+      // Through JSON, as the real queue carries it: a task that does not survive that is a bug here too.
+      const queued: QueuedTask = { task: JSON.parse(JSON.stringify(task)) as DeliveryTask, delaySeconds, queueMessageId: `q${++this.#next}`, popReceipt: `p${this.#next}` };
+      this.tasks.push(queued);
+      return { queueMessageId: queued.queueMessageId, popReceipt: queued.popReceipt };
+    });
   }
 
-  async delete(task: EnqueuedTask): Promise<void> {
-    this.faults.check(this.calls, `${this.port}.delete`);
-    const i = this.tasks.findIndex((t) => t.queueMessageId === task.queueMessageId && t.popReceipt === task.popReceipt);
-    if (i < 0) throw new Error(`no queued task ${task.queueMessageId}`);
-    this.tasks.splice(i, 1);
+  delete(task: EnqueuedTask): Promise<void> {
+    return asAsync(() => {
+      this.faults.check(this.calls, `${this.port}.delete`);
+      const i = this.tasks.findIndex((t) => t.queueMessageId === task.queueMessageId && t.popReceipt === task.popReceipt);
+      if (i < 0) throw new Error(`no queued task ${task.queueMessageId}`);
+      this.tasks.splice(i, 1);
+    });
   }
 }
 
@@ -176,24 +206,30 @@ export class FakeIdempotency implements IdempotencyKeys {
 
   constructor(private readonly calls: CallLog, private readonly faults: Faults) {}
 
-  async reserve(key: string, reservation: Reservation): Promise<ReserveResult> {
-    this.faults.check(this.calls, 'idempotency.reserve');
-    const existing = this.reservations.get(key);
-    if (existing) return { reserved: false, existing: { ...existing.reservation }, etag: existing.etag };
-    this.reservations.set(key, { reservation: { ...reservation }, etag: `i${++this.#version}` });
-    return { reserved: true };
+  reserve(key: string, reservation: Reservation): Promise<ReserveResult> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'idempotency.reserve');
+      const existing = this.reservations.get(key);
+      if (existing) return { reserved: false, existing: { ...existing.reservation }, etag: existing.etag };
+      this.reservations.set(key, { reservation: { ...reservation }, etag: `i${++this.#version}` });
+      return { reserved: true };
+    });
   }
 
-  async takeOver(key: string, reservation: Reservation, etag: string): Promise<boolean> {
-    this.faults.check(this.calls, 'idempotency.takeOver');
-    if (this.reservations.get(key)?.etag !== etag) return false;
-    this.reservations.set(key, { reservation: { ...reservation }, etag: `i${++this.#version}` });
-    return true;
+  takeOver(key: string, reservation: Reservation, etag: string): Promise<boolean> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'idempotency.takeOver');
+      if (this.reservations.get(key)?.etag !== etag) return false;
+      this.reservations.set(key, { reservation: { ...reservation }, etag: `i${++this.#version}` });
+      return true;
+    });
   }
 
-  async release(key: string): Promise<void> {
-    this.faults.check(this.calls, 'idempotency.release');
-    this.reservations.delete(key);
+  release(key: string): Promise<void> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'idempotency.release');
+      this.reservations.delete(key);
+    });
   }
 }
 
@@ -205,12 +241,14 @@ export class FakeSmartHost implements SmartHost {
 
   constructor(private readonly calls: CallLog) {}
 
-  async send(envelope: Envelope, raw: Buffer): Promise<SmtpOutcome> {
-    this.calls.push('smartHost.send');
-    this.sent.push({ envelope: { ...envelope }, raw: Buffer.from(raw) });
-    const reply = this.replies.length > 1 ? this.replies.shift() : this.replies[0];
-    if (!reply) throw new Error('FakeSmartHost has no reply to give');
-    return reply;
+  send(envelope: Envelope, raw: Buffer): Promise<SmtpOutcome> {
+    return asAsync(() => {
+      this.calls.push('smartHost.send');
+      this.sent.push({ envelope: { ...envelope }, raw: Buffer.from(raw) });
+      const reply = this.replies.length > 1 ? this.replies.shift() : this.replies[0];
+      if (!reply) throw new Error('FakeSmartHost has no reply to give');
+      return reply;
+    });
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 // STUB: the App Service / Azure Functions managed-identity endpoint (IDENTITY_ENDPOINT with
 // X-IDENTITY-HEADER), which only exists inside Azure. With it on loopback the real
 // DefaultAzureCredential in the relay runs its managed-identity path and gets a token from here.
-import { createServer, Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 

@@ -10,7 +10,7 @@ export interface Accepted {
 
 /** Sends one single-recipient message per address, `concurrency` requests at a time; each must get 202. */
 export async function sendEach(relay: RelayHarness, addresses: readonly string[], concurrency = 8): Promise<Accepted[]> {
-  const accepted: Accepted[] = new Array(addresses.length);
+  const accepted: Accepted[] = new Array<Accepted>(addresses.length);
   let next = 0;
   const worker = async () => {
     while (next < addresses.length) {
@@ -40,7 +40,7 @@ export async function waitUntilAllFinal(relay: RelayHarness, accepted: readonly 
     const pending = [...mine].filter(([, row]) => !row || !FINAL.has(String(row.status)));
     if (pending.length === 0) return mine as Map<string, Record<string, unknown>>;
     if (Date.now() > deadline) {
-      const sample = pending.slice(0, 5).map(([address, row]) => `${address}: ${row ? `${row.status}, attempts ${row.attempts}` : 'no row'}`);
+      const sample = pending.slice(0, 5).map(([address, row]) => `${address}: ${row ? `${String(row.status)}, attempts ${String(row.attempts)}` : 'no row'}`);
       throw new Error(`${pending.length} of ${accepted.length} recipients not final after ${timeoutMs} ms, e.g. ${sample.join('; ')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 500));

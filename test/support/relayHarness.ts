@@ -5,14 +5,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loadConfig, RelayConfig } from '../../src/config';
+import { loadConfig, type RelayConfig } from '../../src/config';
 import { localDefaults } from '../../src/local/settings';
-import { createStorageClients, ensureStorageResources, StorageClients } from '../../src/storage/clients';
-import { startAzurite, RunningAzurite } from '../../src/local/azurite';
-import { relaySettingsFor, startDevSmartHost, DevSmartHost, DevSmartHostOptions } from '../../src/local/devSmartHost';
-import { spawnHost, HostProcess } from '../../src/local/hostProcess';
+import { createStorageClients, ensureStorageResources, type StorageClients } from '../../src/storage/clients';
+import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
+import { relaySettingsFor, startDevSmartHost, type DevSmartHost, type DevSmartHostOptions } from '../../src/local/devSmartHost';
+import { spawnHost, type HostProcess } from '../../src/local/hostProcess';
 import type { MessageView } from '../../src/relay/messageStatus';
-import { ExecutedOptions, waitForExecuted } from './executedLines';
+import type { AcceptAnswer } from '../../src/relay/acceptMessage';
+import type { Problem } from '../../src/errors';
+import { type ExecutedOptions, waitForExecuted } from './executedLines';
 
 export const FUNCTION_KEY = 'test-function-key';
 /** the local host's master key: the only one that opens authLevel admin functions */
@@ -27,10 +29,17 @@ export interface HarnessOptions {
   azuriteOnDisk?: boolean;
 }
 
-export interface HttpAnswer {
+/**
+ * A JSON answer of the relay as a test reads it: the accept answer's fields (202) beside problem+json's
+ * (4xx, 5xx). A test checks the status first and then reads the fields that status gives.
+ */
+export type RelayAnswerBody = Omit<AcceptAnswer, 'status'> & Omit<Problem, 'status'> & { status: AcceptAnswer['status'] | Problem['status'] };
+
+export interface HttpAnswer<Body = RelayAnswerBody> {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
+  /** the answer's JSON as `Body`, unchecked (undefined when the answer was not JSON) */
+  body: Body;
   text: string;
 }
 
@@ -95,7 +104,11 @@ export class RelayHarness {
     if (this.azurite.connectionString !== before.connectionString) throw new Error('Azurite came back with another connection string');
   }
 
-  async request(method: string, pathname: string, options: { body?: unknown; headers?: Record<string, string>; key?: string | null } = {}): Promise<HttpAnswer> {
+  async request<Body = RelayAnswerBody>(
+    method: string,
+    pathname: string,
+    options: { body?: unknown; headers?: Record<string, string>; key?: string | null } = {},
+  ): Promise<HttpAnswer<Body>> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     const key = options.key === undefined ? FUNCTION_KEY : options.key;
     if (key !== null) headers['x-functions-key'] = key;
@@ -107,11 +120,11 @@ export class RelayHarness {
     }
     const response = await fetch(`${this.url}${pathname}`, { method, headers, body });
     const text = await response.text();
-    let parsed: unknown;
+    let parsed: Body;
     try {
-      parsed = text ? JSON.parse(text) : undefined;
+      parsed = text ? (JSON.parse(text) as Body) : (undefined as Body);
     } catch {
-      parsed = undefined;
+      parsed = undefined as Body;
     }
     return { status: response.status, headers: response.headers, body: parsed, text };
   }
@@ -121,9 +134,9 @@ export class RelayHarness {
   }
 
   async status(id: string): Promise<MessageView> {
-    const answer = await this.request('GET', `/api/v1/messages/${id}`);
+    const answer = await this.request<MessageView>('GET', `/api/v1/messages/${id}`);
     if (answer.status !== 200) throw new Error(`GET status of ${id} answered ${answer.status}: ${answer.text}`);
-    return answer.body as MessageView;
+    return answer.body;
   }
 
   /** Polls the status endpoint until `done` holds, or fails with the last status seen. */

@@ -18,7 +18,8 @@ export async function storedEvents(relay: RelayHarness, messageIds?: readonly st
   // One id: a filter; many: one scan of the table (the tests' tables are small).
   const filter = messageIds?.length === 1 ? `messageId eq '${messageIds[0]}'` : undefined;
   const events: StoredEvent[] = [];
-  for await (const e of relay.clients.events.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+  // the event log writes the SMTP response as text
+  for await (const e of relay.clients.events.listEntities<Record<string, unknown> & { response?: string }>({ queryOptions: { filter } })) {
     if (wanted && !wanted.has(String(e.messageId))) continue;
     events.push({
       messageId: String(e.messageId),
