@@ -45,11 +45,20 @@ test('names each missing or wrong setting, all at once', FILE_TIMEOUT, () => {
   for (const name of ['RELAY_ALLOWED_SENDER_DOMAINS', 'SMARTHOST_HOST', 'SMARTHOST_USERNAME', 'SMARTHOST_PORT', 'RELAY_MAX_RECIPIENTS', 'SMARTHOST_AUTH']) {
     assert.ok(named(name), `${name} should be named in:\n${problems.join('\n')}`);
   }
-  assert.match(problems.find((p) => p.startsWith('RELAY_MAX_RECIPIENTS'))!, /from 1 to 100/);
+  assert.match(
+    problems.find((p) => p.startsWith('RELAY_MAX_RECIPIENTS'))!,
+    /from 1 to 100/,
+  );
 });
 
 test('refuses port 25, bad names and a bad domain list', FILE_TIMEOUT, () => {
-  const problems = problemsOf({ ...minimal, SMARTHOST_PORT: '25', RELAY_QUEUE_NAME: 'Bad_Queue', RELAY_DELIVERIES_TABLE: '1table', RELAY_ALLOWED_SENDER_DOMAINS: 'example.jp,localhost' });
+  const problems = problemsOf({
+    ...minimal,
+    SMARTHOST_PORT: '25',
+    RELAY_QUEUE_NAME: 'Bad_Queue',
+    RELAY_DELIVERIES_TABLE: '1table',
+    RELAY_ALLOWED_SENDER_DOMAINS: 'example.jp,localhost',
+  });
   assert.equal(problems.length, 4, problems.join('\n'));
   assert.match(problems.join('\n'), /SMARTHOST_PORT is 25: Azure blocks/);
 });
@@ -85,6 +94,9 @@ test('the SMTP timeouts must keep a delivery attempt well below functionTimeout'
   // Each within its own bounds, together too long.
   const problems = problemsOf({ ...minimal, SMARTHOST_CONNECT_TIMEOUT_SECONDS: '45', SMARTHOST_SOCKET_TIMEOUT_SECONDS: '140' });
   assert.equal(problems.length, 1);
-  assert.match(problems[0], /^SMARTHOST_CONNECT_TIMEOUT_SECONDS \(45\) and SMARTHOST_SOCKET_TIMEOUT_SECONDS \(140\) let one delivery attempt take 585 s .*functionTimeout of 600 s in host\.json: keep it at most 540 s/);
+  assert.match(
+    problems[0],
+    /^SMARTHOST_CONNECT_TIMEOUT_SECONDS \(45\) and SMARTHOST_SOCKET_TIMEOUT_SECONDS \(140\) let one delivery attempt take 585 s .*functionTimeout of 600 s in host\.json: keep it at most 540 s/,
+  );
   assert.doesNotThrow(() => loadConfig({ ...minimal, SMARTHOST_SOCKET_TIMEOUT_SECONDS: '140' }), 'exactly a minute below is enough');
 });

@@ -45,7 +45,23 @@ function violations(dir: string, allowed: (imported: string, file: string) => bo
   return found;
 }
 
-const IO_MODULES = new Set(['fs', 'fs/promises', 'net', 'tls', 'http', 'https', 'http2', 'dns', 'dns/promises', 'dgram', 'child_process', 'cluster', 'worker_threads', 'readline', 'inspector']);
+const IO_MODULES = new Set([
+  'fs',
+  'fs/promises',
+  'net',
+  'tls',
+  'http',
+  'https',
+  'http2',
+  'dns',
+  'dns/promises',
+  'dgram',
+  'child_process',
+  'cluster',
+  'worker_threads',
+  'readline',
+  'inspector',
+]);
 // Composing a message is pure; nodemailer's transports are not.
 const PURE_NODEMAILER = new Set(['nodemailer/lib/mail-composer', 'nodemailer/lib/addressparser']);
 
@@ -68,18 +84,33 @@ test('src/core imports no I/O, no Azure SDK and no mail transport', FILE_TIMEOUT
 
 test('the use-cases in src/relay reach storage and SMTP only through their ports', FILE_TIMEOUT, () => {
   const adapter = (imported: string) =>
-    imported.startsWith('src/storage/') || imported.startsWith('src/smtp/') || imported.startsWith('src/local/') || imported === 'src/runtime' || imported.startsWith('@azure/') || imported.startsWith('nodemailer') || IO_MODULES.has(imported.replace(/^node:/, ''));
-  assert.deepEqual(violations('src/relay', (imported) => !adapter(imported)), []);
+    imported.startsWith('src/storage/') ||
+    imported.startsWith('src/smtp/') ||
+    imported.startsWith('src/local/') ||
+    imported === 'src/runtime' ||
+    imported.startsWith('@azure/') ||
+    imported.startsWith('nodemailer') ||
+    IO_MODULES.has(imported.replace(/^node:/, ''));
+  assert.deepEqual(
+    violations('src/relay', (imported) => !adapter(imported)),
+    [],
+  );
 });
 
 const FUNCTION_WIRING = [/^@azure\/functions$/, /^src\/runtime$/, /^src\/relay\/[^/]+$/, /^src\/http\/[^/]+$/, /^src\/core\/deliveryTask$/];
 
 test('functions/ import only what wires a function to its use-case', FILE_TIMEOUT, () => {
-  assert.deepEqual(violations('functions', (imported) => FUNCTION_WIRING.some((rule) => rule.test(imported))), []);
+  assert.deepEqual(
+    violations('functions', (imported) => FUNCTION_WIRING.some((rule) => rule.test(imported))),
+    [],
+  );
 });
 
 test('nothing under src/ but the local host imports src/local', FILE_TIMEOUT, () => {
-  const found = [...violations('src', (imported, file) => file.startsWith('src/local/') || !imported.startsWith('src/local')), ...violations('functions', (imported) => !imported.startsWith('src/local'))];
+  const found = [
+    ...violations('src', (imported, file) => file.startsWith('src/local/') || !imported.startsWith('src/local')),
+    ...violations('functions', (imported) => !imported.startsWith('src/local')),
+  ];
   assert.deepEqual(found, []);
 });
 
@@ -94,7 +125,16 @@ test('the import scan recognises the ways code imports a module', FILE_TIMEOUT, 
     "const e = await import('@azure/storage-queue');",
     'import {\n  f,\n  g,\n} from "./multi";',
   ].join('\n');
-  assert.deepEqual(importsOf('src/relay/file.ts', sample), ['src/relay/x', 'src/core/y', 'node:tls', 'side-effect', 'src/relay/w', 'nodemailer', '@azure/storage-queue', 'src/relay/multi']);
+  assert.deepEqual(importsOf('src/relay/file.ts', sample), [
+    'src/relay/x',
+    'src/core/y',
+    'node:tls',
+    'side-effect',
+    'src/relay/w',
+    'nodemailer',
+    '@azure/storage-queue',
+    'src/relay/multi',
+  ]);
   assert.equal(coreMayImport('node:net'), false);
   assert.equal(coreMayImport('fs'), false);
   assert.equal(coreMayImport('nodemailer'), false);

@@ -58,56 +58,60 @@ function azQueries(): string[] {
 
 const azAvailable = spawnSync('az', ['version'], { stdio: 'ignore' }).status === 0;
 if (!azAvailable && process.env.CI === 'true') {
-  test('the az CLI is installed on CI', () => assert.fail('az is not on PATH; .ci/run installs Debian\'s azure-cli package'));
+  test('the az CLI is installed on CI', () => assert.fail("az is not on PATH; .ci/run installs Debian's azure-cli package"));
 }
 
-describe('the README\'s az queries, against Azurite', { ...FILE_TIMEOUT, skip: azAvailable ? false : 'az is not installed (Debian: apt-get install azure-cli)' }, () => {
-  let relay: RelayHarness;
-  let messageId: string;
+describe(
+  "the README's az queries, against Azurite",
+  { ...FILE_TIMEOUT, skip: azAvailable ? false : 'az is not installed (Debian: apt-get install azure-cli)' },
+  () => {
+    let relay: RelayHarness;
+    let messageId: string;
 
-  before(async () => {
-    relay = await startRelayHarness();
-    const answer = await relay.send(message({ to: ['readme@example.net', 'bounce-readme@example.net'] }));
-    messageId = answer.body.id;
-    await relay.waitForStatus(messageId, (v) => v.status === 'completed');
-  });
-  after(async () => {
-    await relay?.stop();
-  });
+    before(async () => {
+      relay = await startRelayHarness();
+      const answer = await relay.send(message({ to: ['readme@example.net', 'bounce-readme@example.net'] }));
+      messageId = answer.body.id;
+      await relay.waitForStatus(messageId, (v) => v.status === 'completed');
+    });
+    after(async () => {
+      await relay?.stop();
+    });
 
-  function run(command: string): string {
-    // Azurite here listens on ephemeral ports: the only change is the connection string's value.
-    const local = command
-      .replace('"UseDevelopmentStorage=true"', `"${relay.azurite.connectionString}"`)
-      .replace('<message id>', messageId)
-      .replace("'user@example.net'", "'readme@example.net'")
-      .replace(/ -o table$/, ' -o json');
-    return execFileSync('bash', ['-c', local], { encoding: 'utf8', env: { ...process.env, AZURE_CORE_ONLY_SHOW_ERRORS: 'true' } });
-  }
+    function run(command: string): string {
+      // Azurite here listens on ephemeral ports: the only change is the connection string's value.
+      const local = command
+        .replace('"UseDevelopmentStorage=true"', `"${relay.azurite.connectionString}"`)
+        .replace('<message id>', messageId)
+        .replace("'user@example.net'", "'readme@example.net'")
+        .replace(/ -o table$/, ' -o json');
+      return execFileSync('bash', ['-c', local], { encoding: 'utf8', env: { ...process.env, AZURE_CORE_ONLY_SHOW_ERRORS: 'true' } });
+    }
 
-  test('there are three: one message, one recipient, the last hour\'s bounces and failures', () => {
-    assert.equal(azQueries().length, 3);
-  });
+    test("there are three: one message, one recipient, the last hour's bounces and failures", () => {
+      assert.equal(azQueries().length, 3);
+    });
 
-  test('one message lists each recipient with its outcome', () => {
-    const rows = JSON.parse(run(azQueries()[0])) as { recipient: string; status: string }[];
-    assert.deepEqual(rows.map((r) => `${r.recipient} ${r.status}`).sort(), [
-      'bounce-readme@example.net bounced',
-      'readme@example.net sent',
-    ]);
-  });
+    test('one message lists each recipient with its outcome', () => {
+      const rows = JSON.parse(run(azQueries()[0])) as { recipient: string; status: string }[];
+      assert.deepEqual(rows.map((r) => `${r.recipient} ${r.status}`).sort(), ['bounce-readme@example.net bounced', 'readme@example.net sent']);
+    });
 
-  test('one recipient lists its messages', () => {
-    const rows = JSON.parse(run(azQueries()[1])) as { message: string; status: string }[];
-    assert.deepEqual(rows.map((r) => [r.message, r.status]), [[messageId, 'sent']]);
-  });
+    test('one recipient lists its messages', () => {
+      const rows = JSON.parse(run(azQueries()[1])) as { message: string; status: string }[];
+      assert.deepEqual(
+        rows.map((r) => [r.message, r.status]),
+        [[messageId, 'sent']],
+      );
+    });
 
-  test('the last hour\'s bounces and failures include this bounce', () => {
-    const rows = JSON.parse(run(azQueries()[2])) as { message: string; recipient: string; status: string }[];
-    assert.ok(
-      rows.some((r) => r.message === messageId && r.recipient === 'bounce-readme@example.net' && r.status === 'bounced'),
-      JSON.stringify(rows),
-    );
-    assert.ok(rows.every((r) => r.status === 'bounced' || r.status === 'failed'));
-  });
-});
+    test("the last hour's bounces and failures include this bounce", () => {
+      const rows = JSON.parse(run(azQueries()[2])) as { message: string; recipient: string; status: string }[];
+      assert.ok(
+        rows.some((r) => r.message === messageId && r.recipient === 'bounce-readme@example.net' && r.status === 'bounced'),
+        JSON.stringify(rows),
+      );
+      assert.ok(rows.every((r) => r.status === 'bounced' || r.status === 'failed'));
+    });
+  },
+);

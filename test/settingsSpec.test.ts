@@ -36,7 +36,10 @@ test('every bounded setting is checked by its spec: both ends accepted, one past
     for (const fine of [min, max]) assert.deepEqual(problemsOf({ ...base, [spec.name]: String(fine) }), [], `${spec.name}=${fine}`);
     for (const wrong of [min - 1, max + 1, 'x']) {
       const problems = problemsOf({ ...base, [spec.name]: String(wrong) });
-      assert.ok(problems.includes(`${spec.name} is "${wrong}": it must be a whole number from ${min} to ${max}`), `${spec.name}=${wrong}: ${problems.join('; ')}`);
+      assert.ok(
+        problems.includes(`${spec.name} is "${wrong}": it must be a whole number from ${min} to ${max}`),
+        `${spec.name}=${wrong}: ${problems.join('; ')}`,
+      );
     }
   }
 });
@@ -47,7 +50,10 @@ test('every enumerated setting takes its values, in any case, and refuses others
   for (const spec of enums) {
     if (spec.type.kind !== 'enum') continue;
     for (const value of spec.type.values) {
-      assert.deepEqual(problemsOf({ ...TEST_SETTINGS, [spec.name]: value.toUpperCase() }).filter((p) => p.startsWith(spec.name)), []);
+      assert.deepEqual(
+        problemsOf({ ...TEST_SETTINGS, [spec.name]: value.toUpperCase() }).filter((p) => p.startsWith(spec.name)),
+        [],
+      );
     }
     const refused = problemsOf({ ...TEST_SETTINGS, [spec.name]: 'Not-A-Value' }).find((p) => p.startsWith(spec.name));
     assert.ok(refused?.includes('"not-a-value"') && spec.type.values.every((v) => refused.includes(v)), refused);
@@ -151,7 +157,8 @@ test("infra/main.bicep bounds each parameter that feeds a setting as the setting
 });
 
 test('the Bicep parameter reader sees decorators, lists and defaults', FILE_TIMEOUT, () => {
-  const sample = "param t { *: string } = {}\n@description('x')\n@minValue(1)\n@maxValue(9)\nparam a int = 3\n\n@allowed([\n  'p'\n  'q'\n])\nparam b string = 'p'\nparam c string\n";
+  const sample =
+    "param t { *: string } = {}\n@description('x')\n@minValue(1)\n@maxValue(9)\nparam a int = 3\n\n@allowed([\n  'p'\n  'q'\n])\nparam b string = 'p'\nparam c string\n";
   const params = bicepParams(sample);
   assert.deepEqual(params.get('a'), { type: 'int', minValue: 1, maxValue: 9, allowed: undefined, defaultValue: '3' });
   assert.deepEqual(params.get('b'), { type: 'string', minValue: undefined, maxValue: undefined, allowed: ['p', 'q'], defaultValue: 'p' });

@@ -41,10 +41,15 @@ test('no test is skipped, singled out or left to do', FILE_TIMEOUT, () => {
   assert.deepEqual(problems, []);
 });
 
-/** The lines that start a top-level test() or describe() call, with their line numbers. */
+/** Each top-level test() or describe() call up to its callback's arrow (Prettier may break it over lines), with its line number. */
 function topLevelCalls(source: string): Array<[string, number]> {
-  return source
-    .split('\n')
-    .map((line, i): [string, number] => [line, i + 1])
-    .filter(([line]) => /^(test|describe)\(/.test(line));
+  const lines = source.split('\n');
+  const calls: Array<[string, number]> = [];
+  lines.forEach((line, i) => {
+    if (!/^(test|describe)\(/.test(line)) return;
+    let head = line;
+    for (let j = i + 1; !head.includes('=>') && j < lines.length; j++) head += ` ${(lines[j] ?? '').trim()}`;
+    calls.push([head, i + 1]);
+  });
+  return calls;
 }

@@ -15,7 +15,14 @@ import type { OperationCount } from '../../bench/storageMeter';
 const FILE_TIMEOUT = { timeout: 60_000 };
 
 const op = (operation: string, requests: number, firstSeen: number, extra: Partial<OperationCount> = {}): OperationCount => ({
-  service: 'table', operation, requests, requestBytes: requests * 100, batchedOperations: 0, messages: 0, firstSeen, ...extra,
+  service: 'table',
+  operation,
+  requests,
+  requestBytes: requests * 100,
+  batchedOperations: 0,
+  messages: 0,
+  firstSeen,
+  ...extra,
 });
 
 test('parseProcStat reads ppid and CPU times even when the command name has spaces and parentheses', FILE_TIMEOUT, () => {
@@ -32,8 +39,15 @@ test('replayPlan repeats what the accept did per message, in order of first appe
     op('InsertEntity', 3, 4),
   ];
   const plan = replayPlan(operations, 100);
-  assert.deepEqual(plan.map((s) => s.operation), ['PutBlob', 'InsertOrReplaceEntity', 'PutMessage', 'EntityGroupTransaction'], 'rarer than once in two messages is left out');
-  assert.deepEqual(plan.map((s) => s.requestBytes), [1394, 100, 258, 950]);
+  assert.deepEqual(
+    plan.map((s) => s.operation),
+    ['PutBlob', 'InsertOrReplaceEntity', 'PutMessage', 'EntityGroupTransaction'],
+    'rarer than once in two messages is left out',
+  );
+  assert.deepEqual(
+    plan.map((s) => s.requestBytes),
+    [1394, 100, 258, 950],
+  );
   assert.equal(describePlan(plan), 'PutBlob ~1394 B → InsertOrReplaceEntity ~100 B → PutMessage ~258 B → EntityGroupTransaction ~950 B');
   assert.equal(replayPlan([op('EntityGroupTransaction', 10, 0, { batchedOperations: 30 })], 5)[0].repeat, 2);
   assert.equal(replayPlan([op('EntityGroupTransaction', 10, 0, { batchedOperations: 30 })], 5)[0].entities, 3);
@@ -46,8 +60,17 @@ test('replayPlan refuses an operation it cannot repeat, naming it', FILE_TIMEOUT
 test('phaseCost leaves empty polls and create-if-missing calls out of the per-message figure', FILE_TIMEOUT, () => {
   const cost = phaseCost([op('UpdateEntity', 200, 0), op('GetMessages (empty)', 40, 1), op('CreateQueue', 2, 2), op('GetMessages', 7, 3)], 100);
   assert.equal(cost.perMessage, 2.07);
-  assert.deepEqual(cost.operations.map((o) => [o.operation, o.perMessage]), [['UpdateEntity', 2], ['GetMessages', 0.07]]);
-  assert.deepEqual(cost.leftOut.map((o) => o.operation), ['GetMessages (empty)', 'CreateQueue']);
+  assert.deepEqual(
+    cost.operations.map((o) => [o.operation, o.perMessage]),
+    [
+      ['UpdateEntity', 2],
+      ['GetMessages', 0.07],
+    ],
+  );
+  assert.deepEqual(
+    cost.leftOut.map((o) => o.operation),
+    ['GetMessages (empty)', 'CreateQueue'],
+  );
 });
 
 test('benchIdOf finds the X-Bench-Id header in the header block only', FILE_TIMEOUT, () => {
@@ -73,13 +96,16 @@ test('options: full-run defaults, --quick for a short development run, explicit 
   assert.throws(() => parseOptions(['--n', 'many']), /--n needs a positive number/);
 });
 
-test('targets: each is judged against the issue\'s bound, and an incomplete steady run never passes', FILE_TIMEOUT, () => {
+test("targets: each is judged against the issue's bound, and an incomplete steady run never passes", FILE_TIMEOUT, () => {
   const latency = { count: 600, p50: 90, p95: 150, p99: 240, max: 300, mean: 100 };
   const base = { targets: [], notes: [] } as unknown as BenchResults;
   const results: BenchResults = {
     ...base,
     relayEndToEnd: { messages: 5000, messagesPerSecond: 290, submittedPerSecond: 300 },
-    postfix: { endToEnd: { messages: 5000, messagesPerSecond: 140, submittedPerSecond: 150 }, steady: { ratePerSecond: 20, seconds: 30, sent: 600, delivered: 600, failed: 0, latencyMs: latency } },
+    postfix: {
+      endToEnd: { messages: 5000, messagesPerSecond: 140, submittedPerSecond: 150 },
+      steady: { ratePerSecond: 20, seconds: 30, sent: 600, delivered: 600, failed: 0, latencyMs: latency },
+    },
     relaySteady: { ratePerSecond: 20, seconds: 30, sent: 600, delivered: 599, failed: 0, latencyMs: latency },
   };
   const verdicts = Object.fromEntries(evaluateTargets(results).map((t) => [t.figure.split(' ')[0], [t.value, t.met]]));

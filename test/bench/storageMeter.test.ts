@@ -46,10 +46,19 @@ test('names table requests: point reads, queries, conditional and unconditional 
 
 test('counts the operations inside a table batch body', FILE_TIMEOUT, () => {
   const body = [
-    '--batch_1', 'Content-Type: multipart/mixed; boundary=changeset_1', '', '--changeset_1',
-    "POST http://127.0.0.1:10002/devstoreaccount1/deliveries HTTP/1.1", 'Content-Type: application/json', '', '{}',
+    '--batch_1',
+    'Content-Type: multipart/mixed; boundary=changeset_1',
+    '',
     '--changeset_1',
-    "DELETE http://127.0.0.1:10002/devstoreaccount1/deliveries(PartitionKey='a',RowKey='b') HTTP/1.1", '', '--changeset_1--', '--batch_1--',
+    'POST http://127.0.0.1:10002/devstoreaccount1/deliveries HTTP/1.1',
+    'Content-Type: application/json',
+    '',
+    '{}',
+    '--changeset_1',
+    "DELETE http://127.0.0.1:10002/devstoreaccount1/deliveries(PartitionKey='a',RowKey='b') HTTP/1.1",
+    '',
+    '--changeset_1--',
+    '--batch_1--',
   ].join('\r\n');
   assert.equal(countBatchOperations(body), 2);
   assert.equal(countBatchOperations('no requests here'), 0);

@@ -21,7 +21,12 @@ test('converts an internationalised domain to its ASCII form', FILE_TIMEOUT, () 
 });
 
 test('refuses header injection in every form', FILE_TIMEOUT, () => {
-  for (const input of ['a@example.jp\r\nBcc: x@example.jp', 'Name\n <a@example.jp>', { address: 'a@example.jp', name: 'x\r\nBcc: y' }, { address: 'a@example.jp\n' }]) {
+  for (const input of [
+    'a@example.jp\r\nBcc: x@example.jp',
+    'Name\n <a@example.jp>',
+    { address: 'a@example.jp', name: 'x\r\nBcc: y' },
+    { address: 'a@example.jp\n' },
+  ]) {
     const result = parseMailbox(input);
     assert.equal(result.ok, false, JSON.stringify(input));
     if (!result.ok) assert.match(result.message, /CR, LF/);

@@ -28,7 +28,7 @@ test('5xx bounces, 4xx and network errors defer', FILE_TIMEOUT, () => {
   assert.equal(classifySmtpError({ code: 'ECONNECTION', message: 'connect ECONNREFUSED' }).response, 'ECONNECTION: connect ECONNREFUSED');
 });
 
-test('the relay\'s own failures defer even with a 5xx code', FILE_TIMEOUT, () => {
+test("the relay's own failures defer even with a 5xx code", FILE_TIMEOUT, () => {
   assert.equal(classifySmtpError({ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 bad credentials' }).kind, 'temporary');
   assert.equal(classifySmtpError({ code: 'ETLS', responseCode: 530, response: '530 must issue STARTTLS' }).kind, 'temporary');
 });
@@ -41,7 +41,10 @@ test('a RCPT refusal is about the recipient', FILE_TIMEOUT, () => {
 
 test('retry delays double up to the cap', FILE_TIMEOUT, () => {
   const policy = { firstDelaySeconds: 60, maxDelaySeconds: 300, maxRetrySeconds: 86400 };
-  assert.deepEqual([1, 2, 3, 4, 5, 50].map((n) => retryDelaySeconds(n, policy)), [60, 120, 240, 300, 300, 300]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 50].map((n) => retryDelaySeconds(n, policy)),
+    [60, 120, 240, 300, 300, 300],
+  );
 });
 
 test('a temporary failure defers until the retry window closes, then fails', FILE_TIMEOUT, () => {
@@ -64,7 +67,11 @@ test('decides what an invocation may do with a row', FILE_TIMEOUT, () => {
   assert.deepEqual(decideDelivery({ status: 'queued', attempts: 0 }, first, now), { action: 'send', attempt: 1, claim: false });
   const retry = { attempt: 3, queueMessageId: 'q3', redelivered: false };
   assert.equal(decideDelivery({ status: 'deferred', attempts: 2, nextAttemptAt: later }, retry, now).action, 'wait');
-  assert.deepEqual(decideDelivery({ status: 'deferred', attempts: 2, nextAttemptAt: new Date(now.getTime() + 1000) }, retry, now), { action: 'send', attempt: 3, claim: false });
+  assert.deepEqual(decideDelivery({ status: 'deferred', attempts: 2, nextAttemptAt: new Date(now.getTime() + 1000) }, retry, now), {
+    action: 'send',
+    attempt: 3,
+    claim: false,
+  });
   assert.deepEqual(decideDelivery({ status: 'deferred', attempts: 2, nextAttemptAt: earlier }, retry, now), { action: 'send', attempt: 3, claim: false });
 });
 
@@ -81,9 +88,17 @@ test('a redelivered task claims the row first, and takes over its own earlier cl
   const again = { attempt: 1, queueMessageId: 'q1', redelivered: true };
   assert.deepEqual(decideDelivery({ status: 'queued', attempts: 0 }, again, now), { action: 'send', attempt: 1, claim: true });
   // Its own earlier invocation claimed the row and died: the lease is not waited out.
-  assert.deepEqual(decideDelivery({ status: 'sending', attempts: 1, leaseUntil: later, leaseOwner: 'q1' }, again, now), { action: 'send', attempt: 1, claim: true });
+  assert.deepEqual(decideDelivery({ status: 'sending', attempts: 1, leaseUntil: later, leaseOwner: 'q1' }, again, now), {
+    action: 'send',
+    attempt: 1,
+    claim: true,
+  });
   // Another task's live claim is waited out.
-  assert.deepEqual(decideDelivery({ status: 'sending', attempts: 0, leaseUntil: later, leaseOwner: 'q9' }, again, now), { action: 'wait', until: later, reason: 'another invocation is sending it' });
+  assert.deepEqual(decideDelivery({ status: 'sending', attempts: 0, leaseUntil: later, leaseOwner: 'q9' }, again, now), {
+    action: 'wait',
+    until: later,
+    reason: 'another invocation is sending it',
+  });
 });
 
 test('a task from before attempts were numbered claims the next attempt', FILE_TIMEOUT, () => {
@@ -91,7 +106,11 @@ test('a task from before attempts were numbered claims the next attempt', FILE_T
   const earlier = new Date('2025-12-31T23:55:00Z');
   const legacy = { queueMessageId: 'q', redelivered: false };
   assert.deepEqual(decideDelivery({ status: 'deferred', attempts: 2 }, legacy, now), { action: 'send', attempt: 3, claim: true });
-  assert.deepEqual(decideDelivery({ status: 'sending', attempts: 1, leaseUntil: earlier, leaseOwner: 'x' }, legacy, now), { action: 'send', attempt: 2, claim: true });
+  assert.deepEqual(decideDelivery({ status: 'sending', attempts: 1, leaseUntil: earlier, leaseOwner: 'x' }, legacy, now), {
+    action: 'send',
+    attempt: 2,
+    claim: true,
+  });
 });
 
 test('a message is completed only when every recipient is final', FILE_TIMEOUT, () => {

@@ -12,7 +12,19 @@ test('reads a task from parsed JSON or text, and nothing else', FILE_TIMEOUT, ()
   assert.deepEqual(parseDeliveryTask(JSON.stringify(task)), task);
   const legacy = { v: 1, messageId: 'm', recipient: 'a@example.net' };
   assert.deepEqual(parseDeliveryTask(legacy), legacy, 'tasks queued before attempts were numbered still run');
-  const bad = [null, 'not json', 42, { ...task, v: 3 }, { v: 2, messageId: 'm', recipient: 'a@example.net' }, { ...task, attempt: 0 }, { ...task, attempt: 1.5 }, { ...task, body: 7 }, { ...task, bodyBase64: {} }, { v: 1, messageId: 'm' }, { ...legacy, recipient: '' }];
+  const bad = [
+    null,
+    'not json',
+    42,
+    { ...task, v: 3 },
+    { v: 2, messageId: 'm', recipient: 'a@example.net' },
+    { ...task, attempt: 0 },
+    { ...task, attempt: 1.5 },
+    { ...task, body: 7 },
+    { ...task, bodyBase64: {} },
+    { v: 1, messageId: 'm' },
+    { ...legacy, recipient: '' },
+  ];
   for (const input of bad) assert.equal(parseDeliveryTask(input), undefined, JSON.stringify(input));
 });
 

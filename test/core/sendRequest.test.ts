@@ -31,7 +31,10 @@ test('accepts a complete request and lists each recipient once', FILE_TIMEOUT, (
   );
   assert.ok(result.ok);
   if (!result.ok) return;
-  assert.deepEqual(result.value.recipients.map((r) => r.address), ['a@example.jp', 'B@example.jp', 'c@example.jp']);
+  assert.deepEqual(
+    result.value.recipients.map((r) => r.address),
+    ['a@example.jp', 'B@example.jp', 'c@example.jp'],
+  );
   assert.equal(result.value.attachments[0].content.toString(), 'hello');
   assert.deepEqual(result.value.tags, { campaign: 'autumn' });
 });
@@ -110,7 +113,7 @@ test('refuses "__proto__" as a header name instead of dropping it', FILE_TIMEOUT
   const body: unknown = JSON.parse(JSON.stringify(valid).replace(/}$/, ',"headers":{"__proto__":"x"}}'));
   assert.deepEqual(fieldsOf(body), ['headers.__proto__']);
   const constructor = validateSendRequest({ ...valid, headers: { constructor: 'x' } }, limits);
-  assert.ok(constructor.ok && constructor.value.headers['constructor'] as unknown === 'x', 'an ordinary name that is also an Object property is kept');
+  assert.ok(constructor.ok && (constructor.value.headers['constructor'] as unknown) === 'x', 'an ordinary name that is also an Object property is kept');
 });
 
 test('names an unknown field with an empty name', FILE_TIMEOUT, () => {
@@ -124,7 +127,10 @@ test('lists at most 50 problems, then says how many more there are', FILE_TIMEOU
   assert.equal(result.ok, false);
   if (result.ok) return;
   assert.equal(result.errors.length, 51);
-  assert.deepEqual(result.errors.slice(0, 2).map((e) => e.field), ['k0', 'k1']);
+  assert.deepEqual(
+    result.errors.slice(0, 2).map((e) => e.field),
+    ['k0', 'k1'],
+  );
   assert.deepEqual(result.errors[50], { field: '(body)', message: '9950 more problems are not listed' });
 });
 
@@ -132,11 +138,8 @@ test('a huge address list is refused without reading its entries', FILE_TIMEOUT,
   const to = Array.from({ length: 1001 }, () => 1); // not even addresses: never examined
   const result = validateSendRequest({ from: 'a@example.jp', to, subject: 's', text: 't', replyTo: Array(2000).fill('x') }, limits);
   assert.equal(result.ok, false);
-  assert.deepEqual(
-    !result.ok && result.errors.map((e) => [e.field, e.message]),
-    [
-      ['to', 'has 1001 entries; at most 1000 are read (and at most 5 recipients accepted)'],
-      ['replyTo', 'has 2000 entries; at most 1000 are read (and at most 5 recipients accepted)'],
-    ],
-  );
+  assert.deepEqual(!result.ok && result.errors.map((e) => [e.field, e.message]), [
+    ['to', 'has 1001 entries; at most 1000 are read (and at most 5 recipients accepted)'],
+    ['replyTo', 'has 2000 entries; at most 1000 are read (and at most 5 recipients accepted)'],
+  ]);
 });

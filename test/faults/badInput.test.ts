@@ -43,7 +43,9 @@ async function send(request: BadRequest): Promise<HttpAnswer> {
   const contentType = request.contentType === undefined ? 'application/json' : request.contentType;
   if (contentType !== null) headers['content-type'] = contentType;
   // Always bytes: fetch would add "text/plain" to a string body that has no Content-Type.
-  const body = Buffer.isBuffer(request.body) ? request.body : Buffer.from(typeof request.body === 'string' ? request.body : JSON.stringify(request.body), 'utf8');
+  const body = Buffer.isBuffer(request.body)
+    ? request.body
+    : Buffer.from(typeof request.body === 'string' ? request.body : JSON.stringify(request.body), 'utf8');
   return relay.request('POST', '/api/v1/messages', { body, headers });
 }
 
@@ -119,10 +121,18 @@ async function assertNothingLeftBehind(before: Stored, requests: number): Promis
   for (const table of ['deliveries', 'events', 'idempotency'] as const) assert.equal(await countEntities(table), before.rows[table], table);
   assert.equal(await countBlobs(), before.blobs, 'message blobs');
   assert.deepEqual(rcptSeen.slice(before.rcpts), [], 'the smart host saw no recipient');
-  assert.equal(logged.filter((line) => / \[sendMessage\] \([0-9a-f-]{36}\) Executed /.test(line)).length, requests, 'one Executed line per request the function ran for');
-  assert.deepEqual(logged.filter((line) => /\[relayDelivery\]|queued for \d+ recipient/.test(line)), [], 'no delivery ran');
+  assert.equal(
+    logged.filter((line) => / \[sendMessage\] \([0-9a-f-]{36}\) Executed /.test(line)).length,
+    requests,
+    'one Executed line per request the function ran for',
+  );
+  assert.deepEqual(
+    logged.filter((line) => /\[relayDelivery\]|queued for \d+ recipient/.test(line)),
+    [],
+    'no delivery ran',
+  );
   const complaints = logged.filter((line) => / (error|critical|warning) \[/.test(line));
-  assert.deepEqual(complaints, [], 'a bad request is the caller\'s problem, not an error of the host');
+  assert.deepEqual(complaints, [], "a bad request is the caller's problem, not an error of the host");
 }
 
 async function countBlobs(): Promise<number> {
@@ -188,7 +198,10 @@ test('no or a wrong function key: 401 from the host, before the function runs (a
 
 test('a declared body over 100 MiB: 413 from the host before it reads the body (its maxRequestBodySize)', FILE_TIMEOUT, async () => {
   const before = await storedBefore();
-  const statusLine = await rawPost(['x-functions-key: test-function-key', 'content-type: application/json', `content-length: ${100 * 1024 * 1024 + 1}`], '{"from":');
+  const statusLine = await rawPost(
+    ['x-functions-key: test-function-key', 'content-type: application/json', `content-length: ${100 * 1024 * 1024 + 1}`],
+    '{"from":',
+  );
   assert.equal(statusLine, 'HTTP/1.1 413 Payload Too Large');
   await assertNothingLeftBehind(before, 0);
 });
@@ -198,7 +211,10 @@ test('a client that disconnects half way through its body leaves nothing behind'
   const { port } = new URL(relay.url);
   await new Promise<void>((resolve, reject) => {
     const socket = connect(Number(port), '127.0.0.1', () => {
-      socket.write('POST /api/v1/messages HTTP/1.1\r\nHost: relay\r\nx-functions-key: test-function-key\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n{"from":"app@example.jp",', () => socket.destroy());
+      socket.write(
+        'POST /api/v1/messages HTTP/1.1\r\nHost: relay\r\nx-functions-key: test-function-key\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n{"from":"app@example.jp",',
+        () => socket.destroy(),
+      );
     });
     socket.on('close', () => resolve());
     socket.on('error', reject);
@@ -227,14 +243,18 @@ test(`${RUNS * BATCH} generated bad requests (fast-check, seed ${SEED}), ${BATCH
     { numRuns: RUNS, seed: SEED, endOnFailure: true },
   );
   await assertNothingLeftBehind(before, RUNS * BATCH);
-  for (const kind of MUTATION_KINDS) assert.ok((seen.get(kind) ?? 0) >= 10, `only ${seen.get(kind) ?? 0} requests of kind ${kind}: ${JSON.stringify([...seen])}`);
+  for (const kind of MUTATION_KINDS)
+    assert.ok((seen.get(kind) ?? 0) >= 10, `only ${seen.get(kind) ?? 0} requests of kind ${kind}: ${JSON.stringify([...seen])}`);
 });
 
 test('the host still relays a valid message: 202, then sent', FILE_TIMEOUT, async () => {
   const answer = await relay.send(validMessage({ to: 'still-works@example.net', subject: 'After the bad input' }));
   assert.equal(answer.status, 202, answer.text);
   const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
-  assert.deepEqual(view.recipients.map((r) => [r.address, r.status]), [['still-works@example.net', 'sent']]);
+  assert.deepEqual(
+    view.recipients.map((r) => [r.address, r.status]),
+    [['still-works@example.net', 'sent']],
+  );
   assert.deepEqual(rcptSeen, ['still-works@example.net']);
   const raw = relay.smartHost.messages[0].raw.toString('utf8');
   assert.match(raw, /^Subject: After the bad input\r$/m);

@@ -39,7 +39,11 @@ function withRawMembers(members: string, base: Record<string, unknown> = validMe
   return JSON.stringify(base).replace(/}$/, `,${members}}`);
 }
 
-const invalid = (name: string, body: BadRequest['body'], fields: string[], says?: RegExp): BadRequest => ({ name, body, expect: { status: 400, fields, says } });
+const invalid = (name: string, body: BadRequest['body'], fields: string[], says?: RegExp): BadRequest => ({
+  name,
+  body,
+  expect: { status: 400, fields, says },
+});
 
 const headerInjection: BadRequest[] = [
   invalid('CRLF + Bcc in the subject', validMessage({ subject: 'Hi\r\nBcc: victim@example.net' }), ['subject'], /CR or LF/),
@@ -49,14 +53,25 @@ const headerInjection: BadRequest[] = [
   invalid('CRLF in a custom header name', validMessage({ headers: { 'X-A\r\nBcc': 'victim@example.net' } }), ['headers.X-A\r\nBcc'], /not a valid header name/),
   invalid('a colon in a custom header name', validMessage({ headers: { 'X-A: injected': 'v' } }), ['headers.X-A: injected'], /not a valid header name/),
   invalid('CRLF in the sender display name', validMessage({ from: 'App\r\nBcc: victim@example.net <app@example.jp>' }), ['from'], /CR, LF/),
-  invalid('CRLF in a recipient display name (object)', validMessage({ to: { address: 'user@example.net', name: 'x\r\nBcc: victim@example.net' } }), ['to'], /CR, LF/),
+  invalid(
+    'CRLF in a recipient display name (object)',
+    validMessage({ to: { address: 'user@example.net', name: 'x\r\nBcc: victim@example.net' } }),
+    ['to'],
+    /CR, LF/,
+  ),
   invalid('CRLF after a recipient address', validMessage({ to: 'user@example.net\r\nBcc: victim@example.net' }), ['to'], /CR, LF/),
   invalid('LF in the second cc address', validMessage({ cc: ['a@example.net', 'b@example.net\nBcc: victim@example.net'] }), ['cc[1]'], /CR, LF/),
   invalid('CR in replyTo', validMessage({ replyTo: 'reply@example.net\rBcc: victim@example.net' }), ['replyTo'], /CR, LF/),
   invalid('LF in a bcc address object', validMessage({ bcc: { address: 'audit@example.net\n' } }), ['bcc'], /CR, LF/),
-  invalid('CRLF in an attachment filename', validMessage({ attachments: [{ filename: 'a.txt\r\nContent-Type: text/html', content: 'aGk=' }] }), ['attachments[0].filename']),
-  invalid('CRLF in an attachment contentType', validMessage({ attachments: [{ filename: 'a.txt', content: 'aGk=', contentType: 'text/plain\r\nX: y' }] }), ['attachments[0].contentType']),
-  invalid('CRLF in an attachment contentId', validMessage({ attachments: [{ filename: 'a.png', content: 'aGk=', contentId: 'logo\r\nX: y' }] }), ['attachments[0].contentId']),
+  invalid('CRLF in an attachment filename', validMessage({ attachments: [{ filename: 'a.txt\r\nContent-Type: text/html', content: 'aGk=' }] }), [
+    'attachments[0].filename',
+  ]),
+  invalid('CRLF in an attachment contentType', validMessage({ attachments: [{ filename: 'a.txt', content: 'aGk=', contentType: 'text/plain\r\nX: y' }] }), [
+    'attachments[0].contentType',
+  ]),
+  invalid('CRLF in an attachment contentId', validMessage({ attachments: [{ filename: 'a.png', content: 'aGk=', contentId: 'logo\r\nX: y' }] }), [
+    'attachments[0].contentId',
+  ]),
   invalid('LF in a tag value', validMessage({ tags: { order: '42\nforged' } }), ['tags.order'], /control characters/),
   invalid('a relay-owned header: Bcc', validMessage({ headers: { Bcc: 'victim@example.net' } }), ['headers.Bcc'], /set by the relay/),
   invalid('a relay-owned header: Content-Type', validMessage({ headers: { 'Content-Type': 'text/html' } }), ['headers.Content-Type'], /set by the relay/),
@@ -134,32 +149,61 @@ const wrongTypes: BadRequest[] = [
   ...([42, true, ['x'], { a: 1 }] as unknown[]).map((v) => invalid(`text = ${JSON.stringify(v)}`, validMessage({ text: v }), ['text'], /must be a string/)),
   invalid('html = 42 beside a valid text', validMessage({ html: 42 }), ['html'], /must be a string/),
   ...(['X-A: 1', [], 42] as unknown[]).map((v) => invalid(`headers = ${JSON.stringify(v)}`, validMessage({ headers: v }), ['headers'])),
-  ...([1, null, ['v'], { v: 1 }] as unknown[]).map((v) => invalid(`a header value ${JSON.stringify(v)}`, validMessage({ headers: { 'X-A': v } }), ['headers.X-A'], /must be a string/)),
+  ...([1, null, ['v'], { v: 1 }] as unknown[]).map((v) =>
+    invalid(`a header value ${JSON.stringify(v)}`, validMessage({ headers: { 'X-A': v } }), ['headers.X-A'], /must be a string/),
+  ),
   ...([{}, 'aGk=', 42] as unknown[]).map((v) => invalid(`attachments = ${JSON.stringify(v)}`, validMessage({ attachments: v }), ['attachments'])),
   ...([42, [], null] as unknown[]).map((v) => invalid(`an attachment ${JSON.stringify(v)}`, validMessage({ attachments: [v] }), ['attachments[0]'])),
   invalid('attachment filename = 1', validMessage({ attachments: [{ filename: 1, content: 'aGk=' }] }), ['attachments[0].filename']),
   invalid('attachment content = 1', validMessage({ attachments: [{ filename: 'a.txt', content: 1 }] }), ['attachments[0].content']),
-  invalid('attachment contentType = 5', validMessage({ attachments: [{ filename: 'a.txt', content: 'aGk=', contentType: 5 }] }), ['attachments[0].contentType']),
+  invalid('attachment contentType = 5', validMessage({ attachments: [{ filename: 'a.txt', content: 'aGk=', contentType: 5 }] }), [
+    'attachments[0].contentType',
+  ]),
   invalid('attachment contentId = {}', validMessage({ attachments: [{ filename: 'a.txt', content: 'aGk=', contentId: {} }] }), ['attachments[0].contentId']),
   ...(['campaign', [], 42] as unknown[]).map((v) => invalid(`tags = ${JSON.stringify(v)}`, validMessage({ tags: v }), ['tags'])),
-  ...([1, null, {}, ['x']] as unknown[]).map((v) => invalid(`a tag value ${JSON.stringify(v)}`, validMessage({ tags: { a: v } }), ['tags.a'], /must be a string/)),
+  ...([1, null, {}, ['x']] as unknown[]).map((v) =>
+    invalid(`a tag value ${JSON.stringify(v)}`, validMessage({ tags: { a: v } }), ['tags.a'], /must be a string/),
+  ),
 ];
 
 // One problem per key or entry: before the answer listed at most 50, these got answers many times the
 // size of the request (at 10 MiB: 126 MB, or a 500 when the answer could not even be serialised).
 const manyProblems: BadRequest[] = [
-  { ...invalid('22,000 unknown fields', `{${Array.from({ length: 22_000 }, (_, i) => `"k${i}":1`).join(',')}}`, []), expect: { status: 400, says: /more problems are not listed/, maxAnswerBytes: 16_384 } },
-  { ...invalid('120,000 numbers as recipients', withRawMembers(`"cc":[${Array(120_000).fill(1).join(',')}]`), ['cc']), expect: { status: 400, fields: ['cc'], says: /has 120000 entries; at most 1000 are read/, maxAnswerBytes: 16_384 } },
+  {
+    ...invalid('22,000 unknown fields', `{${Array.from({ length: 22_000 }, (_, i) => `"k${i}":1`).join(',')}}`, []),
+    expect: { status: 400, says: /more problems are not listed/, maxAnswerBytes: 16_384 },
+  },
+  {
+    ...invalid('120,000 numbers as recipients', withRawMembers(`"cc":[${Array(120_000).fill(1).join(',')}]`), ['cc']),
+    expect: { status: 400, fields: ['cc'], says: /has 120000 entries; at most 1000 are read/, maxAnswerBytes: 16_384 },
+  },
 ];
 
 const badBase64: BadRequest[] = ['not base64!', 'aGk', 'aGk=\n', 'aG k=', 'aGk==', '-_8=', 'a===', '====', 'aGk=aGk=', 'aGVsbG8'].map((content) =>
-  invalid(`attachment content ${JSON.stringify(content)}`, validMessage({ attachments: [{ filename: 'a.txt', content: 'aGk=' }, { filename: 'b.txt', content }] }), ['attachments[1].content'], /base64/),
+  invalid(
+    `attachment content ${JSON.stringify(content)}`,
+    validMessage({
+      attachments: [
+        { filename: 'a.txt', content: 'aGk=' },
+        { filename: 'b.txt', content },
+      ],
+    }),
+    ['attachments[1].content'],
+    /base64/,
+  ),
 );
 
 const unknownAndMissing: BadRequest[] = [
-  ...['priority', 'From', 'TO', 'template_id', 'attachments ', 'Subject'].map((key) => invalid(`unknown field ${JSON.stringify(key)}`, validMessage({ [key]: 'x' }), [key], /unknown field/)),
+  ...['priority', 'From', 'TO', 'template_id', 'attachments ', 'Subject'].map((key) =>
+    invalid(`unknown field ${JSON.stringify(key)}`, validMessage({ [key]: 'x' }), [key], /unknown field/),
+  ),
   invalid('an unknown field with an empty name', validMessage({ '': 'x' }), ['""'], /unknown field/),
-  invalid('an unknown attachment field', validMessage({ attachments: [{ filename: 'a.txt', content: 'aGk=', size: 2 }] }), ['attachments[0].size'], /unknown field/),
+  invalid(
+    'an unknown attachment field',
+    validMessage({ attachments: [{ filename: 'a.txt', content: 'aGk=', size: 2 }] }),
+    ['attachments[0].size'],
+    /unknown field/,
+  ),
   invalid('an unknown address field', validMessage({ to: { address: 'a@example.net', email: 'a@example.net' } }), ['to'], /unknown field "email"/),
   invalid('an empty object', {}, ['from', 'to', 'subject', 'text']),
   invalid('no from', without('from'), ['from'], /required/),
@@ -191,8 +235,15 @@ const prototypeKeys: BadRequest[] = [
   invalid('"__proto__" at the top', withRawMembers('"__proto__":{"from":"app@example.com"}'), ['__proto__'], /unknown field/),
   invalid('"constructor" at the top', withRawMembers('"constructor":{"prototype":{"polluted":true}}'), ['constructor'], /unknown field/),
   invalid('"prototype" at the top', withRawMembers('"prototype":{}'), ['prototype'], /unknown field/),
-  invalid('"__proto__" in an address object', validMessage({ to: JSON.parse('{"address":"a@example.net","__proto__":{"name":"x"}}') }), ['to'], /unknown field "__proto__"/),
-  invalid('"__proto__" in an attachment', withRawMembers('"attachments":[{"filename":"a.txt","content":"aGk=","__proto__":{"contentType":"text/html"}}]'), ['attachments[0].__proto__']),
+  invalid(
+    '"__proto__" in an address object',
+    validMessage({ to: JSON.parse('{"address":"a@example.net","__proto__":{"name":"x"}}') }),
+    ['to'],
+    /unknown field "__proto__"/,
+  ),
+  invalid('"__proto__" in an attachment', withRawMembers('"attachments":[{"filename":"a.txt","content":"aGk=","__proto__":{"contentType":"text/html"}}]'), [
+    'attachments[0].__proto__',
+  ]),
   invalid('"__proto__" as a custom header with a string', withRawMembers('"headers":{"__proto__":"x"}'), ['headers.__proto__']),
   invalid('"__proto__" as a custom header with an object', withRawMembers('"headers":{"__proto__":{"X-A":"v"}}'), ['headers.__proto__']),
   invalid('"__proto__" as a tag', withRawMembers('"tags":{"__proto__":"x"}'), ['tags.__proto__']),
@@ -223,7 +274,12 @@ const unpairedSurrogates: BadRequest[] = [
   invalid('an unpaired surrogate in a display name', validMessage({ from: { address: 'app@example.jp', name: 'App \ud800' } }), ['from'], /surrogate/),
   invalid('an unpaired surrogate in a header value', validMessage({ headers: { 'X-A': '\udfff' } }), ['headers.X-A'], /surrogate/),
   invalid('an unpaired surrogate in a tag value', validMessage({ tags: { a: 'x\ud800y' } }), ['tags.a'], /surrogate/),
-  invalid('an unpaired surrogate in a filename', validMessage({ attachments: [{ filename: 'a\ud800.txt', content: 'aGk=' }] }), ['attachments[0].filename'], /surrogate/),
+  invalid(
+    'an unpaired surrogate in a filename',
+    validMessage({ attachments: [{ filename: 'a\ud800.txt', content: 'aGk=' }] }),
+    ['attachments[0].filename'],
+    /surrogate/,
+  ),
 ];
 
 const recipients = (n: number, prefix = 'r') => Array.from({ length: n }, (_, i) => `${prefix}${i}@example.net`);
@@ -234,7 +290,11 @@ const tooManyRecipients: BadRequest[] = [
   invalid('100 in to', validMessage({ to: recipients(100) }), ['to'], /100 recipients/),
 ];
 
-const forbidden = (name: string, from: unknown, says = /not in RELAY_ALLOWED_SENDER_DOMAINS/): BadRequest => ({ name, body: validMessage({ from }), expect: { status: 403, fields: ['from'], says } });
+const forbidden = (name: string, from: unknown, says = /not in RELAY_ALLOWED_SENDER_DOMAINS/): BadRequest => ({
+  name,
+  body: validMessage({ from }),
+  expect: { status: 403, fields: ['from'], says },
+});
 const senderNotAllowed: BadRequest[] = [
   forbidden('another domain', 'app@elsewhere.example'),
   forbidden('a subdomain of an allowed domain', 'app@mail.example.jp'),
@@ -268,7 +328,12 @@ const contentTypes: BadRequest[] = [
 ].map(withContentType);
 
 const padded = (bytes: number) => JSON.stringify(validMessage({ text: 'x'.repeat(bytes - JSON.stringify(validMessage({ text: '' })).length) }));
-const tooLarge = (name: string, body: string | Buffer, contentType?: string, says = /RELAY_MAX_MESSAGE_BYTES/): BadRequest => ({ name, body, contentType, expect: { status: 413, says } });
+const tooLarge = (name: string, body: string | Buffer, contentType?: string, says = /RELAY_MAX_MESSAGE_BYTES/): BadRequest => ({
+  name,
+  body,
+  contentType,
+  expect: { status: 413, says },
+});
 const oversized: BadRequest[] = [
   tooLarge('one byte over the limit', padded(LIMIT_BYTES + 1)),
   tooLarge('1 MiB', padded(1024 * 1024)),
@@ -278,7 +343,12 @@ const oversized: BadRequest[] = [
   tooLarge('under the limit as JSON, over it once composed', JSON.stringify(validMessage({ text: 'あ'.repeat(80_000) })), undefined, /composed message/),
 ];
 
-const badKey = (name: string, key: string): BadRequest => ({ name: `Idempotency-Key ${name}`, body: validMessage(), headers: { 'Idempotency-Key': key }, expect: { status: 400, fields: ['Idempotency-Key'], says: /printable ASCII/ } });
+const badKey = (name: string, key: string): BadRequest => ({
+  name: `Idempotency-Key ${name}`,
+  body: validMessage(),
+  headers: { 'Idempotency-Key': key },
+  expect: { status: 400, fields: ['Idempotency-Key'], says: /printable ASCII/ },
+});
 const idempotencyKeys: BadRequest[] = [
   badKey('empty', ''),
   badKey('only spaces (trimmed to empty)', '   '),
@@ -313,11 +383,35 @@ export const corpus: BadRequest[] = [
  * bad bytes into U+FFFD, keeps the last of two equal names, and quotes the body in its messages.
  */
 export const strictJsonCorpus: BadRequest[] = [
-  invalid('a 0xFF byte in the subject', Buffer.concat([Buffer.from('{"from":"app@example.jp","to":"user@example.net","text":"t","subject":"caf'), Buffer.from([0xff]), Buffer.from('"}')]), ['(body)'], /UTF-8/),
-  invalid('an overlong encoding of "/"', Buffer.concat([Buffer.from('{"from":"app@example.jp","to":"user@example.net","text":"t","subject":"a'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]), ['(body)'], /UTF-8/),
-  invalid('a UTF-8 encoded surrogate', Buffer.concat([Buffer.from('{"from":"app@example.jp","to":"user@example.net","text":"t","subject":"a'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]), ['(body)'], /UTF-8/),
+  invalid(
+    'a 0xFF byte in the subject',
+    Buffer.concat([Buffer.from('{"from":"app@example.jp","to":"user@example.net","text":"t","subject":"caf'), Buffer.from([0xff]), Buffer.from('"}')]),
+    ['(body)'],
+    /UTF-8/,
+  ),
+  invalid(
+    'an overlong encoding of "/"',
+    Buffer.concat([Buffer.from('{"from":"app@example.jp","to":"user@example.net","text":"t","subject":"a'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]),
+    ['(body)'],
+    /UTF-8/,
+  ),
+  invalid(
+    'a UTF-8 encoded surrogate',
+    Buffer.concat([
+      Buffer.from('{"from":"app@example.jp","to":"user@example.net","text":"t","subject":"a'),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from('"}'),
+    ]),
+    ['(body)'],
+    /UTF-8/,
+  ),
   invalid('Latin-1 text sent as UTF-8', Buffer.from(JSON.stringify(validMessage({ subject: 'Café crème' })), 'latin1'), ['(body)'], /UTF-8/),
   invalid('"to" given twice', '{"from":"app@example.jp","to":"user@example.net","subject":"s","text":"t","to":"other@example.net"}', ['to'], /twice/),
-  invalid('"from" given twice, the second not allowed', '{"from":"app@example.jp","to":"user@example.net","subject":"s","text":"t","from":"app@evil.example"}', ['from'], /twice/),
+  invalid(
+    '"from" given twice, the second not allowed',
+    '{"from":"app@example.jp","to":"user@example.net","subject":"s","text":"t","from":"app@evil.example"}',
+    ['from'],
+    /twice/,
+  ),
   invalid('a custom header given twice', withRawMembers('"headers":{"X-A":"1","X-A":"2"}'), ['headers.X-A'], /twice/),
 ];

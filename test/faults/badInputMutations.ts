@@ -49,7 +49,11 @@ export const validBase: fc.Arbitrary<Message> = fc
       to: fc.oneof(recipient, fc.array(recipient, { minLength: 1, maxLength: 2 })),
       cc: fc.array(recipient, { maxLength: 1 }),
       subject: unicodeText,
-      body: fc.oneof(fc.record({ text: unicodeText }), fc.record({ html: unicodeText.map((t) => `<p>${t}</p>`) }), fc.record({ text: unicodeText, html: fc.constant('<p>hi</p>') })),
+      body: fc.oneof(
+        fc.record({ text: unicodeText }),
+        fc.record({ html: unicodeText.map((t) => `<p>${t}</p>`) }),
+        fc.record({ text: unicodeText, html: fc.constant('<p>hi</p>') }),
+      ),
       headers: fc.record({ 'X-Campaign': unicodeText }),
       tags: fc.record({ campaign: unicodeText }),
       attachments: fc.array(attachment, { minLength: 1, maxLength: 2 }),
@@ -85,21 +89,36 @@ const notAnArray = fc.oneof(fc.integer(), fc.boolean(), printable, fc.constant({
 const notAnAttachment = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), printable, fc.array(fc.integer()));
 
 const wrongType = (m: Message) =>
-  fc.oneof(
-    fc.tuple(fc.constant('from'), fc.oneof(notAMailbox, fc.constant(null))).map(([f, v]) => [f, v, f] as const),
-    fc.tuple(fc.constantFrom('to', 'cc', 'bcc', 'replyTo'), notAMailbox.filter((v) => !Array.isArray(v))).map(([f, v]) => [f, v, f] as const),
-    fc.tuple(fc.constantFrom('to', 'cc', 'bcc', 'replyTo'), notAMailboxItem).map(([f, v]) => [f, ['ok@example.net', v], `${f}[1]`] as const),
-    fc.tuple(fc.constantFrom('subject', 'text', 'html'), nonString.filter((v) => v !== null)).map(([f, v]) => [f, v, f] as const),
-    fc.tuple(fc.constant('subject'), fc.constant(null)).map(([f, v]) => [f, v, f] as const),
-    fc.tuple(fc.constantFrom('headers', 'tags'), notAnObject).map(([f, v]) => [f, v, f] as const),
-    fc.tuple(fc.constant('attachments'), notAnArray).map(([f, v]) => [f, v, f] as const),
-    nonString.map((v) => ['headers', { 'X-Campaign': v }, 'headers.X-Campaign'] as const),
-    nonString.map((v) => ['tags', { campaign: v }, 'tags.campaign'] as const),
-    notAnAttachment.map((v) => ['attachments', [v], 'attachments[0]'] as const),
-    fc
-      .tuple(fc.constantFrom('filename', 'content', 'contentType', 'contentId'), nonString.filter((v) => v !== null))
-      .map(([f, v]) => ['attachments', [{ filename: 'a.txt', content: 'aGk=', [f]: v }], `attachments[0].${f}`] as const),
-  ).map(([field, value, named]) => bad('wrong-type', `${field} = ${JSON.stringify(value)}`, { ...m, [field]: value }, 400, [named]));
+  fc
+    .oneof(
+      fc.tuple(fc.constant('from'), fc.oneof(notAMailbox, fc.constant(null))).map(([f, v]) => [f, v, f] as const),
+      fc
+        .tuple(
+          fc.constantFrom('to', 'cc', 'bcc', 'replyTo'),
+          notAMailbox.filter((v) => !Array.isArray(v)),
+        )
+        .map(([f, v]) => [f, v, f] as const),
+      fc.tuple(fc.constantFrom('to', 'cc', 'bcc', 'replyTo'), notAMailboxItem).map(([f, v]) => [f, ['ok@example.net', v], `${f}[1]`] as const),
+      fc
+        .tuple(
+          fc.constantFrom('subject', 'text', 'html'),
+          nonString.filter((v) => v !== null),
+        )
+        .map(([f, v]) => [f, v, f] as const),
+      fc.tuple(fc.constant('subject'), fc.constant(null)).map(([f, v]) => [f, v, f] as const),
+      fc.tuple(fc.constantFrom('headers', 'tags'), notAnObject).map(([f, v]) => [f, v, f] as const),
+      fc.tuple(fc.constant('attachments'), notAnArray).map(([f, v]) => [f, v, f] as const),
+      nonString.map((v) => ['headers', { 'X-Campaign': v }, 'headers.X-Campaign'] as const),
+      nonString.map((v) => ['tags', { campaign: v }, 'tags.campaign'] as const),
+      notAnAttachment.map((v) => ['attachments', [v], 'attachments[0]'] as const),
+      fc
+        .tuple(
+          fc.constantFrom('filename', 'content', 'contentType', 'contentId'),
+          nonString.filter((v) => v !== null),
+        )
+        .map(([f, v]) => ['attachments', [{ filename: 'a.txt', content: 'aGk=', [f]: v }], `attachments[0].${f}`] as const),
+    )
+    .map(([field, value, named]) => bad('wrong-type', `${field} = ${JSON.stringify(value)}`, { ...m, [field]: value }, 400, [named]));
 
 /** Puts `inject` inside a string at `field` of a valid message; returns the body and the field errors[] names. */
 const stringTargets: Record<string, (m: Message, s: string) => [Message, string]> = {
@@ -122,7 +141,9 @@ const crlfInjection = (m: Message) =>
       if (target === 'headerName') return bad('crlf-injection', 'in a header name', { ...m, headers: { [`X-${inject}`]: 'v' } }, 400, [`headers.X-${inject}`]);
       if (target === 'contentType' || target === 'contentId') {
         const value = target === 'contentType' ? `text/plain${inject}` : `id${inject}`;
-        return bad('crlf-injection', `in ${target}`, { ...m, attachments: [{ filename: 'a.txt', content: 'aGk=', [target]: value }] }, 400, [`attachments[0].${target}`]);
+        return bad('crlf-injection', `in ${target}`, { ...m, attachments: [{ filename: 'a.txt', content: 'aGk=', [target]: value }] }, 400, [
+          `attachments[0].${target}`,
+        ]);
       }
       const [body, field] = stringTargets[target](m, inject);
       return bad('crlf-injection', `in ${target}`, body, 400, [field]);
@@ -135,12 +156,20 @@ const controlCharacter = (m: Message) =>
       const [body, field] = stringTargets[target](m, c);
       return bad('control-character', `U+${c.charCodeAt(0).toString(16).padStart(4, '0')} in ${target}`, body, 400, [field]);
     }),
-    fc.tuple(fc.constantFrom('text', 'html'), printable).map(([field, around]) => bad('control-character', `NUL in ${field}`, { ...m, [field]: `${around}\u0000${around}` }, 400, [field])),
+    fc
+      .tuple(fc.constantFrom('text', 'html'), printable)
+      .map(([field, around]) => bad('control-character', `NUL in ${field}`, { ...m, [field]: `${around}\u0000${around}` }, 400, [field])),
   );
 
 const unpairedSurrogate = (m: Message) =>
   fc
-    .tuple(fc.oneof(targetName.filter((t) => t !== 'recipientAddress'), fc.constantFrom('text', 'html')), fc.integer({ min: 0xd800, max: 0xdfff }))
+    .tuple(
+      fc.oneof(
+        targetName.filter((t) => t !== 'recipientAddress'),
+        fc.constantFrom('text', 'html'),
+      ),
+      fc.integer({ min: 0xd800, max: 0xdfff }),
+    )
     .map(([target, code]) => {
       const lone = String.fromCharCode(code);
       const [body, field] = target === 'text' || target === 'html' ? [{ ...m, [target]: `x${lone}y` }, target] : stringTargets[target](m, lone);
@@ -150,12 +179,28 @@ const unpairedSurrogate = (m: Message) =>
 const nonAsciiLetter = fc.constantFrom('é', 'ü', 'ß', 'δ', 'я', 'ユ', '中', '😀', '\u00a0');
 const badAddress: fc.Arbitrary<{ address: string; objectOnly: boolean }> = fc.oneof(
   fc.tuple(word, nonAsciiLetter, word).map(([a, c, b]) => ({ address: `${a}${c}${b}@example.net`, objectOnly: false })),
-  fc.tuple(word, fc.constantFrom('/', '\\', '#', '?', '..', '(', ')', '[', ']', ';', ':', '"', ' ', ','), word).map(([a, c, b]) => ({ address: `${a}${c}${b}@example.net`, objectOnly: true })),
+  fc
+    .tuple(word, fc.constantFrom('/', '\\', '#', '?', '..', '(', ')', '[', ']', ';', ':', '"', ' ', ','), word)
+    .map(([a, c, b]) => ({ address: `${a}${c}${b}@example.net`, objectOnly: true })),
   word.map((w) => ({ address: `.${w}@example.net`, objectOnly: false })),
   word.map((w) => ({ address: `${w}.@example.net`, objectOnly: false })),
   fc.integer({ min: 65, max: 100 }).map((n) => ({ address: `${'x'.repeat(n)}@example.net`, objectOnly: false })),
   fc
-    .tuple(word, fc.oneof(fc.constant('localhost'), word, fc.tuple(fc.nat(255), fc.nat(255)).map(([a, b]) => `10.0.${a}.${b}`), word.map((w) => `${w}_x.net`), word.map((w) => `-${w}.net`), word.map((w) => `${w}-.net`), word.map((w) => `${w}..net`), word.map((w) => `${w}.net.`), fc.constant(`${'d'.repeat(64)}.net`), word.map((w) => `${w}.123`)))
+    .tuple(
+      word,
+      fc.oneof(
+        fc.constant('localhost'),
+        word,
+        fc.tuple(fc.nat(255), fc.nat(255)).map(([a, b]) => `10.0.${a}.${b}`),
+        word.map((w) => `${w}_x.net`),
+        word.map((w) => `-${w}.net`),
+        word.map((w) => `${w}-.net`),
+        word.map((w) => `${w}..net`),
+        word.map((w) => `${w}.net.`),
+        fc.constant(`${'d'.repeat(64)}.net`),
+        word.map((w) => `${w}.123`),
+      ),
+    )
     .map(([w, domain]) => ({ address: `${w}@${domain}`, objectOnly: false })),
   fc.tuple(word, word).map(([a, b]) => ({ address: `${a}example.net${b}`, objectOnly: false })),
   fc.tuple(word, word).map(([a, b]) => ({ address: `${a}@${b}@example.net`, objectOnly: true })),
@@ -163,13 +208,15 @@ const badAddress: fc.Arbitrary<{ address: string; objectOnly: boolean }> = fc.on
   fc.tuple(word, word).map(([a, b]) => ({ address: `A <${a}@example.net> <${b}@example.net>`, objectOnly: false })),
 );
 const invalidAddress = (m: Message) =>
-  fc.tuple(fc.constantFrom('from', 'to', 'cc', 'bcc', 'replyTo'), badAddress, fc.constantFrom('string', 'object', 'second in a list')).map(([field, { address, objectOnly }, form]) => {
-    const asObject = objectOnly || form === 'object' || (form === 'second in a list' && address.length % 2 === 0);
-    const value = asObject ? { address } : address;
-    const inList = form === 'second in a list' && field !== 'from';
-    const body = { ...m, [field]: inList ? ['ok@example.net', value] : value };
-    return bad('invalid-address', `${JSON.stringify(address)} as ${field}${inList ? '[1]' : ''}`, body, 400, [inList ? `${field}[1]` : field]);
-  });
+  fc
+    .tuple(fc.constantFrom('from', 'to', 'cc', 'bcc', 'replyTo'), badAddress, fc.constantFrom('string', 'object', 'second in a list'))
+    .map(([field, { address, objectOnly }, form]) => {
+      const asObject = objectOnly || form === 'object' || (form === 'second in a list' && address.length % 2 === 0);
+      const value = asObject ? { address } : address;
+      const inList = form === 'second in a list' && field !== 'from';
+      const body = { ...m, [field]: inList ? ['ok@example.net', value] : value };
+      return bad('invalid-address', `${JSON.stringify(address)} as ${field}${inList ? '[1]' : ''}`, body, 400, [inList ? `${field}[1]` : field]);
+    });
 
 const unknownKey = fc.oneof(
   fc.string({ minLength: 1, maxLength: 12 }),
@@ -191,11 +238,18 @@ const unknownField = (m: Message) =>
 
 // Valid padded base64 always has a length that is a multiple of 4; adding or removing 1 to 3
 // characters anywhere can therefore never give valid base64 again.
-const base64Damage = fc.tuple(base64Of, fc.nat(), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.array(fc.constantFrom(...'AZaz09+/=-_!. \n\t%'.split('')), { minLength: 3, maxLength: 3 }));
+const base64Damage = fc.tuple(
+  base64Of,
+  fc.nat(),
+  fc.integer({ min: 1, max: 3 }),
+  fc.boolean(),
+  fc.array(fc.constantFrom(...'AZaz09+/=-_!. \n\t%'.split('')), { minLength: 3, maxLength: 3 }),
+);
 const badBase64 = (m: Message) =>
   base64Damage.map(([valid, at, n, remove, chars]) => {
     const pos = valid.length === 0 ? 0 : at % valid.length;
-    const content = remove && valid.length >= 4 ? valid.slice(0, pos) + valid.slice(pos + n) : valid.slice(0, pos) + chars.slice(0, n).join('') + valid.slice(pos);
+    const content =
+      remove && valid.length >= 4 ? valid.slice(0, pos) + valid.slice(pos + n) : valid.slice(0, pos) + chars.slice(0, n).join('') + valid.slice(pos);
     const attachments = [...((m.attachments as unknown[]) ?? []), { filename: 'damaged.bin', content }];
     const index = attachments.length - 1;
     return bad('bad-base64', `${JSON.stringify(content)} (from ${JSON.stringify(valid)})`, { ...m, attachments }, 400, [`attachments[${index}].content`]);
@@ -214,34 +268,73 @@ const tooManyRecipients = (m: Message) =>
 const domain = fc.tuple(fc.array(word, { minLength: 1, maxLength: 2 }), fc.stringMatching(/^[a-z]{2,6}$/)).map(([labels, tld]) => [...labels, tld].join('.'));
 const senderNotAllowed = (m: Message) =>
   fc
-    .tuple(domain.filter((d) => d !== 'example.jp' && d !== 'example.com'), word, fc.constantFrom('plain', 'named', 'object'))
+    .tuple(
+      domain.filter((d) => d !== 'example.jp' && d !== 'example.com'),
+      word,
+      fc.constantFrom('plain', 'named', 'object'),
+    )
     .map(([d, local, form]) => {
       const from = form === 'plain' ? `${local}@${d}` : form === 'named' ? `App <${local}@${d}>` : { address: `${local}@${d}`, name: 'App' };
       return bad('sender-not-allowed', `${local}@${d}`, { ...m, from }, 403, ['from']);
     });
 
 const wrongContentType = fc.oneof(
-  fc.constantFrom('text/plain', 'text/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=b', 'application/xml', 'application/json-patch+json', 'application/jsonl', ''),
-  fc.tuple(fc.stringMatching(/^[a-z]{1,12}$/), fc.stringMatching(/^[a-z0-9][a-z0-9.+-]{0,15}$/)).map(([t, s]) => `${t}/${s}`).filter((ct) => ct !== 'application/json'),
-  fc.stringMatching(/^[a-z0-9-]{1,12}$/).filter((c) => c !== 'utf-8').map((charset) => `application/json; charset=${charset}`),
+  fc.constantFrom(
+    'text/plain',
+    'text/json',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=b',
+    'application/xml',
+    'application/json-patch+json',
+    'application/jsonl',
+    '',
+  ),
+  fc
+    .tuple(fc.stringMatching(/^[a-z]{1,12}$/), fc.stringMatching(/^[a-z0-9][a-z0-9.+-]{0,15}$/))
+    .map(([t, s]) => `${t}/${s}`)
+    .filter((ct) => ct !== 'application/json'),
+  fc
+    .stringMatching(/^[a-z0-9-]{1,12}$/)
+    .filter((c) => c !== 'utf-8')
+    .map((charset) => `application/json; charset=${charset}`),
 );
 const contentType = (m: Message) =>
-  wrongContentType.map((ct): Mutation => ({ kind: 'content-type', request: { name: `content-type: ${JSON.stringify(ct)}`, body: m, contentType: ct, expect: { status: 415, says: /Content-Type|charset/ } } }));
+  wrongContentType.map((ct): Mutation => ({
+    kind: 'content-type',
+    request: { name: `content-type: ${JSON.stringify(ct)}`, body: m, contentType: ct, expect: { status: 415, says: /Content-Type|charset/ } },
+  }));
 
 const oversized = (m: Message) =>
   fc.integer({ min: LIMIT_BYTES + 1, max: 4 * LIMIT_BYTES }).map((size): Mutation => {
     const room = size - Buffer.byteLength(JSON.stringify({ ...m, text: '' }));
-    return { kind: 'oversized', request: { name: `oversized: ${size} bytes`, body: JSON.stringify({ ...m, text: 'x'.repeat(room) }), expect: { status: 413, says: /RELAY_MAX_MESSAGE_BYTES/ } } };
+    return {
+      kind: 'oversized',
+      request: {
+        name: `oversized: ${size} bytes`,
+        body: JSON.stringify({ ...m, text: 'x'.repeat(room) }),
+        expect: { status: 413, says: /RELAY_MAX_MESSAGE_BYTES/ },
+      },
+    };
   });
 
 const alnum = fc.stringMatching(/^[A-Za-z0-9]{1,20}$/);
 const badKey = fc.oneof(
   fc.constant(''),
   fc.string({ minLength: 256, maxLength: 600 }).map((s) => `k${s}k`.replace(/ /g, '-')),
-  fc.tuple(alnum, fc.constantFrom('\t', ...Array.from({ length: 8 }, (_, i) => String.fromCharCode(0x80 + i * 16 + 7))), alnum).map(([a, c, b]) => `${a}${c}${b}`),
+  fc
+    .tuple(alnum, fc.constantFrom('\t', ...Array.from({ length: 8 }, (_, i) => String.fromCharCode(0x80 + i * 16 + 7))), alnum)
+    .map(([a, c, b]) => `${a}${c}${b}`),
 );
 const idempotencyKey = (m: Message) =>
-  badKey.map((key): Mutation => ({ kind: 'idempotency-key', request: { name: `Idempotency-Key ${JSON.stringify(key.slice(0, 40))} (${key.length} chars)`, body: m, headers: { 'Idempotency-Key': key }, expect: { status: 400, fields: ['Idempotency-Key'] } } }));
+  badKey.map((key): Mutation => ({
+    kind: 'idempotency-key',
+    request: {
+      name: `Idempotency-Key ${JSON.stringify(key.slice(0, 40))} (${key.length} chars)`,
+      body: m,
+      headers: { 'Idempotency-Key': key },
+      expect: { status: 400, fields: ['Idempotency-Key'] },
+    },
+  }));
 
 const mutators: Record<MutationKind, (m: Message) => fc.Arbitrary<Mutation>> = {
   'drop-required': dropRequired,

@@ -89,10 +89,14 @@ async function killAndRestart(signal: AbortSignal): Promise<number[]> {
   const sinkAtKill: number[] = [];
   for (const share of KILL_POINTS) {
     const threshold = Math.round(share * TOTAL);
-    await eventually(`${threshold} messages at the smart host`, () => {
-      signal.throwIfAborted();
-      return relay.smartHost.messages.length >= threshold ? true : undefined;
-    }, 240_000);
+    await eventually(
+      `${threshold} messages at the smart host`,
+      () => {
+        signal.throwIfAborted();
+        return relay.smartHost.messages.length >= threshold ? true : undefined;
+      },
+      240_000,
+    );
     sinkAtKill.push(relay.smartHost.messages.length);
     signal.throwIfAborted();
     await relay.host.kill();
@@ -122,7 +126,10 @@ test('host killed three times under load: every recipient sent, none lost, copie
   const stats: SendStats = { failedRequests: 0, inProgress: 0 };
   const [accepted, sinkAtKill] = await bothOrNeither((signal) => sendLoad(stats, signal), killAndRestart);
   assert.equal(new Set(accepted.map((a) => a.address)).size, TOTAL);
-  assert.ok(sinkAtKill.every((count) => count < TOTAL), `every kill came while messages were still being relayed: ${sinkAtKill.join(',')}`);
+  assert.ok(
+    sinkAtKill.every((count) => count < TOTAL),
+    `every kill came while messages were still being relayed: ${sinkAtKill.join(',')}`,
+  );
 
   const rows = await waitUntilAllFinal(relay, accepted, 240_000);
   const lost: string[] = [];
@@ -152,6 +159,10 @@ test('host killed three times under load: every recipient sent, none lost, copie
   assert.deepEqual(unaccounted, [], 'recipients with more copies than 1 + redeliveries');
   assert.equal((await relay.clients.poisonQueue.getProperties()).approximateMessagesCount, 0, 'nothing was poisoned');
   const reached = new Set(relay.smartHost.messages.flatMap((m) => m.to));
-  assert.deepEqual([...reached].filter((address) => !rows.has(address)), [], 'nothing reached the smart host but the load');
+  assert.deepEqual(
+    [...reached].filter((address) => !rows.has(address)),
+    [],
+    'nothing reached the smart host but the load',
+  );
   assert.equal(reached.size, TOTAL);
 });

@@ -31,11 +31,15 @@ test('smart host down under load: caught recipients deferred then sent, every re
   const duringOutage = await sendEach(relay, addresses('during', PER_PHASE));
   const sentBeforeResume = relay.smartHost.messages.length;
   // The outage lasts until it has caught all it can: every recipient so far is sent or deferred.
-  await eventually('every recipient accepted so far to be sent or deferred', async () => {
-    const rows = await storedDeliveries(relay);
-    const tried = (a: { id: string; address: string }) => ['sent', 'deferred'].includes(String(rows.get(`${a.id}/${a.address.toLowerCase()}`)?.status));
-    return [...beforeOutage, ...duringOutage].every(tried) ? true : undefined;
-  }, 60_000);
+  await eventually(
+    'every recipient accepted so far to be sent or deferred',
+    async () => {
+      const rows = await storedDeliveries(relay);
+      const tried = (a: { id: string; address: string }) => ['sent', 'deferred'].includes(String(rows.get(`${a.id}/${a.address.toLowerCase()}`)?.status));
+      return [...beforeOutage, ...duringOutage].every(tried) ? true : undefined;
+    },
+    60_000,
+  );
   assert.equal(relay.smartHost.messages.length, sentBeforeResume, 'nothing arrives while the smart host is down');
   await relay.smartHost.resume();
   // After: the smart host is up again.
@@ -43,9 +47,18 @@ test('smart host down under load: caught recipients deferred then sent, every re
 
   const accepted = [...beforeOutage, ...duringOutage, ...afterOutage];
   const rows = await waitUntilAllFinal(relay, accepted, 90_000);
-  assert.deepEqual([...rows.values()].filter((r) => r.status !== 'sent'), [], 'every recipient is sent');
+  assert.deepEqual(
+    [...rows.values()].filter((r) => r.status !== 'sent'),
+    [],
+    'every recipient is sent',
+  );
   const attempts = (address: string) => Number(rows.get(address)!.attempts);
-  const events = await waitForEvents(relay, accepted.map((a) => a.id), outcomes(accepted.reduce((n, a) => n + attempts(a.address), 0)), 30_000);
+  const events = await waitForEvents(
+    relay,
+    accepted.map((a) => a.id),
+    outcomes(accepted.reduce((n, a) => n + attempts(a.address), 0)),
+    30_000,
+  );
 
   for (const { address } of accepted) {
     // Each attempt left exactly one event: a deferral per failed attempt, then the one that was sent.
@@ -58,11 +71,21 @@ test('smart host down under load: caught recipients deferred then sent, every re
   const reasons = new Set(deferrals.map((e) => e.response!.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:<port>')));
   for (const reason of reasons) assert.match(reason, /^(ECONNECTION|ESOCKET): /);
   // Everything accepted during the outage was tried while the smart host was down; nothing after it was.
-  assert.deepEqual(duringOutage.filter((a) => attempts(a.address) < 2).map((a) => a.address), []);
-  assert.deepEqual(afterOutage.filter((a) => attempts(a.address) !== 1).map((a) => a.address), []);
+  assert.deepEqual(
+    duringOutage.filter((a) => attempts(a.address) < 2).map((a) => a.address),
+    [],
+  );
+  assert.deepEqual(
+    afterOutage.filter((a) => attempts(a.address) !== 1).map((a) => a.address),
+    [],
+  );
   const caught = accepted.filter((a) => attempts(a.address) > 1).length;
   console.log(`outage: ${accepted.length} recipients, ${caught} deferred at least once, ${deferrals.length} deferrals in all: ${[...reasons].join(' | ')}`);
 
-  assert.deepEqual(accepted.filter((a) => relay.smartHost.countFor(a.address) !== 1).map((a) => a.address), [], 'exactly one copy each');
+  assert.deepEqual(
+    accepted.filter((a) => relay.smartHost.countFor(a.address) !== 1).map((a) => a.address),
+    [],
+    'exactly one copy each',
+  );
   assert.equal(relay.smartHost.messages.length, 3 * PER_PHASE);
 });

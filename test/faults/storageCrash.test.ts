@@ -34,9 +34,7 @@ after(async () => {
 
 async function sendAll(label: string, count: number, headers: (i: number) => Record<string, string> = () => ({})) {
   return Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      relay.send(message({ to: `${label}-${i}@example.net`, subject: `storage crash ${label} ${i}` }), headers(i)),
-    ),
+    Array.from({ length: count }, (_, i) => relay.send(message({ to: `${label}-${i}@example.net`, subject: `storage crash ${label} ${i}` }), headers(i))),
   );
 }
 
@@ -84,7 +82,11 @@ test('Azurite killed and restarted: 503 and nothing written while down, then eve
 
   const ids = accepted.map((a) => a.body.id).sort();
   const addresses = accepted.map((a) => a.body.recipients[0].address);
-  assert.deepEqual(addresses.map((a) => relay.smartHost.countFor(a)), addresses.map(() => 1), 'each accepted recipient exactly once at the sink');
+  assert.deepEqual(
+    addresses.map((a) => relay.smartHost.countFor(a)),
+    addresses.map(() => 1),
+    'each accepted recipient exactly once at the sink',
+  );
   assert.equal(relay.smartHost.messages.length, WAITING + AFTER, 'nothing else reached the sink');
 
   // Nothing of the refused sends anywhere: exactly the accepted messages' rows, events, bodies, tasks.
@@ -96,14 +98,21 @@ test('Azurite killed and restarted: 503 and nothing written while down, then eve
     return ids.every((id) => all.some((e) => e.messageId === id)) ? all : undefined;
   });
   assert.deepEqual([...new Set(events.map((e) => e.messageId))].sort(), ids);
-  assert.deepEqual(events.filter((e) => String(e.recipient).startsWith('refused')), []);
+  assert.deepEqual(
+    events.filter((e) => String(e.recipient).startsWith('refused')),
+    [],
+  );
   assert.deepEqual(await allEntities('idempotency'), [], 'only the refused sends had Idempotency-Keys');
   // Bodies may travel in the queue message instead of a blob; any blob must be an accepted message's.
   const strayBlobs: string[] = [];
   for await (const blob of relay.clients.bodies.listBlobsFlat()) if (!ids.includes(blob.name.replace(/\.eml$/, ''))) strayBlobs.push(blob.name);
   assert.deepEqual(strayBlobs, []);
   // Tasks left over from before the crash are skipped (their recipients are sent); then both queues are empty.
-  await eventually('the delivery queue to drain', async () => ((await relay.clients.queue.getProperties()).approximateMessagesCount === 0 ? true : undefined), 90_000);
+  await eventually(
+    'the delivery queue to drain',
+    async () => ((await relay.clients.queue.getProperties()).approximateMessagesCount === 0 ? true : undefined),
+    90_000,
+  );
   assert.equal((await relay.clients.poisonQueue.getProperties()).approximateMessagesCount, 0);
 
   // The refused requests can simply be sent again: their Idempotency-Keys were never taken.

@@ -54,7 +54,7 @@ test('a recipient whose task lands in the poison queue is marked failed with the
   assert.equal(relay.smartHost.countFor('poisoned@example.net'), 0);
 });
 
-test('storage failing under the relay: the recipient is freed for the queue\'s retries, then failed if it persists', FILE_TIMEOUT, async () => {
+test("storage failing under the relay: the recipient is freed for the queue's retries, then failed if it persists", FILE_TIMEOUT, async () => {
   await relay.smartHost.pause(); // a first attempt that defers, so the body has been read once
   // Large enough that its body is kept in a blob rather than in its queue task.
   const attachment = { filename: 'big.bin', content: Buffer.alloc(60_000, 7).toString('base64') };

@@ -80,13 +80,23 @@ test('storage failing past the retries: the task goes back on the poison queue a
   const recipient = 'poison-outage@example.net';
   const id = await poisonWhileTablesFail(recipient);
   try {
-    await eventually('the task to be put back on the poison queue', () => (logged(recipient, 'put it back on the poison queue') > 0 ? true : undefined), 60_000);
+    await eventually(
+      'the task to be put back on the poison queue',
+      () => (logged(recipient, 'put it back on the poison queue') > 0 ? true : undefined),
+      60_000,
+    );
   } finally {
     tables.heal();
   }
   assert.equal(logged(recipient, 'trying again in'), POISON_RECORDING.retryDelaysMs.length);
   const view = await relay.waitForStatus(id, (v) => v.status === 'completed', 60_000);
   assert.equal(view.recipients[0].status, 'failed');
-  await eventually('the poison queue to be empty', async () => ((await relay.clients.poisonQueue.getProperties()).approximateMessagesCount === 0 ? true : undefined));
-  assert.equal(relay.hostOutput.filter((l) => l.includes('[recordPoisonDelivery]') && l.includes('Executed (Failed')).length, 0, 'no invocation was left to the queue');
+  await eventually('the poison queue to be empty', async () =>
+    (await relay.clients.poisonQueue.getProperties()).approximateMessagesCount === 0 ? true : undefined,
+  );
+  assert.equal(
+    relay.hostOutput.filter((l) => l.includes('[recordPoisonDelivery]') && l.includes('Executed (Failed')).length,
+    0,
+    'no invocation was left to the queue',
+  );
 });

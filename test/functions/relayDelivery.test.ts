@@ -113,7 +113,10 @@ test('451 twice, then accepted: sent after three attempts, deferral recorded in 
   assert.equal(rcptSeen.get('twice@example.net'), 3, 'one RCPT per attempt');
   const events = await eventsAfter(relay, answer.body.id, ['twice@example.net: sent']);
   assert.deepEqual(outcomeHistory(events, 'twice@example.net'), ['deferred 1 451', 'deferred 2 451', 'sent 3 250']);
-  assert.deepEqual(events.filter((e) => e.status === 'deferred').map((e) => e.response), ['451 4.7.1 Try again later', '451 4.7.1 Try again later']);
+  assert.deepEqual(
+    events.filter((e) => e.status === 'deferred').map((e) => e.response),
+    ['451 4.7.1 Try again later', '451 4.7.1 Try again later'],
+  );
 });
 
 test('a recipient refused for now, for longer than RELAY_MAX_RETRY_SECONDS, is failed', FILE_TIMEOUT, async () => {
@@ -168,7 +171,10 @@ test('a small message travels in its task: no blob, and one event, for its outco
   for await (const blob of relay.clients.bodies.listBlobsFlat({ prefix: answer.body.id })) blobs.push(blob.name);
   assert.deepEqual(blobs, []);
   const events = await eventsAfter(relay, answer.body.id, ['inline@example.net: sent']);
-  assert.deepEqual(events.map((e) => e.status), ['sent']);
+  assert.deepEqual(
+    events.map((e) => e.status),
+    ['sent'],
+  );
 });
 
 test('a late copy of an attempt already made is skipped while its recipient waits for the next', FILE_TIMEOUT, async () => {
@@ -177,8 +183,12 @@ test('a late copy of an attempt already made is skipped while its recipient wait
   try {
     await relay.waitForStatus(answer.body.id, (v) => v.recipients[0].status === 'deferred');
     // A second copy of attempt 1's task (a queue delivers at least once), with a body of its own.
-    await new DeliveryQueue(relay.clients.queue).enqueue(newDeliveryTask(answer.body.id, 'late-copy@example.net', 1, encodeInlineBody(Buffer.from('Subject: late copy\r\n\r\nx\r\n'))));
-    await relay.waitForExecuted('relayDelivery', { invocationOf: `message ${answer.body.id} to late-copy@example.net: skipped, attempt 1 was made already (a duplicate task)` });
+    await new DeliveryQueue(relay.clients.queue).enqueue(
+      newDeliveryTask(answer.body.id, 'late-copy@example.net', 1, encodeInlineBody(Buffer.from('Subject: late copy\r\n\r\nx\r\n'))),
+    );
+    await relay.waitForExecuted('relayDelivery', {
+      invocationOf: `message ${answer.body.id} to late-copy@example.net: skipped, attempt 1 was made already (a duplicate task)`,
+    });
   } finally {
     await relay.smartHost.resume();
   }
@@ -187,7 +197,7 @@ test('a late copy of an attempt already made is skipped while its recipient wait
   assert.equal(view.recipients[0].attempts, 2, 'sent by the retry of attempt 1, not by its copy');
   const copies = relay.smartHost.messages.filter((m) => m.to.includes('late-copy@example.net'));
   assert.equal(copies.length, 1);
-  assert.ok(copies[0].raw.includes(answer.body.id), 'the copy\'s body never reached the smart host');
+  assert.ok(copies[0].raw.includes(answer.body.id), "the copy's body never reached the smart host");
 });
 
 function largeAttachment() {
@@ -205,7 +215,10 @@ test('a task delivered again after its recipient is final never sends twice', FI
     const task = newDeliveryTask(answer.body.id, 'dup@example.net', 1, encodeInlineBody(Buffer.from('Subject: x\r\n\r\nx\r\n')));
     await queue.sendMessage(JSON.stringify(task));
     const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 });
-    assert.deepEqual(receivedMessageItems.map((m) => [m.dequeueCount, (JSON.parse(m.messageText) as DeliveryTask).recipient]), [[1, 'dup@example.net']]);
+    assert.deepEqual(
+      receivedMessageItems.map((m) => [m.dequeueCount, (JSON.parse(m.messageText) as DeliveryTask).recipient]),
+      [[1, 'dup@example.net']],
+    );
   } finally {
     await relay.restartHost();
   }
@@ -238,7 +251,9 @@ test('a task whose invocation died is claimed when it comes back, and the redeli
   const row = await relay.clients.deliveries.getEntity<{ redeliveries?: number; leaseOwner?: string }>(answer.body.id, 'came-back@example.net');
   assert.equal(row.redeliveries, 1);
   assert.equal(row.leaseOwner, undefined, 'the claim is released with the outcome');
-  await relay.waitForExecuted('relayDelivery', { invocationOf: 'came-back@example.net: sending, attempt 2 (the task came back after an invocation that did not finish' });
+  await relay.waitForExecuted('relayDelivery', {
+    invocationOf: 'came-back@example.net: sending, attempt 2 (the task came back after an invocation that did not finish',
+  });
   assert.equal(relay.smartHost.countFor('came-back@example.net'), 1);
 });
 
@@ -272,7 +287,10 @@ test('logs carry the message id and never a password or a body', FILE_TIMEOUT, a
   await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
   // The invocation that sent it logs its line a moment after the row says sent; wait for its end.
   const delivery = await relay.waitForExecuted('relayDelivery', { invocationOf: `message ${answer.body.id} to logs@example.net: sent` });
-  assert.ok(delivery.some((l) => l.includes(`message ${answer.body.id} to logs@example.net: sending, attempt 1`)), 'one line per state change, with the id');
+  assert.ok(
+    delivery.some((l) => l.includes(`message ${answer.body.id} to logs@example.net: sending, attempt 1`)),
+    'one line per state change, with the id',
+  );
   const output = await relay.loggedSoFar();
   assert.match(output, new RegExp(`message ${answer.body.id}: queued for 1 recipient`));
   assert.ok(!output.includes(relay.smtpPassword), 'the SMTP password must not be logged');

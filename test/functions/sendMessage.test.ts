@@ -54,7 +54,10 @@ test('accepts a message: 202, Location, one queued entry per recipient', FILE_TI
     ],
   });
   const done = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
-  assert.deepEqual(done.recipients.map((r) => r.status), ['sent', 'sent', 'sent']);
+  assert.deepEqual(
+    done.recipients.map((r) => r.status),
+    ['sent', 'sent', 'sent'],
+  );
 });
 
 // Each kind of refusal, and that nothing is stored for it: test/faults/badInput.test.ts.
@@ -116,7 +119,7 @@ test('storage failing half way answers 503 and leaves nothing behind', FILE_TIME
     assert.equal(answer.headers.get('content-type'), 'application/problem+json');
     assert.match(answer.body.detail, /nothing was queued/);
     assert.deepEqual(await storedCounts(), before);
-    assert.equal(await countEntities('idempotency'), keysBefore, 'the failed request\'s Idempotency-Key was released');
+    assert.equal(await countEntities('idempotency'), keysBefore, "the failed request's Idempotency-Key was released");
   } finally {
     await relay.clients.queue.createIfNotExists();
   }
@@ -132,11 +135,14 @@ test('a chunked request (no Content-Length) reaches the function without its bod
   const before = await storedCounts();
   const { port } = new URL(relay.url);
   const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/api/v1/messages', method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': FUNCTION_KEY } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path: '/api/v1/messages', method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': FUNCTION_KEY } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     // two writes: a single end(body) would make node:http send Content-Length
     const body = JSON.stringify(message({ to: 'chunked@example.net' }));

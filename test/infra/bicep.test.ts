@@ -22,7 +22,9 @@ describe('Bicep CLI', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () => {
 
   test('bicep lint reports nothing, with the project linter settings in force', async () => {
     // infra/bicepconfig.json raises the security rules to errors; make sure it is the one read.
-    const config = JSON.parse(readFileSync(path.join(infraDir, 'bicepconfig.json'), 'utf8')) as { analyzers: { core: { rules: Record<string, { level: string }> } } };
+    const config = JSON.parse(readFileSync(path.join(infraDir, 'bicepconfig.json'), 'utf8')) as {
+      analyzers: { core: { rules: Record<string, { level: string }> } };
+    };
     assert.equal(config.analyzers.core.rules['outputs-should-not-contain-secrets'].level, 'error');
     const { stdout, stderr } = await bicep(['lint', templatePath]);
     const output = `${stdout}\n${stderr}`;
@@ -46,7 +48,11 @@ describe('Bicep CLI', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () => {
     const required = Object.entries(template.parameters)
       .filter(([, p]) => !('defaultValue' in p))
       .map(([name]) => name);
-    assert.deepEqual(required.filter((name) => !given.includes(name)), [], 'required parameters missing from the file');
+    assert.deepEqual(
+      required.filter((name) => !given.includes(name)),
+      [],
+      'required parameters missing from the file',
+    );
     assert.ok(!given.includes('smartHostPassword'), 'the password never goes in a parameters file');
   });
 });

@@ -77,7 +77,10 @@ export type ArmResource = {
 };
 
 export interface ArmTemplate {
-  parameters: Record<string, { type: string; defaultValue?: unknown; minValue?: number; maxValue?: number; allowedValues?: unknown[]; metadata?: { description?: string } }>;
+  parameters: Record<
+    string,
+    { type: string; defaultValue?: unknown; minValue?: number; maxValue?: number; allowedValues?: unknown[]; metadata?: { description?: string } }
+  >;
   resources: ArmResource[] | Record<string, ArmResource>;
   outputs: Record<string, { type: string; value: unknown }>;
   [key: string]: unknown;
@@ -117,11 +120,16 @@ export async function snapshot(params: Record<string, string | number | boolean>
     const lines = [`using '${using}'`, ...Object.entries(params).map(([k, v]) => `param ${k} = ${bicepLiteral(v)}`)];
     writeFileSync(paramFile, lines.join('\n') + '\n');
     await bicep([
-      'snapshot', paramFile,
-      '--subscription-id', fakeSubscription,
-      '--tenant-id', fakeTenant,
-      '--resource-group', fakeResourceGroup,
-      '--location', fakeLocation,
+      'snapshot',
+      paramFile,
+      '--subscription-id',
+      fakeSubscription,
+      '--tenant-id',
+      fakeTenant,
+      '--resource-group',
+      fakeResourceGroup,
+      '--location',
+      fakeLocation,
     ]);
     const text = readFileSync(path.join(dir, 'test.snapshot.json'), 'utf8');
     return { ...(JSON.parse(text) as Omit<Snapshot, 'text'>), text };

@@ -141,7 +141,10 @@ const appRequests: { method?: string; key?: string }[] = [];
 
 function writeParams(file: string, values: Record<string, unknown>): string {
   const parameters = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v }]));
-  writeFileSync(file, JSON.stringify({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#', contentVersion: '1.0.0.0', parameters }));
+  writeFileSync(
+    file,
+    JSON.stringify({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#', contentVersion: '1.0.0.0', parameters }),
+  );
   return file;
 }
 
@@ -175,7 +178,13 @@ async function deploy(args: string[], options: { behaviour?: object; password?: 
   const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   clearTimeout(timer);
   const lines = <Call>(file: string): Call[] =>
-    existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call) : [];
+    existsSync(path.join(dir, file))
+      ? readFileSync(path.join(dir, file), 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Call)
+      : [];
   return { status, stdout, stderr, az: lines<AzCall>('az.log'), npm: lines<NpmCall>('npm.log'), dir };
 }
 
@@ -352,7 +361,7 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
     const pinned = readFileSync(path.join(infraDir, 'bicep.sh'), 'utf8').match(/BICEP_VERSION:-([0-9.]+)/)![1];
     assert.ok(template.metadata._generator.version.startsWith(`${pinned}.`), `compiled by Bicep ${template.metadata._generator.version}, pinned ${pinned}`);
     const [fileParams, overrides] = create.parameterFiles!;
-    assert.equal(fileParams.path, goodParams, 'the operator\'s parameters file first');
+    assert.equal(fileParams.path, goodParams, "the operator's parameters file first");
     assert.equal(overrides.content.parameters.smartHostPassword.value, secret, 'the password reaches the template');
     assert.equal(overrides.content.parameters.location.value, 'swedencentral');
     assert.equal(overrides.content.parameters.operatorPrincipalId.value, stubUserId, 'the signed-in user gets operator access');
@@ -364,7 +373,14 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
     assert.ok(!run.npm.some((c) => c.sawPassword), 'npm (and its install scripts) never see SMARTHOST_PASSWORD');
     assert.ok(!`${run.stdout}${run.stderr}`.includes('S3cret'), 'the password is never printed');
 
-    assert.deepEqual(run.npm.map((c) => [c.args[0], c.args[1]]), [['ci', '--no-audit'], ['run', 'build'], ['ci', '--omit=dev']]);
+    assert.deepEqual(
+      run.npm.map((c) => [c.args[0], c.args[1]]),
+      [
+        ['ci', '--no-audit'],
+        ['run', 'build'],
+        ['ci', '--omit=dev'],
+      ],
+    );
     assert.equal(run.npm[0].cwd, repoRoot);
     assert.equal(run.npm[1].cwd, repoRoot);
     const outDir = argAfter(run.npm[1].args, '--outDir');
@@ -378,9 +394,16 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
     for (const required of ['host.json', 'package.json', 'node_modules/prod-dependency/package.json']) {
       assert.ok(entries.includes(required), `${required} is in the package`);
     }
-    assert.ok(entries.some((e) => /^dist\/functions\/[^/]+\.js$/.test(e)), 'the compiled functions are in the package');
-    assert.deepEqual(entries.filter((e) => e.startsWith('dist/test/')), [], 'no compiled tests in the package');
-    assert.ok(entries.includes('dist/fresh-build.txt'), 'the package holds this run\'s build, not whatever dist/ held');
+    assert.ok(
+      entries.some((e) => /^dist\/functions\/[^/]+\.js$/.test(e)),
+      'the compiled functions are in the package',
+    );
+    assert.deepEqual(
+      entries.filter((e) => e.startsWith('dist/test/')),
+      [],
+      'no compiled tests in the package',
+    );
+    assert.ok(entries.includes('dist/fresh-build.txt'), "the package holds this run's build, not whatever dist/ held");
 
     const [refresh, references] = run.az.filter((c) => commandOf(c.args) === 'rest');
     const site = '/subscriptions/00000000-0000-0000-0000-00000000beef/resourceGroups/rg-test/providers/Microsoft.Web/sites/relaytest-stub123';
@@ -402,7 +425,7 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
     const create = azCall(run, 'deployment group create');
     const overrides = create.parameterFiles![1].content.parameters;
     assert.ok(!('smartHostPassword' in overrides), 'an empty password would not overwrite the secret anyway; none is sent');
-    assert.ok(!('location' in overrides), 'without --location the template uses the resource group\'s');
+    assert.ok(!('location' in overrides), "without --location the template uses the resource group's");
   });
 
   test('xoauth2 needs no password, and --no-operator-access grants nobody', needsBicep, async () => {
@@ -441,7 +464,10 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
     });
     const run = await deploy(['-g', 'rg-test', '-p', file], { password: secret });
     assert.equal(run.status, 1, run.stderr);
-    assert.match(run.stderr, /RELAY_ALLOWED_SENDER_DOMAINS has "example\.com;example\.jp", which is not a domain name.*\(template parameter allowedSenderDomains\)/);
+    assert.match(
+      run.stderr,
+      /RELAY_ALLOWED_SENDER_DOMAINS has "example\.com;example\.jp", which is not a domain name.*\(template parameter allowedSenderDomains\)/,
+    );
     assert.match(run.stderr, /SMARTHOST_PORT is 25: Azure blocks outbound port 25.*\(template parameter smartHostPort\)/);
     assert.match(run.stderr, /RELAY_RETRY_MAX_DELAY_SECONDS is smaller than RELAY_RETRY_FIRST_DELAY_SECONDS \(template parameter retryMaxDelaySeconds\)/);
     assert.match(run.stderr, /nothing was deployed/);
@@ -465,7 +491,10 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
   });
 
   test('a publish refused on every try stops, saying why', needsBicep, async () => {
-    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { zipFailures: 99, zipError: 'Operation returned an invalid status \'Forbidden\'' } });
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], {
+      password: secret,
+      behaviour: { zipFailures: 99, zipError: "Operation returned an invalid status 'Forbidden'" },
+    });
     assert.equal(run.status, 1);
     assert.equal(azCommands(run).filter((c) => c === 'functionapp deployment source config-zip').length, 8);
     assert.match(run.stderr, /publishing was refused 8 times; the app identity's role assignments on storage may not have applied yet/);
@@ -496,14 +525,22 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
 
   test('every az call has a time limit: a call that never returns is ended and named', async () => {
     const started = Date.now();
-    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { hang: 'group exists' }, env: { DEPLOY_AZ_TIMEOUT_SECONDS: '2' } });
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], {
+      password: secret,
+      behaviour: { hang: 'group exists' },
+      env: { DEPLOY_AZ_TIMEOUT_SECONDS: '2' },
+    });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /az group exists did not finish within 2s/);
     assert.ok(Date.now() - started < 60_000, 'the hung call did not hold the deploy');
   });
 
   test('a publish whose CLI poll never returns goes on to check the app', needsBicep, async () => {
-    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { hang: 'functionapp deployment source config-zip' }, env: { DEPLOY_AZ_TIMEOUT_SECONDS: '3' } });
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], {
+      password: secret,
+      behaviour: { hang: 'functionapp deployment source config-zip' },
+      env: { DEPLOY_AZ_TIMEOUT_SECONDS: '3' },
+    });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /did not finish within 3s/);
     assert.match(run.stderr, /checking the app itself instead/);
@@ -511,7 +548,10 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
   });
 
   test('Key Vault references are refreshed until they resolve', needsBicep, async () => {
-    const run = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { kvStatuses: ['AccessToKeyVaultDenied', 'AccessToKeyVaultDenied', 'Resolved'] } });
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], {
+      password: secret,
+      behaviour: { kvStatuses: ['AccessToKeyVaultDenied', 'AccessToKeyVaultDenied', 'Resolved'] },
+    });
     assert.equal(run.status, 0, run.stderr);
     const rest = run.az.filter((c) => commandOf(c.args) === 'rest').map((c) => argAfter(c.args, '--method'));
     assert.deepEqual(rest, ['post', 'get', 'post', 'get', 'post', 'get'], 'a refresh before each look');

@@ -55,19 +55,27 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
     assert.equal(pkg.main, 'dist/functions/*.js', 'the host finds the functions where package.json says');
     assert.ok(entries.some((e) => /^dist\/functions\/[^/]+\.js$/.test(e)));
     assert.ok(entries.includes('dist/src/config.js'));
-    assert.deepEqual(entries.filter((e) => e.startsWith('dist/test/')), [], 'compiled tests stay out');
+    assert.deepEqual(
+      entries.filter((e) => e.startsWith('dist/test/')),
+      [],
+      'compiled tests stay out',
+    );
   });
 
   test('leaves out the local host, its development smart host and the bench', () => {
     assert.ok(existsSync(path.join(repoRoot, 'dist', 'src', 'local', 'devSmartHost.js')), 'the build has them, so their absence means something');
-    const devOnly = entries.filter((e) => /^dist\/(src\/local|bench|test)\//.test(e) || /devSmartHost|functionHost|azurite/i.test(e.replace(/^node_modules\/.*/, '')));
+    const devOnly = entries.filter(
+      (e) => /^dist\/(src\/local|bench|test)\//.test(e) || /devSmartHost|functionHost|azurite/i.test(e.replace(/^node_modules\/.*/, '')),
+    );
     assert.deepEqual(devOnly, []);
   });
 
   test('every function registers from the unpacked zip alone', () => {
     const app = path.join(dir, 'unpacked');
     unzipTo(readFileSync(path.join(dir, 'app.zip')), app);
-    const files = readdirSync(path.join(app, 'dist', 'functions')).filter((f) => f.endsWith('.js')).sort();
+    const files = readdirSync(path.join(app, 'dist', 'functions'))
+      .filter((f) => f.endsWith('.js'))
+      .sort();
     // The project's stand-in for the worker's @azure/functions-core records what each entry point
     // registers; the entry points and @azure/functions come from the zip, nothing else from here.
     const script = `
@@ -75,12 +83,19 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
       const registry = require(process.argv[1]).installFunctionsCore();
       for (const file of process.argv.slice(3)) require(path.join(process.argv[2], file));
       console.log(JSON.stringify([...registry.functions.values()].map((f) => [f.metadata.name, Object.values(f.metadata.bindings ?? {}).map((b) => b.type).sort().join(',')])));`;
-    const r = spawnSync(process.execPath, ['-e', script, path.join(repoRoot, 'dist', 'src', 'local', 'functionsCore.js'), path.join(app, 'dist', 'functions'), ...files],
-      { cwd: app, encoding: 'utf8', env: { PATH: process.env.PATH, ...azureLikeSettings }, timeout: 60_000 });
+    const r = spawnSync(
+      process.execPath,
+      ['-e', script, path.join(repoRoot, 'dist', 'src', 'local', 'functionsCore.js'), path.join(app, 'dist', 'functions'), ...files],
+      { cwd: app, encoding: 'utf8', env: { PATH: process.env.PATH, ...azureLikeSettings }, timeout: 60_000 },
+    );
     assert.equal(r.status, 0, r.stderr);
     const registered = new Map<string, string>(JSON.parse(r.stdout.trim().split('\n').pop()!) as [string, string][]);
     assert.deepEqual([...registered.keys()].sort(), ['getMessageStatus', 'recordPoisonDelivery', 'relayDelivery', 'sendMessage']);
-    assert.deepEqual(files, [...registered.keys()].sort().map((name) => `${name}.js`), 'one function per entry point, named after its file');
+    assert.deepEqual(
+      files,
+      [...registered.keys()].sort().map((name) => `${name}.js`),
+      'one function per entry point, named after its file',
+    );
     assert.equal(registered.get('sendMessage'), 'http,httpTrigger');
     assert.equal(registered.get('relayDelivery'), 'queueTrigger');
   });
@@ -95,7 +110,7 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
     }
   });
 
-  test('leaves the working copy\'s own node_modules alone', () => {
+  test("leaves the working copy's own node_modules alone", () => {
     assert.ok(existsSync(path.join(repoRoot, 'node_modules', 'typescript', 'package.json')), 'dev dependencies are still installed');
   });
 

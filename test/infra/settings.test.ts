@@ -52,10 +52,13 @@ describe('app settings in the template', { ...FILE_TIMEOUT, skip: skipWithoutBic
   test('local-only settings stay out of Azure', () => {
     const local = SETTINGS.filter((s) => s.scope === 'local').map((s) => s.name);
     assert.ok(local.length > 0);
-    assert.deepEqual(local.filter((name) => name in settings), []);
+    assert.deepEqual(
+      local.filter((name) => name in settings),
+      [],
+    );
   });
 
-  test('the values the template sets pass the code\'s own validation', () => {
+  test("the values the template sets pass the code's own validation", () => {
     // Runtime values (endpoints, client ids) are unknown until Azure creates the resources; stand in
     // values of the shape Azure gives. The Key Vault reference becomes the secret's value in Azure.
     const env: Record<string, string> = {};
@@ -107,9 +110,7 @@ const readsEnv = /\bprocess\s*(\?\.|\.)\s*env\b|\bprocess\s*(\?\.)?\s*\[\s*['"`]
 test('no code outside src/config.ts and src/local/ reads process.env', FILE_TIMEOUT, () => {
   const files = [...sourceFiles('functions'), ...sourceFiles('src')];
   assert.ok(files.includes('src/config.ts'), 'the scan sees the source tree');
-  const offenders = files
-    .filter((f) => !mayReadEnv(f))
-    .filter((f) => readsEnv.test(readFileSync(path.join(repoRoot, f), 'utf8')));
+  const offenders = files.filter((f) => !mayReadEnv(f)).filter((f) => readsEnv.test(readFileSync(path.join(repoRoot, f), 'utf8')));
   assert.deepEqual(offenders, [], 'read settings through loadConfig() in src/config.ts instead');
 });
 

@@ -304,8 +304,11 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
 
   test('parameters accept only what Flex Consumption and Application Insights accept', () => {
     const p = template.parameters as Record<string, { defaultValue?: unknown; minValue?: number; maxValue?: number; allowedValues?: unknown[] }>;
-    assert.deepEqual([p.maximumInstanceCount.minValue, p.maximumInstanceCount.maxValue, p.maximumInstanceCount.defaultValue], [40, 1000, 40],
-      'the lowest maximum Flex Consumption takes is 40, the highest 1000');
+    assert.deepEqual(
+      [p.maximumInstanceCount.minValue, p.maximumInstanceCount.maxValue, p.maximumInstanceCount.defaultValue],
+      [40, 1000, 40],
+      'the lowest maximum Flex Consumption takes is 40, the highest 1000',
+    );
     assert.deepEqual(p.logRetentionDays.allowedValues, [30, 60, 90, 120, 180, 270, 365, 550, 730], 'the retention periods Application Insights accepts');
     assert.equal(p.logRetentionDays.defaultValue, 30);
     assert.deepEqual(p.instanceMemoryMB.allowedValues, [512, 2048, 4096]);
@@ -314,16 +317,22 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
   test('the queues, poison queue, tables and container the app is pointed at are created', () => {
     const s = appSettingsOf(full);
     const account = byResource(full, 'Microsoft.Storage/storageAccounts').name;
-    const names = (type: string) => ofType(full.predictedResources, type).map((r) => r.name).sort();
-    assert.deepEqual(names('Microsoft.Storage/storageAccounts/queueServices/queues'), [
-      `${account}/default/${s.RELAY_QUEUE_NAME}`,
-      `${account}/default/${s.RELAY_QUEUE_NAME}-poison`,
-    ].sort());
-    assert.deepEqual(names('Microsoft.Storage/storageAccounts/tableServices/tables'), [
-      `${account}/default/${s.RELAY_DELIVERIES_TABLE}`,
-      `${account}/default/${s.RELAY_EVENTS_TABLE}`,
-      `${account}/default/${s.RELAY_IDEMPOTENCY_TABLE}`,
-    ].sort());
+    const names = (type: string) =>
+      ofType(full.predictedResources, type)
+        .map((r) => r.name)
+        .sort();
+    assert.deepEqual(
+      names('Microsoft.Storage/storageAccounts/queueServices/queues'),
+      [`${account}/default/${s.RELAY_QUEUE_NAME}`, `${account}/default/${s.RELAY_QUEUE_NAME}-poison`].sort(),
+    );
+    assert.deepEqual(
+      names('Microsoft.Storage/storageAccounts/tableServices/tables'),
+      [
+        `${account}/default/${s.RELAY_DELIVERIES_TABLE}`,
+        `${account}/default/${s.RELAY_EVENTS_TABLE}`,
+        `${account}/default/${s.RELAY_IDEMPOTENCY_TABLE}`,
+      ].sort(),
+    );
     assert.ok(names('Microsoft.Storage/storageAccounts/blobServices/containers').includes(`${account}/default/${s.RELAY_BODY_CONTAINER}`));
   });
 
@@ -333,8 +342,10 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
     const [rule] = (policy.properties?.policy as ManagementPolicy | undefined)?.rules ?? [];
     assert.deepEqual(rule.definition.filters.prefixMatch, [`${s.RELAY_BODY_CONTAINER}/`]);
     assert.equal(rule.definition.actions.baseBlob.delete.daysAfterModificationGreaterThan, 45);
-    assert.ok(template.parameters.messageBodyRetentionDays && Number(template.parameters.messageBodyRetentionDays.minValue) >= 8,
-      'bodies outlive the longest retry window (7 days)');
+    assert.ok(
+      template.parameters.messageBodyRetentionDays && Number(template.parameters.messageBodyRetentionDays.minValue) >= 8,
+      'bodies outlive the longest retry window (7 days)',
+    );
   });
 
   test('names derive from appName and a hash of the resource group, within Azure length limits', () => {

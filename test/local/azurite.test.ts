@@ -20,7 +20,10 @@ test('starts in memory on ephemeral ports; blob, queue and table all work; stop 
   try {
     const ports = [first, second].flatMap((a) => [a.blobEndpoint, a.queueEndpoint, a.tableEndpoint].map(portOf));
     assert.equal(new Set(ports).size, 6, `two instances use six distinct ports: ${ports.join(', ')}`);
-    assert.match(first.connectionString, /^DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=[^;]+;BlobEndpoint=http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1;QueueEndpoint=http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1;TableEndpoint=http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1;$/);
+    assert.match(
+      first.connectionString,
+      /^DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=[^;]+;BlobEndpoint=http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1;QueueEndpoint=http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1;TableEndpoint=http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1;$/,
+    );
 
     const queue = QueueServiceClient.fromConnectionString(first.connectionString).getQueueClient('azurite-test');
     await queue.create();

@@ -176,9 +176,7 @@ describe('ensureDevCertificate', FILE_TIMEOUT, () => {
     const modulePath = require.resolve('../../src/local/devCertificate');
     const script = `require(${JSON.stringify(modulePath)}).ensureDevCertificate(${JSON.stringify(dir)})
       .then((c) => console.log(require('node:crypto').createHash('sha256').update(c.caPem + c.cert).digest('hex')))`;
-    const outputs = await Promise.all(
-      Array.from({ length: 3 }, () => execFileAsync(process.execPath, ['-e', script], { timeout: CHILD_DEADLINE_MS })),
-    );
+    const outputs = await Promise.all(Array.from({ length: 3 }, () => execFileAsync(process.execPath, ['-e', script], { timeout: CHILD_DEADLINE_MS })));
     const digests = new Set(outputs.map(({ stdout }) => stdout.trim()));
     assert.equal(digests.size, 1, 'every process ended up with the same certificate');
     assertServerCertificateMatches(await ensureDevCertificate(dir));
@@ -203,10 +201,7 @@ describe('dev certificate in a TLS handshake', FILE_TIMEOUT, () => {
   test('is refused without the CA, and for a name it was not issued for', async () => {
     await withTlsServer(certificate, '127.0.0.1', async (port) => {
       assert.equal(await connectAndVerify({ host: '127.0.0.1', port }), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
-      assert.equal(
-        await connectAndVerify({ host: '127.0.0.1', port, servername: 'smtp.example.com', ca: certificate.caPem }),
-        'ERR_TLS_CERT_ALTNAME_INVALID',
-      );
+      assert.equal(await connectAndVerify({ host: '127.0.0.1', port, servername: 'smtp.example.com', ca: certificate.caPem }), 'ERR_TLS_CERT_ALTNAME_INVALID');
     });
   });
 

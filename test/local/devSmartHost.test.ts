@@ -224,11 +224,28 @@ describe('dev smart host: delivery', FILE_TIMEOUT, () => {
     // Its own sessions, so that it holds alone: each logs a line before its reply is sent.
     const [plain, oauth, refused] = [uniqueRecipient(), uniqueRecipient(), uniqueRecipient()];
     await relayTransport().sendMail({ envelope: { from: FROM, to: [plain] }, raw: rawMessage(plain, 'password') });
-    await relayTransport({ auth: { type: 'OAuth2', user: USER.username, accessToken: GOOD_TOKEN } }).sendMail({ envelope: { from: FROM, to: [oauth] }, raw: rawMessage(oauth, 'token') });
-    await assert.rejects(relayTransport({ auth: { user: USER.username, pass: 'wrong password' } }).sendMail({ envelope: { from: FROM, to: [refused] }, raw: rawMessage(refused, 'x') }));
-    await assert.rejects(relayTransport({ auth: { type: 'OAuth2', user: USER.username, accessToken: 'expired-token' } }).sendMail({ envelope: { from: FROM, to: [refused] }, raw: rawMessage(refused, 'x') }));
+    await relayTransport({ auth: { type: 'OAuth2', user: USER.username, accessToken: GOOD_TOKEN } }).sendMail({
+      envelope: { from: FROM, to: [oauth] },
+      raw: rawMessage(oauth, 'token'),
+    });
+    await assert.rejects(
+      relayTransport({ auth: { user: USER.username, pass: 'wrong password' } }).sendMail({
+        envelope: { from: FROM, to: [refused] },
+        raw: rawMessage(refused, 'x'),
+      }),
+    );
+    await assert.rejects(
+      relayTransport({ auth: { type: 'OAuth2', user: USER.username, accessToken: 'expired-token' } }).sendMail({
+        envelope: { from: FROM, to: [refused] },
+        raw: rawMessage(refused, 'x'),
+      }),
+    );
     const lines = logLines.slice(from);
-    for (const to of [plain, oauth]) assert.ok(lines.some((line) => line.includes(`queued`) && line.includes(to)), `a line for ${to}: ${lines.join('\n')}`);
+    for (const to of [plain, oauth])
+      assert.ok(
+        lines.some((line) => line.includes(`queued`) && line.includes(to)),
+        `a line for ${to}: ${lines.join('\n')}`,
+      );
     assert.equal(lines.filter((line) => line.includes(`authentication failed for ${USER.username}`)).length, 2, lines.join('\n'));
     for (const line of lines) {
       assert.ok(![USER.password, GOOD_TOKEN, 'wrong password', 'expired-token'].some((secret) => line.includes(secret)), line);
@@ -240,7 +257,10 @@ describe('dev smart host: delivery', FILE_TIMEOUT, () => {
     const sending = relayTransport().sendMail({ envelope: { from: FROM, to: [to] }, raw: rawMessage(to, 'wait') });
     await smartHost.waitFor(() => smartHost.countFor(to) === 1, WAIT_MS);
     await sending;
-    await assert.rejects(smartHost.waitFor(() => false, 50), /smart host: condition not met within 50 ms; \d+ message\(s\) received/);
+    await assert.rejects(
+      smartHost.waitFor(() => false, 50),
+      /smart host: condition not met within 50 ms; \d+ message\(s\) received/,
+    );
   });
 });
 

@@ -16,6 +16,10 @@ test('any other value, another function name or no setting leaves the function o
     assert.equal(isFunctionDisabled('relayDelivery', { 'AzureWebJobs.relayDelivery.Disabled': value }), false, String(value));
   }
   assert.equal(isFunctionDisabled('relayDelivery', { 'AzureWebJobs.sendMessage.Disabled': 'true' }), false);
-  assert.equal(isFunctionDisabled('relayDelivery', { AzureWebJobs__relayDelivery__Disabled: 'true' }), false, 'the double-underscore form is a host.json path, not this setting');
+  assert.equal(
+    isFunctionDisabled('relayDelivery', { AzureWebJobs__relayDelivery__Disabled: 'true' }),
+    false,
+    'the double-underscore form is a host.json path, not this setting',
+  );
   assert.equal(isFunctionDisabled('relayDelivery', {}), false);
 });

@@ -46,7 +46,14 @@ describe('a running host', FILE_TIMEOUT, () => {
       version: '2.0',
       extensions: {
         http: { routePrefix: 'api' },
-        queues: { messageEncoding: 'none', batchSize: 4, newBatchThreshold: 2, maxPollingInterval: '00:00:00.500', visibilityTimeout: '00:00:00', maxDequeueCount: 3 },
+        queues: {
+          messageEncoding: 'none',
+          batchSize: 4,
+          newBatchThreshold: 2,
+          maxPollingInterval: '00:00:00.500',
+          visibilityTimeout: '00:00:00',
+          maxDequeueCount: 3,
+        },
       },
     });
     host = await spawnHost(appRoot, {
@@ -62,7 +69,10 @@ describe('a running host', FILE_TIMEOUT, () => {
   });
 
   test('prints the listening line once and ran the appStart hook', async () => {
-    const lines = host.output().split('\n').filter((line) => line.startsWith('Function host listening on '));
+    const lines = host
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('Function host listening on '));
     assert.deepEqual(lines, [`Function host listening on ${host.url}`]);
     assert.match(host.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal((await readProbe(host)).appStartHooks, 1);
@@ -152,7 +162,9 @@ describe('a running host', FILE_TIMEOUT, () => {
       socket.on('close', () => resolve());
       socket.on('error', reject);
     });
-    await waitFor('the host to note the early close', () => /information \[host\] POST \/api\/items\/5\/notes: the client closed the connection/.test(host.output()));
+    await waitFor('the host to note the early close', () =>
+      /information \[host\] POST \/api\/items\/5\/notes: the client closed the connection/.test(host.output()),
+    );
     assert.doesNotMatch(host.output(), /error \[host\] Request handling failed/);
     assert.equal(host.output().match(/\[echo\].*echo received/g)?.length ?? 0, executedBefore, 'the function never saw half a body');
   });
@@ -210,10 +222,14 @@ describe('a running host', FILE_TIMEOUT, () => {
     const queue = queues.getQueueClient('parallel-work');
     const total = 20;
     for (let i = 0; i < total; i++) await queue.sendMessage(JSON.stringify({ i }));
-    const state = await waitFor('all parallel messages to finish', async () => {
-      const current = await readProbe(host);
-      return current.parallel.finished >= total ? current : undefined;
-    }, 40_000);
+    const state = await waitFor(
+      'all parallel messages to finish',
+      async () => {
+        const current = await readProbe(host);
+        return current.parallel.finished >= total ? current : undefined;
+      },
+      40_000,
+    );
     assert.ok(state.parallel.maxRunning > 1, `max concurrency ${state.parallel.maxRunning}`);
     assert.ok(state.parallel.maxRunning <= 4 + 2, `max concurrency ${state.parallel.maxRunning}`);
   });
@@ -315,7 +331,10 @@ describe('a host that cannot start', FILE_TIMEOUT, () => {
     const appRoot = writeFixtureApp('startup/throwsOnImport.js', { version: '2.0' });
     const { code, output } = await runFailingHost(appRoot, { AzureWebJobsStorage: azurite.connectionString, FIXTURE_REQUIRED_SETTING: 'bad' });
     assert.equal(code, 1);
-    assert.match(output, /Function host failed to start: Unable to load entry point "[^"]*throwsOnImport\.js": Invalid relay settings:\n {2}- FIXTURE_REQUIRED_SETTING is "bad"/);
+    assert.match(
+      output,
+      /Function host failed to start: Unable to load entry point "[^"]*throwsOnImport\.js": Invalid relay settings:\n {2}- FIXTURE_REQUIRED_SETTING is "bad"/,
+    );
     assert.doesNotMatch(output, /Function host listening/);
     assert.doesNotMatch(output, /\n\s+at /, 'no stack trace');
   });

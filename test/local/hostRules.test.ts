@@ -25,7 +25,10 @@ after(async () => {
 });
 
 function fixtureApp(): string {
-  return writeFixtureApp('app/*.js', { version: '2.0', extensions: { http: { routePrefix: 'api' }, queues: { messageEncoding: 'none', maxPollingInterval: '00:00:00.500' } } });
+  return writeFixtureApp('app/*.js', {
+    version: '2.0',
+    extensions: { http: { routePrefix: 'api' }, queues: { messageEncoding: 'none', maxPollingInterval: '00:00:00.500' } },
+  });
 }
 
 describe('a host with keys of all three kinds', FILE_TIMEOUT, () => {
@@ -58,7 +61,7 @@ describe('a host with keys of all three kinds', FILE_TIMEOUT, () => {
     assert.equal((await get('/api/ops/status', adminKey, 'code')).status, 200);
   });
 
-  test('authLevel function opens with the host key, the master key or its own function key, not another function\'s', async () => {
+  test("authLevel function opens with the host key, the master key or its own function key, not another function's", async () => {
     for (const key of [hostKey, adminKey]) assert.equal((await get('/api/secured', key)).status, 200, key);
     assert.equal((await get('/api/secured', perFunctionKey)).status, 401, 'a function key opens its own function only');
     for (const key of [perFunctionKey, hostKey, adminKey]) assert.deepEqual(await get('/api/per-function', key), { status: 200, text: 'per-function inside' });
@@ -72,7 +75,7 @@ describe('a host with keys of all three kinds', FILE_TIMEOUT, () => {
     assert.doesNotMatch(host.output(), new RegExp(`${hostKey}|${adminKey}|${perFunctionKey}`), 'no key reaches the log');
   });
 
-  test('a route starting with admin or runtime, or repeating another function\'s route and method, does not load', async () => {
+  test("a route starting with admin or runtime, or repeating another function's route and method, does not load", async () => {
     assert.equal((await get('/api/administration/stats')).status, 404);
     assert.equal((await get('/api/runtime/info')).status, 404);
     assert.match(host.output(), /Function "reservedAdmin" is in error and does not load: The specified route conflicts with one or more built in routes\./);
@@ -80,7 +83,10 @@ describe('a host with keys of all three kinds', FILE_TIMEOUT, () => {
     assert.deepEqual(await get('/api/dup/same'), { status: 200, text: 'first' });
     const post = await fetch(`${host.url}/api/dup/same`, { method: 'POST', body: 'x' });
     assert.equal(post.status, 404, 'the refused function answers for none of its methods');
-    assert.match(host.output(), /Function "duplicateSecond" is in error and does not load: The route specified conflicts with the route defined by function 'duplicateFirst'\./);
+    assert.match(
+      host.output(),
+      /Function "duplicateSecond" is in error and does not load: The route specified conflicts with the route defined by function 'duplicateFirst'\./,
+    );
   });
 
   test('overlapping templates are matched in function-name order, not by specificity', async () => {
@@ -109,7 +115,7 @@ describe('a host with keys of all three kinds', FILE_TIMEOUT, () => {
     assert.deepEqual(await withLength.json(), { received: '{"whole":true}', contentLength: '14' });
   });
 
-  test('a queue message\'s JSON properties overwrite the trigger metadata, case-insensitively', async () => {
+  test("a queue message's JSON properties overwrite the trigger metadata, case-insensitively", async () => {
     const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('rules-receive');
     const sent = await queue.sendMessage(JSON.stringify({ ID: 'not-the-message-id', dequeueCount: 99, Extra: { Nested: 1 }, sys: 'payload' }));
     const received = await waitFor('the message', async () => {
@@ -130,7 +136,11 @@ describe('a host that refuses its keys or routes at start-up', FILE_TIMEOUT, () 
   const baseEnv = () => ({ AzureWebJobsStorage: azurite.connectionString, FIXTURE_RECEIVE_QUEUE: 'rules-refused' });
 
   test('the master key may not equal the host key', async () => {
-    const { code, output } = await runFailingHost(fixtureApp(), { ...baseEnv(), RELAY_LOCAL_FUNCTION_KEY: 'shared-key-q7', RELAY_LOCAL_ADMIN_KEY: 'shared-key-q7' });
+    const { code, output } = await runFailingHost(fixtureApp(), {
+      ...baseEnv(),
+      RELAY_LOCAL_FUNCTION_KEY: 'shared-key-q7',
+      RELAY_LOCAL_ADMIN_KEY: 'shared-key-q7',
+    });
     assert.equal(code, 1);
     assert.match(output, /RELAY_LOCAL_ADMIN_KEY equals RELAY_LOCAL_FUNCTION_KEY/);
     assert.doesNotMatch(output, /shared-key-q7/, 'the key is not printed');

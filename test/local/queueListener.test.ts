@@ -32,7 +32,10 @@ test('the lease is whole seconds from 1 to 7 days; 600 unless set', FILE_TIMEOUT
   assert.equal(parseProcessingLeaseSeconds(' 30 '), 30);
   assert.equal(parseProcessingLeaseSeconds('604800'), 604800);
   for (const bad of ['0', '-5', '1.5', 'ten', '', '604801']) {
-    assert.throws(() => parseProcessingLeaseSeconds(bad), new RegExp(`^Error: RELAY_LOCAL_QUEUE_LEASE_SECONDS is "${bad}": it must be a whole number of seconds from 1 to 604800$`));
+    assert.throws(
+      () => parseProcessingLeaseSeconds(bad),
+      new RegExp(`^Error: RELAY_LOCAL_QUEUE_LEASE_SECONDS is "${bad}": it must be a whole number of seconds from 1 to 604800$`),
+    );
   }
 });
 
@@ -79,34 +82,46 @@ test('with a 2-second lease: renewed while the invocation runs, visible again 2 
   assert.equal(reappeared.dequeueCount, 1, 'it was taken once, by the killed host');
 });
 
-test('a queue whose name ends in -poison has no poison queue: a failure waits out the lease, and past maxDequeueCount the message is never processed nor deleted', FILE_TIMEOUT, async () => {
-  const leaseSeconds = 1;
-  const appRoot = writeFixtureApp('app/*.js', {
-    version: '2.0',
-    extensions: { queues: { messageEncoding: 'none', maxPollingInterval: '00:00:00.250', visibilityTimeout: '00:00:00', maxDequeueCount: 2 } },
-  });
-  const host = await spawnHost(appRoot, {
-    AzureWebJobsStorage: azurite.connectionString,
-    FIXTURE_RECEIVE_QUEUE: 'lease-poison-receive',
-    RELAY_LOCAL_QUEUE_LEASE_SECONDS: String(leaseSeconds),
-  });
-  const readProbe = async () => (await (await fetch(`${host.url}/api/probe/state`)).json()) as typeof fixtureProbe;
-  const queue = queues.getQueueClient('fixture-work-poison');
-  try {
-    const sent = await queue.sendMessage(JSON.stringify({ doomed: true }));
-    await waitFor('the first failure', async () => (await readProbe()).poisonQueueAttempts.length === 1);
-    // visibilityTimeout is 0: had the failure released the message, it would be visible at once
-    assert.equal((await queue.peekMessages()).peekedMessageItems.length, 0, 'not released after the failure');
-    assert.match(host.output(), /stays invisible until its 1-second lease runs out/);
-    await waitFor('the second try, after the lease', async () => (await readProbe()).poisonQueueAttempts.length === 2, 10_000);
-    await waitFor('the message to be dequeued past maxDequeueCount', () => /has been dequeued 3 times \(MaxDequeueCount 2\) and has no poison queue/.test(host.output()), 10_000);
-    const seenSince = Date.now();
-    await waitFor('two more leases to pass', () => Date.now() - seenSince > 2500, 10_000);
-    assert.deepEqual((await readProbe()).poisonQueueAttempts, [1, 2], 'never processed past maxDequeueCount');
-    const still = await waitFor('the message to show between leases', async () => (await queue.peekMessages()).peekedMessageItems.find((m) => m.messageId === sent.messageId), 10_000);
-    assert.ok(still.dequeueCount >= 3, `dequeued ${still.dequeueCount} times, never deleted`);
-    assert.equal(await queues.getQueueClient('fixture-work-poison-poison').exists(), false, 'no poison queue of a poison queue');
-  } finally {
-    await host.stop();
-  }
-});
+test(
+  'a queue whose name ends in -poison has no poison queue: a failure waits out the lease, and past maxDequeueCount the message is never processed nor deleted',
+  FILE_TIMEOUT,
+  async () => {
+    const leaseSeconds = 1;
+    const appRoot = writeFixtureApp('app/*.js', {
+      version: '2.0',
+      extensions: { queues: { messageEncoding: 'none', maxPollingInterval: '00:00:00.250', visibilityTimeout: '00:00:00', maxDequeueCount: 2 } },
+    });
+    const host = await spawnHost(appRoot, {
+      AzureWebJobsStorage: azurite.connectionString,
+      FIXTURE_RECEIVE_QUEUE: 'lease-poison-receive',
+      RELAY_LOCAL_QUEUE_LEASE_SECONDS: String(leaseSeconds),
+    });
+    const readProbe = async () => (await (await fetch(`${host.url}/api/probe/state`)).json()) as typeof fixtureProbe;
+    const queue = queues.getQueueClient('fixture-work-poison');
+    try {
+      const sent = await queue.sendMessage(JSON.stringify({ doomed: true }));
+      await waitFor('the first failure', async () => (await readProbe()).poisonQueueAttempts.length === 1);
+      // visibilityTimeout is 0: had the failure released the message, it would be visible at once
+      assert.equal((await queue.peekMessages()).peekedMessageItems.length, 0, 'not released after the failure');
+      assert.match(host.output(), /stays invisible until its 1-second lease runs out/);
+      await waitFor('the second try, after the lease', async () => (await readProbe()).poisonQueueAttempts.length === 2, 10_000);
+      await waitFor(
+        'the message to be dequeued past maxDequeueCount',
+        () => /has been dequeued 3 times \(MaxDequeueCount 2\) and has no poison queue/.test(host.output()),
+        10_000,
+      );
+      const seenSince = Date.now();
+      await waitFor('two more leases to pass', () => Date.now() - seenSince > 2500, 10_000);
+      assert.deepEqual((await readProbe()).poisonQueueAttempts, [1, 2], 'never processed past maxDequeueCount');
+      const still = await waitFor(
+        'the message to show between leases',
+        async () => (await queue.peekMessages()).peekedMessageItems.find((m) => m.messageId === sent.messageId),
+        10_000,
+      );
+      assert.ok(still.dequeueCount >= 3, `dequeued ${still.dequeueCount} times, never deleted`);
+      assert.equal(await queues.getQueueClient('fixture-work-poison-poison').exists(), false, 'no poison queue of a poison queue');
+    } finally {
+      await host.stop();
+    }
+  },
+);

@@ -46,10 +46,12 @@ describe('loadLocalSettings', FILE_TIMEOUT, () => {
   });
 
   test('environment beats local.settings.json, which beats the defaults', () => {
-    const root = projectWith(JSON.stringify({
-      IsEncrypted: false,
-      Values: { RELAY_QUEUE_NAME: 'from-file', SMARTHOST_HOST: 'smtp.file.example', RELAY_MAX_RECIPIENTS: '10', FILE_ONLY: 'yes' },
-    }));
+    const root = projectWith(
+      JSON.stringify({
+        IsEncrypted: false,
+        Values: { RELAY_QUEUE_NAME: 'from-file', SMARTHOST_HOST: 'smtp.file.example', RELAY_MAX_RECIPIENTS: '10', FILE_ONLY: 'yes' },
+      }),
+    );
     const settings = loadLocalSettings(root, { RELAY_QUEUE_NAME: 'from-env', SMARTHOST_HOST: '', ENV_ONLY: 'also', UNSET: undefined });
     assert.equal(settings.RELAY_QUEUE_NAME, 'from-env');
     assert.equal(settings.SMARTHOST_HOST, 'smtp.file.example', 'an empty environment variable counts as absent');
@@ -72,12 +74,18 @@ describe('loadLocalSettings', FILE_TIMEOUT, () => {
   test('a malformed local.settings.json is an error that names the file', () => {
     const root = projectWith('{ "Values": { "A": "b", } }');
     const file = path.join(root, 'local.settings.json');
-    assert.throws(() => loadLocalSettings(root, {}), (error: Error) => error.message.includes(file) && /not valid JSON/.test(error.message));
+    assert.throws(
+      () => loadLocalSettings(root, {}),
+      (error: Error) => error.message.includes(file) && /not valid JSON/.test(error.message),
+    );
   });
 
   test('a Values entry that is not a string-like value is an error that names the file and the key', () => {
     const root = projectWith(JSON.stringify({ Values: { NESTED: { a: 1 } } }));
-    assert.throws(() => loadLocalSettings(root, {}), (error: Error) => error.message.includes(path.join(root, 'local.settings.json')) && error.message.includes('Values.NESTED'));
+    assert.throws(
+      () => loadLocalSettings(root, {}),
+      (error: Error) => error.message.includes(path.join(root, 'local.settings.json')) && error.message.includes('Values.NESTED'),
+    );
   });
 
   test('an encrypted local.settings.json is refused', () => {

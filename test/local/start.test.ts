@@ -53,13 +53,22 @@ function portOpen(port: number): Promise<boolean> {
 test('npm start relays a posted message to the development smart host, and stops cleanly', FILE_TIMEOUT, async () => {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, RELAY_LOCAL_DATA_DIR: dataDir, RELAY_LOCAL_PORT: '0' };
   const app = copyOfTheApp();
-  child = spawn(process.execPath, [path.join(app, 'dist', 'src', 'local', 'start.js')], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child = spawn(process.execPath, [path.join(app, 'dist', 'src', 'local', 'start.js')], {
+    cwd: dataDir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
 
-  const url = await eventually('npm start to print the curl example', () => /curl -i -X POST (http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/messages/.exec(output)?.[1], 60_000);
+  const url = await eventually(
+    'npm start to print the curl example',
+    () => /curl -i -X POST (http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/messages/.exec(output)?.[1],
+    60_000,
+  );
   // The example exactly as printed, with the key it prints.
   const key = /x-functions-key: ([^']+)'/.exec(output)![1];
   const body = /-d '(\{.*\})'/.exec(output)![1];
@@ -67,7 +76,10 @@ test('npm start relays a posted message to the development smart host, and stops
   assert.equal(posted.status, 202);
   const { id } = (await posted.json()) as { id: string };
   const status = await eventually('the message to be sent', async () => {
-    const answer = (await (await fetch(`${url}/api/v1/messages/${id}`, { headers: { 'x-functions-key': key } })).json()) as { status: string; recipients: { status: string }[] };
+    const answer = (await (await fetch(`${url}/api/v1/messages/${id}`, { headers: { 'x-functions-key': key } })).json()) as {
+      status: string;
+      recipients: { status: string }[];
+    };
     return answer.status === 'completed' ? answer : undefined;
   });
   assert.equal(status.recipients[0].status, 'sent');

@@ -60,7 +60,10 @@ test('a worker that died runs nothing more: later invocations fail at once', FIL
   worker.die(new Error('test'));
   worker.die(new Error('again'));
   await assert.rejects(running, /The worker running this invocation is restarting: test/);
-  await assert.rejects(worker.run('b', () => Promise.resolve('never')), /The worker is restarting/);
+  await assert.rejects(
+    worker.run('b', () => Promise.resolve('never')),
+    /The worker is restarting/,
+  );
   assert.equal(deaths, 1);
 });
 
@@ -97,6 +100,10 @@ test('an uncaught exception fails every running invocation (HTTP 500, queue mess
   assert.match(log(), /\[gated\].*Executed \(Failed.*WorkerRestartError: The worker running this invocation is restarting/);
 
   writeFileSync(gate, 'open');
-  await waitFor('the released message to complete in the new worker', () => (log().match(/\[gated\].*Executed \(Succeeded/g)?.length ?? 0) === succeededBefore + 1, 15_000);
+  await waitFor(
+    'the released message to complete in the new worker',
+    () => (log().match(/\[gated\].*Executed \(Succeeded/g)?.length ?? 0) === succeededBefore + 1,
+    15_000,
+  );
   assert.equal((await fetch(`${host.url}/api/probe/state`)).status, 200, 'the same URL answers after the restart');
 });

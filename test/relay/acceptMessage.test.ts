@@ -35,7 +35,13 @@ test('a large message goes to a blob first; each recipient gets a task without t
   const { answer } = await acceptMessage(relay.deps, input({ ...HELLO, to: ['a@example.net', 'B@example.net'], text: 'x'.repeat(100_000) }), new FakeLog());
   assert.deepEqual(relay.calls, ['bodies.put', 'queue.enqueue', 'queue.enqueue', 'deliveries.insertMessage']);
   assert.ok(relay.bodies.bodies.get(answer.id)!.length > 100_000);
-  assert.deepEqual(relay.queue.tasks.map((t) => [t.task.recipient, inlineBody(t.task)]), [['a@example.net', undefined], ['b@example.net', undefined]]);
+  assert.deepEqual(
+    relay.queue.tasks.map((t) => [t.task.recipient, inlineBody(t.task)]),
+    [
+      ['a@example.net', undefined],
+      ['b@example.net', undefined],
+    ],
+  );
   assert.equal(relay.deliveries.row(answer.id, 'b@example.net')?.address, 'B@example.net');
 });
 
@@ -43,7 +49,10 @@ test('all or nothing: rows refused, so the tasks, the blob and the key reservati
   const relay = new FakeRelay();
   relay.fail('deliveries.insertMessage');
   const log = new FakeLog();
-  await assert.rejects(acceptMessage(relay.deps, input({ ...HELLO, to: ['a@example.net', 'b@example.net'], text: 'x'.repeat(100_000) }, 'key-1'), log), StorageUnavailableError);
+  await assert.rejects(
+    acceptMessage(relay.deps, input({ ...HELLO, to: ['a@example.net', 'b@example.net'], text: 'x'.repeat(100_000) }, 'key-1'), log),
+    StorageUnavailableError,
+  );
   assert.deepEqual(relay.queue.tasks, []);
   assert.equal(relay.bodies.bodies.size, 0);
   assert.equal(relay.deliveries.rows.size, 0);
@@ -54,7 +63,10 @@ test('all or nothing: rows refused, so the tasks, the blob and the key reservati
 test('all or nothing: one task refused, so the others are deleted and no row is written', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   relay.fail('queue.enqueue');
-  await assert.rejects(acceptMessage(relay.deps, input({ ...HELLO, to: ['a@example.net', 'b@example.net', 'c@example.net'] }), new FakeLog()), StorageUnavailableError);
+  await assert.rejects(
+    acceptMessage(relay.deps, input({ ...HELLO, to: ['a@example.net', 'b@example.net', 'c@example.net'] }), new FakeLog()),
+    StorageUnavailableError,
+  );
   assert.deepEqual(relay.queue.tasks, []);
   assert.equal(relay.calls.filter((c) => c === 'queue.delete').length, 2);
   assert.ok(!relay.calls.includes('deliveries.insertMessage'));

@@ -19,7 +19,19 @@ const RECIPIENT = 'rcpt@example.net';
 const START = new Date('2026-03-01T10:00:00.000Z');
 
 function queuedRow(messageId: string, at: Date, changes: Partial<DeliveryRow> = {}): DeliveryRow {
-  return { messageId, recipientKey: RECIPIENT, address: 'Rcpt@example.net', status: 'queued', attempts: 0, from: 'app@example.com', subject: 'hi', tags: { k: 'v' }, queuedAt: at, updatedAt: at, ...changes };
+  return {
+    messageId,
+    recipientKey: RECIPIENT,
+    address: 'Rcpt@example.net',
+    status: 'queued',
+    attempts: 0,
+    from: 'app@example.com',
+    subject: 'hi',
+    tags: { k: 'v' },
+    queuedAt: at,
+    updatedAt: at,
+    ...changes,
+  };
 }
 
 /** A relay with one accepted message: its row, and its first task carrying the body inline. */
@@ -43,7 +55,10 @@ test('sent: one read, one send, one write and its event; no claim, no blob, no q
   assert.equal(sent.smtpCode, 250);
   assert.deepEqual(sent.sentAt, relay.clock.now());
   assert.equal(sent.leaseUntil, undefined);
-  assert.deepEqual(relay.events.recorded.map((e) => e.row.status), ['sent']);
+  assert.deepEqual(
+    relay.events.recorded.map((e) => e.row.status),
+    ['sent'],
+  );
   assert.equal(relay.queue.tasks.length, 0);
   assert.match(log.text(), /sending, attempt 1\n.*: sent: 250 2\.0\.0 OK queued$/);
 });
@@ -70,7 +85,10 @@ test('bounced: a permanent refusal ends the recipient, no retry', FILE_TIMEOUT, 
   assert.equal(row().status, 'bounced');
   assert.equal(row().enhancedCode, '5.1.1');
   assert.equal(relay.queue.tasks.length, 0);
-  assert.deepEqual(relay.events.recorded.map((e) => e.row.status), ['bounced']);
+  assert.deepEqual(
+    relay.events.recorded.map((e) => e.row.status),
+    ['bounced'],
+  );
 });
 
 test('failed after retries: a deferral past RELAY_MAX_RETRY_SECONDS fails instead of queueing again', FILE_TIMEOUT, async () => {
@@ -136,7 +154,10 @@ test('wait: a row another invocation is sending is checked again when its lease 
   const { relay, task, log } = accepted({ status: 'sending', attempts: 0, leaseOwner: 'q-other', leaseUntil: new Date(START.getTime() + 30_500) });
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 2 });
   assert.equal(relay.smartHost.sent.length, 0);
-  assert.deepEqual(relay.queue.tasks.map((t) => [t.task, t.delaySeconds]), [[task, 30]]);
+  assert.deepEqual(
+    relay.queue.tasks.map((t) => [t.task, t.delaySeconds]),
+    [[task, 30]],
+  );
   assert.match(log.text(), /not now, another invocation is sending it; checking again in 30s/);
 });
 
@@ -163,14 +184,20 @@ test('missing row within the accept grace: checked again in 2 s; after it: dropp
   const task = newDeliveryTask(id, RECIPIENT, 1, encodeInlineBody(RAW));
   const log = new FakeLog();
   await deliverTask(relay.deps, task, log);
-  assert.deepEqual(relay.queue.tasks.map((t) => [t.task, t.delaySeconds]), [[task, 2]]);
+  assert.deepEqual(
+    relay.queue.tasks.map((t) => [t.task, t.delaySeconds]),
+    [[task, 2]],
+  );
   assert.match(log.text(), /no delivery row yet \(accept still in progress\?\); checking again in 2s/);
 
   relay.clock.advance(ACCEPT_GRACE_MS);
   const later = new FakeLog();
   await deliverTask(relay.deps, task, later);
   assert.equal(relay.queue.tasks.length, 1, 'nothing more queued');
-  assert.deepEqual(later.lines.map((l) => l.level), ['warn']);
+  assert.deepEqual(
+    later.lines.map((l) => l.level),
+    ['warn'],
+  );
   assert.match(later.text(), /dropped, no delivery row exists/);
   assert.equal(relay.smartHost.sent.length, 0);
 });
@@ -195,7 +222,10 @@ test('body unreadable after a claim: the claim is given back and the error left 
   const { relay, id, log, row } = accepted();
   const before = row();
   relay.fail('bodies.get');
-  await assert.rejects(deliverTask(relay.deps, newDeliveryTask(id, RECIPIENT, 1), log, { queueMessageId: 'q-2', dequeueCount: 3 }), /injected failure of bodies.get/);
+  await assert.rejects(
+    deliverTask(relay.deps, newDeliveryTask(id, RECIPIENT, 1), log, { queueMessageId: 'q-2', dequeueCount: 3 }),
+    /injected failure of bodies.get/,
+  );
   assert.deepEqual(row(), before);
   assert.equal(relay.smartHost.sent.length, 0);
   assert.match(log.text(), /could not read the message body \(.*\); left for the queue to retry/);
@@ -220,17 +250,10 @@ test('an event that cannot be written is logged; the row keeps the outcome', FIL
 });
 
 test('the steps, in order: policy checks before the claim, preparation before the send', FILE_TIMEOUT, () => {
-  assert.deepEqual(DELIVERY_STEPS.map((s) => s.name), [
-    'find the row',
-    'decide',
-    'claim',
-    'read the body',
-    'send',
-    'plan the outcome',
-    'schedule the retry',
-    'record the outcome',
-    'record the event',
-  ]);
+  assert.deepEqual(
+    DELIVERY_STEPS.map((s) => s.name),
+    ['find the row', 'decide', 'claim', 'read the body', 'send', 'plan the outcome', 'schedule the retry', 'record the outcome', 'record the event'],
+  );
 });
 
 test('a policy check that stops leaves the row as it is and sends nothing', FILE_TIMEOUT, async () => {
@@ -248,7 +271,18 @@ test('planning a deferral writes nothing: the retry is its own step', FILE_TIMEO
   const { relay, task, log } = accepted();
   const found = await relay.deliveries.get(task.messageId, RECIPIENT);
   relay.calls.length = 0;
-  const state: DeliveryState = { deps: relay.deps, task, delivery: { dequeueCount: 1 }, log, label: 'l', held: found, attempt: 1, raw: RAW, finishedAt: relay.clock.now(), outcome: { kind: 'temporary' as const, response: '451 later' } };
+  const state: DeliveryState = {
+    deps: relay.deps,
+    task,
+    delivery: { dequeueCount: 1 },
+    log,
+    label: 'l',
+    held: found,
+    attempt: 1,
+    raw: RAW,
+    finishedAt: relay.clock.now(),
+    outcome: { kind: 'temporary' as const, response: '451 later' },
+  };
   await planOutcome.run(state);
   assert.equal(state.next?.status, 'deferred');
   assert.deepEqual(relay.calls, []);
@@ -257,5 +291,8 @@ test('planning a deferral writes nothing: the retry is its own step', FILE_TIMEO
 
 test('a step placed before the step that provides its input fails loudly', FILE_TIMEOUT, async () => {
   const { relay, task, log } = accepted();
-  await assert.rejects(runSteps([planOutcome], { deps: relay.deps, task, delivery: { dequeueCount: 1 }, log, label: 'l' }), /delivery step order: the held row is not known yet/);
+  await assert.rejects(
+    runSteps([planOutcome], { deps: relay.deps, task, delivery: { dequeueCount: 1 }, log, label: 'l' }),
+    /delivery step order: the held row is not known yet/,
+  );
 });

@@ -14,7 +14,19 @@ const FILE_TIMEOUT = { timeout: 60_000 };
 const AT = new Date('2026-03-01T10:00:00.000Z');
 
 function row(messageId: string, recipientKey: string, changes: Partial<DeliveryRow>): DeliveryRow {
-  return { messageId, recipientKey, address: recipientKey, status: 'queued', attempts: 0, from: 'app@example.com', subject: 'Hi', tags: { team: 'a' }, queuedAt: AT, updatedAt: AT, ...changes };
+  return {
+    messageId,
+    recipientKey,
+    address: recipientKey,
+    status: 'queued',
+    attempts: 0,
+    from: 'app@example.com',
+    subject: 'Hi',
+    tags: { team: 'a' },
+    queuedAt: AT,
+    updatedAt: AT,
+    ...changes,
+  };
 }
 
 test('a message is queued until every recipient is final, then completed', FILE_TIMEOUT, async () => {
@@ -29,7 +41,16 @@ test('a message is queued until every recipient is final, then completed', FILE_
   assert.equal(view.updatedAt, '2026-03-01T10:00:05.000Z');
   assert.deepEqual(view.tags, { team: 'a' });
   const b = view.recipients.find((r) => r.address === 'b@example.net');
-  assert.deepEqual(b, { address: 'b@example.net', status: 'deferred', attempts: 1, smtpCode: null, enhancedCode: null, response: null, updatedAt: AT.toISOString(), nextAttemptAt: '2026-03-01T10:01:00.000Z' });
+  assert.deepEqual(b, {
+    address: 'b@example.net',
+    status: 'deferred',
+    attempts: 1,
+    smtpCode: null,
+    enhancedCode: null,
+    response: null,
+    updatedAt: AT.toISOString(),
+    nextAttemptAt: '2026-03-01T10:01:00.000Z',
+  });
 
   relay.deliveries.seed(row(id, 'b@example.net', { status: 'bounced', attempts: 2 }));
   assert.equal((await getMessageView(relay.deps, id)).status, 'completed');

@@ -16,7 +16,20 @@ const RECIPIENT = 'rcpt@example.net';
 function seeded(changes: Partial<DeliveryRow> = {}) {
   const relay = new FakeRelay({}, AT);
   const id = newMessageId(AT);
-  relay.deliveries.seed({ messageId: id, recipientKey: RECIPIENT, address: RECIPIENT, status: 'deferred', attempts: 2, response: '451 later', from: 'app@example.com', subject: 's', tags: {}, queuedAt: AT, updatedAt: AT, ...changes });
+  relay.deliveries.seed({
+    messageId: id,
+    recipientKey: RECIPIENT,
+    address: RECIPIENT,
+    status: 'deferred',
+    attempts: 2,
+    response: '451 later',
+    from: 'app@example.com',
+    subject: 's',
+    tags: {},
+    queuedAt: AT,
+    updatedAt: AT,
+    ...changes,
+  });
   return { relay, id, task: { v: 2 as const, messageId: id, recipient: RECIPIENT, attempt: 3 }, log: new FakeLog() };
 }
 
@@ -26,7 +39,10 @@ test('a poison task fails its recipient, keeps the last reply and records the ev
   const row = relay.deliveries.row(id, RECIPIENT)!;
   assert.equal(row.status, 'failed');
   assert.equal(row.response, 'the relay could not process this delivery (moved to deliveries-poison after repeated failures); last reply: 451 later');
-  assert.deepEqual(relay.events.recorded.map((e) => e.row.status), ['failed']);
+  assert.deepEqual(
+    relay.events.recorded.map((e) => e.row.status),
+    ['failed'],
+  );
   assert.equal(log.lines[0]?.level, 'error');
 });
 

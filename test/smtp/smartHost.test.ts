@@ -51,7 +51,7 @@ async function sendWith(client: NodemailerSmartHost, to: string) {
   }
 }
 
-test('250 is accepted, with the smart host\'s reply and queue id', FILE_TIMEOUT, async () => {
+test("250 is accepted, with the smart host's reply and queue id", FILE_TIMEOUT, async () => {
   for (const auth of ['login', 'plain'] as const) {
     const outcome = await sendWith(new NodemailerSmartHost(settings({ auth }), undefined, smartHost.caPem), `ok-${auth}@example.net`);
     assert.equal(outcome.kind, 'accepted', auth);

@@ -8,6 +8,8 @@ import { QUEUE_MESSAGE_ENCODING } from '../../src/storage/deliveryQueue';
 const FILE_TIMEOUT = { timeout: 120_000 };
 
 test('the enqueuer writes what host.json tells the trigger to expect', FILE_TIMEOUT, () => {
-  const hostJson = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', '..', 'host.json'), 'utf8')) as { extensions: { queues: { messageEncoding: string } } };
+  const hostJson = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', '..', 'host.json'), 'utf8')) as {
+    extensions: { queues: { messageEncoding: string } };
+  };
   assert.equal(hostJson.extensions.queues.messageEncoding, QUEUE_MESSAGE_ENCODING);
 });

@@ -60,7 +60,10 @@ export class FakeDeliveryRows implements DeliveryRows {
   readonly rows = new Map<string, StoredRow>();
   #version = 0;
 
-  constructor(private readonly calls: CallLog, private readonly faults: Faults) {}
+  constructor(
+    private readonly calls: CallLog,
+    private readonly faults: Faults,
+  ) {}
 
   #key(messageId: string, recipientKey: string): string {
     return `${messageId}\n${recipientKey}`;
@@ -126,7 +129,10 @@ export class FakeDeliveryRows implements DeliveryRows {
 export class FakeEvents implements DeliveryEvents {
   readonly recorded: { row: DeliveryRow; at: Date }[] = [];
 
-  constructor(private readonly calls: CallLog, private readonly faults: Faults) {}
+  constructor(
+    private readonly calls: CallLog,
+    private readonly faults: Faults,
+  ) {}
 
   record(rows: readonly DeliveryRow[], at: Date): Promise<void> {
     return asAsync(() => {
@@ -139,7 +145,10 @@ export class FakeEvents implements DeliveryEvents {
 export class FakeBodies implements MessageBodies {
   readonly bodies = new Map<string, Buffer>();
 
-  constructor(private readonly calls: CallLog, private readonly faults: Faults) {}
+  constructor(
+    private readonly calls: CallLog,
+    private readonly faults: Faults,
+  ) {}
 
   put(messageId: string, raw: Buffer): Promise<void> {
     return asAsync(() => {
@@ -184,7 +193,12 @@ export class FakeQueue implements TaskQueue {
     return asAsync(() => {
       this.faults.check(this.calls, `${this.port}.enqueue`);
       // Through JSON, as the real queue carries it: a task that does not survive that is a bug here too.
-      const queued: QueuedTask = { task: JSON.parse(JSON.stringify(task)) as DeliveryTask, delaySeconds, queueMessageId: `q${++this.#next}`, popReceipt: `p${this.#next}` };
+      const queued: QueuedTask = {
+        task: JSON.parse(JSON.stringify(task)) as DeliveryTask,
+        delaySeconds,
+        queueMessageId: `q${++this.#next}`,
+        popReceipt: `p${this.#next}`,
+      };
       this.tasks.push(queued);
       return { queueMessageId: queued.queueMessageId, popReceipt: queued.popReceipt };
     });
@@ -204,7 +218,10 @@ export class FakeIdempotency implements IdempotencyKeys {
   readonly reservations = new Map<string, { reservation: Reservation; etag: string }>();
   #version = 0;
 
-  constructor(private readonly calls: CallLog, private readonly faults: Faults) {}
+  constructor(
+    private readonly calls: CallLog,
+    private readonly faults: Faults,
+  ) {}
 
   reserve(key: string, reservation: Reservation): Promise<ReserveResult> {
     return asAsync(() => {

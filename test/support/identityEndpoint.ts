@@ -25,9 +25,9 @@ export async function startIdentityEndpoint(): Promise<IdentityEndpoint> {
     const token = `token-${randomBytes(12).toString('hex')}`;
     const resource = url.searchParams.get('resource')!;
     issued.push({ token, resource, clientId: url.searchParams.get('client_id') ?? undefined });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({ access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource, token_type: 'Bearer' }),
-    );
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource, token_type: 'Bearer' }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -24,92 +24,159 @@ interface Mutant {
 
 const mutants: Mutant[] = [
   {
-    id: 'M1', regression: 'a storage outage logged as an error', file: 'src/http/problemResponse.js',
-    find: 'context.warn(', replace: "context.error('planted: an outage logged as an error'), context.warn(",
-    test: 'functions/sendMessage.test.js', name: 'storage down',
+    id: 'M1',
+    regression: 'a storage outage logged as an error',
+    file: 'src/http/problemResponse.js',
+    find: 'context.warn(',
+    replace: "context.error('planted: an outage logged as an error'), context.warn(",
+    test: 'functions/sendMessage.test.js',
+    name: 'storage down',
   },
   {
-    id: 'M2', regression: 'the function key in the Executed line', file: 'src/local/httpTrigger.js',
-    find: 'Executed (Succeeded, Status=${statusCode}', replace: "Executed (Succeeded, Status=${statusCode}, Key=${req.headers['x-functions-key'] ?? url.searchParams.get('code')}",
-    test: 'local/functionHost.test.js', name: 'requires the function key',
+    id: 'M2',
+    regression: 'the function key in the Executed line',
+    file: 'src/local/httpTrigger.js',
+    find: 'Executed (Succeeded, Status=${statusCode}',
+    replace: "Executed (Succeeded, Status=${statusCode}, Key=${req.headers['x-functions-key'] ?? url.searchParams.get('code')}",
+    test: 'local/functionHost.test.js',
+    name: 'requires the function key',
   },
   {
-    id: 'M3', regression: 'the request body logged', file: 'functions/sendMessage.js',
-    find: 'const body = Buffer.from(await request.arrayBuffer());', replace: "const body = Buffer.from(await request.arrayBuffer()); context.log(`body: ${body.toString('utf8').slice(0, 200)}`);",
-    test: 'faults/badInput.test.js', name: 'strict JSON',
+    id: 'M3',
+    regression: 'the request body logged',
+    file: 'functions/sendMessage.js',
+    find: 'const body = Buffer.from(await request.arrayBuffer());',
+    replace: "const body = Buffer.from(await request.arrayBuffer()); context.log(`body: ${body.toString('utf8').slice(0, 200)}`);",
+    test: 'faults/badInput.test.js',
+    name: 'strict JSON',
   },
   {
-    id: 'M4', regression: 'a refusal logged as a warning', file: 'src/http/problemResponse.js',
-    find: 'context.log(`refused', replace: 'context.warn(`refused',
-    test: 'faults/badInput.test.js', name: 'the corpus',
+    id: 'M4',
+    regression: 'a refusal logged as a warning',
+    file: 'src/http/problemResponse.js',
+    find: 'context.log(`refused',
+    replace: 'context.warn(`refused',
+    test: 'faults/badInput.test.js',
+    name: 'the corpus',
   },
   {
-    id: 'M5', regression: 'the SMTP password logged', file: 'src/relay/deliverTask.js',
-    find: 'log.log(`${label}: sending, attempt', replace: 'log.log(`${label}: as ${process.env.SMARTHOST_PASSWORD}`); log.log(`${label}: sending, attempt',
-    test: 'functions/relayDelivery.test.js', name: 'logs carry',
+    id: 'M5',
+    regression: 'the SMTP password logged',
+    file: 'src/relay/deliverTask.js',
+    find: 'log.log(`${label}: sending, attempt',
+    replace: 'log.log(`${label}: as ${process.env.SMARTHOST_PASSWORD}`); log.log(`${label}: sending, attempt',
+    test: 'functions/relayDelivery.test.js',
+    name: 'logs carry',
   },
   {
-    id: 'M6', regression: 'the message body logged', file: 'src/relay/deliverTask.js',
-    find: 'const outcome = raw', replace: "log.log(`${label}: body ${raw?.toString('utf8')}`); const outcome = raw",
-    test: 'functions/relayDelivery.test.js', name: 'logs carry',
+    id: 'M6',
+    regression: 'the message body logged',
+    file: 'src/relay/deliverTask.js',
+    find: 'const outcome = raw',
+    replace: "log.log(`${label}: body ${raw?.toString('utf8')}`); const outcome = raw",
+    test: 'functions/relayDelivery.test.js',
+    name: 'logs carry',
   },
   {
-    id: 'M7', regression: 'the XOAUTH2 token logged', file: 'src/smtp/smartHost.js',
-    find: '(token) => (token ?', replace: '(token) => (console.log(`token ${token?.token}`), token ?',
-    test: 'functions/relayDeliveryXoauth2.test.js', name: 'XOAUTH2',
+    id: 'M7',
+    regression: 'the XOAUTH2 token logged',
+    file: 'src/smtp/smartHost.js',
+    find: '(token) => (token ?',
+    replace: '(token) => (console.log(`token ${token?.token}`), token ?',
+    test: 'functions/relayDeliveryXoauth2.test.js',
+    name: 'XOAUTH2',
   },
   {
-    id: 'M8', regression: "an outcome's event written twice", file: 'src/relay/deliverTask.js',
+    id: 'M8',
+    regression: "an outcome's event written twice",
+    file: 'src/relay/deliverTask.js',
     find: '    await recordEvent(deps, next, finished, log, label);', // A second row a millisecond later: an event's key holds its time, so the same one twice is one row.
     replace: '    await recordEvent(deps, next, finished, log, label);\n    await recordEvent(deps, next, new Date(finished.getTime() + 1), log, label);',
-    test: 'functions/relayDelivery.test.js', name: 'travels in its task',
+    test: 'functions/relayDelivery.test.js',
+    name: 'travels in its task',
   },
   {
-    id: 'M9', regression: 'no event for a recipient failed from the poison queue', file: 'src/relay/recordPoison.js',
-    find: 'await (0, deliverTask_1.recordEvent)(deps, failed, now, log, label);', replace: '',
-    test: 'functions/recordPoisonDelivery.test.js', name: 'marked failed with the reason',
+    id: 'M9',
+    regression: 'no event for a recipient failed from the poison queue',
+    file: 'src/relay/recordPoison.js',
+    find: 'await (0, deliverTask_1.recordEvent)(deps, failed, now, log, label);',
+    replace: '',
+    test: 'functions/recordPoisonDelivery.test.js',
+    name: 'marked failed with the reason',
   },
   {
-    id: 'M10', regression: 'no "attempt already made" check', file: 'src/core/delivery.js',
-    find: 'if (task.attempt !== undefined && row.attempts >= task.attempt && !ownClaim)', replace: 'if (false)',
-    test: 'functions/relayDelivery.test.js', name: 'attempt already made',
+    id: 'M10',
+    regression: 'no "attempt already made" check',
+    file: 'src/core/delivery.js',
+    find: 'if (task.attempt !== undefined && row.attempts >= task.attempt && !ownClaim)',
+    replace: 'if (false)',
+    test: 'functions/relayDelivery.test.js',
+    name: 'attempt already made',
   },
   {
-    id: 'M11', regression: 'a default changed in the settings catalogue', file: 'src/config.js',
-    find: "name: 'SMARTHOST_POOL_SIZE', scope: 'app', default: '5'", replace: "name: 'SMARTHOST_POOL_SIZE', scope: 'app', default: '6'",
-    test: 'local/settings.test.js', name: 'without local.settings.json',
+    id: 'M11',
+    regression: 'a default changed in the settings catalogue',
+    file: 'src/config.js',
+    find: "name: 'SMARTHOST_POOL_SIZE', scope: 'app', default: '5'",
+    replace: "name: 'SMARTHOST_POOL_SIZE', scope: 'app', default: '6'",
+    test: 'local/settings.test.js',
+    name: 'without local.settings.json',
   },
   {
-    id: 'M12', regression: 'no ::1 in the development certificate', file: 'src/local/devCertificate.js',
-    find: "const SERVER_IPS = ['127.0.0.1', '::1'];", replace: "const SERVER_IPS = ['127.0.0.1'];",
-    test: 'local/devCertificate.test.js', name: 'verifies for ::1',
+    id: 'M12',
+    regression: 'no ::1 in the development certificate',
+    file: 'src/local/devCertificate.js',
+    find: "const SERVER_IPS = ['127.0.0.1', '::1'];",
+    replace: "const SERVER_IPS = ['127.0.0.1'];",
+    test: 'local/devCertificate.test.js',
+    name: 'verifies for ::1',
   },
   {
-    id: 'M13', regression: 'an IPv6 identity check that accepts any address', file: 'src/local/devCertificate.js',
-    find: 'return ips.some((ip) => canonicalIPv6(ip) === wanted) ? undefined : nodeVerdict;', replace: 'return undefined;',
-    test: 'local/devCertificate.test.js', name: 'IPv6 hosts against the IP SANs',
+    id: 'M13',
+    regression: 'an IPv6 identity check that accepts any address',
+    file: 'src/local/devCertificate.js',
+    find: 'return ips.some((ip) => canonicalIPv6(ip) === wanted) ? undefined : nodeVerdict;',
+    replace: 'return undefined;',
+    test: 'local/devCertificate.test.js',
+    name: 'IPv6 hosts against the IP SANs',
   },
   {
-    id: 'M14', regression: 'the development smart host logs a refused password', file: 'src/local/devSmartHost.js',
-    find: "authentication failed for ${auth.username ?? '(none)'}", replace: "authentication failed for ${auth.username ?? '(none)'}:${auth.password}",
-    test: 'local/devSmartHost.test.js', name: 'logs neither passwords',
+    id: 'M14',
+    regression: 'the development smart host logs a refused password',
+    file: 'src/local/devSmartHost.js',
+    find: "authentication failed for ${auth.username ?? '(none)'}",
+    replace: "authentication failed for ${auth.username ?? '(none)'}:${auth.password}",
+    test: 'local/devSmartHost.test.js',
+    name: 'logs neither passwords',
   },
   {
-    id: 'M15', regression: "one of hostCrash's two loops fails (the other must stop, and no host start after teardown)", file: 'test/faults/hostCrash.test.js',
+    id: 'M15',
+    regression: "one of hostCrash's two loops fails (the other must stop, and no host start after teardown)",
+    file: 'test/faults/hostCrash.test.js',
     // Outside the loop's try, which takes other errors for a request that died with the host.
-    find: '            signal.throwIfAborted();\n            const due', replace: "            signal.throwIfAborted();\n            if (accepted.length >= 30) throw new Error('planted: the send loop fails');\n            const due",
-    test: 'faults/hostCrash.test.js', name: 'host killed three times',
+    find: '            signal.throwIfAborted();\n            const due',
+    replace:
+      "            signal.throwIfAborted();\n            if (accepted.length >= 30) throw new Error('planted: the send loop fails');\n            const due",
+    test: 'faults/hostCrash.test.js',
+    name: 'host killed three times',
   },
   {
-    id: 'M16', regression: 'npm start\'s test fails half way (Azurite on 10000-10002 and the host must still end with it)', file: 'test/local/start.test.js',
-    find: "const key = /x-functions-key: ([^']+)'/.exec(output)[1];", replace: "throw new Error('planted: a failure while npm start runs');",
-    test: 'local/start.test.js', name: 'npm start relays',
+    id: 'M16',
+    regression: "npm start's test fails half way (Azurite on 10000-10002 and the host must still end with it)",
+    file: 'test/local/start.test.js',
+    find: "const key = /x-functions-key: ([^']+)'/.exec(output)[1];",
+    replace: "throw new Error('planted: a failure while npm start runs');",
+    test: 'local/start.test.js',
+    name: 'npm start relays',
   },
 ];
 
 /** Whether something listens on the loopback port. */
 function portTaken(port: number): boolean {
-  return spawnSync(process.execPath, ['-e', `require('net').connect(${port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`]).status === 0;
+  return (
+    spawnSync(process.execPath, ['-e', `require('net').connect(${port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`])
+      .status === 0
+  );
 }
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -130,10 +197,16 @@ for (const mutant of mutants.filter((m) => wanted.length === 0 || wanted.include
     }
     writeFileSync(target, code.replace(mutant.find, mutant.replace));
     const started = Date.now();
-    const run = spawnSync(process.execPath, ['--test', `--test-name-pattern=${mutant.name}`, path.join('dist', 'test', mutant.test)], { cwd: app, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const run = spawnSync(process.execPath, ['--test', `--test-name-pattern=${mutant.name}`, path.join('dist', 'test', mutant.test)], {
+      cwd: app,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const output = `${run.stdout}${run.stderr}`;
     const seconds = Math.round((Date.now() - started) / 1000);
-    const leftBehind = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout.split('\n').filter((line) => line.includes(app));
+    const leftBehind = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((line) => line.includes(app));
     // start.test runs Azurite on the fixed ports (a neighbour running it too would show here as well)
     if (mutant.id === 'M16') leftBehind.push(...[10000, 10001, 10002].filter(portTaken).map((port) => `a process on Azurite's port ${port}`));
     if (leftBehind.length > 0) {

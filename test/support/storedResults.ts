@@ -39,7 +39,12 @@ export async function storedEvents(relay: RelayHarness, messageIds?: readonly st
  * "user@example.net: sent") have ended: an invocation writes its event before its Executed line, so
  * none is missing and none can still arrive.
  */
-export async function eventsAfter(relay: RelayHarness, messageId: string, outcomeLines: readonly string[], functionName = 'relayDelivery'): Promise<StoredEvent[]> {
+export async function eventsAfter(
+  relay: RelayHarness,
+  messageId: string,
+  outcomeLines: readonly string[],
+  functionName = 'relayDelivery',
+): Promise<StoredEvent[]> {
   for (const line of outcomeLines) await relay.waitForExecuted(functionName, { invocationOf: `message ${messageId} to ${line}` });
   return storedEvents(relay, [messageId]);
 }
@@ -58,7 +63,10 @@ export async function waitForEvents(
   for (;;) {
     const events = await storedEvents(relay, messageIds);
     if (done(events)) return events;
-    if (Date.now() > deadline) throw new Error(`the events of ${messageIds.length} message(s) were not all written within ${timeoutMs} ms; seen: ${JSON.stringify(events.map((e) => `${e.recipient} ${e.status} ${e.attempts}`))}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the events of ${messageIds.length} message(s) were not all written within ${timeoutMs} ms; seen: ${JSON.stringify(events.map((e) => `${e.recipient} ${e.status} ${e.attempts}`))}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -86,9 +94,7 @@ export async function waitForEveryAttemptRecorded(relay: RelayHarness, timeoutMs
 /** The outcome events of one recipient: its history after the accept, e.g. ['deferred 1 451', 'sent 2 250']. */
 export function outcomeHistory(events: readonly StoredEvent[], recipient: string): string[] {
   // The accept's 'queued' event is left out: it says nothing about delivery (and is being removed).
-  return events
-    .filter((e) => e.recipient === recipient.toLowerCase() && e.status !== 'queued')
-    .map((e) => `${e.status} ${e.attempts} ${e.smtpCode ?? '-'}`);
+  return events.filter((e) => e.recipient === recipient.toLowerCase() && e.status !== 'queued').map((e) => `${e.status} ${e.attempts} ${e.smtpCode ?? '-'}`);
 }
 
 /** Every deliveries row as stored, keyed "messageId/recipient". */
