@@ -3,8 +3,9 @@
 // template must set every 'app' entry of it and nothing the code never reads.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { sourceFiles } from '../support/sourceFiles';
 import { SETTINGS, appSettingNames, loadConfig } from '../../src/config';
 import { type Snapshot, appSettingsOf, repoRoot, requiredParams, skipWithoutBicep, snapshot } from './bicep';
 
@@ -92,16 +93,6 @@ describe('app settings in the template', { ...FILE_TIMEOUT, skip: skipWithoutBic
 // Files allowed to read the environment: the catalogue itself and the local host's launcher.
 function mayReadEnv(relative: string): boolean {
   return relative === 'src/config.ts' || relative.startsWith('src/local/');
-}
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(path.join(repoRoot, dir), { withFileTypes: true })) {
-    const relative = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...sourceFiles(relative));
-    else if (/\.(c|m)?[jt]s$/.test(entry.name) && !entry.name.endsWith('.d.ts')) out.push(relative);
-  }
-  return out;
 }
 
 // process.env, process['env'], `const { env } = process`, and their optional-chaining forms.
