@@ -421,7 +421,8 @@ export function loadConfig(env: Env = process.env): RelayConfig {
     return value === undefined ? type.min : Number(value);
   };
 
-  const storage = readStorage(env, problems);
+  const identityClientId = checked('RELAY_IDENTITY_CLIENT_ID');
+  const storage = readStorage(env, problems, identityClientId);
   const domains = domainList(checked('RELAY_ALLOWED_SENDER_DOMAINS') ?? '');
 
   const auth = text('SMARTHOST_AUTH').toLowerCase();
@@ -459,7 +460,7 @@ export function loadConfig(env: Env = process.env): RelayConfig {
       username,
       password,
       oauthScope: text('SMARTHOST_OAUTH_SCOPE'),
-      identityClientId: checked('RELAY_IDENTITY_CLIENT_ID'),
+      identityClientId,
       poolSize: integer('SMARTHOST_POOL_SIZE'),
       connectTimeoutMs: integer('SMARTHOST_CONNECT_TIMEOUT_SECONDS') * 1000,
       socketTimeoutMs: integer('SMARTHOST_SOCKET_TIMEOUT_SECONDS') * 1000,
@@ -479,7 +480,7 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   return config;
 }
 
-function readStorage(env: Env, problems: string[]): StorageConfig {
+function readStorage(env: Env, problems: string[], clientId: string | undefined): StorageConfig {
   const connectionString = env.AzureWebJobsStorage?.trim();
   if (connectionString) return { kind: 'connectionString', connectionString };
   const uris = {
@@ -505,8 +506,7 @@ function readStorage(env: Env, problems: string[]): StorageConfig {
     blobServiceUri: uris.blobServiceUri ?? '',
     queueServiceUri: uris.queueServiceUri ?? '',
     tableServiceUri: uris.tableServiceUri ?? '',
-    // Checked once, with the smart host's identity, in loadConfig.
-    clientId: env.RELAY_IDENTITY_CLIENT_ID?.trim() || undefined,
+    clientId,
   };
 }
 
