@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, deliveryAttemptBoundMs, FUNCTION_TIMEOUT_MARGIN_MS, FUNCTION_TIMEOUT_MS, loadConfig } from '../src/config';
-import { parseTimeSpan } from '../src/local/queueListener';
+import { parseTimeSpan } from '../src/local/queueOptions';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 60_000 };

@@ -15,7 +15,8 @@ import { buildHttpRoutes } from './httpRouteTable';
 import { isFunctionDisabled } from './disabledFunctions';
 import { InFlightWork } from './inFlight';
 import { triggerBindingOf } from './invocation';
-import { QueueListener, parseTimeSpan, readQueueListenerOptions, resolveQueueTrigger } from './queueListener';
+import { QueueListener, resolveQueueTrigger } from './queueListener';
+import { parseTimeSpan, readQueueListenerOptions } from './queueOptions';
 import { formatTimeSpan, parseFunctionTimeout, WorkerLifetime } from './workerLifetime';
 
 export interface FunctionHostOptions {

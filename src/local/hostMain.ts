@@ -9,7 +9,7 @@ import { localDefaults } from './settings';
 import { startFunctionHost, type RunningHost } from './functionHost';
 import { batchedLines } from './hostLog';
 import { parseFunctionKeys } from './hostKeys';
-import { parseProcessingLeaseSeconds } from './queueListener';
+import { parseProcessingLeaseSeconds } from './queueOptions';
 import { WORKER_RESTART_EXIT_CODE } from './workerLifetime';
 
 export interface ListeningMessage {

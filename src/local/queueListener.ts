@@ -14,14 +14,6 @@ import { mergeMessageProperties } from './triggerMetadata';
 import type { WorkerLifetime } from './workerLifetime';
 import { minimumPollingIntervalMs, type QueueListenerOptions } from './queueOptions';
 
-export {
-  DEFAULT_PROCESSING_LEASE_SECONDS,
-  parseProcessingLeaseSeconds,
-  parseTimeSpan,
-  readQueueListenerOptions,
-  type QueueListenerOptions,
-} from './queueOptions';
-
 export interface QueueTriggerTarget {
   fn: RegisteredFunction;
   queueName: string;

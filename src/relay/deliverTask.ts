@@ -18,10 +18,6 @@ import { scheduleRetry } from './steps/scheduleRetry';
 import { send } from './steps/send';
 import { type DeliveryState, type DeliveryStep, isStop, type QueueDelivery } from './steps/step';
 
-export { ACCEPT_GRACE_MS } from './steps/findRow';
-export { recordEvent } from './steps/recordEvent';
-export type { QueueDelivery } from './steps/step';
-
 export const DELIVERY_STEPS: readonly DeliveryStep[] = [
   findRow,
   decide,

@@ -10,7 +10,7 @@ import { isFinal } from '../core/delivery';
 import { summarizeError } from '../errors';
 import { RowChangedError } from './ports';
 import type { DeliveryTask } from '../core/deliveryTask';
-import { recordEvent } from './deliverTask';
+import { recordEvent } from './steps/recordEvent';
 import type { RelayDeps, RelayLog } from './deps';
 
 export interface PoisonRecordingPolicy {

@@ -8,8 +8,6 @@ import type { RelayConfig } from '../config';
 import type { Envelope, SmartHost } from '../relay/ports';
 import { classifyRecipientRefusal, classifySmtpError, parseSmtpReply, type SmtpErrorLike, type SmtpOutcome } from '../core/delivery';
 
-export type { Envelope, SmartHost };
-
 export class NodemailerSmartHost implements SmartHost {
   private readonly transporter: Transporter<SMTPPool.SentMessageInfo>;
   /**

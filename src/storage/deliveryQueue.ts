@@ -4,8 +4,6 @@ import { type QueueClient } from '@azure/storage-queue';
 import type { DeliveryTask } from '../core/deliveryTask';
 import type { EnqueuedTask, TaskQueue } from '../relay/ports';
 
-export type { EnqueuedTask };
-
 /** Must match host.json extensions.queues.messageEncoding (a test holds them together). */
 export const QUEUE_MESSAGE_ENCODING = 'none';
 

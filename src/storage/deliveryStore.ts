@@ -5,9 +5,6 @@ import { RestError, type TableClient, type TableEntityResult, type TransactionAc
 import type { RecipientStatus } from '../core/delivery';
 import { type DeliveryRow, type DeliveryRows, RowChangedError, type StoredRow } from '../relay/ports';
 
-export { RowChangedError };
-export type { DeliveryRow, StoredRow };
-
 const TAG_PREFIX = 'tag_';
 
 export class DeliveryStore implements DeliveryRows {

@@ -5,8 +5,6 @@ import { sha256Hex } from '../core/ids';
 import type { Reservation } from '../core/idempotency';
 import type { IdempotencyKeys, ReserveResult } from '../relay/ports';
 
-export type { ReserveResult };
-
 export class IdempotencyStore implements IdempotencyKeys {
   constructor(private readonly table: TableClient) {}
 

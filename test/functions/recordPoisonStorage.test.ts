@@ -9,7 +9,7 @@ import { FaultyProxy } from '../support/faultyProxy';
 import { DeliveryQueue } from '../../src/storage/deliveryQueue';
 import { RestError } from '@azure/data-tables';
 import { isTransientStorageError, POISON_RECORDING } from '../../src/relay/recordPoison';
-import { RowChangedError } from '../../src/storage/deliveryStore';
+import { RowChangedError } from '../../src/relay/ports';
 import { FUNCTION_TIMEOUT_MS } from '../../src/config';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */

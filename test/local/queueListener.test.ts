@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
-import { DEFAULT_PROCESSING_LEASE_SECONDS, parseProcessingLeaseSeconds, readQueueListenerOptions } from '../../src/local/queueListener';
+import { DEFAULT_PROCESSING_LEASE_SECONDS, parseProcessingLeaseSeconds, readQueueListenerOptions } from '../../src/local/queueOptions';
 import { makeTempDir, runFailingHost, spawnHost, waitFor, writeFixtureApp } from './hostFixtures';
 import type { probe as fixtureProbe } from './fixtures/app/probe';
 

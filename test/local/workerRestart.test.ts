@@ -10,7 +10,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
 import { spawnHost, type HostProcess } from '../../src/local/hostProcess';
 import { formatTimeSpan, parseFunctionTimeout, WorkerLifetime } from '../../src/local/workerLifetime';
-import { parseTimeSpan } from '../../src/local/queueListener';
+import { parseTimeSpan } from '../../src/local/queueOptions';
 import { makeTempDir, waitFor, writeFixtureApp } from './hostFixtures';
 import type { probe as fixtureProbe } from './fixtures/app/probe';
 
