@@ -15,8 +15,16 @@ export type SettingType =
   | { readonly kind: 'int'; readonly min: number; readonly max: number }
   /** one of the values, compared case-insensitively */
   | { readonly kind: 'enum'; readonly values: readonly string[] }
+  /** a number, fractions allowed, in [min, max] */
+  | { readonly kind: 'decimal'; readonly min: number; readonly max: number }
   /** a comma-separated list of at least one domain name */
   | { readonly kind: 'domain-list' }
+  /** one domain name */
+  | { readonly kind: 'domain' }
+  /** an https:// base URL (http:// only for a loopback address, for the local host) */
+  | { readonly kind: 'base-url' }
+  /** a secret of at least `minLength` characters */
+  | { readonly kind: 'secret'; readonly minLength: number }
   /** an https:// service URI (scheme and host only) */
   | { readonly kind: 'https-uri' }
   /** a client id: a GUID */
@@ -214,6 +222,119 @@ export const SETTINGS = [
     description: 'Blob container holding each composed message (.eml).',
   },
   {
+    name: 'RELAY_SUPPRESSIONS_TABLE',
+    scope: 'app',
+    type: TABLE_NAME,
+    default: 'suppressions',
+    description: 'Table of suppressed addresses (PartitionKey = address in lower case, RowKey = scope: "all" or a sender domain).',
+  },
+  {
+    name: 'RELAY_SENDERS_TABLE',
+    scope: 'app',
+    type: TABLE_NAME,
+    default: 'senders',
+    description: "Table of the bounce-rate breaker's counts and pauses (PartitionKey = sender domain).",
+  },
+  {
+    name: 'RELAY_SUPPRESSION_DAYS',
+    scope: 'app',
+    type: { kind: 'int', min: 0, max: 3650 },
+    default: '30',
+    description: 'How long a bounce or complaint keeps an address on the suppression list; 0 = until an operator removes it.',
+  },
+  {
+    name: 'RELAY_BOUNCE_WARN_PERCENT',
+    scope: 'app',
+    type: { kind: 'decimal', min: 0.01, max: 100 },
+    default: '5',
+    description: "Hard-bounce rate of a sender domain (invalid-recipient bounces per attempt, over the breaker's window) above which the relay warns.",
+  },
+  {
+    name: 'RELAY_BOUNCE_PAUSE_PERCENT',
+    scope: 'app',
+    type: { kind: 'decimal', min: 0.01, max: 100 },
+    default: '10',
+    description: 'Hard-bounce rate above which the sender domain is paused (its mail accepted and held) until an operator resumes it.',
+  },
+  {
+    name: 'RELAY_COMPLAINT_WARN_PERCENT',
+    scope: 'app',
+    type: { kind: 'decimal', min: 0.01, max: 100 },
+    default: '0.1',
+    description: 'Complaint rate of a sender domain above which the relay warns.',
+  },
+  {
+    name: 'RELAY_COMPLAINT_PAUSE_PERCENT',
+    scope: 'app',
+    type: { kind: 'decimal', min: 0.01, max: 100 },
+    default: '0.5',
+    description: 'Complaint rate above which the sender domain is paused.',
+  },
+  {
+    name: 'RELAY_BREAKER_MIN_VOLUME',
+    scope: 'app',
+    type: { kind: 'int', min: 1, max: 1_000_000 },
+    default: '100',
+    description: 'Fewest attempts in the window before a rate can pause a sender domain (a warning needs none).',
+  },
+  {
+    name: 'RELAY_BREAKER_WINDOW_HOURS',
+    scope: 'app',
+    type: { kind: 'int', min: 1, max: 168 },
+    default: '24',
+    description: "The breaker's rolling window; counting also restarts when an operator resumes the domain.",
+  },
+  {
+    name: 'RELAY_HOLD_RECHECK_SECONDS',
+    scope: 'app',
+    type: { kind: 'int', min: 1, max: 3600 },
+    default: '60',
+    description: 'How often a recipient held by a policy (a paused sender) is looked at again; a resume releases it within this time.',
+  },
+  {
+    name: 'RELAY_BOUNCE_DOMAIN',
+    scope: 'app',
+    type: { kind: 'domain' },
+    description:
+      'When set, the envelope sender is a VERP address bounces+<message id>.<recipient tag>@<this domain>, so a bounce matches its recipient even if an upstream rewrites Message-ID.',
+  },
+  {
+    name: 'RELAY_SENDGRID_WEBHOOK_PUBLIC_KEY',
+    scope: 'app',
+    type: { kind: 'text' },
+    description: "SendGrid Event Webhook's verification key (base64 DER or PEM, ECDSA P-256). Unset: POST /api/v1/events/sendgrid answers 503.",
+  },
+  {
+    name: 'RELAY_ACS_EVENTS_SECRET',
+    scope: 'app',
+    type: { kind: 'secret', minLength: 32 },
+    secret: true,
+    description:
+      'Secret the Event Grid subscription sends with ACS delivery reports (header x-relay-events-secret or ?secret=). Unset: POST /api/v1/events/acs answers 503.',
+  },
+  {
+    name: 'RELAY_EVENT_MAX_AGE_SECONDS',
+    scope: 'app',
+    type: { kind: 'int', min: 60, max: 86400 },
+    default: '600',
+    description: 'Signed upstream events whose signature timestamp is older than this (or this far in the future) are refused as replays.',
+  },
+  {
+    name: 'RELAY_PUBLIC_URL',
+    scope: 'app',
+    type: { kind: 'base-url' },
+    localDefault: 'http://127.0.0.1:7071',
+    description: "The app's public base URL (https://<app>.azurewebsites.net), used in List-Unsubscribe links.",
+  },
+  {
+    name: 'RELAY_UNSUBSCRIBE_SECRET',
+    scope: 'app',
+    type: { kind: 'secret', minLength: 32 },
+    secret: true,
+    localDefault: 'local-unsubscribe-secret-not-for-production',
+    description: 'HMAC key of the unsubscribe tokens; in Azure a Key Vault reference. Unset: a send asking for unsubscribe headers is refused (400).',
+  },
+  {
     name: 'SMARTHOST_HOST',
     scope: 'app',
     type: { kind: 'text' },
@@ -325,6 +446,29 @@ export interface RelayConfig {
   eventsTable: string;
   idempotencyTable: string;
   bodyContainer: string;
+  suppressionsTable: string;
+  sendersTable: string;
+  /** RELAY_SUPPRESSION_DAYS; 0 = never expires */
+  suppressionDays: number;
+  breaker: {
+    bounceWarnPercent: number;
+    bouncePausePercent: number;
+    complaintWarnPercent: number;
+    complaintPausePercent: number;
+    minVolume: number;
+    windowHours: number;
+  };
+  holdRecheckSeconds: number;
+  /** RELAY_BOUNCE_DOMAIN: VERP return paths when set */
+  bounceDomain?: string;
+  events: {
+    sendgridPublicKey?: string;
+    acsSecret?: string;
+    maxAgeSeconds: number;
+  };
+  /** RELAY_PUBLIC_URL without a trailing slash */
+  publicUrl?: string;
+  unsubscribeSecret?: string;
   smartHost: {
     host: string;
     port: number;
@@ -362,11 +506,23 @@ export function settingProblems(spec: SettingSpec, value: string): string[] {
         : [`${name} is "${value}": it must be a whole number from ${type.min} to ${type.max}`];
     case 'enum':
       return type.values.includes(value.toLowerCase()) ? [] : [`${name} is "${value.toLowerCase()}": it must be ${orList(type.values)}`];
+    case 'decimal':
+      return /^\d+(\.\d+)?$/.test(value) && Number(value) >= type.min && Number(value) <= type.max
+        ? []
+        : [`${name} is "${value}": it must be a number from ${type.min} to ${type.max}`];
+    case 'domain':
+      return isDomainName(value.toLowerCase()) ? [] : [`${name} is "${value}": it must be a domain name (internationalised domains in their xn-- form)`];
+    case 'base-url':
+      return /^https:\/\/[^/\s]+(\/[^\s]*)?$/.test(value) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/[^\s]*)?$/.test(value)
+        ? []
+        : [`${name} is "${value}": it must be an https:// URL (http:// only for 127.0.0.1 or localhost)`];
+    case 'secret':
+      return value.length >= type.minLength ? [] : [`${name} is ${value.length} characters long: it must be at least ${type.minLength}`];
     case 'domain-list': {
       const domains = domainList(value);
       if (domains.length === 0) return [`${name} lists no domain: give at least one, comma-separated`];
       return domains
-        .filter((d) => !/^[a-z0-9.-]+$/.test(d) || d.startsWith('.') || d.endsWith('.') || !d.includes('.'))
+        .filter((d) => !isDomainName(d))
         .map((d) => `${name} has "${d}", which is not a domain name (write internationalised domains in their xn-- form)`);
     }
     case 'https-uri':
@@ -378,6 +534,10 @@ export function settingProblems(spec: SettingSpec, value: string): string[] {
     case 'name':
       return type.pattern.test(value) ? [] : [`${name} is "${value}": ${type.rule}`];
   }
+}
+
+function isDomainName(d: string): boolean {
+  return /^[a-z0-9.-]+$/.test(d) && !d.startsWith('.') && !d.endsWith('.') && d.includes('.');
 }
 
 function orList(values: readonly string[]): string {
@@ -414,6 +574,20 @@ export function loadConfig(env: Env = process.env): RelayConfig {
     return found.length === 0 ? value : undefined;
   };
   const text = (name: SettingName): string => checked(name) ?? raw(name) ?? '';
+  const decimal = (name: SettingName): number => {
+    const type = settingSpec(name).type;
+    if (type.kind !== 'decimal') throw new Error(`${name} is not a number setting`);
+    const value = checked(name);
+    return value === undefined ? type.min : Number(value);
+  };
+  const secret = (name: SettingName): string | undefined => {
+    // never trimmed, like the SMTP password
+    const value = env[name] || settingSpec(name).default;
+    if (value === undefined) return undefined;
+    const found = settingProblems(settingSpec(name), value);
+    problems.push(...found);
+    return found.length === 0 ? value : undefined;
+  };
   const integer = (name: SettingName): number => {
     const type = settingSpec(name).type;
     if (type.kind !== 'int') throw new Error(`${name} is not a whole-number setting`);
@@ -453,6 +627,26 @@ export function loadConfig(env: Env = process.env): RelayConfig {
     eventsTable: text('RELAY_EVENTS_TABLE'),
     idempotencyTable: text('RELAY_IDEMPOTENCY_TABLE'),
     bodyContainer: text('RELAY_BODY_CONTAINER'),
+    suppressionsTable: text('RELAY_SUPPRESSIONS_TABLE'),
+    sendersTable: text('RELAY_SENDERS_TABLE'),
+    suppressionDays: integer('RELAY_SUPPRESSION_DAYS'),
+    breaker: {
+      bounceWarnPercent: decimal('RELAY_BOUNCE_WARN_PERCENT'),
+      bouncePausePercent: decimal('RELAY_BOUNCE_PAUSE_PERCENT'),
+      complaintWarnPercent: decimal('RELAY_COMPLAINT_WARN_PERCENT'),
+      complaintPausePercent: decimal('RELAY_COMPLAINT_PAUSE_PERCENT'),
+      minVolume: integer('RELAY_BREAKER_MIN_VOLUME'),
+      windowHours: integer('RELAY_BREAKER_WINDOW_HOURS'),
+    },
+    holdRecheckSeconds: integer('RELAY_HOLD_RECHECK_SECONDS'),
+    bounceDomain: checked('RELAY_BOUNCE_DOMAIN')?.toLowerCase(),
+    events: {
+      sendgridPublicKey: checked('RELAY_SENDGRID_WEBHOOK_PUBLIC_KEY'),
+      acsSecret: secret('RELAY_ACS_EVENTS_SECRET'),
+      maxAgeSeconds: integer('RELAY_EVENT_MAX_AGE_SECONDS'),
+    },
+    publicUrl: checked('RELAY_PUBLIC_URL')?.replace(/\/+$/, ''),
+    unsubscribeSecret: secret('RELAY_UNSUBSCRIBE_SECRET'),
     smartHost: {
       host: text('SMARTHOST_HOST'),
       port: integer('SMARTHOST_PORT'),
@@ -472,6 +666,12 @@ export function loadConfig(env: Env = process.env): RelayConfig {
       `SMARTHOST_CONNECT_TIMEOUT_SECONDS (${config.smartHost.connectTimeoutMs / 1000}) and SMARTHOST_SOCKET_TIMEOUT_SECONDS (${config.smartHost.socketTimeoutMs / 1000}) let one delivery attempt take ${attemptBoundMs / 1000} s (3 × connect + 3 × socket + 30), ` +
         `which is not well below the functionTimeout of ${FUNCTION_TIMEOUT_MS / 1000} s in host.json: keep it at most ${(FUNCTION_TIMEOUT_MS - FUNCTION_TIMEOUT_MARGIN_MS) / 1000} s, or Azure stops the invocation (and every other one in its worker) mid-send`,
     );
+  }
+  if (config.breaker.bouncePausePercent < config.breaker.bounceWarnPercent) {
+    problems.push('RELAY_BOUNCE_PAUSE_PERCENT is smaller than RELAY_BOUNCE_WARN_PERCENT: a sender would be paused before it is warned');
+  }
+  if (config.breaker.complaintPausePercent < config.breaker.complaintWarnPercent) {
+    problems.push('RELAY_COMPLAINT_PAUSE_PERCENT is smaller than RELAY_COMPLAINT_WARN_PERCENT: a sender would be paused before it is warned');
   }
   if (config.smartHost.port === 25) {
     problems.push("SMARTHOST_PORT is 25: Azure blocks outbound port 25; use the smart host's submission port (587)");

@@ -7,6 +7,8 @@ import { EventLog } from './storage/eventLog';
 import { BodyStore } from './storage/bodyStore';
 import { DeliveryQueue } from './storage/deliveryQueue';
 import { IdempotencyStore } from './storage/idempotencyStore';
+import { SuppressionStore } from './storage/suppressionStore';
+import { SenderStore } from './storage/senderStore';
 import { NodemailerSmartHost } from './smtp/smartHost';
 import type { SmartHost } from './relay/ports';
 import type { RelayDeps } from './relay/deps';
@@ -30,6 +32,8 @@ export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): Rela
     queue: new DeliveryQueue(clients.queue),
     poisonQueue: new DeliveryQueue(clients.poisonQueue),
     idempotency: new IdempotencyStore(clients.idempotency),
+    suppressions: new SuppressionStore(clients.suppressions),
+    senders: new SenderStore(clients.senders, config),
     smartHost: smartHost ?? new NodemailerSmartHost(config.smartHost, credential),
     now: () => new Date(),
   };

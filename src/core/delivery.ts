@@ -1,6 +1,8 @@
 // Delivery rules, pure: recipient statuses, how an SMTP reply or error is classified, when a deferred
 // recipient is retried, and what an invocation may do with a recipient row it finds.
 
+import type { Category } from './categories';
+
 export const RECIPIENT_STATUSES = ['queued', 'sending', 'deferred', 'sent', 'bounced', 'failed', 'suppressed'] as const;
 export type RecipientStatus = (typeof RECIPIENT_STATUSES)[number];
 
@@ -22,7 +24,16 @@ export interface SmtpReply {
   response: string;
 }
 
-export type SmtpOutcome = ({ kind: 'accepted' } & SmtpReply) | ({ kind: 'permanent' } & SmtpReply) | ({ kind: 'temporary' } & SmtpReply);
+/** A classified reply: what it means for the recipient, why, and which rule said so. */
+export interface Classified {
+  /** why: the contract's category (none for a plain acceptance) */
+  category?: Category;
+  /** the id of the rule in src/core/bounceRules.json that matched, for operators and tests */
+  rule?: string;
+}
+
+export type SmtpOutcome =
+  ({ kind: 'accepted' } & SmtpReply & Classified) | ({ kind: 'permanent' } & SmtpReply & Classified) | ({ kind: 'temporary' } & SmtpReply & Classified);
 
 const MAX_RESPONSE_LENGTH = 2000;
 

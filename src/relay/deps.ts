@@ -2,7 +2,7 @@
 // settings is a port (./ports): src/runtime.ts wires the storage and SMTP adapters in, and the unit
 // tests wire in the in-memory fakes of test/support/fakes.ts.
 import type { RelayConfig } from '../config';
-import type { DeliveryEvents, DeliveryRows, IdempotencyKeys, MessageBodies, SmartHost, TaskQueue } from './ports';
+import type { DeliveryEvents, DeliveryRows, IdempotencyKeys, MessageBodies, SenderReputation, SmartHost, Suppressions, TaskQueue } from './ports';
 
 export interface RelayDeps {
   config: RelayConfig;
@@ -13,6 +13,8 @@ export interface RelayDeps {
   /** `<queue>-poison`: recordPoison puts a task back there when storage stays down while it records it */
   poisonQueue: TaskQueue;
   idempotency: IdempotencyKeys;
+  suppressions: Suppressions;
+  senders: SenderReputation;
   smartHost: SmartHost;
   now: () => Date;
 }

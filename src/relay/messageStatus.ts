@@ -1,6 +1,7 @@
 // GET /api/v1/messages/{id}: the message and each recipient, read from the deliveries table.
 import { messageStatus, type RecipientStatus } from '../core/delivery';
 import { MESSAGE_ID_PATTERN } from '../core/ids';
+import type { Category } from '../core/categories';
 import { NotFoundError, StorageUnavailableError } from '../errors';
 import type { DeliveryRow } from './ports';
 import type { RelayDeps } from './deps';
@@ -12,8 +13,11 @@ export interface RecipientView {
   smtpCode: number | null;
   enhancedCode: string | null;
   response: string | null;
+  category: Category | null;
   updatedAt: string;
   nextAttemptAt: string | null;
+  /** the delivery policy holding it back, while one does */
+  heldBy: string | null;
 }
 
 export interface MessageView {
@@ -60,8 +64,10 @@ export function toView(id: string, rows: DeliveryRow[]): MessageView {
       smtpCode: r.smtpCode ?? null,
       enhancedCode: r.enhancedCode ?? null,
       response: r.response ?? null,
+      category: r.category ?? null,
       updatedAt: r.updatedAt.toISOString(),
       nextAttemptAt: r.nextAttemptAt?.toISOString() ?? null,
+      heldBy: r.heldBy ?? null,
     })),
   };
 }

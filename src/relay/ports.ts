@@ -5,6 +5,8 @@
 import type { RecipientStatus, SmtpOutcome } from '../core/delivery';
 import type { Reservation } from '../core/idempotency';
 import type { DeliveryTask } from '../core/deliveryTask';
+import type { Category } from '../core/categories';
+import type { SuppressionEntry, SuppressionSource } from '../core/suppression';
 
 /** One recipient of one message: the record of truth for its delivery. */
 export interface DeliveryRow {
@@ -17,6 +19,14 @@ export interface DeliveryRow {
   smtpCode?: number;
   enhancedCode?: string;
   response?: string;
+  /** why it ended as it did, once a reply or event was classified (core/categories) */
+  category?: Category;
+  /** the delivery policy holding it back (a paused sender, later pacing); cleared when it is attempted */
+  heldBy?: string;
+  /** the id the smart host gave the message in its 250 reply, to match its later events */
+  upstreamId?: string;
+  /** the send asked for one-click unsubscribe headers (RFC 8058) */
+  unsubscribe?: boolean;
   from: string;
   subject: string;
   tags: Record<string, string>;
@@ -103,5 +113,75 @@ export interface Envelope {
 export interface SmartHost {
   /** Sends `raw` to one recipient; never throws for an SMTP or network failure, it classifies it. */
   send(envelope: Envelope, raw: Buffer): Promise<SmtpOutcome>;
+  close(): void;
+}
+
+export interface SuppressionQuery {
+  /** recipient domain, lower case */
+  domain?: string;
+  source?: SuppressionSource;
+  limit: number;
+  continuationToken?: string;
+}
+
+export interface SuppressionPage {
+  items: SuppressionEntry[];
+  continuationToken?: string;
+}
+
+/** The suppression list: entries keyed by (address, scope), see core/suppression. */
+export interface Suppressions {
+  /** Every entry for the address, of every scope and expired ones included, in one storage transaction. */
+  find(address: string): Promise<SuppressionEntry[]>;
+  /** Adds or replaces the entry with its (address, scope). */
+  put(entry: SuppressionEntry): Promise<'created' | 'replaced'>;
+  /** Removes the address's entry of `scope`, or every entry of the address; how many were removed. */
+  delete(address: string, scope?: string): Promise<number>;
+  list(query: SuppressionQuery): Promise<SuppressionPage>;
+}
+
+/** One delivery verdict or upstream report for a sender domain, as the bounce-rate breaker counts it. */
+export interface SenderCounts {
+  /** recipients that got a verdict (sent or bounced); a suppressed recipient is none */
+  attempts?: number;
+  /** bounces of category invalid-recipient, immediate or late */
+  hardBounces?: number;
+  complaints?: number;
+}
+
+export interface SenderPause {
+  domain: string;
+  since: Date;
+  reason: string;
+}
+
+export interface SenderView {
+  domain: string;
+  state: 'active' | 'warning' | 'paused';
+  /** the counts over the breaker's window (since the last resume, if later) */
+  windowStart: string;
+  attempts: number;
+  hardBounces: number;
+  complaints: number;
+  /** percentages of attempts */
+  bounceRate: number;
+  complaintRate: number;
+  pausedAt: string | null;
+  pausedReason: string | null;
+  resumedAt: string | null;
+}
+
+/** The bounce-rate breaker per sender domain: counts, warnings and pauses shared by every instance. */
+export interface SenderReputation {
+  /** Counts outcomes for the sender domain; in memory, written to storage in the background. */
+  record(senderDomain: string, counts: SenderCounts, at: Date): void;
+  /** The domain's pause, if it is paused; answered from a short-lived cache, so it costs no storage call per send. */
+  pauseOf(senderDomain: string): Promise<SenderPause | undefined>;
+  /** The domain's counts and state, read fresh (the operator endpoint). */
+  view(senderDomain: string): Promise<SenderView>;
+  /** Lifts a pause; counting starts again from `at`. */
+  resume(senderDomain: string, at: Date): Promise<SenderView>;
+  /** Writes the counts kept in memory now (tests, shutdown). */
+  flush(): Promise<void>;
   close(): void;
 }

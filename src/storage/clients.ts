@@ -10,6 +10,8 @@ export interface StorageClients {
   deliveries: TableClient;
   events: TableClient;
   idempotency: TableClient;
+  suppressions: TableClient;
+  senders: TableClient;
   bodies: ContainerClient;
   queue: QueueClient;
   poisonQueue: QueueClient;
@@ -45,6 +47,8 @@ function build(config: RelayConfig, table: (name: string) => TableClient, queues
     deliveries: table(config.deliveriesTable),
     events: table(config.eventsTable),
     idempotency: table(config.idempotencyTable),
+    suppressions: table(config.suppressionsTable),
+    senders: table(config.sendersTable),
     bodies: blobs.getContainerClient(config.bodyContainer),
     queue: queues.getQueueClient(config.queueName),
     poisonQueue: queues.getQueueClient(config.poisonQueueName),
@@ -71,6 +75,8 @@ export async function ensureStorageResources(clients: StorageClients): Promise<v
     clients.deliveries.createTable(),
     clients.events.createTable(),
     clients.idempotency.createTable(),
+    clients.suppressions.createTable(),
+    clients.senders.createTable(),
     clients.bodies.createIfNotExists(),
     clients.queue.createIfNotExists(),
     clients.poisonQueue.createIfNotExists(),

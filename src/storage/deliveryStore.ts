@@ -3,6 +3,7 @@
 // believe they own a recipient.
 import { RestError, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { RecipientStatus } from '../core/delivery';
+import { isCategory } from '../core/categories';
 import { type DeliveryRow, type DeliveryRows, RowChangedError, type StoredRow } from '../relay/ports';
 
 const TAG_PREFIX = 'tag_';
@@ -81,6 +82,10 @@ function toEntity(row: DeliveryRow): Record<string, unknown> & { partitionKey: s
     smtpCode: row.smtpCode,
     enhancedCode: row.enhancedCode,
     response: row.response,
+    category: row.category,
+    heldBy: row.heldBy,
+    upstreamId: row.upstreamId,
+    unsubscribe: row.unsubscribe || undefined,
     nextAttemptAt: row.nextAttemptAt,
     sentAt: row.sentAt,
     leaseUntil: row.leaseUntil,
@@ -106,6 +111,10 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): Deliver
     smtpCode: entity.smtpCode === undefined ? undefined : Number(entity.smtpCode),
     enhancedCode: optionalString(entity.enhancedCode),
     response: optionalString(entity.response),
+    category: isCategory(entity.category) ? entity.category : undefined,
+    heldBy: optionalString(entity.heldBy),
+    upstreamId: optionalString(entity.upstreamId),
+    unsubscribe: entity.unsubscribe === true ? true : undefined,
     from: String(entity.from),
     subject: optionalString(entity.subject) ?? '',
     tags,

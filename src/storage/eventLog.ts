@@ -105,6 +105,9 @@ function toEvent(row: DeliveryRow, at: Date): EventEntity {
   if (row.smtpCode !== undefined) event.smtpCode = row.smtpCode;
   if (row.enhancedCode !== undefined) event.enhancedCode = row.enhancedCode;
   if (row.response !== undefined) event.response = row.response;
+  if (row.category !== undefined) event.category = row.category;
+  if (row.heldBy !== undefined) event.heldBy = row.heldBy;
+  if (row.upstreamId !== undefined) event.upstreamId = row.upstreamId;
   if (row.nextAttemptAt !== undefined) event.nextAttemptAt = row.nextAttemptAt;
   for (const [name, value] of Object.entries(row.tags)) event[`tag_${name}`] = value;
   return event;

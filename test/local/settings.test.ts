@@ -35,6 +35,19 @@ describe('loadLocalSettings', FILE_TIMEOUT, () => {
       RELAY_EVENTS_TABLE: 'deliveryevents',
       RELAY_IDEMPOTENCY_TABLE: 'idempotency',
       RELAY_BODY_CONTAINER: 'messages',
+      RELAY_SUPPRESSIONS_TABLE: 'suppressions',
+      RELAY_SENDERS_TABLE: 'senders',
+      RELAY_SUPPRESSION_DAYS: '30', // the contract's default
+      RELAY_BOUNCE_WARN_PERCENT: '5', // SES's review rate
+      RELAY_BOUNCE_PAUSE_PERCENT: '10', // SES's pause rate
+      RELAY_COMPLAINT_WARN_PERCENT: '0.1',
+      RELAY_COMPLAINT_PAUSE_PERCENT: '0.5',
+      RELAY_BREAKER_MIN_VOLUME: '100',
+      RELAY_BREAKER_WINDOW_HOURS: '24',
+      RELAY_HOLD_RECHECK_SECONDS: '60',
+      RELAY_EVENT_MAX_AGE_SECONDS: '600',
+      RELAY_PUBLIC_URL: 'http://127.0.0.1:7071', // a localDefault: the local host's own address
+      RELAY_UNSUBSCRIBE_SECRET: 'local-unsubscribe-secret-not-for-production', // a localDefault
       SMARTHOST_PORT: '587',
       SMARTHOST_AUTH: 'login',
       SMARTHOST_OAUTH_SCOPE: 'https://outlook.office365.com/.default',

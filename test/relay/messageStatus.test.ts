@@ -48,8 +48,10 @@ test('a message is queued until every recipient is final, then completed', FILE_
     smtpCode: null,
     enhancedCode: null,
     response: null,
+    category: null,
     updatedAt: AT.toISOString(),
     nextAttemptAt: '2026-03-01T10:01:00.000Z',
+    heldBy: null,
   });
 
   relay.deliveries.seed(row(id, 'b@example.net', { status: 'bounced', attempts: 2 }));

@@ -7,6 +7,7 @@ import type { SmtpOutcome } from '../../src/core/delivery';
 import type { Reservation } from '../../src/core/idempotency';
 import type { DeliveryTask } from '../../src/core/deliveryTask';
 import type { RelayDeps } from '../../src/relay/deps';
+import { FakeSenders, FakeSuppressions } from './fakePolicies';
 import {
   type DeliveryEvents,
   type DeliveryRow,
@@ -29,7 +30,7 @@ export type CallLog = string[];
  * Failures to inject: `fail('deliveries.insertMessage')` makes the next such call throw. Shared by
  * the fakes of one FakeRelay so a test names the operation, not the object.
  */
-class Faults {
+export class Faults {
   readonly #pending = new Map<string, unknown[]>();
 
   fail(operation: string, error: unknown = new Error(`injected failure of ${operation}`)): void {
@@ -48,7 +49,7 @@ class Faults {
  * Runs `work` now and answers as an async method would, so an injected fault reaches the caller as a
  * rejection (as the real adapters' would), never as a synchronous throw.
  */
-function asAsync<T>(work: () => T): Promise<T> {
+export function asAsync<T>(work: () => T): Promise<T> {
   return new Promise((resolve) => resolve(work()));
 }
 
@@ -316,6 +317,8 @@ export class FakeRelay {
   readonly poisonQueue: FakeQueue;
   readonly idempotency: FakeIdempotency;
   readonly smartHost: FakeSmartHost;
+  readonly suppressions: FakeSuppressions;
+  readonly senders: FakeSenders;
 
   constructor(settings: Record<string, string> = {}, now?: Date) {
     this.config = loadConfig({ ...TEST_SETTINGS, ...settings });
@@ -327,6 +330,8 @@ export class FakeRelay {
     this.poisonQueue = new FakeQueue(this.calls, this.faults, 'poisonQueue');
     this.idempotency = new FakeIdempotency(this.calls, this.faults);
     this.smartHost = new FakeSmartHost(this.calls);
+    this.suppressions = new FakeSuppressions(this.calls, this.faults);
+    this.senders = new FakeSenders(this.calls, this.faults);
   }
 
   get deps(): RelayDeps {
@@ -339,6 +344,8 @@ export class FakeRelay {
       poisonQueue: this.poisonQueue,
       idempotency: this.idempotency,
       smartHost: this.smartHost,
+      suppressions: this.suppressions,
+      senders: this.senders,
       now: this.clock.now,
     };
   }

@@ -12,8 +12,16 @@ export function allowedCell(type: SettingType): string {
       return `${type.min} to ${type.max}`;
     case 'enum':
       return orList(type.values.map((v) => `\`${v}\``));
+    case 'decimal':
+      return `${type.min} to ${type.max}, fractions allowed`;
     case 'domain-list':
       return 'domain names, comma-separated';
+    case 'domain':
+      return 'a domain name';
+    case 'base-url':
+      return '`https://` URL';
+    case 'secret':
+      return `text, at least ${type.minLength} characters`;
     case 'https-uri':
       return '`https://` service URI';
     case 'guid':
@@ -25,7 +33,9 @@ export function allowedCell(type: SettingType): string {
 
 export function defaultCell(spec: SettingSpec): string {
   if (spec.required) return spec.localDefault ? `**required** (locally \`${spec.localDefault}\`)` : '**required**';
-  return spec.default === undefined ? '—' : `\`${spec.default}\``;
+  if (spec.default !== undefined) return `\`${spec.default}\``;
+  if (spec.localDefault === undefined) return '—';
+  return spec.secret ? '— (locally a development value)' : `— (locally \`${spec.localDefault}\`)`;
 }
 
 export function descriptionCell(spec: SettingSpec): string {

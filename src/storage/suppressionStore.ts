@@ -1,0 +1,100 @@
+// The suppressions table: PartitionKey = the address in lower case, RowKey = the scope ("all", or
+// the sender domain an unsubscribe came from). Every entry of one address is one partition, so the
+// check before a send is one query whatever the scopes; a list by recipient domain filters on the
+// `domain` property (an operator's paged read, not a send's).
+import { RestError, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import { domainOf } from '../core/address';
+import { isCategory } from '../core/categories';
+import { SUPPRESSION_SOURCES, type SuppressionEntry, type SuppressionSource } from '../core/suppression';
+import type { SuppressionPage, SuppressionQuery, Suppressions } from '../relay/ports';
+
+type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
+
+export class SuppressionStore implements Suppressions {
+  constructor(private readonly table: TableClient) {}
+
+  async find(address: string): Promise<SuppressionEntry[]> {
+    const entries: SuppressionEntry[] = [];
+    const filter = `PartitionKey eq '${quote(address.toLowerCase())}'`;
+    for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) entries.push(fromEntity(entity));
+    return entries;
+  }
+
+  async put(entry: SuppressionEntry): Promise<'created' | 'replaced'> {
+    try {
+      await this.table.createEntity(toEntity(entry));
+      return 'created';
+    } catch (err) {
+      if (!(err instanceof RestError && err.statusCode === 409)) throw err;
+    }
+    await this.table.upsertEntity(toEntity(entry), 'Replace');
+    return 'replaced';
+  }
+
+  async delete(address: string, scope?: string): Promise<number> {
+    const key = address.toLowerCase();
+    const scopes = scope === undefined ? (await this.find(key)).map((e) => e.scope) : [scope];
+    let removed = 0;
+    for (const s of scopes) {
+      try {
+        await this.table.deleteEntity(key, s);
+        removed++;
+      } catch (err) {
+        if (!(err instanceof RestError && err.statusCode === 404)) throw err;
+      }
+    }
+    return removed;
+  }
+
+  async list(query: SuppressionQuery): Promise<SuppressionPage> {
+    const clauses: string[] = [];
+    if (query.domain !== undefined) clauses.push(`domain eq '${quote(query.domain.toLowerCase())}'`);
+    if (query.source !== undefined) clauses.push(`source eq '${quote(query.source)}'`);
+    const pages = this.table
+      .listEntities<Record<string, unknown>>({ queryOptions: clauses.length > 0 ? { filter: clauses.join(' and ') } : {} })
+      .byPage({ maxPageSize: query.limit, continuationToken: query.continuationToken });
+    for await (const page of pages) {
+      return { items: page.map(fromEntity), continuationToken: page.continuationToken };
+    }
+    return { items: [] };
+  }
+}
+
+function quote(value: string): string {
+  return value.replace(/'/g, "''");
+}
+
+function toEntity(entry: SuppressionEntry): Entity {
+  const entity: Entity = {
+    partitionKey: entry.address.toLowerCase(),
+    rowKey: entry.scope,
+    domain: domainOf(entry.address),
+    reason: entry.reason,
+    source: entry.source,
+    createdAt: entry.createdAt,
+  };
+  if (entry.category !== undefined) entity.category = entry.category;
+  if (entry.expiresAt !== undefined) entity.expiresAt = entry.expiresAt;
+  if (entry.messageId !== undefined) entity.messageId = entry.messageId;
+  return entity;
+}
+
+function fromEntity(entity: TableEntityResult<Record<string, unknown>>): SuppressionEntry {
+  const source = SUPPRESSION_SOURCES.includes(entity.source as SuppressionSource) ? (entity.source as SuppressionSource) : 'manual';
+  return {
+    address: String(entity.partitionKey),
+    scope: String(entity.rowKey),
+    reason: typeof entity.reason === 'string' ? entity.reason : '',
+    category: isCategory(entity.category) ? entity.category : undefined,
+    source,
+    createdAt: toDate(entity.createdAt) ?? new Date(0),
+    expiresAt: toDate(entity.expiresAt),
+    messageId: typeof entity.messageId === 'string' ? entity.messageId : undefined,
+  };
+}
+
+function toDate(value: unknown): Date | undefined {
+  if (value instanceof Date) return value;
+  if (typeof value === 'string' && value) return new Date(value);
+  return undefined;
+}
