@@ -66,13 +66,15 @@ export async function parseDeliveryReport(raw: Buffer): Promise<ReportReading> {
       message: 'is not a mail message: it does not start with header fields (RFC 5322), e.g. "From:" or "Content-Type:"',
     };
   }
-  const outer = await simpleParser(raw, PARSE_OPTIONS);
+  const outer = await parseMime(raw);
+  if (!outer) return { ok: false, problem: 'not-a-message', message: 'is not a mail message: its MIME structure cannot be read' };
   const direct = readReport(outer, false);
   if (direct.ok || direct.problem === 'no-recipients') return direct;
   // An operator forwarding the bounce "as attachment": read the one attached message instead (one level).
   const attached = outer.attachments.find((a) => a.contentType === 'message/rfc822' || a.contentType === 'message/global');
-  if (attached && startsWithHeaderFields(attached.content)) {
-    const inner = readReport(await simpleParser(attached.content, PARSE_OPTIONS), true);
+  const innerMail = attached && startsWithHeaderFields(attached.content) ? await parseMime(attached.content) : undefined;
+  if (innerMail) {
+    const inner = readReport(innerMail, true);
     if (inner.ok || inner.problem === 'no-recipients') return inner;
   }
   return {
@@ -81,6 +83,15 @@ export async function parseDeliveryReport(raw: Buffer): Promise<ReportReading> {
     message:
       'is not a delivery status notification: it has no message/delivery-status part (RFC 3464), no returned-mail text the relay recognises (au/KDDI), and no attached message that is either',
   };
+}
+
+/** The parsed message, or undefined when mailparser gives up on it (its errors say nothing a caller can use). */
+async function parseMime(raw: Buffer): Promise<ParsedMail | undefined> {
+  try {
+    return await simpleParser(raw, PARSE_OPTIONS);
+  } catch {
+    return undefined;
+  }
 }
 
 function readReport(mail: ParsedMail, unwrapped: boolean): ReportReading {

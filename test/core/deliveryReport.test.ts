@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { diagnosticOf, type DeliveryReport, fieldBlocks, parseDeliveryReport, type ReportReading } from '../../src/core/deliveryReport';
+import fc from 'fast-check';
+import { diagnosticOf, DSN_ACTIONS, type DeliveryReport, fieldBlocks, parseDeliveryReport, type ReportReading } from '../../src/core/deliveryReport';
 import { classifyUpstreamReport } from '../../src/core/classify';
 import { repoRoot } from '../support/sourceFiles';
 
@@ -196,4 +197,27 @@ test('delivery-status fields: folded lines joined, names in any case, blocks spl
   });
   assert.deepEqual(diagnosticOf('X-Unix; procmail: No such user'), { type: 'x-unix', text: 'procmail: No such user' });
   assert.equal(diagnosticOf(undefined), undefined);
+});
+
+test('mangled DSNs (cut short, bytes changed or inserted) are read or refused, never thrown on', FILE_TIMEOUT, async () => {
+  const sources = readdirSync(FIXTURES).map(fixture);
+  const mangled = fc
+    .tuple(fc.constantFrom(...sources), fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.constantFrom('cut', 'overwrite', 'insert'))
+    .map(([raw, at, bytes, how]) => {
+      const i = at % (raw.length + 1);
+      if (how === 'cut') return raw.subarray(0, i);
+      const tail = how === 'overwrite' ? raw.subarray(Math.min(raw.length, i + bytes.length)) : raw.subarray(i);
+      return Buffer.concat([raw.subarray(0, i), Buffer.from(bytes), tail]);
+    });
+  await fc.assert(
+    fc.asyncProperty(mangled, async (raw) => {
+      const reading = await parseDeliveryReport(raw);
+      if (!reading.ok) return assert.ok(reading.message.length > 0);
+      for (const r of reading.report.recipients) {
+        assert.ok((DSN_ACTIONS as readonly string[]).includes(r.action));
+        assert.ok(r.recipient.length > 0);
+      }
+    }),
+    { seed: 20261201, numRuns: 300 },
+  );
 });
