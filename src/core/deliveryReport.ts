@@ -126,7 +126,10 @@ function readReport(mail: ParsedMail, unwrapped: boolean): ReportReading {
     };
   }
   const text = readReturnedMailText({ from: mail.from?.value[0]?.address, subject: mail.subject, headers: mail.headers, text: mail.text ?? '' });
-  if (text) return { ok: true, report: { ...common, format: text.format, recipients: text.recipients } };
+  if (text) {
+    const original = common.original.messageId || text.quotedHeaders === undefined ? common.original : originalKeys(text.quotedHeaders);
+    return { ok: true, report: { ...common, original, format: text.format, recipients: text.recipients } };
+  }
   return { ok: false, problem: 'not-a-report', message: '' };
 }
 
@@ -221,11 +224,14 @@ function messageIdIn(value: string | undefined): string | undefined {
 /** The returned message's Message-ID and Return-Path: the relay's own keys, as they left it. */
 function returnedMessageKeys(attachments: readonly Attachment[]): DeliveryReport['original'] {
   const returned = attachments.find((a) => RETURNED_MESSAGE_TYPES.has(a.contentType));
-  if (!returned) return {};
-  const header = returned.content.toString('utf8').split(/\r?\n\r?\n/, 1)[0] ?? '';
+  return returned ? originalKeys(returned.content.toString('utf8')) : {};
+}
+
+/** The keys in a header section (anything after its first blank line is ignored). */
+function originalKeys(message: string): DeliveryReport['original'] {
+  const header = message.split(/\r?\n\r?\n/, 1)[0] ?? '';
   const [fields = new Map<string, string>()] = fieldBlocks(header);
-  const returnPath = addressOf(fields.get('return-path'));
-  return { messageId: messageIdIn(fields.get('message-id')), returnPath: returnPath === '' ? undefined : returnPath };
+  return { messageId: messageIdIn(fields.get('message-id')), returnPath: addressOf(fields.get('return-path')) };
 }
 
 function envelopeRecipient(mail: ParsedMail): string | undefined {

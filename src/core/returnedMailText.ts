@@ -1,6 +1,7 @@
 // Returned mail that is not RFC 3464: some carriers send a text notice naming the address and the
-// reason, with the original message attached (au/KDDI's "Mail System Error - Returned Mail"). Each
-// format is a row here: how to recognise it, where its text names the recipients, the reply, the reason.
+// reason, with the original message attached or its headers quoted below a line of dashes (au/KDDI's
+// "Mail System Error - Returned Mail"). Each format is a row here: how to recognise it, where its text
+// names the recipients, the reply and the reason, and the header that says the recipient's filter refused it.
 import type { DsnAction, RecipientReport } from './deliveryReport';
 
 export type ReturnedMailFormat = 'au-kddi';
@@ -17,6 +18,10 @@ interface ReturnedMailRule {
   reply: RegExp;
   /** a reason line, when no reply is quoted */
   reasons: readonly RegExp[];
+  /** a header saying the recipient's own filter refused the mail: a policy refusal, never an unknown user */
+  filtered?: { header: string; value: RegExp; status: string; reason: string };
+  /** the line the quoted original headers follow, when the original is not attached */
+  quotedHeadersAfter?: RegExp;
   action: DsnAction;
 }
 
@@ -42,6 +47,9 @@ export const RETURNED_MAIL_RULES: readonly ReturnedMailRule[] = [
       /^.*\bwas not delivered within\b.*$/im,
       /^.*\brejected\b.*$/im,
     ],
+    // sisimai reads X-SPASIGN: NG as "filtered": the handset's reception settings (指定受信) refused it
+    filtered: { header: 'x-spasign', value: /^NG$/i, status: '5.7.1', reason: "refused by the recipient's reception filter (X-SPASIGN: NG)" },
+    quotedHeadersAfter: /^-{20,}[ \t]*$/m,
     action: 'failed',
   },
 ];
@@ -57,6 +65,8 @@ export interface ReturnedMailNotice {
 export interface ReturnedMailReading {
   format: ReturnedMailFormat;
   recipients: RecipientReport[];
+  /** the original message's header section, as the text quotes it */
+  quotedHeaders?: string;
 }
 
 /** The recipients a known returned-mail notice names, or undefined when it is no such notice or names none. */
@@ -67,17 +77,28 @@ export function readReturnedMailText(notice: ReturnedMailNotice): ReturnedMailRe
     if (addresses.length === 0) continue;
     const reply = rule.reply.exec(notice.text);
     const reason = reply ? undefined : rule.reasons.map((r) => r.exec(notice.text)?.[0]?.trim()).find(Boolean);
-    const diagnostic = reply
-      ? { type: 'smtp', text: `${reply[1]} ${(reply[2] ?? '').trim()}`, smtpCode: Number(reply[1]) }
-      : reason
-        ? { type: `x-${rule.format}`, text: reason }
-        : undefined;
+    const said = reply ? `${reply[1]} ${(reply[2] ?? '').trim()}` : reason;
+    const filtered = rule.filtered && isFiltered(rule.filtered, notice.headers.get(rule.filtered.header));
+    const diagnostic = filtered
+      ? { type: `x-${rule.format}`, text: said ? `${rule.filtered?.reason}: ${said}` : (rule.filtered?.reason ?? '') }
+      : reply
+        ? { type: 'smtp', text: said ?? '', smtpCode: Number(reply[1]) }
+        : said
+          ? { type: `x-${rule.format}`, text: said }
+          : undefined;
+    const status = filtered ? rule.filtered?.status : undefined;
+    const quoted = rule.quotedHeadersAfter?.exec(notice.text);
     return {
       format: rule.format,
-      recipients: addresses.map((address) => ({ recipient: address, finalRecipient: address, action: rule.action, diagnostic })),
+      recipients: addresses.map((address) => ({ recipient: address, finalRecipient: address, action: rule.action, status, diagnostic })),
+      quotedHeaders: quoted ? notice.text.slice(quoted.index + quoted[0].length).replace(/^\r?\n/, '') : undefined,
     };
   }
   return undefined;
+}
+
+function isFiltered(marker: NonNullable<ReturnedMailRule['filtered']>, value: unknown): boolean {
+  return typeof value === 'string' && marker.value.test(value.trim());
 }
 
 function isNoticeOf(rule: ReturnedMailRule, notice: ReturnedMailNotice): boolean {

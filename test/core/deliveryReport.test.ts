@@ -114,6 +114,24 @@ test('au/KDDI returned mail (no RFC 3464 part): recipient and reason from the te
   });
 });
 
+test("au/KDDI with X-SPASIGN: NG: refused by the handset's filter, a policy refusal (5.7.1), keys from the quoted headers", FILE_TIMEOUT, async () => {
+  const r = await report('au-ezweb-filtered.eml');
+  assert.equal(r.format, 'au-kddi');
+  assert.deepEqual(summary(r), [
+    {
+      recipient: 'filtered-user@ezweb.ne.jp',
+      action: 'failed',
+      status: '5.7.1',
+      smtpCode: undefined,
+      diagnostic: "refused by the recipient's reception filter (X-SPASIGN: NG): Each of the following recipients was rejected by a remote mail server.",
+    },
+  ]);
+  assert.deepEqual(r.original, { messageId: '<0197f3f7-5e6f-7071-8283-9e0f1a2b3c4d@example.jp>', returnPath: undefined });
+  assert.equal(r.envelopeTo, 'bounces+0197f3f7-5e6f-7071-8283-9e0f1a2b3c4d.f117e5@bounce.example.com', 'To, when no X-Original-To or Delivered-To');
+  const verdict = classifyUpstreamReport({ source: 'dsn', type: 'failed', enhancedCode: '5.7.1', response: r.recipients[0]?.diagnostic?.text });
+  assert.notEqual(verdict.category, 'invalid-recipient', 'a filtered address is not suppressed as unknown');
+});
+
 test('a DSN forwarded as an attachment is unwrapped one level and read as the DSN it carries', FILE_TIMEOUT, async () => {
   const forwarded = await report('forwarded-postfix.eml');
   const direct = await report('postfix-user-unknown.eml');

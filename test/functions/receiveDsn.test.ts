@@ -55,6 +55,7 @@ const EXPECTED_RECIPIENTS: Record<string, number> = {
   'gmail-address-not-found.eml': 1,
   'docomo-unknown-user.eml': 1,
   'au-kddi-user-unknown.eml': 1,
+  'au-ezweb-filtered.eml': 1,
   'forwarded-postfix.eml': 2,
 };
 
@@ -71,6 +72,7 @@ test('each DSN fixture is answered 200 with its summary; none names a message of
   assert.deepEqual(await storedState(), before, 'an unmatched event changes nothing');
   const logged = await relay.loggedSoFar();
   assert.match(logged, /DSN au-kddi from an unnamed MTA: 1 failed/);
+  assert.equal(logged.match(/DSN au-kddi /g)?.length, 2, 'both au/KDDI notices');
   assert.match(logged, /DSN rfc3464 \(unwrapped\) from mail\.example\.net: 2 failed/);
   for (const secret of ['nobody@example.net', 'Your order has shipped', 'User unknown in virtual mailbox table']) {
     assert.ok(!logged.includes(secret), `"${secret}" (an address or message content) reaches no log line`);
