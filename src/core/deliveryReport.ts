@@ -103,7 +103,10 @@ function readReport(mail: ParsedMail, unwrapped: boolean): ReportReading {
   };
   const statusPart = mail.attachments.find((a) => STATUS_TYPES.has(a.contentType));
   if (statusPart) {
-    const [perMessage = new Map<string, string>(), ...blocks] = fieldBlocks(statusPart.content.toString('utf8'));
+    const all = fieldBlocks(statusPart.content.toString('utf8'));
+    // RFC 3464 starts with the per-message fields; a writer that leaves them out starts with a recipient
+    const perMessage = all[0] && !all[0].has('final-recipient') ? all[0] : new Map<string, string>();
+    const blocks = perMessage === all[0] ? all.slice(1) : all;
     const recipients = blocks.map(recipientReport).filter((r): r is RecipientReport => r !== undefined);
     if (recipients.length === 0) {
       return {

@@ -198,6 +198,17 @@ test('bad input: each refusal names what is missing', FILE_TIMEOUT, async () => 
       'Arrival-Date: Sun, 8 Mar 2026 09:59:58 +0000\n\nFinal-Recipient: rfc822; a@example.net\nAction: exploded\n',
     );
   assert.equal((await refusal(Buffer.from(odd))).problem, 'no-recipients');
+  // without the per-message fields, the first block is a recipient's
+  const bare = fixture('report-without-recipients.eml')
+    .toString()
+    .replace(/Reporting-MTA: .*\nArrival-Date: .*\n/, 'Final-Recipient: rfc822; a@example.net\nAction: failed\nStatus: 5.1.1\n');
+  const reading = await parseDeliveryReport(Buffer.from(bare));
+  assert.ok(reading.ok);
+  assert.deepEqual(
+    reading.report.recipients.map((r) => [r.recipient, r.status]),
+    [['a@example.net', '5.1.1']],
+  );
+  assert.equal(reading.report.reportingMta, undefined);
 });
 
 test('delivery-status fields: folded lines joined, names in any case, blocks split by blank lines', FILE_TIMEOUT, () => {
