@@ -15,6 +15,7 @@ export type ProblemCode =
   | 'idempotency-conflict'
   | 'payload-too-large'
   | 'unsupported-media-type'
+  | 'unprocessable'
   | 'storage-unavailable'
   | 'internal-error';
 
@@ -81,7 +82,20 @@ export class UnsupportedMediaTypeError extends RelayError {
   override readonly name = 'UnsupportedMediaTypeError';
   readonly code = 'unsupported-media-type';
   readonly status = 415;
-  readonly title = 'The body must be JSON';
+  readonly title: string;
+  /** `title` names what the endpoint takes: JSON for the send API, a mail message for the DSN upload */
+  constructor(detail: string, title = 'The body must be JSON') {
+    super(detail);
+    this.title = title;
+  }
+}
+
+/** Well formed, but not something the endpoint can act on (a message that is no delivery report). */
+export class UnprocessableError extends RelayError {
+  override readonly name = 'UnprocessableError';
+  readonly code = 'unprocessable';
+  readonly status = 422;
+  readonly title = 'The content cannot be processed';
 }
 
 /** Storage could not be reached or refused the write; whatever was written has been undone. */
