@@ -147,7 +147,8 @@ async function bounce(deps: RelayDeps, event: UpstreamEvent, category: Category,
     await suppressAfter(deps, next, category, at, log);
     const hardBounces = category === 'invalid-recipient' ? 1 : 0;
     // A sent row's attempt was counted when it was sent; one in the race was never recorded.
-    countForBreaker(deps, next, before.status === 'sent' ? { hardBounces } : { attempts: 1, hardBounces }, at);
+    const attempts = before.status === 'sent' ? 0 : 1;
+    if (hardBounces + attempts > 0) countForBreaker(deps, next, { attempts, hardBounces }, at);
     return 'applied';
   }
 }
