@@ -62,6 +62,7 @@ function event(id: string, changes: Partial<UpstreamEvent> = {}): UpstreamEvent 
 test('a late bounce of a sent recipient: bounced with its category, recorded, suppressed, counted', FILE_TIMEOUT, async () => {
   const { relay, id, row, log } = relayWith();
   const summary = await applyUpstreamEvents(relay.deps, [event(id)], log);
+  const calls = [...relay.calls];
   assert.deepEqual(summary, { applied: 1, unchanged: 0, unmatched: 0 });
   const bounced = row();
   assert.equal(bounced.status, 'bounced');
@@ -80,6 +81,16 @@ test('a late bounce of a sent recipient: bounced with its category, recorded, su
   assert.equal(entry?.source, 'bounce');
   assert.equal(entry?.messageId, id);
   assert.deepEqual(relay.senders.counts.get('example.com'), { attempts: 0, hardBounces: 1, complaints: 0 });
+  // Its storage cost: four calls, and the suppression list's two (the breaker counts in memory).
+  assert.deepEqual(calls, [
+    'deliveries.get',
+    'appliedEvents.firstTime',
+    'deliveries.replace',
+    'events.record',
+    'suppressions.find',
+    'suppressions.put',
+    'senders.record',
+  ]);
 });
 
 test('a late bounce that is not about the address bounces without suppressing or counting a hard bounce', FILE_TIMEOUT, async () => {
