@@ -24,7 +24,7 @@ import { summarizeError } from '../errors';
 import { countForBreaker, suppressAfter } from './afterVerdict';
 import type { RelayDeps, RelayLog } from './deps';
 import { type Match, matchUpstreamEvent } from './matchUpstreamEvent';
-import { type DeliveryRow, RowChangedError, type StoredRow } from './ports';
+import { type DeliveryRow, RowChangedError } from './ports';
 
 export interface UpstreamEvent extends UpstreamReport {
   /** the upstream's id for this event (SendGrid sg_event_id, Event Grid id), so it is applied once */
@@ -88,7 +88,7 @@ function eventKeyOf(event: UpstreamEvent): { source: string; id: string } | unde
 async function applyVerdict(deps: RelayDeps, event: UpstreamEvent, verdict: ReportClassification, match: Match, label: string, log: RelayLog): Promise<Result> {
   const at = deps.now();
   const reason = reasonOf(event);
-  if (verdict.verdict === 'bounced') return bounce(deps, event, verdict.category ?? 'other', match.stored, label, log);
+  if (verdict.verdict === 'bounced') return bounce(deps, event, verdict.category ?? 'other', match, label, log);
   const row = { ...match.stored.row, response: reason };
   if (verdict.verdict === 'complaint') {
     await suppressAfter(deps, row, 'complaint', at, log);
@@ -112,8 +112,8 @@ async function applyVerdict(deps: RelayDeps, event: UpstreamEvent, verdict: Repo
   return 'applied';
 }
 
-async function bounce(deps: RelayDeps, event: UpstreamEvent, category: Category, found: StoredRow, label: string, log: RelayLog): Promise<Result> {
-  let stored = found;
+async function bounce(deps: RelayDeps, event: UpstreamEvent, category: Category, match: Match, label: string, log: RelayLog): Promise<Result> {
+  let stored = match.stored;
   for (let attempt = 1; ; attempt++) {
     const before = stored.row;
     // Bounced, failed or suppressed already: a second report changes nothing; a sent row, or one in
@@ -142,7 +142,7 @@ async function bounce(deps: RelayDeps, event: UpstreamEvent, category: Category,
       stored = again;
       continue;
     }
-    log.log(`${label}: ${before.status} -> bounced (${category}) by a late ${event.source} report: ${next.response ?? ''}`);
+    log.log(`${label}: ${before.status} -> bounced (${category}) by a late ${event.source} report (matched by ${match.by}): ${next.response ?? ''}`);
     await recordEvent(deps, next, at, log, label);
     await suppressAfter(deps, next, category, at, log);
     const hardBounces = category === 'invalid-recipient' ? 1 : 0;
