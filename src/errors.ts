@@ -17,6 +17,7 @@ export type ProblemCode =
   | 'unsupported-media-type'
   | 'unprocessable'
   | 'storage-unavailable'
+  | 'not-configured'
   | 'internal-error';
 
 export abstract class RelayError extends Error {
@@ -43,6 +44,14 @@ export class ValidationError extends RelayError {
 function summarizeFieldErrors(errors: readonly FieldError[]): string {
   const [only] = errors;
   return errors.length === 1 && only ? `${only.field}: ${only.message}` : `${errors.length} fields are not valid: ${errors.map((e) => e.field).join(', ')}`;
+}
+
+/** A caller the relay authenticates itself (a webhook's signature or secret) did not prove who it is. */
+export class UnauthorizedError extends RelayError {
+  override readonly name = 'UnauthorizedError';
+  readonly code = 'unauthorized';
+  readonly status = 401;
+  readonly title = 'The request is not authenticated';
 }
 
 export class SenderNotAllowedError extends RelayError {
@@ -108,6 +117,14 @@ export class StorageUnavailableError extends RelayError {
     super(detail);
     this.cause = cause;
   }
+}
+
+/** The endpoint needs a setting this deployment has not set; nothing was read or changed. */
+export class NotConfiguredError extends RelayError {
+  override readonly name = 'NotConfiguredError';
+  readonly code = 'not-configured';
+  readonly status = 503;
+  readonly title = 'This endpoint is not configured';
 }
 
 export interface Problem {

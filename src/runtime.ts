@@ -9,6 +9,7 @@ import { DeliveryQueue } from './storage/deliveryQueue';
 import { IdempotencyStore } from './storage/idempotencyStore';
 import { SuppressionStore } from './storage/suppressionStore';
 import { SenderStore } from './storage/senderStore';
+import { AppliedEventStore } from './storage/appliedEventStore';
 import { NodemailerSmartHost } from './smtp/smartHost';
 import type { SmartHost } from './relay/ports';
 import type { RelayDeps } from './relay/deps';
@@ -34,6 +35,7 @@ export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): Rela
     idempotency: new IdempotencyStore(clients.idempotency),
     suppressions: new SuppressionStore(clients.suppressions),
     senders: new SenderStore(clients.senders, config),
+    appliedEvents: new AppliedEventStore(clients.idempotency),
     smartHost: smartHost ?? new NodemailerSmartHost(config.smartHost, credential),
     now: () => new Date(),
   };

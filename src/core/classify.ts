@@ -45,7 +45,8 @@ export function classifyUpstreamReport(report: UpstreamReport): ReportClassifica
   if (report.source === 'sendgrid') {
     if (type === 'delivered') return { verdict: 'delivered', rule: 'sendgrid-delivered' };
     if (type === 'deferred') return { verdict: 'deferred', category: reply().category, rule: 'sendgrid-deferred' };
-    if (type === 'bounce' || type === 'dropped') return { verdict: 'bounced', category: reply().category ?? 'other', rule: `sendgrid-${type}` };
+    if (type === 'bounce' || type === 'blocked' || type === 'dropped')
+      return { verdict: 'bounced', category: reply().category ?? interimCategory(report), rule: `sendgrid-${type}` };
     if (type === 'spamreport') return { verdict: 'complaint', category: 'complaint', rule: 'sendgrid-spamreport' };
     if (type === 'unsubscribe' || type === 'group_unsubscribe') return { verdict: 'unsubscribe', rule: 'sendgrid-unsubscribe' };
     return { verdict: 'ignored', rule: 'sendgrid-other' };
@@ -53,12 +54,19 @@ export function classifyUpstreamReport(report: UpstreamReport): ReportClassifica
   if (report.source === 'acs') {
     if (type === 'delivered') return { verdict: 'delivered', rule: 'acs-delivered' };
     if (type === 'bounced' || type === 'failed' || type === 'suppressed')
-      return { verdict: 'bounced', category: reply().category ?? 'other', rule: `acs-${type}` };
+      return { verdict: 'bounced', category: reply().category ?? interimCategory(report), rule: `acs-${type}` };
     if (type === 'filteredspam' || type === 'quarantined') return { verdict: 'bounced', category: 'policy', rule: `acs-${type}` };
     return { verdict: 'ignored', rule: 'acs-other' };
   }
   if (type === 'delivered' || type === 'relayed' || type === 'expanded') return { verdict: 'delivered', rule: 'dsn-delivered' };
   if (type === 'delayed') return { verdict: 'deferred', category: reply().category, rule: 'dsn-delayed' };
-  if (type === 'failed') return { verdict: 'bounced', category: reply().category ?? 'other', rule: 'dsn-failed' };
+  if (type === 'failed') return { verdict: 'bounced', category: reply().category ?? interimCategory(report), rule: 'dsn-failed' };
   return { verdict: 'ignored', rule: 'dsn-other' };
+}
+
+// Interim (the events branch), until the rule table replaces this file: enough to tell an address
+// that does not exist from every other refusal, so that late bounces suppress.
+function interimCategory(report: UpstreamReport): Category {
+  const text = `${report.enhancedCode ?? ''} ${report.response ?? ''}`;
+  return /\b5\.1\.(?:1|10)\b|user unknown|unknown user|does not exist|no such user|RecipNotFound/i.test(text) ? 'invalid-recipient' : 'other';
 }

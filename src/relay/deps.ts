@@ -2,7 +2,17 @@
 // settings is a port (./ports): src/runtime.ts wires the storage and SMTP adapters in, and the unit
 // tests wire in the in-memory fakes of test/support/fakes.ts.
 import type { RelayConfig } from '../config';
-import type { DeliveryEvents, DeliveryRows, IdempotencyKeys, MessageBodies, SenderReputation, SmartHost, Suppressions, TaskQueue } from './ports';
+import type {
+  AppliedEvents,
+  DeliveryEvents,
+  DeliveryRows,
+  IdempotencyKeys,
+  MessageBodies,
+  SenderReputation,
+  SmartHost,
+  Suppressions,
+  TaskQueue,
+} from './ports';
 
 export interface RelayDeps {
   config: RelayConfig;
@@ -15,6 +25,8 @@ export interface RelayDeps {
   idempotency: IdempotencyKeys;
   suppressions: Suppressions;
   senders: SenderReputation;
+  /** upstream event ids applied already (the idempotency table, see storage/appliedEventStore) */
+  appliedEvents: AppliedEvents;
   smartHost: SmartHost;
   now: () => Date;
 }

@@ -71,6 +71,26 @@ export interface DeliveryRows {
 export interface DeliveryEvents {
   /** Records the rows' current state at `at`; recording the same event again is harmless. */
   record(rows: readonly DeliveryRow[], at: Date): Promise<void>;
+  /**
+   * The `sent` events whose upstreamId is `upstreamId`, in the `hours` hours up to `before`, newest
+   * first: how an upstream's later event finds its recipient by the id of the 250 reply. One query per
+   * hour; an operator-rare path, so no index is written per message for it.
+   */
+  findSent(upstreamId: string, before: Date, hours: number): Promise<SentEvent[]>;
+}
+
+export interface SentEvent {
+  messageId: string;
+  recipientKey: string;
+  at: Date;
+}
+
+/** Which upstream events were applied already, so that each is applied once. */
+export interface AppliedEvents {
+  /** Records (source, eventId) if it is new: true the first time, false when it was recorded before. */
+  firstTime(source: string, eventId: string, at: Date): Promise<boolean>;
+  /** Forgets it again, when applying the event failed and its sender will retry it. */
+  forget(source: string, eventId: string): Promise<void>;
 }
 
 /** Composed messages too large to travel in their tasks. */

@@ -4,9 +4,9 @@
 // Events written at the same moment share their partition, so concurrent invocations' events are
 // committed together: while one transaction is in flight, the next ones gather and go as one (up to
 // the 100 a transaction allows). Each caller still waits for its own event to be stored.
-import { type TableClient, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { hourKey, timeKey } from '../core/ids';
-import type { DeliveryEvents, DeliveryRow } from '../relay/ports';
+import type { DeliveryEvents, DeliveryRow, SentEvent } from '../relay/ports';
 import { asError } from '../errors';
 
 type EventEntity = Record<string, unknown> & { partitionKey: string; rowKey: string };
@@ -29,6 +29,24 @@ export class EventLog implements DeliveryEvents {
   /** Records the rows' current state at `at`. Rewriting the same event is harmless (upsert). */
   async record(rows: readonly DeliveryRow[], at: Date): Promise<void> {
     await Promise.all(rows.map((row) => this.#add(toEvent(row, at))));
+  }
+
+  /**
+   * The `sent` events with this upstreamId, newest hour first: one filtered query per hour partition,
+   * stopping at the first hour that has any (an upstream id names one SMTP transaction).
+   */
+  async findSent(upstreamId: string, before: Date, hours: number): Promise<SentEvent[]> {
+    for (let h = 0; h < hours; h++) {
+      const partition = hourKey(new Date(before.getTime() - h * 3_600_000));
+      const filter = odata`PartitionKey eq ${partition} and upstreamId eq ${upstreamId} and status eq 'sent'`;
+      const found: SentEvent[] = [];
+      const entities = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['messageId', 'recipient', 'at'] } });
+      for await (const entity of entities) {
+        found.push({ messageId: String(entity.messageId), recipientKey: String(entity.recipient), at: toDate(entity.at) });
+      }
+      if (found.length > 0) return found.sort((a, b) => b.at.getTime() - a.at.getTime());
+    }
+    return [];
   }
 
   #add(entity: EventEntity): Promise<void> {
@@ -111,4 +129,8 @@ function toEvent(row: DeliveryRow, at: Date): EventEntity {
   if (row.nextAttemptAt !== undefined) event.nextAttemptAt = row.nextAttemptAt;
   for (const [name, value] of Object.entries(row.tags)) event[`tag_${name}`] = value;
   return event;
+}
+
+function toDate(value: unknown): Date {
+  return value instanceof Date ? value : new Date(String(value));
 }

@@ -8,6 +8,7 @@ import type { Reservation } from '../../src/core/idempotency';
 import type { DeliveryTask } from '../../src/core/deliveryTask';
 import type { RelayDeps } from '../../src/relay/deps';
 import { FakeSenders, FakeSuppressions } from './fakePolicies';
+import { FakeAppliedEvents } from './fakeAppliedEvents';
 import {
   type DeliveryEvents,
   type DeliveryRow,
@@ -19,6 +20,7 @@ import {
   type ReserveResult,
   RowChangedError,
   type SmartHost,
+  type SentEvent,
   type StoredRow,
   type TaskQueue,
 } from '../../src/relay/ports';
@@ -139,6 +141,18 @@ export class FakeEvents implements DeliveryEvents {
     return asAsync(() => {
       this.faults.check(this.calls, 'events.record');
       for (const row of rows) this.recorded.push({ row: copyRow(row), at });
+    });
+  }
+
+  /** As the adapter: the recorded `sent` events with this upstreamId within `hours` before `before`, newest first. */
+  findSent(upstreamId: string, before: Date, hours: number): Promise<SentEvent[]> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'events.findSent');
+      const since = before.getTime() - hours * 3_600_000;
+      return this.recorded
+        .filter((e) => e.row.status === 'sent' && e.row.upstreamId === upstreamId && e.at.getTime() > since && e.at.getTime() <= before.getTime() + 3_600_000)
+        .sort((a, b) => b.at.getTime() - a.at.getTime())
+        .map((e) => ({ messageId: e.row.messageId, recipientKey: e.row.recipientKey, at: e.at }));
     });
   }
 }
@@ -319,6 +333,7 @@ export class FakeRelay {
   readonly smartHost: FakeSmartHost;
   readonly suppressions: FakeSuppressions;
   readonly senders: FakeSenders;
+  readonly appliedEvents: FakeAppliedEvents;
 
   constructor(settings: Record<string, string> = {}, now?: Date) {
     this.config = loadConfig({ ...TEST_SETTINGS, ...settings });
@@ -332,6 +347,7 @@ export class FakeRelay {
     this.smartHost = new FakeSmartHost(this.calls);
     this.suppressions = new FakeSuppressions(this.calls, this.faults);
     this.senders = new FakeSenders(this.calls, this.faults);
+    this.appliedEvents = new FakeAppliedEvents(this.calls, this.faults);
   }
 
   get deps(): RelayDeps {
@@ -346,6 +362,7 @@ export class FakeRelay {
       smartHost: this.smartHost,
       suppressions: this.suppressions,
       senders: this.senders,
+      appliedEvents: this.appliedEvents,
       now: this.clock.now,
     };
   }

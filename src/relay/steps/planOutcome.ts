@@ -1,6 +1,7 @@
 // Plan the outcome: the row that records what the smart host said. Pure: scheduling the retry and
 // writing the row are the steps after it.
 import { planAfterTemporaryFailure } from '../../core/delivery';
+import { upstreamIdFromReply } from '../../core/upstreamId';
 import type { RelayConfig } from '../../config';
 import type { DeliveryRow } from '../ports';
 import { CONTINUE, type DeliveryStep, known } from './step';
@@ -23,7 +24,9 @@ export const planOutcome: DeliveryStep = {
       leaseOwner: undefined,
       nextAttemptAt: undefined,
     };
-    if (outcome.kind === 'accepted') state.next = { ...base, status: 'sent', sentAt: at };
+    // The 250's queue id lets the upstream's later events find this row (see relay/upstreamEvents).
+    const upstreamId = outcome.kind === 'accepted' ? upstreamIdFromReply(outcome.response) : undefined;
+    if (outcome.kind === 'accepted') state.next = { ...base, status: 'sent', sentAt: at, ...(upstreamId ? { upstreamId } : {}) };
     else if (outcome.kind === 'permanent') state.next = { ...base, status: state.raw ? 'bounced' : 'failed' };
     else {
       const plan = planAfterTemporaryFailure(attempt, row.queuedAt, at, retryPolicy(state.deps.config));

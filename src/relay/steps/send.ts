@@ -1,4 +1,7 @@
-// Send: one recipient, one SMTP transaction through the pooled smart host connection.
+// Send: one recipient, one SMTP transaction through the pooled smart host connection. With
+// RELAY_BOUNCE_DOMAIN set the envelope sender is the recipient's VERP return path (core/verp), so a
+// bounce names its recipient; otherwise it is the From address.
+import { verpAddress } from '../../core/verp';
 import { CONTINUE, type DeliveryStep, known } from './step';
 
 const BODY_MISSING = 'the message body is missing from storage';
@@ -8,7 +11,9 @@ export const send: DeliveryStep = {
   async run(state) {
     const raw = known(state.raw, 'the body');
     const row = known(state.held, 'the held row').row;
-    state.outcome = raw ? await state.deps.smartHost.send({ from: row.from, to: row.address }, raw) : { kind: 'permanent', response: BODY_MISSING };
+    const bounceDomain = state.deps.config.bounceDomain;
+    const from = bounceDomain ? verpAddress(row.messageId, row.recipientKey, bounceDomain) : row.from;
+    state.outcome = raw ? await state.deps.smartHost.send({ from, to: row.address }, raw) : { kind: 'permanent', response: BODY_MISSING };
     state.finishedAt = state.deps.now();
     return CONTINUE;
   },
