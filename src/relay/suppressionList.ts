@@ -44,7 +44,7 @@ export interface EntryInput {
 export async function getSuppression(deps: RelayDeps, rawAddress: string, query: Query): Promise<AddressView> {
   const address = valid(checkSuppressedAddress(rawAddress));
   valid(validateNoQuery(query));
-  const entries = live(await storage('reading the suppression list', () => deps.suppressions.find(address)), deps.now());
+  const entries = live(await storage('reading the suppression list', () => deps.suppressions.find(address)), deps.now()).sort(byScope);
   const [first] = entries;
   if (!first) throw new NotFoundError(`${address} is not on the suppression list`);
   return { ...toView(first), entries: entries.map(toView) };
@@ -96,11 +96,15 @@ export async function listSuppressions(deps: RelayDeps, query: Query): Promise<S
   return { items: live(page.items, deps.now()).map(toView), continuationToken: page.continuationToken ?? null };
 }
 
-/** Entries still in force at `now`: the one for every sender first, then by sender domain. */
+/** Entries still in force at `now`, in the order given. */
 function live(entries: readonly SuppressionEntry[], now: Date): SuppressionEntry[] {
-  return entries
-    .filter((e) => e.expiresAt === undefined || e.expiresAt.getTime() > now.getTime())
-    .sort((a, b) => (a.scope === ALL_SENDERS ? -1 : b.scope === ALL_SENDERS ? 1 : a.scope.localeCompare(b.scope)));
+  return entries.filter((e) => e.expiresAt === undefined || e.expiresAt.getTime() > now.getTime());
+}
+
+/** One address's entries: the one for every sender first, then by sender domain. */
+function byScope(a: SuppressionEntry, b: SuppressionEntry): number {
+  const rank = (e: SuppressionEntry) => (e.scope === ALL_SENDERS ? 0 : 1);
+  return rank(a) - rank(b) || a.scope.localeCompare(b.scope);
 }
 
 export function toView(entry: SuppressionEntry): SuppressionView {
