@@ -6,7 +6,7 @@ import { parseJsonBody } from '../core/jsonBody';
 import { checkSuppressedAddress, validateDeleteQuery, validateListQuery, validateManualEntry, validateNoQuery } from '../core/suppressionRequest';
 import type { Validated } from '../core/sendRequest';
 import { ALL_SENDERS, type SuppressionEntry, type SuppressionSource } from '../core/suppression';
-import { NotFoundError, RelayError, StorageUnavailableError, ValidationError } from '../errors';
+import { NotFoundError, PayloadTooLargeError, RelayError, StorageUnavailableError, ValidationError } from '../errors';
 import { checkContentType } from './acceptMessage';
 import type { RelayDeps, RelayLog } from './deps';
 
@@ -36,6 +36,9 @@ export interface SuppressionListPage {
 
 export type Query = readonly (readonly [string, string])[];
 
+/** A manual entry is a reason and two short fields; anything much larger is not one. */
+export const MAX_ENTRY_BODY_BYTES = 16 * 1024;
+
 export interface EntryInput {
   contentType: string | null;
   body: Buffer;
@@ -60,6 +63,8 @@ export async function putSuppression(
   const address = valid(checkSuppressedAddress(rawAddress));
   valid(validateNoQuery(query));
   checkContentType(input.contentType);
+  if (input.body.length > MAX_ENTRY_BODY_BYTES)
+    throw new PayloadTooLargeError(`The body is ${input.body.length} bytes; an entry is at most ${MAX_ENTRY_BODY_BYTES}`);
   const now = deps.now();
   const body = valid(parseJsonBody(input.body));
   const fields = valid(validateManualEntry(body, now));
