@@ -110,10 +110,18 @@ test('a manual entry suppresses; every recipient suppressed is completed at once
     'not sent: manual+tag@example.net is on the suppression list for every sender (source manual: asked us to stop, in writing)',
   );
 
+  // an Idempotency-Key replay answers the same, even after the entry is gone
+  const keyed = await relay.send(message({ to: 'manual+tag@example.net' }), { 'Idempotency-Key': 'suppressed-replay' });
+  assert.equal(keyed.body.status, 'completed');
+
   const removed = await operator('DELETE', '/api/v1/suppressions/manual+tag@example.net');
   assert.equal(removed.status, 204, removed.text);
   assert.equal((await operator('GET', '/api/v1/suppressions/manual+tag@example.net')).status, 404);
   assert.equal((await operator('DELETE', '/api/v1/suppressions/manual+tag@example.net')).status, 404);
+
+  const replayed = await relay.send(message({ to: 'manual+tag@example.net' }), { 'Idempotency-Key': 'suppressed-replay' });
+  assert.equal(replayed.headers.get('idempotent-replayed'), 'true');
+  assert.deepEqual(replayed.body, keyed.body);
 
   const sent = await relay.send(message({ to: 'manual+tag@example.net' }));
   assert.deepEqual(sent.body.recipients, [{ address: 'manual+tag@example.net', status: 'queued' }]);
