@@ -68,8 +68,8 @@ export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: Re
   if (raw.length > config.maxMessageBytes) {
     throw new PayloadTooLargeError(`The composed message is ${raw.length} bytes; at most ${config.maxMessageBytes} (RELAY_MAX_MESSAGE_BYTES) are accepted`);
   }
-  const suppressed = await storage('checking the suppression list', () => suppressionsOf(deps, request, now));
-  const rows = request.recipients.map((r) => newRow(id, r.address, request, now, suppressed.get(r.address.toLowerCase())));
+  const suppressedBy = await storage('checking the suppression list', () => suppressionsOf(deps, request, now));
+  const rows = request.recipients.map((r) => newRow(id, r.address, request, now, suppressedBy.get(r.address.toLowerCase())));
   const answer: AcceptAnswer = {
     id,
     status: rows.every((r) => r.status === 'suppressed') ? 'completed' : 'queued',
@@ -93,7 +93,8 @@ export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: Re
     throw err;
   }
   const queued = rows.filter((r) => r.status === 'queued').length;
-  log.log(`message ${id}: queued for ${queued} recipient(s), ${rows.length - queued} suppressed, ${raw.length} bytes`);
+  const alsoSuppressed = rows.length - queued > 0 ? `, ${rows.length - queued} suppressed` : '';
+  log.log(`message ${id}: queued for ${queued} recipient(s)${alsoSuppressed}, ${raw.length} bytes`);
   if (queued < rows.length) await recordSuppressed(deps, rows, now, log);
   return { answer, replayed: false };
 }

@@ -64,7 +64,7 @@ test('suppressed after accept: not sent, the row says why, one event; one lookup
     relay.events.recorded.map((e) => e.row.status),
     ['suppressed'],
   );
-  assert.match(log.text(), /: suppressed, not sent: not sent: rcpt@example\.net is on the suppression list/);
+  assert.match(log.text(), /: suppressed: not sent: rcpt@example\.net is on the suppression list/);
 });
 
 test('a retry of a deferred recipient suppressed meanwhile: the row is final, its next attempt cleared', FILE_TIMEOUT, async () => {

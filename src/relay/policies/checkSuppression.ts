@@ -39,7 +39,7 @@ export const checkSuppression: DeliveryStep = {
       throw err;
     }
     await recordEvent(state.deps, row, now, state.log, state.label);
-    return stop(`suppressed, not sent: ${row.response ?? ''}`);
+    return stop(`suppressed: ${row.response ?? ''}`);
   },
 };
 
