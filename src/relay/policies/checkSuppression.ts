@@ -1,7 +1,7 @@
 // The suppression list, checked again just before the send: an address suppressed after its message
 // was accepted (a bounce of another message, an operator's entry, an unsubscribe) is not sent. The
 // list is read while the row is read (lookUpSuppressions runs first and does not wait), so the check
-// costs one storage query per attempt and no latency of its own. A suppressed row is final; it was
+// costs one storage query per attempt and little latency of its own. A suppressed row is final; it was
 // read before any claim of this invocation, and its lease fields are cleared, so nothing stays held.
 import { domainOf } from '../../core/address';
 import { applyingEntry, suppressedResponse, type SuppressionEntry } from '../../core/suppression';
