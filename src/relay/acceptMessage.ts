@@ -3,6 +3,9 @@
 // never appear is dropped by the relay, so a failure half way can leave no delivery behind.
 // A small message travels inside its tasks; only a large one is written to a blob first. A single-
 // recipient message therefore costs two storage writes here: its task and its row.
+// Before anything is written, every recipient is looked up on the suppression list (one query each,
+// in parallel): a suppressed one gets a row saying why and no task. A single-recipient message so
+// costs three storage transactions in all.
 import { canonicalJson, checkIdempotencyKey, decideOnExistingKey, type Reservation } from '../core/idempotency';
 import { newMessageId, sha256Hex } from '../core/ids';
 import { composeMessage } from '../core/compose';
@@ -19,6 +22,7 @@ import {
   ValidationError,
 } from '../errors';
 import { encodeInlineBody, newDeliveryTask } from '../core/deliveryTask';
+import { applyingEntry, suppressedResponse, type SuppressionEntry } from '../core/suppression';
 import type { DeliveryRow, EnqueuedTask } from './ports';
 import type { RelayDeps, RelayLog } from './deps';
 
@@ -30,7 +34,8 @@ export interface AcceptInput {
 
 export interface AcceptAnswer {
   id: string;
-  status: 'queued';
+  /** completed when every recipient is suppressed: nothing is left to send */
+  status: 'queued' | 'completed';
   recipients: { address: string; status: 'queued' | 'suppressed' }[];
 }
 
@@ -63,10 +68,12 @@ export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: Re
   if (raw.length > config.maxMessageBytes) {
     throw new PayloadTooLargeError(`The composed message is ${raw.length} bytes; at most ${config.maxMessageBytes} (RELAY_MAX_MESSAGE_BYTES) are accepted`);
   }
+  const suppressedBy = await storage('checking the suppression list', () => suppressionsOf(deps, request, now));
+  const rows = request.recipients.map((r) => newRow(id, r.address, request, now, suppressedBy.get(r.address.toLowerCase())));
   const answer: AcceptAnswer = {
     id,
-    status: 'queued',
-    recipients: request.recipients.map((r) => ({ address: r.address, status: 'queued' })),
+    status: rows.every((r) => r.status === 'suppressed') ? 'completed' : 'queued',
+    recipients: rows.map((r) => ({ address: r.address, status: r.status === 'suppressed' ? 'suppressed' : 'queued' })),
   };
 
   const key = input.idempotencyKey;
@@ -79,21 +86,53 @@ export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: Re
     }
   }
 
-  const rows = request.recipients.map((r) => newRow(id, r.address, request, now));
   try {
     await writeAll(deps, id, raw, rows, log);
   } catch (err) {
     if (key !== null) await undo(log, id, 'Idempotency-Key reservation', () => deps.idempotency.release(key));
     throw err;
   }
-  log.log(`message ${id}: queued for ${rows.length} recipient(s), ${raw.length} bytes`);
+  const queued = rows.filter((r) => r.status === 'queued').length;
+  const alsoSuppressed = rows.length - queued > 0 ? `, ${rows.length - queued} suppressed` : '';
+  log.log(`message ${id}: queued for ${queued} recipient(s)${alsoSuppressed}, ${raw.length} bytes`);
+  if (queued < rows.length) await recordSuppressed(deps, rows, now, log);
   return { answer, replayed: false };
+}
+
+/** The entry that stops each suppressed recipient, by recipient key: one query per recipient, in parallel. */
+async function suppressionsOf(deps: RelayDeps, request: SendRequest, now: Date): Promise<Map<string, SuppressionEntry>> {
+  const sender = senderDomain(request);
+  const keys = request.recipients.map((r) => r.address.toLowerCase());
+  const found = await Promise.all(keys.map((k) => deps.suppressions.find(k)));
+  const applying = new Map<string, SuppressionEntry>();
+  keys.forEach((k, i) => {
+    const entry = applyingEntry(found[i] ?? [], sender, now);
+    if (entry) applying.set(k, entry);
+  });
+  return applying;
+}
+
+/**
+ * The suppressed recipients' event rows, as every other final state gets one, so that operators'
+ * time-range reads see them. Only a message with a suppressed recipient pays for it; a failure is
+ * logged, the rows are the record.
+ */
+async function recordSuppressed(deps: RelayDeps, rows: readonly DeliveryRow[], now: Date, log: RelayLog): Promise<void> {
+  const suppressed = rows.filter((r) => r.status === 'suppressed');
+  try {
+    await deps.events.record(suppressed, now);
+  } catch (err) {
+    log.error(
+      `message ${suppressed[0]?.messageId ?? ''}: ${suppressed.length} recipient(s) suppressed, but their event rows could not be written (${summarizeError(err)})`,
+    );
+  }
 }
 
 async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: DeliveryRow[], log: RelayLog): Promise<void> {
   const inline = encodeInlineBody(raw);
-  const needsBlob = inline === undefined;
-  const tasks = rows.map((row) => newDeliveryTask(id, row.recipientKey, 1, inline));
+  const tasks = rows.filter((row) => row.status === 'queued').map((row) => newDeliveryTask(id, row.recipientKey, 1, inline));
+  // Nothing will read the body of a message whose every recipient is suppressed.
+  const needsBlob = inline === undefined && tasks.length > 0;
   const enqueued: EnqueuedTask[] = [];
   let bodyWritten = false;
   try {
@@ -141,8 +180,8 @@ async function reserveKey(deps: RelayDeps, key: string, reservation: Reservation
   }
 }
 
-function newRow(id: string, address: string, request: SendRequest, now: Date): DeliveryRow {
-  return {
+function newRow(id: string, address: string, request: SendRequest, now: Date, suppressedBy: SuppressionEntry | undefined): DeliveryRow {
+  const row: DeliveryRow = {
     messageId: id,
     recipientKey: address.toLowerCase(),
     address,
@@ -154,9 +193,11 @@ function newRow(id: string, address: string, request: SendRequest, now: Date): D
     queuedAt: now,
     updatedAt: now,
   };
+  if (!suppressedBy) return row;
+  return { ...row, status: 'suppressed', response: suppressedResponse(suppressedBy), ...(suppressedBy.category ? { category: suppressedBy.category } : {}) };
 }
 
-function checkContentType(contentType: string | null): void {
+export function checkContentType(contentType: string | null): void {
   const [mediaType, ...params] = (contentType ?? '').split(';').map((p) => p.trim().toLowerCase());
   if (mediaType !== 'application/json') {
     throw new UnsupportedMediaTypeError(`Content-Type is "${contentType ?? '(none)'}"; send the message as application/json`);

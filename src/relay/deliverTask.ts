@@ -6,6 +6,7 @@
 import type { DeliveryTask } from '../core/deliveryTask';
 import type { RelayDeps, RelayLog } from './deps';
 import { POLICY_CHECKS } from './policies';
+import { lookUpSuppressions } from './policies/checkSuppression';
 import { PREPARE_STEPS } from './prepare';
 import { claim } from './steps/claim';
 import { decide } from './steps/decide';
@@ -16,9 +17,12 @@ import { recordOutcomeEvent } from './steps/recordEvent';
 import { recordOutcome } from './steps/recordOutcome';
 import { scheduleRetry } from './steps/scheduleRetry';
 import { send } from './steps/send';
+import { suppressBounced } from './steps/suppressBounced';
 import { type DeliveryState, type DeliveryStep, isStop, type QueueDelivery } from './steps/step';
 
 export const DELIVERY_STEPS: readonly DeliveryStep[] = [
+  // does not wait: the suppression list is read while the row is (see policies/checkSuppression.ts)
+  lookUpSuppressions,
   findRow,
   decide,
   ...POLICY_CHECKS,
@@ -30,6 +34,7 @@ export const DELIVERY_STEPS: readonly DeliveryStep[] = [
   scheduleRetry,
   recordOutcome,
   recordOutcomeEvent,
+  suppressBounced,
 ];
 
 export async function deliverTask(deps: RelayDeps, task: DeliveryTask, log: RelayLog, delivery: QueueDelivery = { dequeueCount: 1 }): Promise<void> {

@@ -7,6 +7,7 @@ import { domainOf } from '../core/address';
 import { isCategory } from '../core/categories';
 import { SUPPRESSION_SOURCES, type SuppressionEntry, type SuppressionSource } from '../core/suppression';
 import type { SuppressionPage, SuppressionQuery, Suppressions } from '../relay/ports';
+import { ValidationError } from '../errors';
 
 type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
@@ -52,12 +53,34 @@ export class SuppressionStore implements Suppressions {
     if (query.source !== undefined) clauses.push(`source eq '${quote(query.source)}'`);
     const pages = this.table
       .listEntities<Record<string, unknown>>({ queryOptions: clauses.length > 0 ? { filter: clauses.join(' and ') } : {} })
-      .byPage({ maxPageSize: query.limit, continuationToken: query.continuationToken });
+      .byPage({ maxPageSize: query.limit, continuationToken: query.continuationToken === undefined ? undefined : sdkToken(query.continuationToken) });
     for await (const page of pages) {
-      return { items: page.map(fromEntity), continuationToken: page.continuationToken };
+      return page.continuationToken ? { items: page.map(fromEntity), continuationToken: listToken(page.continuationToken) } : { items: page.map(fromEntity) };
     }
     return { items: [] };
   }
+}
+
+// The SDK's token is base64 JSON of the next keys; handed out as base64url, so that it survives a
+// query string unencoded ('+' would read as a space), and checked on the way back so that a made-up
+// token is the caller's 400, not a parse error deep in the SDK.
+function listToken(token: string): string {
+  return Buffer.from(token, 'base64').toString('base64url');
+}
+
+function sdkToken(token: string): string {
+  const refused = new ValidationError([{ field: 'continuationToken', message: 'is not a token this list handed out' }]);
+  let keys: unknown;
+  try {
+    keys = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw refused;
+  }
+  if (keys === null || typeof keys !== 'object' || Array.isArray(keys)) throw refused;
+  const { nextPartitionKey, nextRowKey, ...rest } = keys as Record<string, unknown>;
+  const isKey = (k: unknown) => typeof k === 'string' && k !== '' && k.length <= 1024 && !/[\u0000-\u001f\u007f]/.test(k);
+  if (Object.keys(rest).length > 0 || !isKey(nextPartitionKey) || (nextRowKey !== undefined && !isKey(nextRowKey))) throw refused;
+  return Buffer.from(JSON.stringify(nextRowKey === undefined ? { nextPartitionKey } : { nextPartitionKey, nextRowKey })).toString('base64');
 }
 
 function quote(value: string): string {

@@ -91,7 +91,11 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
     assert.equal(r.status, 0, r.stderr);
     const registered = new Map<string, string>(JSON.parse(r.stdout.trim().split('\n').pop()!) as [string, string][]);
     assert.deepEqual([...registered.keys()].sort(), [
+      'deleteSuppression',
       'getMessageStatus',
+      'getSuppression',
+      'listSuppressions',
+      'putSuppression',
       'receiveAcsEvents',
       'receiveDsn',
       'receiveSendGridEvents',

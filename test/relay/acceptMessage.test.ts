@@ -16,12 +16,12 @@ function input(message: Record<string, unknown>, idempotencyKey: string | null =
 
 const HELLO = { from: 'App <app@example.com>', to: 'user@example.net', subject: 'Hello', text: 'Hello there.' };
 
-test('a small message costs one task and one row; its body travels in the task', FILE_TIMEOUT, async () => {
+test('a small message costs a suppression lookup, one task and one row; its body travels in the task', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   const { answer, replayed } = await acceptMessage(relay.deps, input(HELLO), new FakeLog());
   assert.equal(replayed, false);
   assert.deepEqual(answer.recipients, [{ address: 'user@example.net', status: 'queued' }]);
-  assert.deepEqual(relay.calls, ['queue.enqueue', 'deliveries.insertMessage']);
+  assert.deepEqual(relay.calls, ['suppressions.find', 'queue.enqueue', 'deliveries.insertMessage']);
   const task = relay.queue.tasks[0].task;
   assert.deepEqual({ ...task, body: undefined }, { v: 2, messageId: answer.id, recipient: 'user@example.net', attempt: 1, body: undefined });
   assert.match(inlineBody(task)!.toString('latin1'), /^Subject: Hello$/m);
@@ -33,7 +33,7 @@ test('a small message costs one task and one row; its body travels in the task',
 test('a large message goes to a blob first; each recipient gets a task without the body', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   const { answer } = await acceptMessage(relay.deps, input({ ...HELLO, to: ['a@example.net', 'B@example.net'], text: 'x'.repeat(100_000) }), new FakeLog());
-  assert.deepEqual(relay.calls, ['bodies.put', 'queue.enqueue', 'queue.enqueue', 'deliveries.insertMessage']);
+  assert.deepEqual(relay.calls, ['suppressions.find', 'suppressions.find', 'bodies.put', 'queue.enqueue', 'queue.enqueue', 'deliveries.insertMessage']);
   assert.ok(relay.bodies.bodies.get(answer.id)!.length > 100_000);
   assert.deepEqual(
     relay.queue.tasks.map((t) => [t.task.recipient, inlineBody(t.task)]),

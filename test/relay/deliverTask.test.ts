@@ -45,10 +45,10 @@ function accepted(changes: Partial<DeliveryRow> = {}, settings: Record<string, s
   return { relay, id, task, log: new FakeLog(), row: () => relay.deliveries.row(id, RECIPIENT)! };
 }
 
-test('sent: one read, one send, one write and its event; no claim, no blob, no queue', FILE_TIMEOUT, async () => {
+test('sent: one read (the row and the suppression list at once), one send, one write and its event; no claim, no blob, no queue', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted();
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
-  assert.deepEqual(relay.calls, ['deliveries.get', 'smartHost.send', 'deliveries.replace', 'events.record']);
+  assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get', 'smartHost.send', 'deliveries.replace', 'events.record']);
   assert.deepEqual(relay.smartHost.sent, [{ envelope: { from: 'app@example.com', to: 'Rcpt@example.net' }, raw: RAW }]);
   const sent = row();
   assert.equal(sent.status, 'sent');
@@ -68,7 +68,7 @@ test('deferred: the retry task is queued before the row records the deferral, an
   const { relay, task, log, row } = accepted();
   relay.smartHost.replies = [{ kind: 'temporary', smtpCode: 451, enhancedCode: '4.3.0', response: '451 4.3.0 try later' }];
   await deliverTask(relay.deps, task, log);
-  assert.deepEqual(relay.calls, ['deliveries.get', 'smartHost.send', 'queue.enqueue', 'deliveries.replace', 'events.record']);
+  assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get', 'smartHost.send', 'queue.enqueue', 'deliveries.replace', 'events.record']);
   const deferred = row();
   assert.equal(deferred.status, 'deferred');
   assert.deepEqual(deferred.nextAttemptAt, new Date(relay.clock.now().getTime() + 60_000));
@@ -102,10 +102,10 @@ test('failed after retries: a deferral past RELAY_MAX_RETRY_SECONDS fails instea
   assert.equal(relay.queue.tasks.length, 0);
 });
 
-test('skip: a final row is left alone, at the cost of one read', FILE_TIMEOUT, async () => {
+test('skip: a final row is left alone, at the cost of one read (and the suppression lookup made beside it)', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted({ status: 'sent', attempts: 1 });
   await deliverTask(relay.deps, task, log);
-  assert.deepEqual(relay.calls, ['deliveries.get']);
+  assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get']);
   assert.equal(row().status, 'sent');
   assert.match(log.text(), /skipped, already sent/);
 });
@@ -123,7 +123,7 @@ test('redelivery: the row is claimed under this queue message before the send, a
   const replace = relay.deliveries.replace.bind(relay.deliveries);
   relay.deliveries.replace = async (r, etag) => (claims.push(r), replace(r, etag));
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-7', dequeueCount: 2 });
-  assert.deepEqual(relay.calls, ['deliveries.get', 'deliveries.replace', 'smartHost.send', 'deliveries.replace', 'events.record']);
+  assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get', 'deliveries.replace', 'smartHost.send', 'deliveries.replace', 'events.record']);
   const claim = claims[0];
   assert.equal(claim.status, 'sending');
   assert.equal(claim.leaseOwner, 'q-7');
@@ -146,7 +146,15 @@ test('a v1 task (no attempt number) claims the row and makes the next attempt', 
   const { relay, id, log, row } = accepted({ status: 'deferred', attempts: 2, nextAttemptAt: START });
   relay.bodies.bodies.set(id, RAW);
   await deliverTask(relay.deps, { v: 1, messageId: id, recipient: RECIPIENT }, log, { queueMessageId: 'q-1', dequeueCount: 1 });
-  assert.deepEqual(relay.calls, ['deliveries.get', 'deliveries.replace', 'bodies.get', 'smartHost.send', 'deliveries.replace', 'events.record']);
+  assert.deepEqual(relay.calls, [
+    'suppressions.find',
+    'deliveries.get',
+    'deliveries.replace',
+    'bodies.get',
+    'smartHost.send',
+    'deliveries.replace',
+    'events.record',
+  ]);
   assert.equal(row().status, 'sent');
   assert.equal(row().attempts, 3);
 });
@@ -215,7 +223,7 @@ test('body in a blob: read once and sent', FILE_TIMEOUT, async () => {
   const { relay, id, log, row } = accepted();
   relay.bodies.bodies.set(id, RAW);
   await deliverTask(relay.deps, newDeliveryTask(id, RECIPIENT, 1), log);
-  assert.deepEqual(relay.calls, ['deliveries.get', 'bodies.get', 'smartHost.send', 'deliveries.replace', 'events.record']);
+  assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get', 'bodies.get', 'smartHost.send', 'deliveries.replace', 'events.record']);
   assert.equal(row().status, 'sent');
 });
 
@@ -253,7 +261,20 @@ test('an event that cannot be written is logged; the row keeps the outcome', FIL
 test('the steps, in order: policy checks before the claim, preparation before the send', FILE_TIMEOUT, () => {
   assert.deepEqual(
     DELIVERY_STEPS.map((s) => s.name),
-    ['find the row', 'decide', 'claim', 'read the body', 'send', 'plan the outcome', 'schedule the retry', 'record the outcome', 'record the event'],
+    [
+      'look up the suppression list',
+      'find the row',
+      'decide',
+      'check the suppression list',
+      'claim',
+      'read the body',
+      'send',
+      'plan the outcome',
+      'schedule the retry',
+      'record the outcome',
+      'record the event',
+      'suppress a bounced address',
+    ],
   );
 });
 
@@ -261,9 +282,9 @@ test('a policy check that stops leaves the row as it is and sends nothing', FILE
   const { relay, task, log, row } = accepted();
   const before = row();
   const suppressed: DeliveryStep = { name: 'suppression', run: () => stop('suppressed by policy') };
-  const steps = [...DELIVERY_STEPS.slice(0, 2), suppressed, ...DELIVERY_STEPS.slice(2)];
+  const steps = [...DELIVERY_STEPS.slice(0, 3), suppressed, ...DELIVERY_STEPS.slice(3)];
   await runSteps(steps, { deps: relay.deps, task, delivery: { dequeueCount: 1 }, log, label: 'message m to r' });
-  assert.deepEqual(relay.calls, ['deliveries.get']);
+  assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get']);
   assert.deepEqual(row(), before);
   assert.deepEqual(log.lines, [{ level: 'log', message: 'message m to r: suppressed by policy' }]);
 });

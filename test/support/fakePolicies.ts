@@ -3,6 +3,7 @@
 import { domainOf } from '../../src/core/address';
 import type { SuppressionEntry } from '../../src/core/suppression';
 import type { SenderCounts, SenderPause, SenderReputation, SenderView, SuppressionPage, SuppressionQuery, Suppressions } from '../../src/relay/ports';
+import { ValidationError } from '../../src/errors';
 import { asAsync, type CallLog, type Faults } from './fakes';
 
 export class FakeSuppressions implements Suppressions {
@@ -55,6 +56,10 @@ export class FakeSuppressions implements Suppressions {
       const all = [...this.entries.values()]
         .filter((e) => (query.domain === undefined || domainOf(e.address) === query.domain) && (query.source === undefined || e.source === query.source))
         .sort((a, b) => `${a.address}\n${a.scope}`.localeCompare(`${b.address}\n${b.scope}`));
+      // as the real adapter does: a token it did not hand out is the caller's mistake
+      if (query.continuationToken !== undefined && !/^\d{1,9}$/.test(query.continuationToken)) {
+        throw new ValidationError([{ field: 'continuationToken', message: 'is not a token this list handed out' }]);
+      }
       const start = query.continuationToken === undefined ? 0 : Number(query.continuationToken);
       const items = all.slice(start, start + query.limit);
       const next = start + query.limit < all.length ? String(start + query.limit) : undefined;

@@ -5,6 +5,7 @@ import type { SmtpOutcome } from '../../core/delivery';
 import type { DeliveryTask } from '../../core/deliveryTask';
 import type { RelayDeps, RelayLog } from '../deps';
 import type { DeliveryRow, StoredRow } from '../ports';
+import type { SuppressionEntry } from '../../core/suppression';
 
 /** What the queue says about this delivery of the task (the trigger's metadata). */
 export interface QueueDelivery {
@@ -20,6 +21,8 @@ export interface DeliveryState {
   readonly log: RelayLog;
   /** "message <id> to <recipient>": how every log line of this delivery begins */
   readonly label: string;
+  /** look up the suppression list: the address's entries, read while the row is read; never rejects */
+  suppressions?: Promise<SuppressionEntry[] | { failed: unknown }>;
   /** find the row: the recipient's row as read */
   found?: StoredRow;
   /** decide: when, which attempt, and whether the row must be claimed before the send */

@@ -1,0 +1,60 @@
+// The suppression list, checked again just before the send: an address suppressed after its message
+// was accepted (a bounce of another message, an operator's entry, an unsubscribe) is not sent. The
+// list is read while the row is read (lookUpSuppressions runs first and does not wait), so the check
+// costs one storage query per attempt and little latency of its own. A suppressed row is final; it was
+// read before any claim of this invocation, and its lease fields are cleared, so nothing stays held.
+import { domainOf } from '../../core/address';
+import { applyingEntry, suppressedResponse, type SuppressionEntry } from '../../core/suppression';
+import { type DeliveryRow, RowChangedError } from '../ports';
+import { recordEvent } from '../steps/recordEvent';
+import { CONTINUE, type DeliveryStep, known, stop } from '../steps/step';
+
+export const lookUpSuppressions: DeliveryStep = {
+  name: 'look up the suppression list',
+  run(state) {
+    // Settled here, so a lookup whose answer no step waits for (a skipped task) is no unhandled rejection.
+    state.suppressions = state.deps.suppressions.find(state.task.recipient).then(
+      (entries) => entries,
+      (err: unknown) => ({ failed: err }),
+    );
+    return CONTINUE;
+  },
+};
+
+export const checkSuppression: DeliveryStep = {
+  name: 'check the suppression list',
+  async run(state) {
+    const found = known(state.found, 'the row');
+    const entries = await known(state.suppressions, 'the suppression lookup');
+    // Storage is down: leave the task to the queue, as a failed row read does.
+    if (!Array.isArray(entries)) throw entries.failed;
+    const now = state.deps.now();
+    const entry = applyingEntry(entries, domainOf(found.row.from), now);
+    if (!entry) return CONTINUE;
+    const row = suppressedRow(found.row, entry, now);
+    try {
+      await state.deps.deliveries.replace(row, found.etag);
+    } catch (err) {
+      if (err instanceof RowChangedError) return stop('suppressed, but the row changed meanwhile (a duplicate task?); not recorded, not sent', 'warn');
+      throw err;
+    }
+    await recordEvent(state.deps, row, now, state.log, state.label);
+    return stop(`suppressed: ${row.response ?? ''}`);
+  },
+};
+
+function suppressedRow(row: DeliveryRow, entry: SuppressionEntry, now: Date): DeliveryRow {
+  return {
+    ...row,
+    status: 'suppressed',
+    response: suppressedResponse(entry),
+    category: entry.category,
+    smtpCode: undefined,
+    enhancedCode: undefined,
+    updatedAt: now,
+    nextAttemptAt: undefined,
+    leaseUntil: undefined,
+    leaseOwner: undefined,
+    heldBy: undefined,
+  };
+}
