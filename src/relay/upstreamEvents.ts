@@ -41,7 +41,7 @@ export interface UpstreamEvent extends UpstreamReport {
 export interface AppliedSummary {
   /** changed a recipient, the suppression list or the breaker's counts */
   applied: number;
-  /** matched a recipient, but said nothing new (a delivered report, an event applied before) */
+  /** said nothing new: a delivered or delayed report (not even looked up), or an event applied before */
   unchanged: number;
   /** matched no recipient of this relay: changed nothing */
   unmatched: number;
