@@ -62,7 +62,8 @@ async function applyOne(deps: RelayDeps, event: UpstreamEvent, log: RelayLog): P
   if (verdict.verdict === 'delivered' || verdict.verdict === 'deferred' || verdict.verdict === 'ignored') return 'unchanged';
   const match = await matchUpstreamEvent(deps, event);
   if (!match) {
-    log.warn(`upstream event ${describe(event)}: matched no recipient of this relay; nothing changed`);
+    // Not a recipient of ours: its address is someone else's mail, so only its domain is logged.
+    log.warn(`upstream event ${describe(event, false)}: matched no recipient of this relay; nothing changed`);
     return 'unmatched';
   }
   const { row } = match.stored;
@@ -167,6 +168,7 @@ function reasonOf(event: UpstreamEvent): string {
   return `${event.source} ${event.type}: ${text}`.slice(0, 2000);
 }
 
-function describe(event: UpstreamEvent): string {
-  return `${event.source} ${event.type}${event.eventId ? ` ${event.eventId}` : ''} for ${event.recipient}`.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 300);
+function describe(event: UpstreamEvent, withAddress = true): string {
+  const whom = withAddress ? event.recipient : `an address at ${event.recipient.slice(event.recipient.lastIndexOf('@') + 1)}`;
+  return `${event.source} ${event.type}${event.eventId ? ` ${event.eventId}` : ''} for ${whom}`.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 300);
 }
