@@ -8,6 +8,7 @@ import type { RelayDeps, RelayLog } from './deps';
 import { POLICY_CHECKS } from './policies';
 import { PREPARE_STEPS } from './prepare';
 import { claim } from './steps/claim';
+import { countVerdict } from './steps/countVerdict';
 import { decide } from './steps/decide';
 import { findRow } from './steps/findRow';
 import { planOutcome } from './steps/planOutcome';
@@ -30,6 +31,7 @@ export const DELIVERY_STEPS: readonly DeliveryStep[] = [
   scheduleRetry,
   recordOutcome,
   recordOutcomeEvent,
+  countVerdict,
 ];
 
 export async function deliverTask(deps: RelayDeps, task: DeliveryTask, log: RelayLog, delivery: QueueDelivery = { dequeueCount: 1 }): Promise<void> {

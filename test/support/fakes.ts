@@ -332,6 +332,7 @@ export class FakeRelay {
     this.smartHost = new FakeSmartHost(this.calls);
     this.suppressions = new FakeSuppressions(this.calls, this.faults);
     this.senders = new FakeSenders(this.calls, this.faults);
+    this.senders.thresholds = { ...this.config.breaker };
   }
 
   get deps(): RelayDeps {

@@ -22,6 +22,8 @@ export const planOutcome: DeliveryStep = {
       leaseUntil: undefined,
       leaseOwner: undefined,
       nextAttemptAt: undefined,
+      // attempted now, so no policy holds it any more
+      heldBy: undefined,
     };
     if (outcome.kind === 'accepted') state.next = { ...base, status: 'sent', sentAt: at };
     else if (outcome.kind === 'permanent') state.next = { ...base, status: state.raw ? 'bounced' : 'failed' };
