@@ -68,7 +68,9 @@ export function classifySmtpError(err: SmtpErrorLike): SmtpOutcome {
   const response = reply?.response ?? describeNetworkError(err);
   const base: SmtpReply = { smtpCode, enhancedCode: reply?.enhancedCode, response };
   if (smtpCode !== undefined && smtpCode >= 500 && !RELAY_SIDE_ERRORS.has(err.code ?? '')) {
-    return { kind: 'permanent', ...base };
+    // Interim, until the rule table (src/core/bounceRules.json) classifies every reply.
+    const unknownUser = base.enhancedCode === '5.1.1' || /user unknown/i.test(response);
+    return unknownUser ? { kind: 'permanent', ...base, category: 'invalid-recipient' } : { kind: 'permanent', ...base };
   }
   return { kind: 'temporary', ...base };
 }

@@ -10,9 +10,9 @@ import type { SenderView } from './ports';
 const MAX_PAUSE_BODY_BYTES = 4096;
 const MAX_REASON_LENGTH = 200;
 
-export function getSenderView(deps: RelayDeps, domain: string): Promise<SenderView> {
+export async function getSenderView(deps: RelayDeps, domain: string): Promise<SenderView> {
   const sender = allowedSender(deps, domain);
-  return storage(() => deps.senders.view(sender));
+  return await storage(() => deps.senders.view(sender));
 }
 
 /** Lifts the domain's pause; a domain not paused is answered as it is (resuming is idempotent). */
@@ -38,10 +38,14 @@ export async function pauseSenderDomain(deps: RelayDeps, domain: string, input: 
 }
 
 function allowedSender(deps: RelayDeps, raw: string): string {
-  const domain = toAsciiDomain(raw);
+  // domainToASCII trims spaces and control characters, which a path segment must not carry in.
+  const domain = /[\s\u0000-\u001f\u007f]/.test(raw) ? undefined : toAsciiDomain(raw);
   if (domain === undefined || raw.length > 253) {
     throw new ValidationError([
-      { field: 'domain', message: `"${raw.slice(0, 100)}" is not a domain name (write internationalised domains in their xn-- form or in Unicode)` },
+      {
+        field: 'domain',
+        message: `${JSON.stringify(raw.slice(0, 100))} is not a domain name (write internationalised domains in their xn-- form or in Unicode)`,
+      },
     ]);
   }
   if (!deps.config.allowedSenderDomains.has(domain)) throw new NotFoundError(`The sender domain "${domain}" is not in RELAY_ALLOWED_SENDER_DOMAINS`);

@@ -35,7 +35,7 @@ test("the relay's own failures defer even with a 5xx code", FILE_TIMEOUT, () => 
 
 test('a RCPT refusal is about the recipient', FILE_TIMEOUT, () => {
   const bounced = classifyRecipientRefusal({ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 User unknown' });
-  assert.deepEqual(bounced, { kind: 'permanent', smtpCode: 550, enhancedCode: '5.1.1', response: '550 5.1.1 User unknown' });
+  assert.deepEqual(bounced, { kind: 'permanent', smtpCode: 550, enhancedCode: '5.1.1', response: '550 5.1.1 User unknown', category: 'invalid-recipient' });
   assert.equal(classifyRecipientRefusal({ responseCode: 451, response: '451 4.7.1 Greylisted' }).kind, 'temporary');
 });
 
