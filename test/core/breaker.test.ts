@@ -16,6 +16,7 @@ import {
   resumeSender,
   windowStart,
 } from '../../src/core/breaker';
+import { decideDelivery } from '../../src/core/delivery';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 60_000 };
@@ -126,4 +127,10 @@ test('a hold names the pause; the refresh interval is 5 s or the hold recheck if
   assert.equal(pauseHold('example.com'), 'sender-paused:example.com');
   assert.equal(breakerRefreshMs(60), 5000);
   assert.equal(breakerRefreshMs(1), 1000);
+});
+
+test('a held row is claimed at its release: each hold queued its task again, so copies may exist', FILE_TIMEOUT, () => {
+  const task = { attempt: 1, queueMessageId: 'q-1', redelivered: false };
+  assert.deepEqual(decideDelivery({ status: 'queued', attempts: 0 }, task, NOW), { action: 'send', attempt: 1, claim: false });
+  assert.deepEqual(decideDelivery({ status: 'queued', attempts: 0, heldBy: pauseHold('example.com') }, task, NOW), { action: 'send', attempt: 1, claim: true });
 });

@@ -131,13 +131,27 @@ test('a first attempt claimed and held goes back to queued', FILE_TIMEOUT, async
   assert.equal(row().attempts, 0);
 });
 
-test('losing the hold write to another invocation still requeues the task, which decides again', FILE_TIMEOUT, async () => {
+test('losing the hold write to another invocation leaves the row to it: no copy of the task is queued', FILE_TIMEOUT, async () => {
   const { relay, task, log } = accepted();
   await relay.senders.pause('example.com');
   relay.fail('deliveries.replace', new RowChangedError('changed'));
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
   assert.equal(relay.smartHost.sent.length, 0);
-  assert.equal(relay.queue.tasks.length, 1);
+  assert.equal(relay.queue.tasks.length, 0);
+  assert.match(log.text(), /warn: .*not held, the row changed meanwhile/);
+});
+
+test('released: the first send after a hold claims the row, so two copies of the held task send once', FILE_TIMEOUT, async () => {
+  const { relay, task, log, row } = accepted({ heldBy: HELD_BY, nextAttemptAt: START });
+  const copies = [
+    deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 }),
+    deliverTask(relay.deps, task, log, { queueMessageId: 'q-2', dequeueCount: 1 }),
+  ];
+  await Promise.all(copies);
+  assert.equal(relay.smartHost.sent.length, 1);
+  assert.equal(row().status, 'sent');
+  assert.equal(row().heldBy, undefined);
+  assert.match(log.text(), /another invocation claimed it first|another invocation is sending it/);
 });
 
 test('another sender domain is not held by the pause', FILE_TIMEOUT, async () => {

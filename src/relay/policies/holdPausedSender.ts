@@ -23,8 +23,9 @@ export const holdPausedSender: DeliveryStep = {
     try {
       await state.deps.deliveries.replace(heldRow(found.row, attempt, heldBy, new Date(now.getTime() + recheck * 1000), now), found.etag);
     } catch (err) {
-      // Another invocation changed the row: the recheck decides again from what it wrote.
-      if (!(err instanceof RowChangedError)) throw err;
+      // Another invocation changed the row and carries it on; a copy of this task would only race it.
+      if (err instanceof RowChangedError) return stop('not held, the row changed meanwhile (a duplicate task?)', 'warn');
+      throw err;
     }
     return stop(why, 'log', recheck);
   },
