@@ -103,8 +103,10 @@ export class SenderStore implements SenderReputation {
       try {
         known = await this.readState(senderDomain);
       } catch (err) {
-        // A pause read a moment ago is still the best answer while storage does not answer.
+        // A pause read a moment ago is still the best answer while storage does not answer; the
+        // next read is tried after another interval, not at every send.
         if (!cached) throw err;
+        this.known.set(senderDomain, { ...cached, fetchedAt: this.now().getTime() });
         this.log.warn(`sender ${senderDomain}: its state could not be read, using the one read before (${summarizeError(err)})`);
       }
     }
@@ -123,7 +125,7 @@ export class SenderStore implements SenderReputation {
   }
 
   async pause(senderDomain: string, reason: string, at: Date): Promise<SenderView> {
-    if (await this.changeState(senderDomain, (s) => manualPause(s, reason, at))) this.log.warn(`sender ${senderDomain}: paused by an operator`);
+    if (await this.changeState(senderDomain, (s) => manualPause(s, reason, at))) this.log.warn(`sender ${senderDomain}: paused by an operator (${reason})`);
     return this.view(senderDomain);
   }
 

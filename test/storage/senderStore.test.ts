@@ -37,7 +37,7 @@ function freshDomain(): string {
 }
 
 /** The table client, counting the calls an instance makes and optionally running `beforeStateWrite` first. */
-function countingTable(hooks: { beforeStateWrite?: () => Promise<void> } = {}) {
+function countingTable(hooks: { beforeStateWrite?: () => Promise<void>; failReads?: boolean } = {}) {
   const calls: string[] = [];
   const proxy = new Proxy(table, {
     get(target, name: string) {
@@ -46,6 +46,7 @@ function countingTable(hooks: { beforeStateWrite?: () => Promise<void> } = {}) {
       return (...args: unknown[]) => {
         calls.push(name);
         const call = () => (member as (...a: unknown[]) => unknown).apply(target, args);
+        if (name === 'getEntity' && hooks.failReads) return Promise.reject(new Error('ECONNREFUSED (a test)'));
         const hook = hooks.beforeStateWrite;
         if ((name === 'createEntity' || name === 'updateEntity') && hook) {
           hooks.beforeStateWrite = undefined;
@@ -196,4 +197,24 @@ test('the send path costs nothing: record() writes nothing, pauseOf() reads once
   await a.store.pauseOf(domain);
   assert.equal(counting.calls.length, 4);
   await a.store.close();
+});
+
+test('storage not answering: the pause read before still holds, and the read is tried once per interval, not per send', FILE_TIMEOUT, async () => {
+  const domain = freshDomain();
+  const clock = new FakeClock(new Date());
+  const hooks: { failReads?: boolean } = {};
+  const counting = countingTable(hooks);
+  const a = instance(clock, counting.table);
+  await a.store.pause(domain, 'by a test', clock.now());
+  clock.advance(a.store.refreshMs);
+  hooks.failReads = true;
+  counting.calls.length = 0;
+  for (let i = 0; i < 10; i++) assert.equal((await a.store.pauseOf(domain))?.reason, 'paused by an operator: by a test');
+  assert.deepEqual(counting.calls, ['getEntity']);
+  assert.equal(a.log.lines.filter((l) => /could not be read, using the one read before/.test(l.message)).length, 1);
+  clock.advance(a.store.refreshMs);
+  await a.store.pauseOf(domain);
+  assert.deepEqual(counting.calls, ['getEntity', 'getEntity']);
+  const b = instance(clock, counting.table);
+  await assert.rejects(b.store.pauseOf(domain), /ECONNREFUSED/, 'nothing read before: the send waits for storage');
 });
