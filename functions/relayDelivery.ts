@@ -20,4 +20,8 @@ export async function relayDelivery(message: unknown, context: InvocationContext
 
 app.storageQueue('relayDelivery', { queueName: '%RELAY_QUEUE_NAME%', connection: 'AzureWebJobsStorage', handler: relayDelivery });
 
-app.hook.appTerminate(() => deps.smartHost.close());
+app.hook.appTerminate(async () => {
+  deps.smartHost.close();
+  // the breaker's counts not yet written
+  await deps.senders.close();
+});

@@ -119,6 +119,8 @@ export interface RowState {
   leaseUntil?: Date;
   leaseOwner?: string;
   nextAttemptAt?: Date;
+  /** a delivery policy held it: its task was queued again, maybe more than once (see decideDelivery) */
+  heldBy?: string;
 }
 
 export interface TaskState {
@@ -140,7 +142,8 @@ export const EARLY_TOLERANCE_MS = 2000;
  * one invocation per task, and only the invocation that makes attempt n queues the task for n+1, so
  * a first delivery sends without writing a claim. A claim (status `sending`, a lease) is written only
  * when that reasoning does not hold: a redelivered message, whose earlier invocation may still have
- * reached the smart host, or a task without an attempt number.
+ * reached the smart host, a task without an attempt number, or a row a policy held: each hold queues
+ * the task again, and a crash between that and the end of the invocation leaves two copies of it.
  */
 export function decideDelivery(row: RowState, task: TaskState, now: Date): Decision {
   if (isFinal(row.status)) return { action: 'skip', reason: `already ${row.status}` };
@@ -155,5 +158,5 @@ export function decideDelivery(row: RowState, task: TaskState, now: Date): Decis
     return { action: 'wait', until: row.nextAttemptAt, reason: 'its next attempt is not due yet' };
   }
   const attempt = task.attempt ?? row.attempts + 1;
-  return { action: 'send', attempt, claim: task.attempt === undefined || task.redelivered || row.status === 'sending' };
+  return { action: 'send', attempt, claim: task.attempt === undefined || task.redelivered || row.status === 'sending' || row.heldBy !== undefined };
 }

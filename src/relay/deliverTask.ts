@@ -9,6 +9,7 @@ import { POLICY_CHECKS } from './policies';
 import { lookUpSuppressions } from './policies/checkSuppression';
 import { PREPARE_STEPS } from './prepare';
 import { claim } from './steps/claim';
+import { countVerdict } from './steps/countVerdict';
 import { decide } from './steps/decide';
 import { findRow } from './steps/findRow';
 import { planOutcome } from './steps/planOutcome';
@@ -35,6 +36,7 @@ export const DELIVERY_STEPS: readonly DeliveryStep[] = [
   recordOutcome,
   recordOutcomeEvent,
   suppressBounced,
+  countVerdict,
 ];
 
 export async function deliverTask(deps: RelayDeps, task: DeliveryTask, log: RelayLog, delivery: QueueDelivery = { dequeueCount: 1 }): Promise<void> {

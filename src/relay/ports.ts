@@ -7,6 +7,7 @@ import type { Reservation } from '../core/idempotency';
 import type { DeliveryTask } from '../core/deliveryTask';
 import type { Category } from '../core/categories';
 import type { SuppressionEntry, SuppressionSource } from '../core/suppression';
+import type { BreakerThresholds } from '../core/breaker';
 
 /** One recipient of one message: the record of truth for its delivery. */
 export interface DeliveryRow {
@@ -189,6 +190,8 @@ export interface SenderView {
   pausedAt: string | null;
   pausedReason: string | null;
   resumedAt: string | null;
+  /** the settings in force, so an operator reads the rates against them */
+  thresholds: BreakerThresholds;
 }
 
 /** The bounce-rate breaker per sender domain: counts, warnings and pauses shared by every instance. */
@@ -199,9 +202,12 @@ export interface SenderReputation {
   pauseOf(senderDomain: string): Promise<SenderPause | undefined>;
   /** The domain's counts and state, read fresh (the operator endpoint). */
   view(senderDomain: string): Promise<SenderView>;
-  /** Lifts a pause; counting starts again from `at`. */
+  /** Lifts a pause; counting starts again from `at`. A domain not paused is left as it is. */
   resume(senderDomain: string, at: Date): Promise<SenderView>;
+  /** An operator's pause; a paused domain keeps the pause it has. */
+  pause(senderDomain: string, reason: string, at: Date): Promise<SenderView>;
   /** Writes the counts kept in memory now (tests, shutdown). */
   flush(): Promise<void>;
-  close(): void;
+  /** Stops the background writes after writing what is left. */
+  close(): Promise<void>;
 }

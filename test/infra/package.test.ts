@@ -93,14 +93,17 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
     assert.deepEqual([...registered.keys()].sort(), [
       'deleteSuppression',
       'getMessageStatus',
+      'getSenderStatus',
       'getSuppression',
       'listSuppressions',
+      'pauseSender',
       'putSuppression',
       'receiveAcsEvents',
       'receiveDsn',
       'receiveSendGridEvents',
       'recordPoisonDelivery',
       'relayDelivery',
+      'resumeSender',
       'sendMessage',
     ]);
     assert.deepEqual(

@@ -266,6 +266,7 @@ test('the steps, in order: policy checks before the claim, preparation before th
       'find the row',
       'decide',
       'check the suppression list',
+      'hold a paused sender',
       'claim',
       'read the body',
       'send',
@@ -274,6 +275,7 @@ test('the steps, in order: policy checks before the claim, preparation before th
       'record the outcome',
       'record the event',
       'suppress a bounced address',
+      'count the verdict',
     ],
   );
 });

@@ -2,6 +2,7 @@
 // unit tier, beside the storage fakes of ./fakes.ts: same call log, same injected faults.
 import { domainOf } from '../../src/core/address';
 import type { SuppressionEntry } from '../../src/core/suppression';
+import type { BreakerThresholds } from '../../src/core/breaker';
 import type { SenderCounts, SenderPause, SenderReputation, SenderView, SuppressionPage, SuppressionQuery, Suppressions } from '../../src/relay/ports';
 import { ValidationError } from '../../src/errors';
 import { asAsync, type CallLog, type Faults } from './fakes';
@@ -68,10 +69,23 @@ export class FakeSuppressions implements Suppressions {
   }
 }
 
-/** Counts in memory; a test pauses a domain with pause(), as the breaker would. */
+/**
+ * Counts in memory; a test pauses a domain with pause(), as the breaker would. record() and pauseOf()
+ * cost the real adapter no storage call on the send's path, so neither is in the call log: a test
+ * reads `counts`.
+ */
 export class FakeSenders implements SenderReputation {
   readonly counts = new Map<string, Required<SenderCounts>>();
   readonly pauses = new Map<string, SenderPause>();
+  readonly resumedAt = new Map<string, Date>();
+  thresholds: BreakerThresholds = {
+    bounceWarnPercent: 5,
+    bouncePausePercent: 10,
+    complaintWarnPercent: 0.1,
+    complaintPausePercent: 0.5,
+    minVolume: 100,
+    windowHours: 24,
+  };
 
   constructor(
     private readonly calls: CallLog,
@@ -79,7 +93,6 @@ export class FakeSenders implements SenderReputation {
   ) {}
 
   record(senderDomain: string, counts: SenderCounts): void {
-    this.calls.push('senders.record');
     const now = this.counts.get(senderDomain) ?? { attempts: 0, hardBounces: 0, complaints: 0 };
     this.counts.set(senderDomain, {
       attempts: now.attempts + (counts.attempts ?? 0),
@@ -88,8 +101,13 @@ export class FakeSenders implements SenderReputation {
     });
   }
 
-  pause(domain: string, reason = 'paused by a test', since = new Date()): void {
-    this.pauses.set(domain, { domain, reason, since });
+  /** Takes effect at once (a test need not await it), like the breaker's pause once its cache refreshes. */
+  pause(domain: string, reason = 'paused by a test', since = new Date()): Promise<SenderView> {
+    if (!this.pauses.has(domain)) this.pauses.set(domain, { domain, reason, since });
+    return asAsync(() => {
+      this.faults.check(this.calls, 'senders.pause');
+      return this.#view(domain);
+    });
   }
 
   pauseOf(senderDomain: string): Promise<SenderPause | undefined> {
@@ -104,11 +122,13 @@ export class FakeSenders implements SenderReputation {
     });
   }
 
-  resume(senderDomain: string): Promise<SenderView> {
+  resume(senderDomain: string, at: Date): Promise<SenderView> {
     return asAsync(() => {
       this.faults.check(this.calls, 'senders.resume');
-      this.pauses.delete(senderDomain);
-      this.counts.delete(senderDomain);
+      if (this.pauses.delete(senderDomain)) {
+        this.counts.delete(senderDomain);
+        this.resumedAt.set(senderDomain, at);
+      }
       return this.#view(senderDomain);
     });
   }
@@ -117,7 +137,9 @@ export class FakeSenders implements SenderReputation {
     return Promise.resolve();
   }
 
-  close(): void {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 
   #view(domain: string): SenderView {
     const c = this.counts.get(domain) ?? { attempts: 0, hardBounces: 0, complaints: 0 };
@@ -132,7 +154,8 @@ export class FakeSenders implements SenderReputation {
       complaintRate: rate(c.complaints),
       pausedAt: pause?.since.toISOString() ?? null,
       pausedReason: pause?.reason ?? null,
-      resumedAt: null,
+      resumedAt: this.resumedAt.get(domain)?.toISOString() ?? null,
+      thresholds: { ...this.thresholds },
     };
   }
 }

@@ -348,6 +348,7 @@ export class FakeRelay {
     this.suppressions = new FakeSuppressions(this.calls, this.faults);
     this.senders = new FakeSenders(this.calls, this.faults);
     this.appliedEvents = new FakeAppliedEvents(this.calls, this.faults);
+    this.senders.thresholds = { ...this.config.breaker };
   }
 
   get deps(): RelayDeps {

@@ -23,6 +23,8 @@ export const planOutcome: DeliveryStep = {
       leaseUntil: undefined,
       leaseOwner: undefined,
       nextAttemptAt: undefined,
+      // attempted now, so no policy holds it any more
+      heldBy: undefined,
     };
     // The 250's queue id lets the upstream's later events find this row (see relay/upstreamEvents).
     const upstreamId = outcome.kind === 'accepted' ? upstreamIdFromReply(outcome.response) : undefined;
