@@ -82,14 +82,7 @@ test('a late bounce of a sent recipient: bounced with its category, recorded, su
   assert.equal(entry?.messageId, id);
   assert.deepEqual(relay.senders.counts.get('example.com'), { attempts: 0, hardBounces: 1, complaints: 0 });
   // Its storage cost: four calls, and the suppression list's two (the breaker counts in memory).
-  assert.deepEqual(calls, [
-    'deliveries.get',
-    'appliedEvents.firstTime',
-    'deliveries.replace',
-    'events.record',
-    'suppressions.find',
-    'suppressions.put',
-  ]);
+  assert.deepEqual(calls, ['deliveries.get', 'appliedEvents.firstTime', 'deliveries.replace', 'events.record', 'suppressions.find', 'suppressions.put']);
 });
 
 test('a late bounce that is not about the address bounces without suppressing or counting a hard bounce', FILE_TIMEOUT, async () => {
