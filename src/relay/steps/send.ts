@@ -8,7 +8,9 @@ export const send: DeliveryStep = {
   async run(state) {
     const raw = known(state.raw, 'the body');
     const row = known(state.held, 'the held row').row;
-    state.outcome = raw ? await state.deps.smartHost.send({ from: row.from, to: row.address }, raw) : { kind: 'permanent', response: BODY_MISSING };
+    state.outcome = raw
+      ? await state.deps.smartHost.send({ from: row.from, to: row.address }, raw)
+      : { kind: 'permanent', response: BODY_MISSING, category: 'other' };
     state.finishedAt = state.deps.now();
     return CONTINUE;
   },
