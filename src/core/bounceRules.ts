@@ -5,6 +5,8 @@
 //
 //   1. errorCode      nodemailer's error code (EAUTH, ETLS, ECONNECTION, ...). First, because it says the
 //                     relay's own session failed: a 535 or 530 in it says nothing about the recipient.
+//                     The connection errors' rows are narrowed to 5xx: a 421 closes the session, so
+//                     nodemailer reports ECONNECTION with the receiver's reply, which its own row reads.
 //   2. enhanced       an exact enhanced status code (RFC 3463), "5.1.1": the most precise statement.
 //   3. text           a case-insensitive regular expression on the reply text, for generic codes (5.7.1,
 //                     5.0.0, none at all) and for the providers' and carriers' own wordings.

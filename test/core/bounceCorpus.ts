@@ -28,6 +28,21 @@ export const BOUNCE_CORPUS: readonly CorpusEntry[] = [
   { source: 'nodemailer', errorCode: 'ENOAUTH', reply: 'Missing credentials for "PLAIN"', expect: temp('auth', 'relay-enoauth') },
   { source: 'nodemailer', errorCode: 'ETLS', reply: 'self-signed certificate in certificate chain', expect: temp('tls', 'relay-etls') },
   { source: 'nodemailer', errorCode: 'ECONNECTION', reply: 'connect ECONNREFUSED 127.0.0.1:587', expect: temp('connection', 'relay-econnection') },
+  {
+    source: 'smart host refusing the session',
+    errorCode: 'ECONNECTION',
+    code: 554,
+    reply: '554 5.7.1 smtp.example.net: access denied',
+    expect: temp('connection', 'relay-econnection'),
+  },
+  // A 421 closes the session: nodemailer reports ECONNECTION carrying the receiver's own reply.
+  {
+    source: 'Gmail via nodemailer',
+    errorCode: 'ECONNECTION',
+    code: 421,
+    reply: '421-4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address.',
+    expect: temp('rate-limit', 'x-4.7.28'),
+  },
   { source: 'nodemailer', errorCode: 'ETIMEDOUT', reply: 'Greeting never received', expect: temp('timeout', 'relay-etimedout') },
   { source: 'nodemailer', errorCode: 'ESOCKET', reply: 'read ECONNRESET', expect: temp('connection', 'relay-esocket') },
   { source: 'nodemailer', errorCode: 'EDNS', reply: 'getaddrinfo ENOTFOUND smtp.example.net', expect: temp('connection', 'relay-edns') },
