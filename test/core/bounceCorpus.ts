@@ -44,7 +44,8 @@ export const BOUNCE_CORPUS: readonly CorpusEntry[] = [
     expect: temp('rate-limit', 'x-4.7.28'),
   },
   { source: 'nodemailer', errorCode: 'ETIMEDOUT', reply: 'Greeting never received', expect: temp('timeout', 'relay-etimedout') },
-  { source: 'nodemailer', errorCode: 'ESOCKET', reply: 'read ECONNRESET', expect: temp('connection', 'relay-esocket') },
+  { source: 'nodemailer', errorCode: 'ESOCKET', reply: 'read ECONNRESET', expect: temp('connection', 't-socket-error') },
+  { source: 'nodemailer, untrusted CA', errorCode: 'ESOCKET', reply: 'unable to verify the first certificate', expect: temp('tls', 't-tls-certificate') },
   { source: 'nodemailer', errorCode: 'EDNS', reply: 'getaddrinfo ENOTFOUND smtp.example.net', expect: temp('connection', 'relay-edns') },
   {
     source: 'nodemailer',
