@@ -156,7 +156,7 @@ function checkRow(raw: unknown, index: number, problems: string[]): BounceRule |
 
 function kindOf(row: RuleRow): RuleKind {
   if (row.errorCode !== undefined) return 'errorCode';
-  if (row.enhanced !== undefined) return row.enhanced.endsWith('.x') ? 'enhancedClass' : 'enhanced';
+  if (row.enhanced !== undefined) return String(row.enhanced).endsWith('.x') ? 'enhancedClass' : 'enhanced';
   if (row.text !== undefined) return 'text';
   if (row.event !== undefined) return 'event';
   return 'basic';

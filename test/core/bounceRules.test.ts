@@ -126,6 +126,8 @@ test('the checker refuses a malformed table, naming the row and what is wrong', 
   refused((rows) => void (rows[2].id = 'x1'), /row 2 \(x1\): duplicate id, row 1 has it too/);
   refused((rows) => void (rows[1].severity = 'high'), /row 1 \(x1\): unknown field "severity"/);
   refused((rows) => void (rows[1].why = 7), /row 1 \(x1\): why must be a string/);
+  refused((rows) => void (rows[1].enhanced = 511), /row 1 \(x1\): enhanced must be a string/);
+  refused((rows) => void (rows[5].event = null), /row 5 \(ev1\): event must be a string/);
   refused((rows) => void (rows[1].text = 'x'), /row 1 \(x1\): more than one match \(enhanced, text\)/);
   refused((rows) => void delete rows[1].enhanced, /row 1 \(x1\): no match/);
   refused((rows) => void (rows[0].errorCode = 'eauth'), /row 0 \(e1\): errorCode "eauth" is not a nodemailer error code/);
