@@ -119,8 +119,12 @@ export const RCPT_PREFIX_REPLIES: Readonly<Record<string, SmtpReply>> = {
   'bounce-': { code: 550, message: '5.1.1 Recipient address rejected: User unknown' },
   /** temporary, other (greylisting) */
   'grey-': { code: 451, message: '4.7.1 Greylisted, try again later' },
+  /** temporary, other */
+  'defer-': { code: 451, message: '4.3.0 Temporarily unable to process, try again later' },
   /** permanent, mailbox-full */
   'full-': { code: 552, message: '5.2.2 Mailbox full' },
+  /** permanent, message-too-large */
+  'toolarge-': { code: 552, message: '5.3.4 Message size exceeds fixed limit' },
   /** permanent, policy */
   'policy-': { code: 550, message: '5.7.1 Message refused by policy' },
   /** permanent, reputation */

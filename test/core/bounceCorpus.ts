@@ -338,6 +338,7 @@ export const BOUNCE_CORPUS: readonly CorpusEntry[] = [
   { source: 'RFC 3463', reply: '450 4.2.1 Mailbox disabled, not accepting messages', expect: temp('other', 'c-4.2') },
   { source: 'Exchange (sisimai)', reply: '554 5.3.0 Too many related errors', expect: perm('other', 'c-5.3') },
   { source: 'dev smart host', reply: '451 4.3.0 Error: queue file write error', expect: temp('other', 'c-4.3') },
+  { source: 'dev smart host (defer-)', reply: '451 4.3.0 Temporarily unable to process, try again later', expect: temp('other', 'c-4.3') },
   { source: 'Exim', reply: '550 5.4.4 Unrouteable address', expect: perm('other', 'c-5.4') },
   { source: 'Postfix', reply: '421 4.4.2 mx.example.net Error: timeout exceeded', expect: temp('connection', 'c-4.4') },
   { source: 'Yahoo (sisimai)', reply: '501 5.5.2 Syntax error in parameters or arguments', expect: perm('other', 'c-5.5') },

@@ -72,7 +72,9 @@ test('a refused recipient is permanent on 5xx and temporary on 4xx', FILE_TIMEOU
 
 test("each of the dev smart host's prefixes gets its category through nodemailer", FILE_TIMEOUT, async () => {
   const expected = {
+    'defer-x@example.net': ['temporary', 'other'],
     'full-x@example.net': ['permanent', 'mailbox-full'],
+    'toolarge-x@example.net': ['permanent', 'message-too-large'],
     'policy-x@example.net': ['permanent', 'policy'],
     'blocked-x@example.net': ['permanent', 'reputation'],
     'ratelimit-x@example.net': ['temporary', 'rate-limit'],
