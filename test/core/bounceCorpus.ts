@@ -269,6 +269,12 @@ export const BOUNCE_CORPUS: readonly CorpusEntry[] = [
   },
   { source: 'docomo (sisimai)', reply: '552 too much mail data', expect: perm('mailbox-full', 't-mailbox-full') },
   { source: 'KumoMTA community', reply: '554 Quota exceeded (mailbox for user is full)', expect: perm('mailbox-full', 't-mailbox-full') },
+  {
+    source: 'web.de (KumoMTA community)',
+    reply: '552 Requested mail action aborted: exceeded storage allocation Quota exceeded',
+    expect: perm('mailbox-full', 't-mailbox-full'),
+  },
+  { source: 'Postfix', reply: '552 Mailbox size limit exceeded', expect: perm('mailbox-full', 't-mailbox-full') },
   { source: 'KumoMTA, ZoneMTA', reply: '552 Message size exceeds maximum permitted', expect: perm('message-too-large', 't-message-too-large') },
   {
     source: 'Exchange Online',
