@@ -1,6 +1,7 @@
 // Real replies, reasons and upstream reports, each with how the bounce rules must classify it and
 // which row says so. Wordings are the providers' and carriers' own, as published or as collected by
-// sisimai, KumoMTA and ZoneMTA (addresses and IPs replaced by documentation ones).
+// sisimai, KumoMTA and ZoneMTA (addresses and IPs replaced by documentation ones); where no provider
+// wording was at hand (a few enhanced classes), the reply uses RFC 3463's or RFC 5321's own text.
 import type { Category } from '../../src/core/categories';
 import type { RuleOutcome } from '../../src/core/bounceRules';
 
@@ -105,7 +106,11 @@ export const BOUNCE_CORPUS: readonly CorpusEntry[] = [
   { source: 'Gmail', reply: '550-5.4.5 Daily user sending limit exceeded.', expect: temp('rate-limit', 'x-5.4.5') },
   { source: 'Postfix', reply: '451 4.4.1 Connection timed out', expect: temp('timeout', 'x-4.4.1') },
   { source: 'Postfix', reply: '451 4.4.7 Delivery time expired', expect: temp('timeout', 'x-4.4.7') },
-  { source: 'KumoMTA', reply: '551 5.4.7 Delivery expired (message too old)', expect: perm('timeout', 'x-5.4.7') },
+  {
+    source: 'KumoMTA',
+    reply: '551 5.4.7 Next delivery time would be at SOME TIME which exceeds the expiry time EXPIRES configured via set_scheduling',
+    expect: perm('timeout', 'x-5.4.7'),
+  },
   { source: 'Gmail, in a report', reply: '535-5.7.8 Username and Password not accepted.', expect: temp('auth', 'x-5.7.8') },
   { source: 'Exchange', reply: '550 5.7.23 The message was rejected because of Sender Policy Framework violation', expect: perm('policy', 'x-5.7.23') },
   { source: 'Gmail', reply: '550-5.7.25 [192.0.2.1] The IP address sending this message does not have a PTR record setup', expect: perm('policy', 'x-5.7.25') },
