@@ -1,9 +1,10 @@
 // Classifying what an upstream said: an SMTP reply or nodemailer error (classifySmtpError in
 // ./delivery), or an event an upstream reports later (a SendGrid webhook event, an ACS delivery
-// report, a DSN's per-recipient action). Interim: the bounce rules (src/core/bounceRules.json)
-// replace this switch, keeping these signatures.
+// report, a DSN's per-recipient action). Both go by the bounce rules (./bounceRules.json): the
+// event rows give the verdict, and for a bounce or a deferral that names no category, the reply rows
+// give it from the reply the upstream passed on.
+import { eventRule, replyRule, type RuleOutcome } from './bounceRules';
 import type { Category } from './categories';
-import { classifySmtpError } from './delivery';
 
 export type UpstreamSource = 'sendgrid' | 'acs' | 'dsn';
 
@@ -35,38 +36,43 @@ export type Verdict =
 export interface ReportClassification {
   verdict: Verdict;
   category?: Category;
-  /** the rule that matched */
+  /** the event rule that matched */
   rule: string;
+  /** the reply rule that named the category, when the event rule left it to the reply */
+  replyRule?: string;
 }
+
+const VERDICTS: Record<RuleOutcome, Verdict> = {
+  sent: 'delivered',
+  permanent: 'bounced',
+  temporary: 'deferred',
+  complaint: 'complaint',
+  unsubscribe: 'unsubscribe',
+  ignored: 'ignored',
+};
+
+/** Why no event row matched: the table ends each source with a `source:*` row, so only a gap. */
+const NO_EVENT_RULE: ReportClassification = { verdict: 'ignored', rule: 'no-rule' };
 
 export function classifyUpstreamReport(report: UpstreamReport): ReportClassification {
-  const type = report.type.toLowerCase();
-  const reply = () => classifySmtpError({ responseCode: report.smtpCode, response: report.response ?? `${report.enhancedCode ?? ''} ${report.type}` });
-  if (report.source === 'sendgrid') {
-    if (type === 'delivered') return { verdict: 'delivered', rule: 'sendgrid-delivered' };
-    if (type === 'deferred') return { verdict: 'deferred', category: reply().category, rule: 'sendgrid-deferred' };
-    if (type === 'bounce' || type === 'blocked' || type === 'dropped')
-      return { verdict: 'bounced', category: reply().category ?? interimCategory(report), rule: `sendgrid-${type}` };
-    if (type === 'spamreport') return { verdict: 'complaint', category: 'complaint', rule: 'sendgrid-spamreport' };
-    if (type === 'unsubscribe' || type === 'group_unsubscribe') return { verdict: 'unsubscribe', rule: 'sendgrid-unsubscribe' };
-    return { verdict: 'ignored', rule: 'sendgrid-other' };
+  const rule = eventRule(report.source, report.type);
+  if (!rule) return NO_EVENT_RULE;
+  const verdict = VERDICTS[rule.outcome];
+  if (rule.category !== undefined || (verdict !== 'bounced' && verdict !== 'deferred')) {
+    return rule.category === undefined ? { verdict, rule: rule.id } : { verdict, category: rule.category, rule: rule.id };
   }
-  if (report.source === 'acs') {
-    if (type === 'delivered') return { verdict: 'delivered', rule: 'acs-delivered' };
-    if (type === 'bounced' || type === 'failed' || type === 'suppressed')
-      return { verdict: 'bounced', category: reply().category ?? interimCategory(report), rule: `acs-${type}` };
-    if (type === 'filteredspam' || type === 'quarantined') return { verdict: 'bounced', category: 'policy', rule: `acs-${type}` };
-    return { verdict: 'ignored', rule: 'acs-other' };
-  }
-  if (type === 'delivered' || type === 'relayed' || type === 'expanded') return { verdict: 'delivered', rule: 'dsn-delivered' };
-  if (type === 'delayed') return { verdict: 'deferred', category: reply().category, rule: 'dsn-delayed' };
-  if (type === 'failed') return { verdict: 'bounced', category: reply().category ?? interimCategory(report), rule: 'dsn-failed' };
-  return { verdict: 'ignored', rule: 'dsn-other' };
+  const text = report.response ?? [report.smtpCode, report.enhancedCode].filter((part) => part !== undefined).join(' ');
+  const reply = replyRule({ smtpCode: report.smtpCode ?? codeAtStart(text), enhancedCode: report.enhancedCode ?? enhancedIn(text), text });
+  // A bounce always carries a category; a deferral whose reply names none still says it is `other`.
+  return reply ? { verdict, category: reply.category ?? 'other', rule: rule.id, replyRule: reply.id } : { verdict, category: 'other', rule: rule.id };
 }
 
-// Interim (the events branch), until the rule table replaces this file: enough to tell an address
-// that does not exist from every other refusal, so that late bounces suppress.
-function interimCategory(report: UpstreamReport): Category {
-  const text = `${report.enhancedCode ?? ''} ${report.response ?? ''}`;
-  return /\b5\.1\.(?:1|10)\b|user unknown|unknown user|does not exist|no such user|RecipNotFound/i.test(text) ? 'invalid-recipient' : 'other';
+function codeAtStart(text: string): number | undefined {
+  // a DSN's Diagnostic-Code may keep its type: "smtp; 550 5.1.1 ..."
+  const match = /^(?:smtp;\s*)?([245]\d\d)\b/i.exec(text.trim());
+  return match ? Number(match[1]) : undefined;
+}
+
+function enhancedIn(text: string): string | undefined {
+  return /(?:^|[\s;(#-])([245]\.\d{1,3}\.\d{1,3})\b/.exec(text)?.[1];
 }

@@ -1,6 +1,7 @@
 // Delivery rules, pure: recipient statuses, how an SMTP reply or error is classified, when a deferred
 // recipient is retried, and what an invocation may do with a recipient row it finds.
 
+import { replyRule } from './bounceRules';
 import type { Category } from './categories';
 
 export const RECIPIENT_STATUSES = ['queued', 'sending', 'deferred', 'sent', 'bounced', 'failed', 'suppressed'] as const;
@@ -57,29 +58,29 @@ export interface SmtpErrorLike {
   message?: string;
 }
 
-// Errors that say the relay or its connection is at fault, not the recipient: even with a 5xx code
-// (535 authentication failed, 530 must STARTTLS) they defer, as Postfix does, so that fixing the
-// relay's settings delivers the backlog instead of bouncing it.
-const RELAY_SIDE_ERRORS = new Set(['EAUTH', 'ETLS', 'ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'EPROTOCOL', 'ECONFIG', 'ENOAUTH']);
-
+/**
+ * Classifies a failed send by the bounce rules (./bounceRules.json, first match wins): nodemailer's
+ * relay-side error codes defer even with a 5xx (535 authentication failed, 530 must STARTTLS), as
+ * Postfix does, so that fixing the relay's settings delivers the backlog instead of bouncing it.
+ * With no matching row a 5xx is permanent and anything else temporary, category `other`.
+ */
 export function classifySmtpError(err: SmtpErrorLike): SmtpOutcome {
   const reply = err.response ? parseSmtpReply(err.response) : undefined;
   const smtpCode = err.responseCode ?? reply?.smtpCode;
   const response = reply?.response ?? describeNetworkError(err);
   const base: SmtpReply = { smtpCode, enhancedCode: reply?.enhancedCode, response };
-  if (smtpCode !== undefined && smtpCode >= 500 && !RELAY_SIDE_ERRORS.has(err.code ?? '')) {
-    // Interim, until the rule table (bounceRules.json) classifies: an address that does not exist.
-    const unknownUser = base.enhancedCode === '5.1.1' || base.enhancedCode === '5.1.10' || /user unknown/i.test(response);
-    return unknownUser ? { kind: 'permanent', ...base, category: 'invalid-recipient' } : { kind: 'permanent', ...base };
-  }
-  return { kind: 'temporary', ...base };
+  const rule = replyRule({ errorCode: err.code, smtpCode, enhancedCode: base.enhancedCode, text: response });
+  if (!rule) return { kind: smtpCode !== undefined && smtpCode >= 500 ? 'permanent' : 'temporary', ...base, category: 'other' };
+  return { kind: rule.outcome === 'permanent' ? 'permanent' : 'temporary', ...base, category: rule.category ?? 'other', rule: rule.id };
 }
 
-/** Classifies one recipient's RCPT refusal (nodemailer's rejectedErrors entry). */
+/**
+ * Classifies one recipient's RCPT refusal (nodemailer's rejectedErrors entry). It is about the
+ * recipient: a 5xx bounces unless a rule says it is temporary (too many recipients, the relay's own
+ * login or relaying rights at the smart host), a 4xx defers.
+ */
 export function classifyRecipientRefusal(err: SmtpErrorLike): SmtpOutcome {
-  const outcome = classifySmtpError(err);
-  // A refusal of the RCPT itself is always about the recipient: 5xx bounces, 4xx defers.
-  return outcome.smtpCode !== undefined && outcome.smtpCode >= 500 ? { ...outcome, kind: 'permanent' } : outcome;
+  return classifySmtpError(err);
 }
 
 function describeNetworkError(err: SmtpErrorLike): string {

@@ -109,13 +109,37 @@ function smtpError(code: number, message: string): SmtpError {
   return Object.assign(new Error(message), { responseCode: code });
 }
 
-/** Postfix-like default behaviour keyed on the recipient's local part */
+/**
+ * Postfix-like default replies keyed on the recipient's local part, one per bounce category, so a
+ * developer or a test can make each outcome happen (src/local/README.md lists them). The bounce
+ * rules (src/core/bounceRules.json) classify each as its comment says.
+ */
+export const RCPT_PREFIX_REPLIES: Readonly<Record<string, SmtpReply>> = {
+  /** permanent, invalid-recipient */
+  'bounce-': { code: 550, message: '5.1.1 Recipient address rejected: User unknown' },
+  /** temporary, other (greylisting) */
+  'grey-': { code: 451, message: '4.7.1 Greylisted, try again later' },
+  /** temporary, other */
+  'defer-': { code: 451, message: '4.3.0 Temporarily unable to process, try again later' },
+  /** permanent, mailbox-full */
+  'full-': { code: 552, message: '5.2.2 Mailbox full' },
+  /** permanent, message-too-large */
+  'toolarge-': { code: 552, message: '5.3.4 Message size exceeds fixed limit' },
+  /** permanent, policy */
+  'policy-': { code: 550, message: '5.7.1 Message refused by policy' },
+  /** permanent, reputation */
+  'blocked-': { code: 554, message: '5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org' },
+  /** temporary, rate-limit */
+  'ratelimit-': { code: 421, message: '4.7.28 Our system has detected an unusual rate of mail originating from your IP address' },
+  /** temporary, rate-limit */
+  'toomany-': { code: 452, message: '4.5.3 Error: too many recipients' },
+};
+
 function defaultRcptReply(address: string): SmtpReply | undefined {
   const at = address.lastIndexOf('@');
   const localPart = (at > 0 ? address.slice(0, at) : address).toLowerCase();
-  if (localPart.startsWith('bounce-')) return { code: 550, message: '5.1.1 Recipient address rejected: User unknown' };
-  if (localPart.startsWith('grey-')) return { code: 451, message: '4.7.1 Greylisted, try again later' };
-  return undefined;
+  const prefix = Object.keys(RCPT_PREFIX_REPLIES).find((p) => localPart.startsWith(p));
+  return prefix === undefined ? undefined : RCPT_PREFIX_REPLIES[prefix];
 }
 
 function newQueueId(): string {

@@ -50,6 +50,7 @@ export class NodemailerSmartHost implements SmartHost {
     if (!(await this.slots.acquire(this.slotWaitMs))) {
       return {
         kind: 'temporary',
+        category: 'connection',
         response: `no connection to the smart host came free within ${this.slotWaitMs / 1000} s (all ${this.slots.size} of SMARTHOST_POOL_SIZE busy)`,
       };
     }

@@ -29,14 +29,44 @@ test('5xx bounces, 4xx and network errors defer', FILE_TIMEOUT, () => {
 });
 
 test("the relay's own failures defer even with a 5xx code", FILE_TIMEOUT, () => {
-  assert.equal(classifySmtpError({ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 bad credentials' }).kind, 'temporary');
-  assert.equal(classifySmtpError({ code: 'ETLS', responseCode: 530, response: '530 must issue STARTTLS' }).kind, 'temporary');
+  const auth = classifySmtpError({ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 bad credentials' });
+  assert.deepEqual([auth.kind, auth.category, auth.rule], ['temporary', 'auth', 'relay-eauth']);
+  const tls = classifySmtpError({ code: 'ETLS', responseCode: 530, response: '530 must issue STARTTLS' });
+  assert.deepEqual([tls.kind, tls.category, tls.rule], ['temporary', 'tls', 'relay-etls']);
+});
+
+test('every refusal carries a category; a reply no rule knows is other, 5xx permanent and 4xx temporary', FILE_TIMEOUT, () => {
+  assert.equal(classifySmtpError({ code: 'ETIMEDOUT', message: 'Timeout' }).category, 'timeout');
+  assert.equal(classifySmtpError({ code: 'ECONNECTION', message: 'connect ECONNREFUSED' }).category, 'connection');
+  const unknown = classifySmtpError({ message: 'something odd' });
+  assert.deepEqual([unknown.kind, unknown.category, unknown.rule], ['temporary', 'other', undefined]);
+  assert.deepEqual(
+    [classifySmtpError({ responseCode: 599, response: '599 odd' }), classifySmtpError({ responseCode: 499, response: '499 odd' })].map((o) => [
+      o.kind,
+      o.category,
+      o.rule,
+    ]),
+    [
+      ['permanent', 'other', 'b-5xx'],
+      ['temporary', 'other', 'b-4xx'],
+    ],
+  );
 });
 
 test('a RCPT refusal is about the recipient', FILE_TIMEOUT, () => {
   const bounced = classifyRecipientRefusal({ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 User unknown' });
-  assert.deepEqual(bounced, { kind: 'permanent', smtpCode: 550, enhancedCode: '5.1.1', response: '550 5.1.1 User unknown', category: 'invalid-recipient' });
+  assert.deepEqual(bounced, {
+    kind: 'permanent',
+    smtpCode: 550,
+    enhancedCode: '5.1.1',
+    response: '550 5.1.1 User unknown',
+    category: 'invalid-recipient',
+    rule: 'x-5.1.1',
+  });
   assert.equal(classifyRecipientRefusal({ responseCode: 451, response: '451 4.7.1 Greylisted' }).kind, 'temporary');
+  // Too many recipients is the sending side's count, not the address: temporary even as a 5xx.
+  const tooMany = classifyRecipientRefusal({ code: 'EENVELOPE', responseCode: 552, response: '552 too many recipients' });
+  assert.deepEqual([tooMany.kind, tooMany.category, tooMany.rule], ['temporary', 'rate-limit', 't-too-many-recipients']);
 });
 
 test('retry delays double up to the cap', FILE_TIMEOUT, () => {

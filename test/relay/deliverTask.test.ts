@@ -81,10 +81,14 @@ test('deferred: the retry task is queued before the row records the deferral, an
 
 test('bounced: a permanent refusal ends the recipient, no retry', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted();
-  relay.smartHost.replies = [{ kind: 'permanent', smtpCode: 550, enhancedCode: '5.1.1', response: '550 5.1.1 no such user' }];
+  relay.smartHost.replies = [
+    { kind: 'permanent', smtpCode: 550, enhancedCode: '5.1.1', response: '550 5.1.1 no such user', category: 'invalid-recipient', rule: 'x-5.1.1' },
+  ];
   await deliverTask(relay.deps, task, log);
   assert.equal(row().status, 'bounced');
   assert.equal(row().enhancedCode, '5.1.1');
+  assert.equal(row().category, 'invalid-recipient');
+  assert.equal(relay.events.recorded[0]?.row.category, 'invalid-recipient');
   assert.equal(relay.queue.tasks.length, 0);
   assert.deepEqual(
     relay.events.recorded.map((e) => e.row.status),
@@ -95,11 +99,35 @@ test('bounced: a permanent refusal ends the recipient, no retry', FILE_TIMEOUT, 
 test('failed after retries: a deferral past RELAY_MAX_RETRY_SECONDS fails instead of queueing again', FILE_TIMEOUT, async () => {
   const { relay, id, log, row } = accepted({ status: 'deferred', attempts: 4 });
   relay.clock.advance(3600_000 - 30_000); // the next delay (60 s doubled) would end past the hour
-  relay.smartHost.replies = [{ kind: 'temporary', smtpCode: 421, response: '421 busy' }];
+  relay.smartHost.replies = [{ kind: 'temporary', smtpCode: 421, response: '421 busy', category: 'rate-limit' }];
   await deliverTask(relay.deps, newDeliveryTask(id, RECIPIENT, 5, encodeInlineBody(RAW)), log);
   assert.equal(row().status, 'failed');
+  assert.equal(row().category, 'rate-limit', "a failed row keeps the last reply's category");
   assert.match(row().response!, /^421 busy \(retries ran out after 5 attempts \(RELAY_MAX_RETRY_SECONDS=3600\)\)$/);
   assert.equal(relay.queue.tasks.length, 0);
+});
+
+test("the category: the reply's on a deferral, other when the reply names none, and none once sent", FILE_TIMEOUT, async () => {
+  const { relay, id, task, log, row } = accepted();
+  relay.smartHost.replies = [{ kind: 'temporary', smtpCode: 452, enhancedCode: '4.2.2', response: '452 4.2.2 over quota', category: 'mailbox-full' }];
+  await deliverTask(relay.deps, task, log);
+  assert.deepEqual([row().status, row().category], ['deferred', 'mailbox-full']);
+  relay.clock.advance(61_000);
+  relay.smartHost.replies = [{ kind: 'temporary', response: 'no connection came free' }];
+  await deliverTask(relay.deps, newDeliveryTask(id, RECIPIENT, 2, encodeInlineBody(RAW)), log);
+  assert.deepEqual([row().status, row().category], ['deferred', 'other']);
+  relay.clock.advance(121_000);
+  relay.smartHost.replies = [{ kind: 'accepted', smtpCode: 250, response: '250 2.0.0 OK' }];
+  await deliverTask(relay.deps, newDeliveryTask(id, RECIPIENT, 3, encodeInlineBody(RAW)), log);
+  assert.deepEqual([row().status, row().category], ['sent', undefined]);
+  assert.deepEqual(
+    relay.events.recorded.map((e) => [e.row.status, e.row.category]),
+    [
+      ['deferred', 'mailbox-full'],
+      ['deferred', 'other'],
+      ['sent', undefined],
+    ],
+  );
 });
 
 test('skip: a final row is left alone, at the cost of one read (and the suppression lookup made beside it)', FILE_TIMEOUT, async () => {
@@ -217,6 +245,7 @@ test('body missing: a task without its body and no blob fails the recipient, not
   assert.equal(relay.smartHost.sent.length, 0);
   assert.equal(row().status, 'failed');
   assert.equal(row().response, 'the message body is missing from storage');
+  assert.equal(row().category, 'other');
 });
 
 test('body in a blob: read once and sent', FILE_TIMEOUT, async () => {

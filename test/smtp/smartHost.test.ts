@@ -64,14 +64,35 @@ test("250 is accepted, with the smart host's reply and queue id", FILE_TIMEOUT, 
 test('a refused recipient is permanent on 5xx and temporary on 4xx', FILE_TIMEOUT, async () => {
   const bounced = await sendWith(new NodemailerSmartHost(settings(), undefined, smartHost.caPem), 'bounce-x@example.net');
   assert.deepEqual({ kind: bounced.kind, code: bounced.smtpCode, enhanced: bounced.enhancedCode }, { kind: 'permanent', code: 550, enhanced: '5.1.1' });
+  assert.equal(bounced.category, 'invalid-recipient');
   const greylisted = await sendWith(new NodemailerSmartHost(settings(), undefined, smartHost.caPem), 'grey-x@example.net');
   assert.deepEqual({ kind: greylisted.kind, code: greylisted.smtpCode }, { kind: 'temporary', code: 451 });
+  assert.equal(greylisted.category, 'other');
+});
+
+test("each of the dev smart host's prefixes gets its category through nodemailer", FILE_TIMEOUT, async () => {
+  const expected = {
+    'defer-x@example.net': ['temporary', 'other'],
+    'full-x@example.net': ['permanent', 'mailbox-full'],
+    'toolarge-x@example.net': ['permanent', 'message-too-large'],
+    'policy-x@example.net': ['permanent', 'policy'],
+    'blocked-x@example.net': ['permanent', 'reputation'],
+    'ratelimit-x@example.net': ['temporary', 'rate-limit'],
+    'toomany-x@example.net': ['temporary', 'rate-limit'],
+  };
+  const seen: Record<string, string[]> = {};
+  for (const to of Object.keys(expected)) {
+    const outcome = await sendWith(new NodemailerSmartHost(settings(), undefined, smartHost.caPem), to);
+    seen[to] = [outcome.kind, outcome.category ?? ''];
+  }
+  assert.deepEqual(seen, expected);
 });
 
 test('a wrong password defers (the relay is at fault, not the recipient)', FILE_TIMEOUT, async () => {
   const outcome = await sendWith(new NodemailerSmartHost(settings({ password: 'wrong' }), undefined, smartHost.caPem), 'x@example.net');
   assert.equal(outcome.kind, 'temporary');
   assert.equal(outcome.smtpCode, 535);
+  assert.deepEqual([outcome.category, outcome.rule], ['auth', 'relay-eauth']);
 });
 
 test('a certificate from an untrusted CA is refused, and nothing is sent', FILE_TIMEOUT, async () => {
@@ -79,6 +100,7 @@ test('a certificate from an untrusted CA is refused, and nothing is sent', FILE_
   const outcome = await sendWith(new NodemailerSmartHost(settings()), 'untrusted@example.net');
   assert.equal(outcome.kind, 'temporary');
   assert.match(outcome.response, /certificate/i);
+  assert.equal(outcome.category, 'tls');
   assert.equal(smartHost.messages.length, before);
 });
 
@@ -86,6 +108,7 @@ test('a smart host that stalls after DATA times out and defers', FILE_TIMEOUT, a
   const outcome = await sendWith(new NodemailerSmartHost(settings({ socketTimeoutMs: 500 }), undefined, smartHost.caPem), 'stall@example.net');
   assert.equal(outcome.kind, 'temporary');
   assert.match(outcome.response, /ETIMEDOUT|timeout/i);
+  assert.equal(outcome.category, 'timeout');
 });
 
 test('a send finds no free pooled connection within the connect timeout: deferred, and never sent later', FILE_TIMEOUT, async () => {
@@ -96,6 +119,7 @@ test('a send finds no free pooled connection within the connect timeout: deferre
     const waited = await client.send({ from: 'a@example.jp', to: 'pool-wait@example.net' }, raw);
     assert.equal(waited.kind, 'temporary');
     assert.match(waited.response, /^no connection to the smart host came free within 1 s \(all 1 of SMARTHOST_POOL_SIZE busy\)$/);
+    assert.equal(waited.category, 'connection');
     assert.ok(Date.now() - started < 2500, 'it did not wait for the stalled transaction');
     assert.equal((await stalled).kind, 'temporary');
     // the connection is free again: the next send goes through, and the deferred one never went
@@ -126,6 +150,7 @@ test('never authenticates without TLS: a server that offers no STARTTLS gets no 
     const port = (plain.server.address() as AddressInfo).port;
     const outcome = await sendWith(new NodemailerSmartHost(settings({ port })), 'x@example.net');
     assert.equal(outcome.kind, 'temporary');
+    assert.equal(outcome.category, 'tls');
     assert.deepEqual(commands, []);
   } finally {
     await new Promise<void>((resolve) => plain.close(() => resolve()));
@@ -136,4 +161,5 @@ test('the smart host being down defers', FILE_TIMEOUT, async () => {
   const outcome = await sendWith(new NodemailerSmartHost(settings({ port: 1 })), 'x@example.net');
   assert.equal(outcome.kind, 'temporary');
   assert.match(outcome.response, /ECONNREFUSED/);
+  assert.equal(outcome.category, 'connection');
 });

@@ -9,6 +9,7 @@ export interface StoredEvent {
   attempts: number;
   smtpCode?: number;
   response?: string;
+  category?: string;
   at: Date;
 }
 
@@ -28,6 +29,7 @@ export async function storedEvents(relay: RelayHarness, messageIds?: readonly st
       attempts: Number(e.attempts),
       smtpCode: e.smtpCode === undefined ? undefined : Number(e.smtpCode),
       response: e.response === undefined ? undefined : String(e.response),
+      category: typeof e.category === 'string' ? e.category : undefined,
       at: e.at instanceof Date ? e.at : new Date(String(e.at)),
     });
   }

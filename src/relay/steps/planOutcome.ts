@@ -19,6 +19,8 @@ export const planOutcome: DeliveryStep = {
       smtpCode: outcome.smtpCode,
       enhancedCode: outcome.enhancedCode,
       response: outcome.response,
+      // why it ended so: the last reply's category, kept when retries run out; none once sent
+      category: outcome.kind === 'accepted' ? undefined : (outcome.category ?? 'other'),
       updatedAt: at,
       leaseUntil: undefined,
       leaseOwner: undefined,

@@ -13,7 +13,7 @@ export const send: DeliveryStep = {
     const row = known(state.held, 'the held row').row;
     const bounceDomain = state.deps.config.bounceDomain;
     const from = bounceDomain ? verpAddress(row.messageId, row.recipientKey, bounceDomain) : row.from;
-    state.outcome = raw ? await state.deps.smartHost.send({ from, to: row.address }, raw) : { kind: 'permanent', response: BODY_MISSING };
+    state.outcome = raw ? await state.deps.smartHost.send({ from, to: row.address }, raw) : { kind: 'permanent', response: BODY_MISSING, category: 'other' };
     state.finishedAt = state.deps.now();
     return CONTINUE;
   },
