@@ -1,5 +1,6 @@
 // Every setting the relay reads, in one place. Nothing else in the code reads process.env: the
 // catalogue below is what docs/settings.md documents and what infra/main.bicep must set.
+import { unsubscribeKeyProblem } from './core/unsubscribeToken';
 
 export type SettingScope =
   /** set by infra/main.bicep in Azure as well as read locally */
@@ -332,7 +333,8 @@ export const SETTINGS = [
     type: { kind: 'secret', minLength: 32 },
     secret: true,
     localDefault: 'local-unsubscribe-secret-not-for-production',
-    description: 'HMAC key of the unsubscribe tokens; in Azure a Key Vault reference. Unset: a send asking for unsubscribe headers is refused (400).',
+    description:
+      'HMAC key of the unsubscribe tokens; in Azure a Key Vault reference. Several keys, comma-separated, rotate it: the first signs, every one verifies (links already sent keep working). Unset: a send asking for unsubscribe headers is refused (400).',
   },
   {
     name: 'SMARTHOST_HOST',
@@ -673,6 +675,8 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   if (config.breaker.complaintPausePercent < config.breaker.complaintWarnPercent) {
     problems.push('RELAY_COMPLAINT_PAUSE_PERCENT is smaller than RELAY_COMPLAINT_WARN_PERCENT: a sender would be paused before it is warned');
   }
+  const unsubscribeKeys = config.unsubscribeSecret === undefined ? undefined : unsubscribeKeyProblem(config.unsubscribeSecret);
+  if (unsubscribeKeys) problems.push(`RELAY_UNSUBSCRIBE_SECRET ${unsubscribeKeys}`);
   if (config.smartHost.port === 25) {
     problems.push("SMARTHOST_PORT is 25: Azure blocks outbound port 25; use the smart host's submission port (587)");
   }
