@@ -324,8 +324,8 @@ export const SETTINGS = [
     name: 'RELAY_PUBLIC_URL',
     scope: 'app',
     type: { kind: 'base-url' },
-    localDefault: 'http://127.0.0.1:7071',
-    description: "The app's public base URL (https://<app>.azurewebsites.net), used in List-Unsubscribe links.",
+    description:
+      "The app's public base URL (https://<app>.azurewebsites.net), used in List-Unsubscribe links. Locally, when unset, the local host's own address (http://127.0.0.1:<port>, the port it listens on). Unset in Azure: a send asking for unsubscribe headers is refused (400).",
   },
   {
     name: 'RELAY_UNSUBSCRIBE_SECRET',

@@ -253,7 +253,18 @@ test('an event that cannot be written is logged; the row keeps the outcome', FIL
 test('the steps, in order: policy checks before the claim, preparation before the send', FILE_TIMEOUT, () => {
   assert.deepEqual(
     DELIVERY_STEPS.map((s) => s.name),
-    ['find the row', 'decide', 'claim', 'read the body', 'send', 'plan the outcome', 'schedule the retry', 'record the outcome', 'record the event'],
+    [
+      'find the row',
+      'decide',
+      'claim',
+      'read the body',
+      'add the unsubscribe headers',
+      'send',
+      'plan the outcome',
+      'schedule the retry',
+      'record the outcome',
+      'record the event',
+    ],
   );
 });
 
