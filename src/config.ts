@@ -585,7 +585,10 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   const secret = (name: SettingName): string | undefined => {
     // never trimmed, like the SMTP password
     const value = env[name] || settingSpec(name).default;
-    if (value === undefined) return undefined;
+    // An unresolved Key Vault reference reaches the app as its own text, which is public (it is in
+    // the template): used as a key it would let anyone sign. It counts as unset, and check-app.sh
+    // reports the reference after a deploy.
+    if (value === undefined || value.startsWith('@Microsoft.KeyVault(')) return undefined;
     const found = settingProblems(settingSpec(name), value);
     problems.push(...found);
     return found.length === 0 ? value : undefined;
