@@ -83,7 +83,7 @@ const byResource = (snap: Snapshot, type: string): ArmResource => single(snap.pr
 
 /** The Key Vault secrets a snapshot writes, by secret name. */
 function secretsOf(snap: Snapshot): Map<string, ArmResource> {
-  return new Map(ofType(snap.predictedResources, 'Microsoft.KeyVault/vaults/secrets').map((r) => [r.name.split('/')[1]!, r]));
+  return new Map(ofType(snap.predictedResources, 'Microsoft.KeyVault/vaults/secrets').map((r) => [r.name.split('/')[1], r]));
 }
 
 describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () => {
@@ -233,7 +233,7 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
       (r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && /smartHostPassword/.test(String(r.condition)),
     );
     assert.equal(secretInTemplate.length, 1);
-    assert.match(String(secretInTemplate[0]!.condition), /not\(empty\(parameters\('smartHostPassword'\)\)\)/);
+    assert.match(String(secretInTemplate[0].condition), /not\(empty\(parameters\('smartHostPassword'\)\)\)/);
     assert.deepEqual(ofType(keep.predictedResources, 'Microsoft.KeyVault/vaults/secrets'), []);
     assert.match(appSettingsOf(keep).SMARTHOST_PASSWORD, /^@Microsoft\.KeyVault\(VaultName=[^;]+;SecretName=[^)]+\)$/, 'the app still reads the stored secret');
 
@@ -256,7 +256,7 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
         (r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && String(r.condition).includes(`parameters('${param}')`),
       );
       assert.equal(inTemplate.length, 1, param);
-      assert.match(String(inTemplate[0]!.condition), new RegExp(`not\\(empty\\(parameters\\('${param}'\\)\\)\\)`));
+      assert.match(String(inTemplate[0].condition), new RegExp(`not\\(empty\\(parameters\\('${param}'\\)\\)\\)`));
       for (const snap of [full, keep])
         assert.equal(appSettingsOf(snap)[setting], `@Microsoft.KeyVault(VaultName=${byResource(snap, 'Microsoft.KeyVault/vaults').name};SecretName=${name})`);
       assert.ok(!full.text.includes(value), `the evaluated template never shows ${param}`);
