@@ -90,7 +90,14 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
     );
     assert.equal(r.status, 0, r.stderr);
     const registered = new Map<string, string>(JSON.parse(r.stdout.trim().split('\n').pop()!) as [string, string][]);
-    assert.deepEqual([...registered.keys()].sort(), ['getMessageStatus', 'recordPoisonDelivery', 'relayDelivery', 'sendMessage']);
+    assert.deepEqual([...registered.keys()].sort(), [
+      'getMessageStatus',
+      'recordPoisonDelivery',
+      'relayDelivery',
+      'sendMessage',
+      'unsubscribeOneClick',
+      'unsubscribePage',
+    ]);
     assert.deepEqual(
       files,
       [...registered.keys()].sort().map((name) => `${name}.js`),
