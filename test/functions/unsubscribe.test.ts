@@ -76,6 +76,19 @@ describe('links, pages and the one-click post', FILE_TIMEOUT, () => {
     ({ id, links } = await sendWithLinks(['ichiro@example.net', 'jiro@example.net']));
   });
 
+  test('each deliveries row keeps that the send asked for unsubscribe headers', async () => {
+    const rows: { rowKey: string; unsubscribe?: boolean }[] = [];
+    for await (const e of relay.clients.deliveries.listEntities<{ unsubscribe?: boolean }>({ queryOptions: { filter: `PartitionKey eq '${id}'` } }))
+      rows.push(e as { rowKey: string; unsubscribe?: boolean });
+    assert.deepEqual(
+      rows.map((r) => [r.rowKey, r.unsubscribe]),
+      [
+        ['ichiro@example.net', true],
+        ['jiro@example.net', true],
+      ],
+    );
+  });
+
   test('each recipient has its own link, on the address the local host listens on', () => {
     const [a, b] = [links.get('ichiro@example.net')!, links.get('jiro@example.net')!];
     assert.notEqual(a, b);
