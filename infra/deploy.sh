@@ -44,6 +44,11 @@ unset and a terminal is attached, from a prompt. It is never taken from the comm
 stays out of shell history. When neither gives one, the password already in Key Vault is kept
 (a first deployment needs one, unless smartHostAuth is xoauth2).
 
+The relay's own secrets, the unsubscribe links' key and the ACS events secret, are generated on the
+first deployment and kept in Key Vault after that (a new unsubscribe key would break every link
+already sent). RELAY_UNSUBSCRIBE_SECRET or RELAY_ACS_EVENTS_SECRET in the environment sets one
+instead (a rotation: give "new-key,old-key" for the unsubscribe secret so old links keep working).
+
 Example:
   az group create --name rg-smtp-relay --location westeurope
   cp infra/main.parameters.json infra/prod.parameters.json   # then fill it in
@@ -160,7 +165,8 @@ esac
 [[ -f $parameters_file ]] || fail "parameters file '$parameters_file' not found"
 if ! values="$(json_fields parameters.appName.value parameters.smartHostAuth.value \
   parameters.smartHostUsername.value parameters.allowedSenderDomains.value parameters.smartHostHost.value \
-  parameters.operatorPrincipalId.value parameters.smartHostPassword <"$parameters_file")"; then
+  parameters.operatorPrincipalId.value parameters.smartHostPassword parameters.unsubscribeSecret \
+  parameters.acsEventsSecret <"$parameters_file")"; then
   fail "parameters file '$parameters_file' is not valid JSON"
 fi
 mapfile -t value <<<"$values"
@@ -175,6 +181,9 @@ file_password="${value[6]:-}"
 if [[ -n $file_password ]]; then
   fail "remove smartHostPassword from $parameters_file: a password does not belong in a file; set SMARTHOST_PASSWORD instead"
 fi
+if [[ -n ${value[7]:-} || -n ${value[8]:-} ]]; then
+  fail "remove unsubscribeSecret and acsEventsSecret from $parameters_file: a secret does not belong in a file; set RELAY_UNSUBSCRIBE_SECRET or RELAY_ACS_EVENTS_SECRET instead, or let the deploy keep the ones in Key Vault"
+fi
 
 missing=()
 [[ -n $sender_domains ]] || missing+=(allowedSenderDomains)
@@ -187,6 +196,66 @@ fi
 app_name="${app_name:-smtprelay}"
 smarthost_auth="${smarthost_auth:-login}"
 deployment_name="smtp-relay-$app_name"
+
+# ---- an earlier deployment ---------------------------------------------------------------------
+
+# Its Key Vault holds what a redeploy keeps. Only "not found" means a first deployment: any other
+# failure stops here, as guessing "first" would generate new secrets over the stored ones.
+previous_vault=""
+show_error="$(mktemp)"
+if previous_vault="$(az_bounded 60 deployment group show --resource-group "$resource_group" --name "$deployment_name" \
+  --query properties.outputs.keyVaultName.value --output tsv 2>"$show_error")"; then
+  :
+elif grep -Eqi 'DeploymentNotFound|could not be found' "$show_error"; then
+  previous_vault=""
+else
+  cat "$show_error" >&2
+  rm -f "$show_error"
+  fail "could not read the earlier deployment '$deployment_name' (see above); nothing was deployed"
+fi
+rm -f "$show_error"
+
+# ---- the relay's own secrets -------------------------------------------------------------------
+
+given_unsubscribe_secret="${RELAY_UNSUBSCRIBE_SECRET:-}"
+given_acs_secret="${RELAY_ACS_EVENTS_SECRET:-}"
+unset RELAY_UNSUBSCRIBE_SECRET RELAY_ACS_EVENTS_SECRET
+
+# Whether the earlier deployment's Key Vault holds secret $1, asked of Azure Resource Manager (which
+# shows a secret's metadata, never its value, to whoever may deploy; no Key Vault data role needed).
+stored_secret() {
+  [[ -n $previous_vault ]] || return 1
+  local uri="https://management.azure.com/subscriptions/$subscription_id/resourceGroups/$resource_group/providers/Microsoft.KeyVault/vaults/$previous_vault/secrets/$1?api-version=2024-11-01"
+  local error status=0
+  error="$(az_bounded 60 rest --method get --uri "$uri" --query id --output tsv 2>&1 >/dev/null)" || status=$?
+  ((status == 0)) && return 0
+  if grep -Eqi 'ResourceNotFound|SecretNotFound|Not Found' <<<"$error"; then return 1; fi
+  echo "$error" >&2
+  fail "could not check whether Key Vault $previous_vault holds the secret $1 (see above); nothing was deployed"
+}
+
+# The value to deploy for secret $2 (given as $3, if at all): the given one, a new one when the vault
+# has none, or empty to keep the stored one. $1 names it in messages; each key is at least 32 characters.
+relay_secret() {
+  local what="$1" name="$2" given="$3" key
+  if [[ -n $given ]]; then
+    IFS=',' read -r -a keys <<<"$given"
+    for key in "${keys[@]}"; do
+      ((${#key} >= 32)) || fail "$what: each key must be at least 32 characters long"
+    done
+    say "$what: storing the one given in the environment"
+    printf '%s' "$given"
+  elif stored_secret "$name"; then
+    say "$what: keeping the one in Key Vault $previous_vault"
+  else
+    say "$what: none stored yet, generating one"
+    node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))'
+  fi
+}
+unsubscribe_secret="$(relay_secret "unsubscribe secret" unsubscribe-secret "$given_unsubscribe_secret")" || exit 1
+acs_events_secret="$(relay_secret "ACS events secret" acs-events-secret "$given_acs_secret")" || exit 1
+given_unsubscribe_secret=""
+given_acs_secret=""
 
 # ---- smart host password -----------------------------------------------------------------------
 
@@ -202,8 +271,6 @@ else
   fi
   if [[ -z $password ]]; then
     # Only an earlier deployment can have stored a password to keep.
-    previous_vault="$(az_bounded 60 deployment group show --resource-group "$resource_group" --name "$deployment_name" \
-      --query properties.outputs.keyVaultName.value --output tsv 2>/dev/null || true)"
     if [[ -z $previous_vault ]]; then
       fail "no smart host password given, and no earlier deployment stored one: set SMARTHOST_PASSWORD (or run in a terminal to be asked)"
     fi
@@ -257,7 +324,8 @@ overrides="$work/overrides.parameters.json"
 umask 077
 # shellcheck disable=SC2016 # JavaScript, not shell: $schema is a JSON key
 RELAY_LOCATION="$location" RELAY_OPERATOR_ID="$operator_id" RELAY_OPERATOR_TYPE="$operator_type" \
-  RELAY_NO_OPERATOR="$no_operator_override" RELAY_PASSWORD="$password" node -e '
+  RELAY_NO_OPERATOR="$no_operator_override" RELAY_PASSWORD="$password" \
+  RELAY_NEW_UNSUBSCRIBE_SECRET="$unsubscribe_secret" RELAY_NEW_ACS_SECRET="$acs_events_secret" node -e '
     const e = process.env;
     const p = {};
     if (e.RELAY_LOCATION) p.location = { value: e.RELAY_LOCATION };
@@ -265,12 +333,16 @@ RELAY_LOCATION="$location" RELAY_OPERATOR_ID="$operator_id" RELAY_OPERATOR_TYPE=
     if (e.RELAY_OPERATOR_TYPE) p.operatorPrincipalType = { value: e.RELAY_OPERATOR_TYPE };
     if (e.RELAY_NO_OPERATOR === "true") p.operatorPrincipalId = { value: "" };
     if (e.RELAY_PASSWORD) p.smartHostPassword = { value: e.RELAY_PASSWORD };
+    if (e.RELAY_NEW_UNSUBSCRIBE_SECRET) p.unsubscribeSecret = { value: e.RELAY_NEW_UNSUBSCRIBE_SECRET };
+    if (e.RELAY_NEW_ACS_SECRET) p.acsEventsSecret = { value: e.RELAY_NEW_ACS_SECRET };
     process.stdout.write(JSON.stringify({
       $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
       contentVersion: "1.0.0.0",
       parameters: p,
     }));' >"$overrides"
 password=""
+unsubscribe_secret=""
+acs_events_secret=""
 
 # Bicep accepts values the app refuses at start-up; such a deployment would succeed with no function
 # loaded. The app's own loadConfig judges the settings the template would give it.

@@ -136,6 +136,59 @@ param retryFirstDelaySeconds int = 60
 @maxValue(518400)
 param retryMaxDelaySeconds int = 3600
 
+@description('Days a bounce or complaint keeps an address on the suppression list (RELAY_SUPPRESSION_DAYS); 0 keeps it until an operator removes it. Unsubscribes never expire.')
+@minValue(0)
+@maxValue(3650)
+param suppressionDays int = 30
+
+// Bicep has no decimal type: the four rates are strings, each a number from 0.01 to 100 with at most
+// the fractions the app reads; deploy.sh checks them with the app's own loadConfig before deploying.
+@description('Hard-bounce rate, in percent (a number from 0.01 to 100, e.g. "5" or "2.5"), of a sender domain above which the relay warns (RELAY_BOUNCE_WARN_PERCENT).')
+param bounceWarnPercent string = '5'
+
+@description('Hard-bounce rate, in percent (a number from 0.01 to 100), above which a sender domain is paused until an operator resumes it (RELAY_BOUNCE_PAUSE_PERCENT); not less than bounceWarnPercent.')
+param bouncePausePercent string = '10'
+
+@description('Complaint rate, in percent (a number from 0.01 to 100), of a sender domain above which the relay warns (RELAY_COMPLAINT_WARN_PERCENT).')
+param complaintWarnPercent string = '0.1'
+
+@description('Complaint rate, in percent (a number from 0.01 to 100), above which a sender domain is paused (RELAY_COMPLAINT_PAUSE_PERCENT); not less than complaintWarnPercent.')
+param complaintPausePercent string = '0.5'
+
+@description('Fewest attempts in the breaker window before a rate can pause a sender domain (RELAY_BREAKER_MIN_VOLUME).')
+@minValue(1)
+@maxValue(1000000)
+param breakerMinVolume int = 100
+
+@description('The bounce-rate breaker window, in hours (RELAY_BREAKER_WINDOW_HOURS).')
+@minValue(1)
+@maxValue(168)
+param breakerWindowHours int = 24
+
+@description('Seconds between looks at a recipient held by a policy, such as a paused sender (RELAY_HOLD_RECHECK_SECONDS).')
+@minValue(1)
+@maxValue(3600)
+param holdRecheckSeconds int = 60
+
+@description('Domain of VERP return paths, bounces+<message id>.<recipient tag>@<this domain> (RELAY_BOUNCE_DOMAIN); its mail must reach the DSN endpoint. Empty: the envelope sender is the "from" address.')
+param bounceDomain string = ''
+
+@description('SendGrid Event Webhook verification key, base64 DER or PEM (RELAY_SENDGRID_WEBHOOK_PUBLIC_KEY); a public key, not a secret. Empty: the SendGrid event endpoint answers 503.')
+param sendgridWebhookPublicKey string = ''
+
+@description('Seconds a signed upstream event may be old (or ahead) before it is refused as a replay (RELAY_EVENT_MAX_AGE_SECONDS).')
+@minValue(60)
+@maxValue(86400)
+param eventMaxAgeSeconds int = 600
+
+@description('HMAC key of the one-click unsubscribe links (RELAY_UNSUBSCRIBE_SECRET), at least 32 characters; several comma-separated keys rotate it (the first signs, all verify). Stored as a Key Vault secret, written only when given: deploy.sh generates one on the first deployment and gives none later, so a redeploy keeps the links already sent working.')
+@secure()
+param unsubscribeSecret string = ''
+
+@description('Secret the Event Grid subscription for ACS delivery reports sends (RELAY_ACS_EVENTS_SECRET), at least 32 characters. Stored as a Key Vault secret, written only when given: deploy.sh generates one on the first deployment and keeps it after.')
+@secure()
+param acsEventsSecret string = ''
+
 @description('Object id of an operator (user, group or service principal) who gets read access to delivery results and queues (queued messages carry bodies up to ~47 KB inline, so this includes reading those) and may set and read the smart host password in Key Vault. Empty grants nobody; deploy.sh fills in the signed-in user.')
 param operatorPrincipalId string = ''
 
@@ -163,10 +216,14 @@ var poisonQueueName = '${queueName}-poison' // the Functions host moves a messag
 var deliveriesTableName = 'deliveries'
 var eventsTableName = 'deliveryevents'
 var idempotencyTableName = 'idempotency'
+var suppressionsTableName = 'suppressions'
+var sendersTableName = 'senders'
 var bodyContainerName = 'messages'
 // Flex Consumption fetches the app package from here; the identity authenticates, not a SAS.
 var deploymentContainerName = 'app-package'
 var smartHostPasswordSecretName = 'smarthost-password'
+var unsubscribeSecretName = 'unsubscribe-secret'
+var acsEventsSecretName = 'acs-events-secret'
 
 var usesPassword = smartHostAuth != 'xoauth2'
 var grantOperator = !empty(operatorPrincipalId)
@@ -180,7 +237,8 @@ var roles = {
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   // Storage Table Data Contributor: delivery results, events and idempotency records.
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  // Key Vault Secrets User: read secret values (the Key Vault reference for SMARTHOST_PASSWORD).
+  // Key Vault Secrets User: read secret values (the Key Vault references of SMARTHOST_PASSWORD,
+  // RELAY_UNSUBSCRIBE_SECRET and RELAY_ACS_EVENTS_SECRET).
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   // Monitoring Metrics Publisher: send telemetry to Application Insights with local auth disabled.
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -300,6 +358,16 @@ resource idempotencyTable 'Microsoft.Storage/storageAccounts/tableServices/table
   name: idempotencyTableName
 }
 
+resource suppressionsTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' = {
+  parent: tableService
+  name: suppressionsTableName
+}
+
+resource sendersTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' = {
+  parent: tableService
+  name: sendersTableName
+}
+
 // Message bodies hold personal data; keep them only as long as a delivery can still need them.
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = {
   parent: storage
@@ -338,7 +406,7 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01
 }
 
 // ---------------------------------------------------------------------------------------------
-// Key Vault: the smart host password
+// Key Vault: the smart host password and the relay's own secrets
 // ---------------------------------------------------------------------------------------------
 
 resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' = {
@@ -376,6 +444,26 @@ resource smartHostPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' 
   name: smartHostPasswordSecretName
   properties: {
     value: smartHostPassword
+    contentType: 'text/plain'
+  }
+}
+
+// Like the password, written only when given: a new value on every deploy would break every
+// unsubscribe link already sent (and the Event Grid subscription's secret).
+resource unsubscribeSecretValue 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (!empty(unsubscribeSecret)) {
+  parent: keyVault
+  name: unsubscribeSecretName
+  properties: {
+    value: unsubscribeSecret
+    contentType: 'text/plain'
+  }
+}
+
+resource acsEventsSecretValue 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (!empty(acsEventsSecret)) {
+  parent: keyVault
+  name: acsEventsSecretName
+  properties: {
+    value: acsEventsSecret
     contentType: 'text/plain'
   }
 }
@@ -614,6 +702,23 @@ var relaySettings = {
   RELAY_EVENTS_TABLE: eventsTable.name
   RELAY_IDEMPOTENCY_TABLE: idempotencyTable.name
   RELAY_BODY_CONTAINER: bodyContainer.name
+  RELAY_SUPPRESSIONS_TABLE: suppressionsTable.name
+  RELAY_SENDERS_TABLE: sendersTable.name
+  RELAY_SUPPRESSION_DAYS: string(suppressionDays)
+  RELAY_BOUNCE_WARN_PERCENT: bounceWarnPercent
+  RELAY_BOUNCE_PAUSE_PERCENT: bouncePausePercent
+  RELAY_COMPLAINT_WARN_PERCENT: complaintWarnPercent
+  RELAY_COMPLAINT_PAUSE_PERCENT: complaintPausePercent
+  RELAY_BREAKER_MIN_VOLUME: string(breakerMinVolume)
+  RELAY_BREAKER_WINDOW_HOURS: string(breakerWindowHours)
+  RELAY_HOLD_RECHECK_SECONDS: string(holdRecheckSeconds)
+  RELAY_BOUNCE_DOMAIN: bounceDomain
+  RELAY_SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridWebhookPublicKey
+  RELAY_ACS_EVENTS_SECRET: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=${acsEventsSecretName})'
+  RELAY_EVENT_MAX_AGE_SECONDS: string(eventMaxAgeSeconds)
+  // The unsubscribe links point at the app's own host name.
+  RELAY_PUBLIC_URL: 'https://${functionApp.properties.defaultHostName}'
+  RELAY_UNSUBSCRIBE_SECRET: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=${unsubscribeSecretName})'
   SMARTHOST_HOST: smartHostHost
   SMARTHOST_PORT: string(smartHostPort)
   SMARTHOST_AUTH: smartHostAuth
@@ -647,6 +752,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     appKeyVaultRole
     appMonitoringRole
     smartHostPasswordSecret
+    unsubscribeSecretValue
+    acsEventsSecretValue
     poisonQueue
   ]
 }
@@ -673,8 +780,14 @@ output eventsTableName string = eventsTable.name
 @description('Table of remembered Idempotency-Key answers.')
 output idempotencyTableName string = idempotencyTable.name
 
+@description('Table of suppressed addresses (PartitionKey = address, RowKey = scope).')
+output suppressionsTableName string = suppressionsTable.name
+
+@description('Table of the bounce-rate breaker counts and pauses per sender domain.')
+output sendersTableName string = sendersTable.name
+
 @description('Queue where deliveries land after repeated failures.')
 output poisonQueueName string = poisonQueue.name
 
-@description('Key Vault holding the smart host password.')
+@description('Key Vault holding the smart host password, the unsubscribe secret and the ACS events secret.')
 output keyVaultName string = keyVault.name

@@ -1,5 +1,6 @@
 // Every setting the relay reads, in one place. Nothing else in the code reads process.env: the
 // catalogue below is what docs/settings.md documents and what infra/main.bicep must set.
+import { unsubscribeKeyProblem } from './core/unsubscribeToken';
 
 export type SettingScope =
   /** set by infra/main.bicep in Azure as well as read locally */
@@ -323,8 +324,8 @@ export const SETTINGS = [
     name: 'RELAY_PUBLIC_URL',
     scope: 'app',
     type: { kind: 'base-url' },
-    localDefault: 'http://127.0.0.1:7071',
-    description: "The app's public base URL (https://<app>.azurewebsites.net), used in List-Unsubscribe links.",
+    description:
+      "The app's public base URL (https://<app>.azurewebsites.net), used in List-Unsubscribe links. Locally, when unset, the local host's own address (http://127.0.0.1:<port>, the port it listens on). Unset in Azure: a send asking for unsubscribe headers is refused (400).",
   },
   {
     name: 'RELAY_UNSUBSCRIBE_SECRET',
@@ -332,7 +333,8 @@ export const SETTINGS = [
     type: { kind: 'secret', minLength: 32 },
     secret: true,
     localDefault: 'local-unsubscribe-secret-not-for-production',
-    description: 'HMAC key of the unsubscribe tokens; in Azure a Key Vault reference. Unset: a send asking for unsubscribe headers is refused (400).',
+    description:
+      'HMAC key of the unsubscribe tokens; in Azure a Key Vault reference. Several keys, comma-separated, rotate it: the first signs, every one verifies (links already sent keep working). Unset: a send asking for unsubscribe headers is refused (400).',
   },
   {
     name: 'SMARTHOST_HOST',
@@ -583,7 +585,10 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   const secret = (name: SettingName): string | undefined => {
     // never trimmed, like the SMTP password
     const value = env[name] || settingSpec(name).default;
-    if (value === undefined) return undefined;
+    // An unresolved Key Vault reference reaches the app as its own text, which is public (it is in
+    // the template): used as a key it would let anyone sign. It counts as unset, and check-app.sh
+    // reports the reference after a deploy.
+    if (value === undefined || value.startsWith('@Microsoft.KeyVault(')) return undefined;
     const found = settingProblems(settingSpec(name), value);
     problems.push(...found);
     return found.length === 0 ? value : undefined;
@@ -673,6 +678,8 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   if (config.breaker.complaintPausePercent < config.breaker.complaintWarnPercent) {
     problems.push('RELAY_COMPLAINT_PAUSE_PERCENT is smaller than RELAY_COMPLAINT_WARN_PERCENT: a sender would be paused before it is warned');
   }
+  const unsubscribeKeys = config.unsubscribeSecret === undefined ? undefined : unsubscribeKeyProblem(config.unsubscribeSecret);
+  if (unsubscribeKeys) problems.push(`RELAY_UNSUBSCRIBE_SECRET ${unsubscribeKeys}`);
   if (config.smartHost.port === 25) {
     problems.push("SMARTHOST_PORT is 25: Azure blocks outbound port 25; use the smart host's submission port (587)");
   }

@@ -89,6 +89,7 @@ test("docs/settings.md's table says what each spec says: default, allowed values
 
 interface BicepParam {
   type: string;
+  description?: string;
   minValue?: number;
   maxValue?: number;
   allowed?: string[];
@@ -105,8 +106,10 @@ function bicepParams(text: string): Map<string, BicepParam> {
     const min = /^@minValue\((-?\d+)\)/m.exec(decorators)?.[1];
     const max = /^@maxValue\((-?\d+)\)/m.exec(decorators)?.[1];
     const allowed = /^@allowed\(\[([\s\S]*?)\]\)/m.exec(decorators)?.[1];
+    const description = /^@description\('((?:[^']|'')*)'\)/m.exec(decorators)?.[1];
     params.set(m[2], {
       type: m[3],
+      description: description?.replace(/''/g, "'"),
       minValue: min === undefined ? undefined : Number(min),
       maxValue: max === undefined ? undefined : Number(max),
       allowed: allowed
@@ -137,6 +140,12 @@ test("infra/main.bicep bounds each parameter that feeds a setting as the setting
   const params = bicepParams(text);
   const fed = settingsFedByParams(text, params);
   assert.ok(fed.size >= 10, `the scan found ${fed.size} settings fed by parameters`);
+  const decimals = catalogue.filter((s) => s.type.kind === 'decimal' && s.scope === 'app').map((s) => s.name);
+  assert.deepEqual(
+    decimals.filter((name) => !fed.has(name)),
+    [],
+    'every decimal setting is fed by a parameter the scan sees',
+  );
   for (const [setting, paramName] of fed) {
     const spec = catalogue.find((s) => s.name === setting);
     assert.ok(spec, `${setting} is set by the template but has no spec`);
@@ -146,6 +155,11 @@ test("infra/main.bicep bounds each parameter that feeds a setting as the setting
       assert.equal(param.type, 'int', `${where} is a whole number`);
       assert.equal(param.minValue, spec.type.min, `${where}: @minValue`);
       assert.equal(param.maxValue, spec.type.max, `${where}: @maxValue`);
+    } else if (spec.type.kind === 'decimal') {
+      // Bicep has no decimals: a string, whose description states the spec's range (loadConfig checks it at deploy)
+      assert.equal(param.type, 'string', `${where} is a string holding a number`);
+      assert.ok(param.description?.includes(`a number from ${spec.type.min} to ${spec.type.max}`), `${where}: @description states the range`);
+      assert.equal(param.minValue, undefined, `${where}: @minValue on a string`);
     } else {
       assert.equal(param.minValue, undefined, `${where}: @minValue on a setting that is not a number`);
       assert.equal(param.maxValue, undefined, `${where}: @maxValue on a setting that is not a number`);
@@ -160,8 +174,23 @@ test('the Bicep parameter reader sees decorators, lists and defaults', FILE_TIME
   const sample =
     "param t { *: string } = {}\n@description('x')\n@minValue(1)\n@maxValue(9)\nparam a int = 3\n\n@allowed([\n  'p'\n  'q'\n])\nparam b string = 'p'\nparam c string\n";
   const params = bicepParams(sample);
-  assert.deepEqual(params.get('a'), { type: 'int', minValue: 1, maxValue: 9, allowed: undefined, defaultValue: '3' });
-  assert.deepEqual(params.get('b'), { type: 'string', minValue: undefined, maxValue: undefined, allowed: ['p', 'q'], defaultValue: 'p' });
+  assert.deepEqual(params.get('a'), { type: 'int', description: 'x', minValue: 1, maxValue: 9, allowed: undefined, defaultValue: '3' });
+  assert.deepEqual(params.get('b'), {
+    type: 'string',
+    description: undefined,
+    minValue: undefined,
+    maxValue: undefined,
+    allowed: ['p', 'q'],
+    defaultValue: 'p',
+  });
   assert.equal(params.get('t')?.type, '{ *: string }');
-  assert.deepEqual(params.get('c'), { type: 'string', minValue: undefined, maxValue: undefined, allowed: undefined, defaultValue: undefined });
+  assert.deepEqual(params.get('c'), {
+    type: 'string',
+    description: undefined,
+    minValue: undefined,
+    maxValue: undefined,
+    allowed: undefined,
+    defaultValue: undefined,
+  });
+  assert.equal(bicepParams("@description('it''s a number from 1 to 2')\nparam d string = '1'\n").get('d')?.description, "it's a number from 1 to 2");
 });

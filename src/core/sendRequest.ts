@@ -22,6 +22,8 @@ export interface SendRequest {
   headers: Record<string, string>;
   attachments: AttachmentSpec[];
   tags: Record<string, string>;
+  /** add one-click unsubscribe headers (RFC 8058) for each recipient at relay time */
+  unsubscribe: boolean;
   /** every envelope recipient once (to, cc, bcc; duplicates dropped, case-insensitively) */
   recipients: Mailbox[];
 }
@@ -35,10 +37,13 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldEr
 /** No address list may be longer than this, duplicates included: far above any valid message. */
 const MAX_LIST_ENTRIES = 1000;
 
-const KNOWN_FIELDS = new Set(['from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'text', 'html', 'headers', 'attachments', 'tags']);
+const KNOWN_FIELDS = new Set(['from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'text', 'html', 'headers', 'attachments', 'tags', 'unsubscribe']);
 const ATTACHMENT_FIELDS = new Set(['filename', 'content', 'contentType', 'contentId']);
 // Headers the relay writes itself; letting a caller set them would forge or break the message.
 const OWNED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'date', 'message-id', 'mime-version', 'reply-to', 'sender', 'return-path']);
+// Written per recipient by the relay when the request sets "unsubscribe"; a caller that does not may
+// still give its own (the form that worked before "unsubscribe" existed).
+const UNSUBSCRIBE_HEADERS = new Set(['list-unsubscribe', 'list-unsubscribe-post']);
 const HEADER_NAME = /^[!-9;-~]{1,76}$/; // printable ASCII without ":" (RFC 5322 ftext)
 const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -117,7 +122,9 @@ export function validateSendRequest(body: unknown, limits: SendLimits): Validate
   // null counts as absent, as it does for every optional field; a wrong type is reported on its own
   if (input.text == null && input.html == null) problem('text', 'a body is required: give text, html or both');
 
-  const headers = readHeaders(input.headers, problem);
+  const unsubscribe = input.unsubscribe ?? false;
+  if (typeof unsubscribe !== 'boolean') problem('unsubscribe', 'must be true or false');
+  const headers = readHeaders(input.headers, unsubscribe === true, problem);
   const attachments = readAttachments(input.attachments, problem);
   const tags = readTags(input.tags, problem);
 
@@ -125,7 +132,7 @@ export function validateSendRequest(body: unknown, limits: SendLimits): Validate
   if (errors.length > 0 || !from) return { ok: false, errors };
   return {
     ok: true,
-    value: { from, to, cc, bcc, replyTo, subject: subject as string, text, html, headers, attachments, tags, recipients },
+    value: { from, to, cc, bcc, replyTo, subject: subject as string, text, html, headers, attachments, tags, unsubscribe: unsubscribe === true, recipients },
   };
 }
 
@@ -156,7 +163,7 @@ function plainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function readHeaders(value: unknown, problem: Report): Record<string, string> {
+function readHeaders(value: unknown, unsubscribe: boolean, problem: Report): Record<string, string> {
   if (value === undefined || value === null) return {};
   if (!plainObject(value)) {
     problem('headers', 'must be an object of header name to string value');
@@ -174,6 +181,8 @@ function readHeaders(value: unknown, problem: Report): Record<string, string> {
     else if (lower === '__proto__') problem(field, 'is not accepted as a header name');
     else if (OWNED_HEADERS.has(lower) || lower.startsWith('content-')) {
       problem(field, 'is set by the relay and cannot be given as a custom header (use the matching field instead)');
+    } else if (unsubscribe && UNSUBSCRIBE_HEADERS.has(lower)) {
+      problem(field, 'is written by the relay because "unsubscribe" is true; leave it out, or set "unsubscribe" to false to give your own');
     } else if (seen.has(lower)) problem(field, 'is given twice (header names are case-insensitive)');
     else if (typeof headerValue !== 'string') problem(field, 'must be a string');
     else if (/[\r\n]/.test(headerValue)) problem(field, 'must not contain CR or LF');

@@ -3,14 +3,14 @@
 // Used by `npm start` (through hostMain) and by the integration tests.
 import { readdirSync, readFileSync } from 'node:fs';
 import { applyHostJsonOverrides } from './hostJsonOverrides';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { installFunctionsCore, type FunctionRegistry, type RegisteredFunction } from './functionsCore';
 import { createHostLogger, parseLogLevel, type LogLine } from './hostLog';
 import { checkHostKeys, createKeyCheck, type HostKeySettings } from './hostKeys';
-import { createHttpTriggerServer, describeError } from './httpTrigger';
+import { answerStarting, describeError, httpTriggerListener } from './httpTrigger';
 import { buildHttpRoutes } from './httpRouteTable';
 import { isFunctionDisabled } from './disabledFunctions';
 import { InFlightWork } from './inFlight';
@@ -44,6 +44,12 @@ export interface FunctionHostOptions {
   stopTimeoutMs?: number;
   /** how long a queue message being processed stays invisible (renewed at half); 600 s by default */
   queueLeaseSeconds?: number;
+  /**
+   * Settings that depend on the host's own address (the app's public URL), set before the app is
+   * loaded, as Azure sets WEBSITE_HOSTNAME: with port 0 the address is known only once the host
+   * listens, so it listens first and answers 503 until the app is loaded.
+   */
+  settingsForUrl?: (url: string) => Record<string, string>;
 }
 
 export interface RunningHost {
@@ -60,13 +66,42 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
   if (appLoaded) throw new Error('This process already hosts a function app; start another process for another app');
   const appRoot = path.resolve(options.appRoot);
   const hostJson = applyHostJsonOverrides(readJsonFile(path.join(appRoot, 'host.json')), options.settings);
-  const packageJson = readJsonFile(path.join(appRoot, 'package.json')) as { main?: unknown; type?: unknown };
   const logLevels = objectAt(objectAt(hostJson, 'logging'), 'logLevel');
   const logger = createHostLogger(options.log ?? ((line) => console.log(line)), parseLogLevel(logLevels.Function ?? logLevels.default, 'information'));
   if (options.settings !== process.env) {
     for (const [name, value] of Object.entries(options.settings)) if (value !== undefined) process.env[name] = value;
   }
 
+  let listener: (req: IncomingMessage, res: ServerResponse) => void = answerStarting;
+  const server = createServer((req, res) => listener(req, res));
+  await listen(server, options.port, options.host ?? '127.0.0.1');
+  const { address, port } = server.address() as AddressInfo;
+  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  try {
+    for (const [name, value] of Object.entries(options.settingsForUrl?.(url) ?? {})) {
+      options.settings[name] = value;
+      process.env[name] = value;
+    }
+    return await loadAndServe(options, { appRoot, hostJson, logger, server, url, serve: (next) => (listener = next) });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+}
+
+interface Serving {
+  appRoot: string;
+  hostJson: Record<string, unknown>;
+  logger: ReturnType<typeof createHostLogger>;
+  /** listening already, answering 503 until `serve` hands it the trigger listener */
+  server: Server;
+  url: string;
+  serve: (listener: (req: IncomingMessage, res: ServerResponse) => void) => void;
+}
+
+async function loadAndServe(options: FunctionHostOptions, serving: Serving): Promise<RunningHost> {
+  const { appRoot, hostJson, logger, server, url } = serving;
+  const packageJson = readJsonFile(path.join(appRoot, 'package.json')) as { main?: unknown; type?: unknown };
   const registry = installFunctionsCore();
   registry.logSink = (entry) => logger.core(entry);
   appLoaded = true;
@@ -113,17 +148,13 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
   await registry.runHooks('appStart', registry.appHookContext({ functionAppDirectory: appRoot }));
 
   const keyCheck = createKeyCheck(options.keys);
-  const server = createHttpTriggerServer({ registry, routes, keyCheck, logger, inFlight, worker, accepting: () => accepting });
   try {
     await Promise.all(listeners.map((listener) => listener.start()));
-    await listen(server, options.port, options.host ?? '127.0.0.1');
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.stop()));
-    server.close();
     throw error;
   }
-  const { address, port } = server.address() as AddressInfo;
-  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  serving.serve(httpTriggerListener({ registry, routes, keyCheck, logger, inFlight, worker, accepting: () => accepting }));
   for (const route of routes) {
     logger.host('information', `${route.fn.metadata.name}: [${[...route.methods].join(',')}] ${url}/${route.template.text} (${route.authLevel})`);
   }

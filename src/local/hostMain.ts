@@ -75,6 +75,8 @@ async function main(): Promise<void> {
         hostKeys: [settingOrDefault('RELAY_LOCAL_FUNCTION_KEY') ?? ''].filter(Boolean),
         functionKeys: parseFunctionKeys(settingOrDefault('RELAY_LOCAL_FUNCTION_KEYS')),
       },
+      // the unsubscribe links point at this host unless the settings name another public address
+      settingsForUrl: process.env.RELAY_PUBLIC_URL?.trim() ? undefined : (url) => ({ RELAY_PUBLIC_URL: url }),
       queueLeaseSeconds: parseProcessingLeaseSeconds(settingOrDefault('RELAY_LOCAL_QUEUE_LEASE_SECONDS') ?? ''),
       onWorkerDeath: () => {
         output.line(`Function host: exiting with code ${WORKER_RESTART_EXIT_CODE} so that the worker restarts`);

@@ -28,7 +28,12 @@ export interface HttpTriggerServerOptions {
 }
 
 export function createHttpTriggerServer(options: HttpTriggerServerOptions): Server {
-  return createServer((req, res) => {
+  return createServer(httpTriggerListener(options));
+}
+
+/** The server's request listener, for a server that listened before the app was loaded. */
+export function httpTriggerListener(options: HttpTriggerServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     if (!options.accepting()) {
       discardBody(req);
       res.setHeader('connection', 'close');
@@ -40,7 +45,14 @@ export function createHttpTriggerServer(options: HttpTriggerServerOptions): Serv
       else res.destroy();
     });
     void options.inFlight.track(work);
-  });
+  };
+}
+
+/** What a request gets while the host is still loading the app: 503, as when it stops. */
+export function answerStarting(req: IncomingMessage, res: ServerResponse): void {
+  discardBody(req);
+  res.setHeader('connection', 'close');
+  writeEmpty(res, 503);
 }
 
 async function handleRequest(req: IncomingMessage, res: ServerResponse, options: HttpTriggerServerOptions): Promise<void> {

@@ -61,6 +61,7 @@ export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: Re
   const request = validated.value;
   const domain = senderDomain(request);
   if (!config.allowedSenderDomains.has(domain)) throw new SenderNotAllowedError(domain);
+  if (request.unsubscribe) checkUnsubscribeSettings(config);
 
   const now = deps.now();
   const id = newMessageId(now);
@@ -190,11 +191,21 @@ function newRow(id: string, address: string, request: SendRequest, now: Date, su
     from: request.from.address,
     subject: request.subject,
     tags: request.tags,
+    ...(request.unsubscribe ? { unsubscribe: true } : {}),
     queuedAt: now,
     updatedAt: now,
   };
   if (!suppressedBy) return row;
   return { ...row, status: 'suppressed', response: suppressedResponse(suppressedBy), ...(suppressedBy.category ? { category: suppressedBy.category } : {}) };
+}
+
+/** The relay cannot make a link without both; refused at accept rather than sent without the headers. */
+function checkUnsubscribeSettings(config: RelayDeps['config']): void {
+  const missing = [config.unsubscribeSecret ? undefined : 'RELAY_UNSUBSCRIBE_SECRET', config.publicUrl ? undefined : 'RELAY_PUBLIC_URL'].filter(Boolean);
+  if (missing.length === 0) return;
+  throw new ValidationError([
+    { field: 'unsubscribe', message: `this relay cannot add unsubscribe links: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set` },
+  ]);
 }
 
 export function checkContentType(contentType: string | null): void {

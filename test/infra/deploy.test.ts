@@ -62,6 +62,7 @@ else if (cmd === 'account show') {
   out({ name: 'Stub Subscription', id: '00000000-0000-0000-0000-00000000beef', tenantId: '00000000-0000-0000-0000-0000000000aa', user: { name: 'operator@example.com', type: b.userType || 'user' } });
 } else if (cmd === 'group exists') out(b.groupExists || 'true');
 else if (cmd === 'deployment group show') {
+  if (b.showError) fail(b.showError);
   if (!b.previousVault) fail("Deployment '" + args[args.indexOf('--name') + 1] + "' could not be found.", 3);
   out(b.previousVault);
 } else if (cmd === 'ad signed-in-user show') out('${stubUserId}');
@@ -76,8 +77,14 @@ else if (cmd === 'functionapp deployment source config-zip') {
   if (b.zipUnhealthy) fail('Deployment was successful but the app appears to be unhealthy, please check the app logs.');
   out({ status: 4, complete: true });
 } else if (cmd === 'functionapp function list') {
-  const names = nth <= (b.functionsAfter || 0) ? [] : (b.functions || ['getMessageStatus', 'recordPoisonDelivery', 'relayDelivery', 'sendMessage']);
+  const built = fs.readdirSync(path.join(process.env.REPO_DIST, 'functions')).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3));
+  const names = nth <= (b.functionsAfter || 0) ? [] : (b.functions || built);
   out(names.map((n) => 'relaytest-stub123/' + n));
+} else if (cmd === 'rest' && arg('--method') === 'get' && /\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+\/secrets\/[^/?]+\?/.test(arg('--uri'))) {
+  const name = /\/secrets\/([^/?]+)\?/.exec(arg('--uri'))[1];
+  if (b.secretCheckError) fail(b.secretCheckError);
+  if ((b.storedSecrets || []).includes(name)) out(arg('--uri').split('?')[0].replace('https://management.azure.com', ''));
+  else fail('Not Found({"error":{"code":"ResourceNotFound","message":"The Resource \'Microsoft.KeyVault/vaults/v/secrets/' + name + '\' was not found."}})');
 } else if (cmd === 'rest' && arg('--method') === 'post' && /\/config\/configreferences\/appsettings\/refresh\?/.test(arg('--uri'))) out({});
 else if (cmd === 'rest' && arg('--method') === 'get' && /\/config\/configreferences\/appsettings\?/.test(arg('--uri'))) {
   const statuses = b.kvStatuses || ['Resolved'];
@@ -93,6 +100,7 @@ const path = require('path');
 const args = process.argv.slice(2);
 fs.appendFileSync(path.join(process.env.STUB_DIR, 'npm.log'), JSON.stringify({
   args, cwd: process.cwd(), sawPassword: 'SMARTHOST_PASSWORD' in process.env,
+  sawSecret: ['RELAY_UNSUBSCRIBE_SECRET', 'RELAY_ACS_EVENTS_SECRET', 'RELAY_NEW_UNSUBSCRIBE_SECRET'].some((n) => n in process.env),
 }) + '\n');
 if (args[0] === 'run' && args[1] === 'build') {
   // Stands in for tsc: the tree it compiles is already compiled into the repository's dist/.
@@ -118,7 +126,7 @@ interface CompiledTemplate {
 }
 
 type AzCall = { args: string[]; parameterFiles?: { path: string; mode: number; content: ParametersFile }[]; template?: CompiledTemplate; src?: string };
-type NpmCall = { args: string[]; cwd: string; sawPassword: boolean };
+type NpmCall = { args: string[]; cwd: string; sawPassword: boolean; sawSecret: boolean };
 
 interface Run {
   status: number | null;
@@ -159,6 +167,7 @@ async function deploy(args: string[], options: { behaviour?: object; password?: 
   const dir = mkdtempSync(path.join(root, 'run-'));
   const env: Record<string, string | undefined> = { ...process.env, DEPLOY_BACKOFF_SECONDS: '0', ...options.env };
   delete env.SMARTHOST_PASSWORD;
+  for (const name of ['RELAY_UNSUBSCRIBE_SECRET', 'RELAY_ACS_EVENTS_SECRET']) if (!options.env?.[name]) delete env[name];
   if (!options.env?.INIT_CWD) delete env.INIT_CWD;
   if (options.password !== undefined) env.SMARTHOST_PASSWORD = options.password;
   env.PATH = options.path ?? `${stubBin}${path.delimiter}${process.env.PATH}`;
@@ -343,6 +352,7 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
       'version',
       'account show',
       'group exists',
+      'deployment group show',
       'ad signed-in-user show',
       'deployment group create',
       'functionapp deployment source config-zip',
@@ -366,6 +376,16 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
     assert.equal(overrides.content.parameters.location.value, 'swedencentral');
     assert.equal(overrides.content.parameters.operatorPrincipalId.value, stubUserId, 'the signed-in user gets operator access');
     assert.equal(overrides.content.parameters.operatorPrincipalType.value, 'User');
+    // a first deployment: the relay's own secrets are generated, each its own random value
+    const generated = ['unsubscribeSecret', 'acsEventsSecret'].map((name) => String(overrides.content.parameters[name]?.value));
+    for (const value of generated) {
+      assert.match(value, /^[A-Za-z0-9_-]{43}$/, ' 32 random bytes, base64url (no comma: the unsubscribe secret is a key list)');
+      assert.ok(!`${run.stdout}${run.stderr}`.includes(value), 'a generated secret is never printed');
+      for (const call of run.az) assert.ok(!call.args.some((a) => a.includes(value)), 'nor put on an az command line');
+    }
+    assert.notEqual(generated[0], generated[1]);
+    assert.match(run.stderr, /unsubscribe secret: none stored yet, generating one/);
+    assert.ok(!run.npm.some((c) => c.sawSecret), 'npm never sees the relay secrets');
     assert.equal(overrides.mode & 0o077, 0, 'only the deploying user can read the password file');
     assert.ok(!existsSync(overrides.path), 'the password file is gone after the run');
 
@@ -428,12 +448,81 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
     assert.ok(!('location' in overrides), "without --location the template uses the resource group's");
   });
 
+  test('a redeploy keeps the relay secrets in Key Vault: none is sent, so none is overwritten', needsBicep, async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], {
+      behaviour: { previousVault: 'relaytest-kv-stub123', storedSecrets: ['unsubscribe-secret', 'acs-events-secret'] },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const checks = run.az.filter((c) => commandOf(c.args) === 'rest' && /\/secrets\//.test(argAfter(c.args, '--uri')));
+    assert.deepEqual(
+      checks.map((c) => argAfter(c.args, '--uri')),
+      ['unsubscribe-secret', 'acs-events-secret'].map(
+        (name) =>
+          `https://management.azure.com/subscriptions/00000000-0000-0000-0000-00000000beef/resourceGroups/rg-test/providers/Microsoft.KeyVault/vaults/relaytest-kv-stub123/secrets/${name}?api-version=2024-11-01`,
+      ),
+    );
+    const overrides = azCall(run, 'deployment group create').parameterFiles![1].content.parameters;
+    assert.ok(!('unsubscribeSecret' in overrides) && !('acsEventsSecret' in overrides), JSON.stringify(Object.keys(overrides)));
+    assert.match(run.stderr, /unsubscribe secret: keeping the one in Key Vault relaytest-kv-stub123/);
+    assert.match(run.stderr, /ACS events secret: keeping the one in Key Vault relaytest-kv-stub123/);
+  });
+
+  test('a redeploy of a deployment from before these secrets generates the missing one only', needsBicep, async () => {
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], {
+      behaviour: { previousVault: 'relaytest-kv-stub123', storedSecrets: ['acs-events-secret'] },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const overrides = azCall(run, 'deployment group create').parameterFiles![1].content.parameters;
+    assert.match(String(overrides.unsubscribeSecret?.value), /^[A-Za-z0-9_-]{43}$/);
+    assert.ok(!('acsEventsSecret' in overrides));
+  });
+
+  test('secrets given in the environment are stored (a rotation); a key under 32 characters is refused', needsBicep, async () => {
+    const rotated = `${'n'.repeat(40)},${'o'.repeat(40)}`;
+    const run = await deploy(['-g', 'rg-test', '-p', goodParams], {
+      password: secret,
+      behaviour: { previousVault: 'relaytest-kv-stub123', storedSecrets: ['unsubscribe-secret', 'acs-events-secret'] },
+      env: { RELAY_UNSUBSCRIBE_SECRET: rotated },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const overrides = azCall(run, 'deployment group create').parameterFiles![1].content.parameters;
+    assert.equal(overrides.unsubscribeSecret?.value, rotated);
+    assert.ok(!run.npm.some((c) => c.sawSecret));
+    assert.ok(!run.stderr.includes('nnnnnnnn'), 'never printed');
+
+    const short = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, env: { RELAY_UNSUBSCRIBE_SECRET: `${'n'.repeat(40)},short` } });
+    assert.equal(short.status, 1);
+    assert.match(short.stderr, /unsubscribe secret: each key must be at least 32 characters long/);
+    assert.ok(!azCommands(short).includes('deployment group create'));
+  });
+
+  test('when Azure cannot say whether the secrets exist, nothing is deployed (a guess could overwrite them)', async () => {
+    const show = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, behaviour: { showError: 'The request timed out.' } });
+    assert.equal(show.status, 1);
+    assert.match(show.stderr, /could not read the earlier deployment 'smtp-relay-relaytest'/);
+    assert.ok(!azCommands(show).includes('deployment group create'));
+    const check = await deploy(['-g', 'rg-test', '-p', goodParams], {
+      password: secret,
+      behaviour: { previousVault: 'relaytest-kv-stub123', secretCheckError: 'AuthorizationFailed: no access' },
+    });
+    assert.equal(check.status, 1);
+    assert.match(check.stderr, /could not check whether Key Vault relaytest-kv-stub123 holds the secret unsubscribe-secret/);
+    assert.ok(!azCommands(check).includes('deployment group create'));
+    assert.deepEqual(check.npm, [], 'before anything is built');
+  });
+
+  test('refuses a parameters file that holds a relay secret', async () => {
+    const file = writeParams(path.join(root, 'with-secret.parameters.json'), { ...filled, unsubscribeSecret: 'x'.repeat(40) });
+    const run = await deploy(['-g', 'rg-test', '-p', file], { password: secret });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /remove unsubscribeSecret and acsEventsSecret from/);
+  });
+
   test('xoauth2 needs no password, and --no-operator-access grants nobody', needsBicep, async () => {
     const file = writeParams(path.join(root, 'oauth.parameters.json'), { ...filled, smartHostAuth: 'xoauth2', operatorPrincipalId: stubUserId });
     const run = await deploy(['-g', 'rg-test', '-p', file, '--no-operator-access'], { password: 'ignored-for-oauth' });
     assert.equal(run.status, 0, run.stderr);
     assert.ok(!azCommands(run).includes('ad signed-in-user show'));
-    assert.ok(!azCommands(run).includes('deployment group show'), 'no stored password to look for');
     const create = azCall(run, 'deployment group create');
     const overrides = create.parameterFiles![1].content.parameters;
     assert.ok(!('smartHostPassword' in overrides));

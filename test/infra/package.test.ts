@@ -105,6 +105,8 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
       'relayDelivery',
       'resumeSender',
       'sendMessage',
+      'unsubscribeOneClick',
+      'unsubscribePage',
     ]);
     assert.deepEqual(
       files,

@@ -67,7 +67,8 @@ describe('app settings in the template', { ...FILE_TIMEOUT, skip: skipWithoutBic
       const endpoint = /\.primaryEndpoints\.(blob|queue|table)\]$/.exec(value);
       if (endpoint) env[name] = `https://account.${endpoint[1]}.core.windows.net/`;
       else if (/\.clientId\]$/.test(value)) env[name] = '11111111-2222-4333-8444-555555555555';
-      else if (value.startsWith('@Microsoft.KeyVault(')) env[name] = 'resolved secret';
+      else if (/\.defaultHostName\)\]$/.test(value)) env[name] = 'https://relay.azurewebsites.net';
+      else if (value.startsWith('@Microsoft.KeyVault(')) env[name] = 'a resolved secret of 32 characters or more';
       else env[name] = value;
     }
     const config = loadConfig(env);

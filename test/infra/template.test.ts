@@ -34,6 +34,8 @@ const ROLE = {
 } as const;
 
 const testPassword = 'Not-a-real-password-7c1e9';
+const testUnsubscribeSecret = 'Not-a-real-unsubscribe-secret-of-32-chars-4d2a';
+const testAcsSecret = 'Not-a-real-acs-events-secret-of-32-chars-9f0b';
 const operatorId = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 
 let template: ArmTemplate;
@@ -79,6 +81,11 @@ interface ManagementPolicy {
 
 const byResource = (snap: Snapshot, type: string): ArmResource => single(snap.predictedResources, type);
 
+/** The Key Vault secrets a snapshot writes, by secret name. */
+function secretsOf(snap: Snapshot): Map<string, ArmResource> {
+  return new Map(ofType(snap.predictedResources, 'Microsoft.KeyVault/vaults/secrets').map((r) => [r.name.split('/')[1], r]));
+}
+
 describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () => {
   before(async () => {
     const compiled = await compileTemplate();
@@ -89,6 +96,8 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
         ...requiredParams,
         appName: 'relayprod01',
         smartHostPassword: testPassword,
+        unsubscribeSecret: testUnsubscribeSecret,
+        acsEventsSecret: testAcsSecret,
         operatorPrincipalId: operatorId,
         operatorPrincipalType: 'Group',
         maximumInstanceCount: 60,
@@ -203,7 +212,7 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
     assert.equal(vault.properties?.enablePurgeProtection, true);
     assert.equal(vault.properties?.enableSoftDelete, true);
 
-    const secret = byResource(full, 'Microsoft.KeyVault/vaults/secrets');
+    const secret = secretsOf(full).get('smarthost-password')!;
     const [vaultName, secretName] = secret.name.split('/');
     assert.equal(vaultName, vault.name);
     assert.equal(secret.properties?.value, "[parameters('smartHostPassword')]");
@@ -220,7 +229,9 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
 
   test('a redeploy without a password leaves the stored one alone; xoauth2 stores none', () => {
     // Written only when a password is given: an empty one must never overwrite a rotated secret.
-    const secretInTemplate = resourcesOf(template).filter((r) => r.type === 'Microsoft.KeyVault/vaults/secrets');
+    const secretInTemplate = resourcesOf(template).filter(
+      (r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && /smartHostPassword/.test(String(r.condition)),
+    );
     assert.equal(secretInTemplate.length, 1);
     assert.match(String(secretInTemplate[0].condition), /not\(empty\(parameters\('smartHostPassword'\)\)\)/);
     assert.deepEqual(ofType(keep.predictedResources, 'Microsoft.KeyVault/vaults/secrets'), []);
@@ -229,6 +240,33 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
     assert.deepEqual(ofType(oauth.predictedResources, 'Microsoft.KeyVault/vaults/secrets'), []);
     assert.equal(appSettingsOf(oauth).SMARTHOST_PASSWORD, '');
     assert.equal(appSettingsOf(oauth).SMARTHOST_AUTH, 'xoauth2');
+  });
+
+  test('the unsubscribe and ACS events secrets are Key Vault references, written only when given', () => {
+    const vault = byResource(full, 'Microsoft.KeyVault/vaults');
+    const written = secretsOf(full);
+    for (const [setting, name, param, value] of [
+      ['RELAY_UNSUBSCRIBE_SECRET', 'unsubscribe-secret', 'unsubscribeSecret', testUnsubscribeSecret],
+      ['RELAY_ACS_EVENTS_SECRET', 'acs-events-secret', 'acsEventsSecret', testAcsSecret],
+    ] as const) {
+      assert.equal(template.parameters[param]?.type, 'securestring', param);
+      assert.equal(template.parameters[param]?.defaultValue, '', `${param}: no default, so a redeploy writes nothing`);
+      assert.equal(written.get(name)?.properties?.value, `[parameters('${param}')]`, `${name} is written from ${param}`);
+      const inTemplate = resourcesOf(template).filter(
+        (r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && String(r.condition).includes(`parameters('${param}')`),
+      );
+      assert.equal(inTemplate.length, 1, param);
+      assert.match(String(inTemplate[0].condition), new RegExp(`not\\(empty\\(parameters\\('${param}'\\)\\)\\)`));
+      for (const snap of [full, keep])
+        assert.equal(appSettingsOf(snap)[setting], `@Microsoft.KeyVault(VaultName=${byResource(snap, 'Microsoft.KeyVault/vaults').name};SecretName=${name})`);
+      assert.ok(!full.text.includes(value), `the evaluated template never shows ${param}`);
+    }
+    assert.ok(vault.name);
+    assert.deepEqual([...secretsOf(keep).keys()], [], 'a redeploy without them writes no secret: the links already sent keep working');
+  });
+
+  test("the unsubscribe links use the app's own host name", () => {
+    assert.match(appSettingsOf(full).RELAY_PUBLIC_URL, /^\[format\('https:\/\/\{0\}', reference\(.*\)\.defaultHostName\)\]$/);
   });
 
   test('outputs carry names and URLs only, never a secret or key', () => {
@@ -240,7 +278,9 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
       'keyVaultName',
       'poisonQueueName',
       'sendUrl',
+      'sendersTableName',
       'storageAccountName',
+      'suppressionsTableName',
     ]);
     for (const [name, output] of Object.entries(template.outputs)) {
       assert.equal(output.type, 'string', `${name} is a plain string`);
@@ -331,6 +371,8 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
         `${account}/default/${s.RELAY_DELIVERIES_TABLE}`,
         `${account}/default/${s.RELAY_EVENTS_TABLE}`,
         `${account}/default/${s.RELAY_IDEMPOTENCY_TABLE}`,
+        `${account}/default/${s.RELAY_SUPPRESSIONS_TABLE}`,
+        `${account}/default/${s.RELAY_SENDERS_TABLE}`,
       ].sort(),
     );
     assert.ok(names('Microsoft.Storage/storageAccounts/blobServices/containers').includes(`${account}/default/${s.RELAY_BODY_CONTAINER}`));

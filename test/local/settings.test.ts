@@ -46,7 +46,7 @@ describe('loadLocalSettings', FILE_TIMEOUT, () => {
       RELAY_BREAKER_WINDOW_HOURS: '24',
       RELAY_HOLD_RECHECK_SECONDS: '60',
       RELAY_EVENT_MAX_AGE_SECONDS: '600',
-      RELAY_PUBLIC_URL: 'http://127.0.0.1:7071', // a localDefault: the local host's own address
+      // RELAY_PUBLIC_URL has none: the local host sets it to the address it listens on (hostMain.ts)
       RELAY_UNSUBSCRIBE_SECRET: 'local-unsubscribe-secret-not-for-production', // a localDefault
       SMARTHOST_PORT: '587',
       SMARTHOST_AUTH: 'login',

@@ -298,6 +298,7 @@ test('the steps, in order: policy checks before the claim, preparation before th
       'hold a paused sender',
       'claim',
       'read the body',
+      'add the unsubscribe headers',
       'send',
       'plan the outcome',
       'schedule the retry',

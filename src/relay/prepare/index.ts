@@ -1,6 +1,7 @@
 // Preparation: steps between reading the body and sending it (choosing the route, DKIM signing).
-// Each is a file in this folder and a line here. None yet: every message goes to the one smart host
-// as composed.
+// Each is a file in this folder and a line here. Signing, when it comes, goes last: it must cover
+// what the steps before it add.
 import type { DeliveryStep } from '../steps/step';
+import { addUnsubscribeHeaders } from './addUnsubscribeHeaders';
 
-export const PREPARE_STEPS: readonly DeliveryStep[] = [];
+export const PREPARE_STEPS: readonly DeliveryStep[] = [addUnsubscribeHeaders];
