@@ -1,4 +1,4 @@
-// The accept's storage writes made directly with the SDK clients (src/storage/clients.ts), without
+// The accept's storage calls made directly with the SDK clients (src/storage/clients.ts), without
 // the HTTP host or the accept's own logic: the floor the accept is measured against. The calls are
 // not hard-coded: they repeat, in order and at their average size, the operations the storage meter
 // saw the accept make, so the baseline follows whatever acceptMessage does at the time of the run.
@@ -17,7 +17,15 @@ export interface ReplayStep {
   entities: number;
 }
 
-const REPLAYABLE = new Set(['PutBlob', 'PutMessage', 'InsertEntity', 'InsertOrReplaceEntity', 'InsertOrMergeEntity', 'EntityGroupTransaction']);
+const REPLAYABLE = new Set([
+  'QueryEntities',
+  'PutBlob',
+  'PutMessage',
+  'InsertEntity',
+  'InsertOrReplaceEntity',
+  'InsertOrMergeEntity',
+  'EntityGroupTransaction',
+]);
 
 /** Steps per message, in the order the accept first made them. Throws on an operation it cannot repeat. */
 export function replayPlan(operations: readonly OperationCount[], messages: number): ReplayStep[] {
@@ -54,6 +62,8 @@ export async function createReplayer(connectionString: string, steps: readonly R
     RELAY_EVENTS_TABLE: 'benchrawevents',
     RELAY_IDEMPOTENCY_TABLE: 'benchrawidempotency',
     RELAY_BODY_CONTAINER: 'bench-raw',
+    RELAY_SUPPRESSIONS_TABLE: 'benchrawsuppressions',
+    RELAY_SENDERS_TABLE: 'benchrawsenders',
   });
   const clients = createStorageClients(config);
   await ensureStorageResources(clients);
@@ -67,6 +77,10 @@ export async function createReplayer(connectionString: string, steps: readonly R
 async function perform(clients: StorageClients, step: ReplayStep, key: string): Promise<void> {
   const entity = (rowKey: string, bytes: number): TableEntity => ({ partitionKey: key, rowKey, pad: 'x'.repeat(Math.max(0, bytes)) });
   switch (step.operation) {
+    case 'QueryEntities':
+      // the accept's read of one partition (the suppression list's entries for one address): none there
+      for await (const found of clients.suppressions.listEntities({ queryOptions: { filter: `PartitionKey eq '${key}'` } })) void found;
+      return;
     case 'PutBlob':
       await clients.bodies
         .getBlockBlobClient(`${key}.eml`)
