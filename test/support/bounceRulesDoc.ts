@@ -107,36 +107,67 @@ export function rulesTable(): string {
   return ['| # | id | match | outcome | category | why |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-/** What goes between the markers. */
-export function bounceRulesSection(): string {
-  return [
-    START_MARKER,
-    '',
-    'Every recipient row, event row and status answer carries `category` once a reply or an event has been classified.',
-    '',
-    categoriesTable(),
-    '',
-    `The rules (\`src/core/bounceRules.json\`, ${BOUNCE_RULES.length} rows, checked at start-up) are tried in order and the first that matches wins:`,
-    "nodemailer's error codes first (the relay's own session failed, so a 535 or 530 in them says nothing about the recipient;",
-    "a connection error that carries a 4xx reply, as nodemailer reports a 421, is left to that reply's row),",
-    'then exact enhanced status codes (RFC 3463), then text patterns (case-insensitive, on the whole reply), then an enhanced',
-    "code's class (`5.7.x`), then the basic code (`5xx`). `basic` beside another match narrows it to replies with that code",
-    "(a reply without one, such as an upstream's reason text, still matches). A permanent row never matches a 4xx reply, and a",
-    'temporary row is never `invalid-recipient`. With no match, a 5xx is permanent and anything else temporary, category `other`.',
-    'Upstream reports (`event` rows) give the verdict; for a bounce or a deferral the reply rows then give the category.',
-    '',
-    rulesTable(),
-    '',
-    END_MARKER,
-  ].join('\n');
+const ORDER_TEXT = [
+  `The rules (\`src/core/bounceRules.json\`, ${BOUNCE_RULES.length} rows, checked at start-up) are tried in order and the first that matches wins:`,
+  "nodemailer's error codes first (the relay's own session failed, so a 535 or 530 in them says nothing about the recipient;",
+  "a connection error that carries a 4xx reply, as nodemailer reports a 421, is left to that reply's row),",
+  'then exact enhanced status codes (RFC 3463), then text patterns (case-insensitive, on the whole reply), then an enhanced',
+  "code's class (`5.7.x`), then the basic code (`5xx`). `basic` beside another match narrows it to replies with that code",
+  "(a reply without one, such as an upstream's reason text, still matches). A permanent row never matches a 4xx reply, and a",
+  'temporary row is never `invalid-recipient`. With no match, a 5xx is permanent and anything else temporary, category `other`.',
+  'Upstream reports (`event` rows) give the verdict; for a bounce or a deferral the reply rows then give the category.',
+];
+
+/** The generated sections: a page holds any of them between its own markers. `bounce-rules` is the whole
+ * of it (docs/bounce-rules.md); the README shows the categories and folds the rule table away. */
+const SECTIONS: readonly { name: string; body: () => string[] }[] = [
+  {
+    name: 'bounce-rules',
+    body: () => [
+      'Every recipient row, event row and status answer carries `category` once a reply or an event has been classified.',
+      '',
+      categoriesTable(),
+      '',
+      ...ORDER_TEXT,
+      '',
+      rulesTable(),
+    ],
+  },
+  { name: 'bounce-categories', body: () => [categoriesTable()] },
+  { name: 'bounce-rule-table', body: () => [...ORDER_TEXT, '', rulesTable()] },
+];
+
+const markers = (name: string): [string, string] => [`<!-- ${name}:start -->`, `<!-- ${name}:end -->`];
+
+function section(name: string, body: string[]): string {
+  const [start, end] = markers(name);
+  return [start, '', ...body, '', end].join('\n');
 }
 
-/** `page` with the text between its markers replaced by the current section; throws without markers. */
+/** What goes between the `bounce-rules` markers. */
+export function bounceRulesSection(): string {
+  const [whole] = SECTIONS;
+  return section(whole.name, whole.body());
+}
+
+/** Whether `page` holds any generated section. */
+export function hasSection(page: string): boolean {
+  return SECTIONS.some((s) => page.includes(markers(s.name)[0]));
+}
+
+/** `page` with the text between each pair of its markers replaced by the current section; throws without markers. */
 export function withSection(page: string, file: string): string {
-  const start = page.indexOf(START_MARKER);
-  const end = page.indexOf(END_MARKER);
-  if (start < 0 || end < start) throw new Error(`${file} has no ${START_MARKER} ... ${END_MARKER} section to rewrite`);
-  return page.slice(0, start) + bounceRulesSection() + page.slice(end + END_MARKER.length);
+  if (!hasSection(page)) throw new Error(`${file} has no ${START_MARKER} ... ${END_MARKER} section to rewrite`);
+  let rewritten = page;
+  for (const { name, body } of SECTIONS) {
+    const [startMarker, endMarker] = markers(name);
+    const start = rewritten.indexOf(startMarker);
+    if (start < 0) continue;
+    const end = rewritten.indexOf(endMarker, start);
+    if (end < 0) throw new Error(`${file} has ${startMarker} without ${endMarker}`);
+    rewritten = rewritten.slice(0, start) + section(name, body()) + rewritten.slice(end + endMarker.length);
+  }
+  return rewritten;
 }
 
 export const DOC_FILE = path.resolve(__dirname, '..', '..', '..', 'docs', 'bounce-rules.md');
