@@ -7,6 +7,7 @@ import { verpAddress } from '../../src/core/verp';
 import { type DeliveryRow, RowChangedError } from '../../src/relay/ports';
 import { applyUpstreamEvents, type UpstreamEvent } from '../../src/relay/upstreamEvents';
 import { FakeLog, FakeRelay } from '../support/fakes';
+import { StorageUnavailableError } from '../../src/errors';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 30_000 };
@@ -207,7 +208,12 @@ test('a row changed meanwhile is read again and the bounce applied once more', F
 test('a failure while applying forgets the event id, so that the upstream retry applies it', FILE_TIMEOUT, async () => {
   const { relay, id, row, log } = relayWith();
   relay.fail('deliveries.replace', new Error('storage is down'));
-  await assert.rejects(applyUpstreamEvents(relay.deps, [event(id)], log), /storage is down/);
+  await assert.rejects(applyUpstreamEvents(relay.deps, [event(id)], log), (err: unknown) => {
+    // 503 with Retry-After, so the upstream retries; the cause keeps what storage said
+    assert.ok(err instanceof StorageUnavailableError, String(err));
+    assert.match(String((err.cause as Error).message), /storage is down/);
+    return true;
+  });
   assert.equal(row().status, 'sent');
   assert.equal(relay.appliedEvents.applied.size, 0);
   assert.deepEqual(await applyUpstreamEvents(relay.deps, [event(id)], log), { applied: 1, unchanged: 0, unmatched: 0 });
