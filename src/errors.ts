@@ -127,6 +127,19 @@ export class NotConfiguredError extends RelayError {
   readonly title = 'This endpoint is not configured';
 }
 
+/**
+ * Runs a storage call for a use-case: a RelayError passes through, anything else means storage failed
+ * and becomes StorageUnavailableError (503, Retry-After) with `detail`, the cause kept for the log.
+ */
+export async function orStorageUnavailable<T>(action: () => Promise<T>, detail: string): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    if (err instanceof RelayError) throw err;
+    throw new StorageUnavailableError(detail, err);
+  }
+}
+
 export interface Problem {
   type: string;
   title: string;

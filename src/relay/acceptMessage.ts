@@ -13,8 +13,8 @@ import { parseJsonBody } from '../core/jsonBody';
 import { senderDomain, type SendRequest, validateSendRequest } from '../core/sendRequest';
 import {
   IdempotencyConflictError,
+  orStorageUnavailable,
   PayloadTooLargeError,
-  RelayError,
   SenderNotAllowedError,
   StorageUnavailableError,
   UnsupportedMediaTypeError,
@@ -225,13 +225,8 @@ function parseJson(body: Buffer): unknown {
   return parsed.value;
 }
 
-async function storage<T>(what: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (err) {
-    if (err instanceof RelayError) throw err;
-    throw new StorageUnavailableError(`Storage failed while ${what}; nothing was queued. Retry later.`, err);
-  }
+function storage<T>(what: string, action: () => Promise<T>): Promise<T> {
+  return orStorageUnavailable(action, `Storage failed while ${what}; nothing was queued. Retry later.`);
 }
 
 async function undo(log: RelayLog, id: string, what: string, action: () => Promise<unknown>): Promise<void> {

@@ -2,7 +2,7 @@
 import { messageStatus, type RecipientStatus } from '../core/delivery';
 import { MESSAGE_ID_PATTERN } from '../core/ids';
 import type { Category } from '../core/categories';
-import { NotFoundError, StorageUnavailableError } from '../errors';
+import { NotFoundError, orStorageUnavailable } from '../errors';
 import type { DeliveryRow } from './ports';
 import type { RelayDeps } from './deps';
 
@@ -37,12 +37,8 @@ export async function getMessageView(deps: RelayDeps, id: string): Promise<Messa
   return toView(id, rows);
 }
 
-async function readRows(deps: RelayDeps, id: string): Promise<DeliveryRow[]> {
-  try {
-    return await deps.deliveries.listMessage(id);
-  } catch (err) {
-    throw new StorageUnavailableError('Storage did not answer, so the status cannot be read now. Retry later.', err);
-  }
+function readRows(deps: RelayDeps, id: string): Promise<DeliveryRow[]> {
+  return orStorageUnavailable(() => deps.deliveries.listMessage(id), 'Storage did not answer, so the status cannot be read now. Retry later.');
 }
 
 export function toView(id: string, rows: DeliveryRow[]): MessageView {

@@ -3,7 +3,7 @@
 // other is not found, whether or not it ever sent.
 import { toAsciiDomain } from '../core/address';
 import { parseJsonBody } from '../core/jsonBody';
-import { NotFoundError, PayloadTooLargeError, RelayError, StorageUnavailableError, UnsupportedMediaTypeError, ValidationError } from '../errors';
+import { NotFoundError, PayloadTooLargeError, orStorageUnavailable, UnsupportedMediaTypeError, ValidationError } from '../errors';
 import type { RelayDeps, RelayLog } from './deps';
 import type { SenderView } from './ports';
 
@@ -72,11 +72,6 @@ function pauseReason(input: PauseInput): string {
   return reason.trim();
 }
 
-async function storage<T>(action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (err) {
-    if (err instanceof RelayError) throw err;
-    throw new StorageUnavailableError("Storage did not answer, so the sender's state cannot be read or changed now. Retry later.", err);
-  }
+function storage<T>(action: () => Promise<T>): Promise<T> {
+  return orStorageUnavailable(action, "Storage did not answer, so the sender's state cannot be read or changed now. Retry later.");
 }

@@ -6,7 +6,7 @@ import { parseJsonBody } from '../core/jsonBody';
 import { checkSuppressedAddress, validateDeleteQuery, validateListQuery, validateManualEntry, validateNoQuery } from '../core/suppressionRequest';
 import type { Validated } from '../core/sendRequest';
 import { ALL_SENDERS, type SuppressionEntry, type SuppressionSource } from '../core/suppression';
-import { NotFoundError, PayloadTooLargeError, RelayError, StorageUnavailableError, ValidationError } from '../errors';
+import { NotFoundError, PayloadTooLargeError, orStorageUnavailable, ValidationError } from '../errors';
 import { checkContentType } from './acceptMessage';
 import type { RelayDeps, RelayLog } from './deps';
 
@@ -130,11 +130,6 @@ function valid<T>(validated: Validated<T>): T {
   return validated.value;
 }
 
-async function storage<T>(what: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (err) {
-    if (err instanceof RelayError) throw err;
-    throw new StorageUnavailableError(`Storage failed while ${what}. Retry later: the same request can be repeated safely.`, err);
-  }
+function storage<T>(what: string, action: () => Promise<T>): Promise<T> {
+  return orStorageUnavailable(action, `Storage failed while ${what}. Retry later: the same request can be repeated safely.`);
 }

@@ -16,7 +16,7 @@
 // becomes `bounced` all the same, which stops a retry that would bounce again; the attempt whose
 // record is late then loses its conditional replace and logs it. Its attempt is counted here.
 import { domainOf } from '../core/address';
-import { RelayError, StorageUnavailableError } from '../errors';
+import { orStorageUnavailable } from '../errors';
 import { type Category } from '../core/categories';
 import { classifyUpstreamReport, type ReportClassification, type UpstreamReport } from '../core/classify';
 import { isFinal } from '../core/delivery';
@@ -53,16 +53,12 @@ type Result = keyof AppliedSummary;
 export async function applyUpstreamEvents(deps: RelayDeps, events: readonly UpstreamEvent[], log: RelayLog): Promise<AppliedSummary> {
   const summary: AppliedSummary = { applied: 0, unchanged: 0, unmatched: 0 };
   for (const [index, event] of events.entries()) {
-    try {
-      summary[await applyOne(deps, event, log)]++;
-    } catch (err) {
-      if (err instanceof RelayError) throw err;
-      // The upstream retries the whole batch: what was applied already is applied once (see above).
-      throw new StorageUnavailableError(
-        `Storage failed while applying upstream event ${index + 1} of ${events.length}; nothing more was applied. Retry later: events already applied are not applied twice.`,
-        err,
-      );
-    }
+    // The upstream retries the whole batch: what was applied already is applied once (see above).
+    const result = await orStorageUnavailable(
+      () => applyOne(deps, event, log),
+      `Storage failed while applying upstream event ${index + 1} of ${events.length}; nothing more was applied. Retry later: events already applied are not applied twice.`,
+    );
+    summary[result]++;
   }
   if (events.length > 0) log.log(`upstream events: ${summary.applied} applied, ${summary.unchanged} unchanged, ${summary.unmatched} unmatched`);
   return summary;
