@@ -1,5 +1,6 @@
 // Every setting the relay reads, in one place. Nothing else in the code reads process.env: the
 // catalogue below is what docs/settings.md documents and what infra/main.bicep must set.
+import type { BreakerThresholds } from './core/breaker';
 import { unsubscribeKeyProblem } from './core/unsubscribeToken';
 
 export type SettingScope =
@@ -452,14 +453,7 @@ export interface RelayConfig {
   sendersTable: string;
   /** RELAY_SUPPRESSION_DAYS; 0 = never expires */
   suppressionDays: number;
-  breaker: {
-    bounceWarnPercent: number;
-    bouncePausePercent: number;
-    complaintWarnPercent: number;
-    complaintPausePercent: number;
-    minVolume: number;
-    windowHours: number;
-  };
+  breaker: BreakerThresholds;
   holdRecheckSeconds: number;
   /** RELAY_BOUNCE_DOMAIN: VERP return paths when set */
   bounceDomain?: string;

@@ -78,18 +78,11 @@ export class FakeSenders implements SenderReputation {
   readonly counts = new Map<string, Required<SenderCounts>>();
   readonly pauses = new Map<string, SenderPause>();
   readonly resumedAt = new Map<string, Date>();
-  thresholds: BreakerThresholds = {
-    bounceWarnPercent: 5,
-    bouncePausePercent: 10,
-    complaintWarnPercent: 0.1,
-    complaintPausePercent: 0.5,
-    minVolume: 100,
-    windowHours: 24,
-  };
-
   constructor(
     private readonly calls: CallLog,
     private readonly faults: Faults,
+    /** the settings' thresholds, shown in the view as the real adapter shows them */
+    readonly thresholds: BreakerThresholds,
   ) {}
 
   record(senderDomain: string, counts: SenderCounts): void {

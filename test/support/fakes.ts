@@ -346,9 +346,8 @@ export class FakeRelay {
     this.idempotency = new FakeIdempotency(this.calls, this.faults);
     this.smartHost = new FakeSmartHost(this.calls);
     this.suppressions = new FakeSuppressions(this.calls, this.faults);
-    this.senders = new FakeSenders(this.calls, this.faults);
+    this.senders = new FakeSenders(this.calls, this.faults, { ...this.config.breaker });
     this.appliedEvents = new FakeAppliedEvents(this.calls, this.faults);
-    this.senders.thresholds = { ...this.config.breaker };
   }
 
   get deps(): RelayDeps {
