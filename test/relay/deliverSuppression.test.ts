@@ -9,12 +9,12 @@ import type { SmtpOutcome } from '../../src/core/delivery';
 import { deliverTask } from '../../src/relay/deliverTask';
 import { type DeliveryRow, RowChangedError } from '../../src/relay/ports';
 import { FakeLog, FakeRelay } from '../support/fakes';
+import { queuedRow, RECIPIENT } from '../support/rows';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 60_000 };
 
 const RAW = Buffer.from('From: app@example.com\r\nTo: rcpt@example.net\r\nSubject: hi\r\n\r\nhello\r\n');
-const RECIPIENT = 'rcpt@example.net';
 const START = new Date('2026-03-01T10:00:00.000Z');
 const USER_UNKNOWN: SmtpOutcome = {
   kind: 'permanent',
@@ -27,19 +27,7 @@ const USER_UNKNOWN: SmtpOutcome = {
 function accepted(changes: Partial<DeliveryRow> = {}, settings: Record<string, string> = {}) {
   const relay = new FakeRelay({ RELAY_RETRY_FIRST_DELAY_SECONDS: '60', ...settings }, START);
   const id = newMessageId(START);
-  relay.deliveries.seed({
-    messageId: id,
-    recipientKey: RECIPIENT,
-    address: 'Rcpt@example.net',
-    status: 'queued',
-    attempts: 0,
-    from: 'app@example.com',
-    subject: 'hi',
-    tags: {},
-    queuedAt: START,
-    updatedAt: START,
-    ...changes,
-  });
+  relay.deliveries.seed(queuedRow(id, START, changes));
   relay.clock.advance(1000);
   const task = newDeliveryTask(id, RECIPIENT, (changes.attempts ?? 0) + 1, encodeInlineBody(RAW));
   return { relay, id, task, log: new FakeLog(), row: () => relay.deliveries.row(id, RECIPIENT)! };

@@ -11,28 +11,16 @@ import { planOutcome } from '../../src/relay/steps/planOutcome';
 import { type DeliveryState, type DeliveryStep, stop } from '../../src/relay/steps/step';
 import { type DeliveryRow, RowChangedError } from '../../src/relay/ports';
 import { FakeLog, FakeRelay } from '../support/fakes';
+import { queuedRow as seededRow, RECIPIENT } from '../support/rows';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 60_000 };
 
 const RAW = Buffer.from('From: app@example.com\r\nTo: rcpt@example.net\r\nSubject: hi\r\n\r\nhello\r\n');
-const RECIPIENT = 'rcpt@example.net';
 const START = new Date('2026-03-01T10:00:00.000Z');
 
 function queuedRow(messageId: string, at: Date, changes: Partial<DeliveryRow> = {}): DeliveryRow {
-  return {
-    messageId,
-    recipientKey: RECIPIENT,
-    address: 'Rcpt@example.net',
-    status: 'queued',
-    attempts: 0,
-    from: 'app@example.com',
-    subject: 'hi',
-    tags: { k: 'v' },
-    queuedAt: at,
-    updatedAt: at,
-    ...changes,
-  };
+  return seededRow(messageId, at, { tags: { k: 'v' }, ...changes });
 }
 
 /** A relay with one accepted message: its row, and its first task carrying the body inline. */

@@ -8,31 +8,19 @@ import { encodeInlineBody, newDeliveryTask } from '../../src/core/deliveryTask';
 import { deliverTask } from '../../src/relay/deliverTask';
 import { type DeliveryRow, RowChangedError } from '../../src/relay/ports';
 import { FakeLog, FakeRelay } from '../support/fakes';
+import { queuedRow, RECIPIENT } from '../support/rows';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 60_000 };
 
 const RAW = Buffer.from('From: app@example.com\r\nTo: rcpt@example.net\r\nSubject: hi\r\n\r\nhello\r\n');
-const RECIPIENT = 'rcpt@example.net';
 const START = new Date('2026-03-01T10:00:00.000Z');
 const HELD_BY = 'sender-paused:example.com';
 
 function accepted(changes: Partial<DeliveryRow> = {}, attempt = 1) {
   const relay = new FakeRelay({ RELAY_HOLD_RECHECK_SECONDS: '30', RELAY_RETRY_FIRST_DELAY_SECONDS: '60' }, START);
   const id = newMessageId(START);
-  relay.deliveries.seed({
-    messageId: id,
-    recipientKey: RECIPIENT,
-    address: 'Rcpt@example.net',
-    status: 'queued',
-    attempts: 0,
-    from: 'app@example.com',
-    subject: 'hi',
-    tags: {},
-    queuedAt: START,
-    updatedAt: START,
-    ...changes,
-  });
+  relay.deliveries.seed(queuedRow(id, START, changes));
   const task = newDeliveryTask(id, RECIPIENT, attempt, encodeInlineBody(RAW));
   relay.clock.advance(1000);
   return { relay, id, task, log: new FakeLog(), row: () => relay.deliveries.row(id, RECIPIENT)! };

@@ -8,6 +8,7 @@ import { parseVerpAddress, recipientTag } from '../../src/core/verp';
 import { deliverTask } from '../../src/relay/deliverTask';
 import { ACS_DELIVERY_REPORT, arrayOfObjects, gridEnvelopes, readAcsEvents, readSendGridEvents } from '../../src/relay/upstreamFormats';
 import { FakeLog, FakeRelay } from '../support/fakes';
+import { queuedRow } from '../support/rows';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 30_000 };
@@ -101,18 +102,7 @@ test('with RELAY_BOUNCE_DOMAIN the envelope sender is the VERP address, and the 
   const relay = new FakeRelay({ RELAY_BOUNCE_DOMAIN: 'Bounce.Example.com' }, NOW);
   relay.smartHost.replies = [{ kind: 'accepted', smtpCode: 250, enhancedCode: '2.0.0', response: '250 2.0.0 Ok: queued as 4BxYz1234' }];
   const id = newMessageId(NOW);
-  relay.deliveries.seed({
-    messageId: id,
-    recipientKey: 'rcpt@example.net',
-    address: 'Rcpt@example.net',
-    status: 'queued',
-    attempts: 0,
-    from: 'app@example.com',
-    subject: 'hi',
-    tags: {},
-    queuedAt: NOW,
-    updatedAt: NOW,
-  });
+  relay.deliveries.seed(queuedRow(id, NOW));
   await deliverTask(relay.deps, newDeliveryTask(id, 'rcpt@example.net', 1, encodeInlineBody(Buffer.from('Subject: hi\r\n\r\nhi\r\n'))), new FakeLog());
   const [sent] = relay.smartHost.sent;
   assert.equal(sent?.envelope.to, 'Rcpt@example.net');
