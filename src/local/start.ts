@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { createStorageClients, ensureStorageResources } from '../storage/clients';
 import { startAzurite, type RunningAzurite } from './azurite';
-import { relaySettingsFor, startDevSmartHost, type DevSmartHost } from './devSmartHost';
+import { RCPT_PREFIX_REPLIES, relaySettingsFor, startDevSmartHost, type DevSmartHost } from './devSmartHost';
 import { spawnHost, type HostProcess } from './hostProcess';
 import { loadLocalSettings, localDefaults } from './settings';
 
@@ -56,7 +56,8 @@ async function main(): Promise<void> {
         log: (line) => console.log(line),
       });
       Object.assign(env, relaySettingsFor(smartHost, { username: 'relay', password }), { SMARTHOST_AUTH: 'login' });
-      console.log(`  Relayed messages are written to ${path.join(dataDir, 'mail')}; recipients starting with "bounce-" get 550, with "grey-" get 451.`);
+      const prefixes = Object.entries(RCPT_PREFIX_REPLIES).map(([prefix, reply]) => `"${prefix}" ${reply.code}`);
+      console.log(`  Relayed messages are written to ${path.join(dataDir, 'mail')}; recipients starting with ${prefixes.join(', ')} are refused so.`);
     }
 
     const config = loadConfig(env);
