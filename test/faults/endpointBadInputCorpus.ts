@@ -12,6 +12,8 @@ export interface Case extends Ask {
   endpoint: string;
   status: number | readonly number[];
   field?: string;
+  /** the body of a documented 2xx-and-ignored answer */
+  answer?: Record<string, unknown>;
 }
 
 /** Path segments that are no address, percent-encoded as a client sends them, with the answer each gets. */
