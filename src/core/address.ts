@@ -1,7 +1,7 @@
 // Mailbox parsing and checking. The caller's forms ("a@b", "Name <a@b>", {address, name}) are parsed
 // with nodemailer's own address parser; what we add is the strictness a relay needs: exactly one
 // mailbox, no header injection, a domain that can be resolved, and a key Azure Tables can store.
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import addressparser from 'nodemailer/lib/addressparser';
 
 export interface Mailbox {
@@ -87,9 +87,15 @@ export function checkAddress(address: string): ParseResult<string> {
 
 export function toAsciiDomain(domain: string): string | undefined {
   if (domain.startsWith('[')) return undefined; // address literals are not relayed
-  const ascii = domainToASCII(domain.toLowerCase());
+  const lower = domain.toLowerCase();
+  const ascii = domainToASCII(lower);
   if (!ascii || ascii.length > 253) return undefined;
   const labels = ascii.split('.');
+  // UTS 46 drops invisible characters (U+200B, U+00AD) and folds look-alikes (fullwidth letters), so
+  // "example\u200b.com" would name example.com: each label must be given as its A-label or its U-label.
+  const given = lower.normalize('NFC').split('.');
+  const unicode = domainToUnicode(ascii).split('.');
+  if (given.length !== labels.length || given.some((label, i) => label !== labels[i] && label !== unicode[i])) return undefined;
   if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) return undefined;
   if (/^\d+$/.test(labels.at(-1) ?? '')) return undefined; // a bare IP address is not a domain
   return ascii;

@@ -28,6 +28,8 @@ export interface ListInput {
 
 /** The address as the list keys it (lower case, the domain in ASCII), or the problem with it. */
 export function checkSuppressedAddress(raw: string, field = 'address'): Validated<string> {
+  // before trimming: a path segment "%0D%0Avictim@example.jp" is a broken client, not victim@example.jp
+  if (CONTROL_CHARS.test(raw)) return invalid(field, 'must not contain control characters or line breaks');
   const checked = checkAddress(raw.trim());
   return checked.ok ? { ok: true, value: checked.value.toLowerCase() } : invalid(field, checked.message);
 }

@@ -18,6 +18,12 @@ test('accepts the three documented forms', FILE_TIMEOUT, () => {
 test('converts an internationalised domain to its ASCII form', FILE_TIMEOUT, () => {
   assert.deepEqual(parseMailbox('taro@例え.jp'), { ok: true, value: { address: 'taro@xn--r8jz45g.jp' } });
   assert.equal(toAsciiDomain('Example.COM'), 'example.com');
+  assert.equal(toAsciiDomain('XN--R8JZ45G.jp'), 'xn--r8jz45g.jp');
+  assert.equal(toAsciiDomain('e\u0301xample.jp'), 'xn--xample-9ua.jp', 'canonically equivalent to its U-label');
+  // what UTS 46 would silently drop or fold names another domain than the one written
+  for (const oddity of ['example\u200b.com', 'ex\u00adample.com', 'a\ufeffb.jp', '\uff45xample.com', 'example\u3002com']) {
+    assert.equal(toAsciiDomain(oddity), undefined, JSON.stringify(oddity));
+  }
 });
 
 test('refuses header injection in every form', FILE_TIMEOUT, () => {

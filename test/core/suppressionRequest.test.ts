@@ -22,7 +22,19 @@ function fields(result: { ok: boolean; errors?: { field: string }[] }): string[]
 test('an address is keyed in lower case with its domain in ASCII; a bad one names the field', FILE_TIMEOUT, () => {
   assert.deepEqual(checkSuppressedAddress('User+Tag@Example.JP'), { ok: true, value: 'user+tag@example.jp' });
   assert.deepEqual(checkSuppressedAddress('taro@日本.jp'), { ok: true, value: 'taro@xn--wgv71a.jp' });
-  for (const bad of ['', 'no-at-sign', 'a@b', 'a b@example.jp', 'a@example.jp\r\nBcc: x@y.jp', 'a#b@example.jp', '@example.jp', 'a@[127.0.0.1]']) {
+  for (const bad of [
+    '',
+    'no-at-sign',
+    'a@b',
+    'a b@example.jp',
+    'a@example.jp\r\nBcc: x@y.jp',
+    'a#b@example.jp',
+    '@example.jp',
+    'a@[127.0.0.1]',
+    '\tknown@example.jp',
+    'known@example.jp\r\n',
+    '\u0000a@example.jp',
+  ]) {
     assert.deepEqual(fields(checkSuppressedAddress(bad)), ['address'], bad);
   }
 });

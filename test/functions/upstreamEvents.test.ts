@@ -4,8 +4,8 @@
 // 4xx and changes nothing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { sendGridSigner } from '../support/sendGridSigning';
 import { parseVerpAddress, recipientTag } from '../../src/core/verp';
 import { DeliveryStore } from '../../src/storage/deliveryStore';
 import { SuppressionStore } from '../../src/storage/suppressionStore';
@@ -17,8 +17,8 @@ const FILE_TIMEOUT = { timeout: 120_000 };
 
 const BOUNCE_DOMAIN = 'bounce.example.jp';
 const ACS_SECRET = 'acs-events-secret-for-the-tests-0123456789';
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-const otherKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+const sendGrid = sendGridSigner();
+const { signed, otherKey } = sendGrid;
 
 let relay: RelayHarness;
 
@@ -26,7 +26,7 @@ before(async () => {
   relay = await startRelayHarness({
     env: {
       RELAY_BOUNCE_DOMAIN: BOUNCE_DOMAIN,
-      RELAY_SENDGRID_WEBHOOK_PUBLIC_KEY: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+      RELAY_SENDGRID_WEBHOOK_PUBLIC_KEY: sendGrid.publicKeySetting,
       RELAY_ACS_EVENTS_SECRET: ACS_SECRET,
       RELAY_EVENT_MAX_AGE_SECONDS: '600',
     },
@@ -53,16 +53,6 @@ async function sendAndWait(address: string): Promise<Sent> {
   const received = relay.smartHost.messages.find((m) => m.raw.includes(id));
   assert.ok(received, 'the smart host received it');
   return { id, address, queueId: received.queueId, envelopeFrom: received.from };
-}
-
-function signed(body: string, options: { key?: KeyObject; timestamp?: number } = {}): Record<string, string> {
-  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const signature = sign('sha256', Buffer.concat([Buffer.from(timestamp), Buffer.from(body)]), options.key ?? privateKey).toString('base64');
-  return {
-    'content-type': 'application/json',
-    'x-twilio-email-event-webhook-signature': signature,
-    'x-twilio-email-event-webhook-timestamp': timestamp,
-  };
 }
 
 function postSendGrid(body: string, headers: Record<string, string>) {
