@@ -14,4 +14,4 @@ export async function deleteSuppressionEntry(request: HttpRequest, context: Invo
   }
 }
 
-app.http('deleteSuppression', { methods: ['DELETE'], route: 'v1/suppressions/{address}', authLevel: 'admin', handler: deleteSuppressionEntry });
+app.http('deleteSuppression', { methods: ['DELETE'], route: 'api/v1/suppressions/{address}', authLevel: 'admin', handler: deleteSuppressionEntry });

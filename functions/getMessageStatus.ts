@@ -13,4 +13,4 @@ export async function getMessageStatus(request: HttpRequest, context: Invocation
   }
 }
 
-app.http('getMessageStatus', { methods: ['GET'], route: 'v1/messages/{id}', authLevel: 'function', handler: getMessageStatus });
+app.http('getMessageStatus', { methods: ['GET'], route: 'api/v1/messages/{id}', authLevel: 'function', handler: getMessageStatus });

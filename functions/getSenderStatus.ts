@@ -13,4 +13,4 @@ export async function getSenderStatus(request: HttpRequest, context: InvocationC
   }
 }
 
-app.http('getSenderStatus', { methods: ['GET'], route: 'v1/senders/{domain}', authLevel: 'admin', handler: getSenderStatus });
+app.http('getSenderStatus', { methods: ['GET'], route: 'api/v1/senders/{domain}', authLevel: 'admin', handler: getSenderStatus });

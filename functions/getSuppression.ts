@@ -13,4 +13,4 @@ export async function getSuppressionEntry(request: HttpRequest, context: Invocat
   }
 }
 
-app.http('getSuppression', { methods: ['GET'], route: 'v1/suppressions/{address}', authLevel: 'admin', handler: getSuppressionEntry });
+app.http('getSuppression', { methods: ['GET'], route: 'api/v1/suppressions/{address}', authLevel: 'admin', handler: getSuppressionEntry });

@@ -13,4 +13,4 @@ export async function listSuppressionEntries(request: HttpRequest, context: Invo
   }
 }
 
-app.http('listSuppressions', { methods: ['GET'], route: 'v1/suppressions', authLevel: 'admin', handler: listSuppressionEntries });
+app.http('listSuppressions', { methods: ['GET'], route: 'api/v1/suppressions', authLevel: 'admin', handler: listSuppressionEntries });

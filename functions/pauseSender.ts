@@ -17,4 +17,4 @@ export async function pauseSender(request: HttpRequest, context: InvocationConte
   }
 }
 
-app.http('pauseSender', { methods: ['POST'], route: 'v1/senders/{domain}/pause', authLevel: 'admin', handler: pauseSender });
+app.http('pauseSender', { methods: ['POST'], route: 'api/v1/senders/{domain}/pause', authLevel: 'admin', handler: pauseSender });

@@ -21,4 +21,4 @@ export async function putSuppressionEntry(request: HttpRequest, context: Invocat
   }
 }
 
-app.http('putSuppression', { methods: ['PUT'], route: 'v1/suppressions/{address}', authLevel: 'admin', handler: putSuppressionEntry });
+app.http('putSuppression', { methods: ['PUT'], route: 'api/v1/suppressions/{address}', authLevel: 'admin', handler: putSuppressionEntry });

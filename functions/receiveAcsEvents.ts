@@ -22,4 +22,4 @@ export async function receiveAcsEventsHttp(request: HttpRequest, context: Invoca
   }
 }
 
-app.http('receiveAcsEvents', { methods: ['POST', 'OPTIONS'], route: 'v1/events/acs', authLevel: 'anonymous', handler: receiveAcsEventsHttp });
+app.http('receiveAcsEvents', { methods: ['POST', 'OPTIONS'], route: 'api/v1/events/acs', authLevel: 'anonymous', handler: receiveAcsEventsHttp });

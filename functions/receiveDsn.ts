@@ -19,4 +19,4 @@ export async function receiveDsn(request: HttpRequest, context: InvocationContex
   }
 }
 
-app.http('receiveDsn', { methods: ['POST'], route: 'v1/events/dsn', authLevel: 'admin', handler: receiveDsn });
+app.http('receiveDsn', { methods: ['POST'], route: 'api/v1/events/dsn', authLevel: 'admin', handler: receiveDsn });

@@ -24,4 +24,4 @@ export async function receiveSendGridEventsHttp(request: HttpRequest, context: I
   }
 }
 
-app.http('receiveSendGridEvents', { methods: ['POST'], route: 'v1/events/sendgrid', authLevel: 'anonymous', handler: receiveSendGridEventsHttp });
+app.http('receiveSendGridEvents', { methods: ['POST'], route: 'api/v1/events/sendgrid', authLevel: 'anonymous', handler: receiveSendGridEventsHttp });

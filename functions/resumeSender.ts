@@ -13,4 +13,4 @@ export async function resumeSender(request: HttpRequest, context: InvocationCont
   }
 }
 
-app.http('resumeSender', { methods: ['POST'], route: 'v1/senders/{domain}/resume', authLevel: 'admin', handler: resumeSender });
+app.http('resumeSender', { methods: ['POST'], route: 'api/v1/senders/{domain}/resume', authLevel: 'admin', handler: resumeSender });

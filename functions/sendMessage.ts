@@ -23,4 +23,4 @@ export async function sendMessage(request: HttpRequest, context: InvocationConte
   }
 }
 
-app.http('sendMessage', { methods: ['POST'], route: 'v1/messages', authLevel: 'function', handler: sendMessage });
+app.http('sendMessage', { methods: ['POST'], route: 'api/v1/messages', authLevel: 'function', handler: sendMessage });

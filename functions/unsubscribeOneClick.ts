@@ -22,4 +22,4 @@ export async function unsubscribeOneClick(request: HttpRequest, context: Invocat
 }
 
 // anonymous: RFC 8058 forbids the client to send credentials; the signed token is the credential
-app.http('unsubscribeOneClick', { methods: ['POST'], route: 'v1/unsubscribe/{token}', authLevel: 'anonymous', handler: unsubscribeOneClick });
+app.http('unsubscribeOneClick', { methods: ['POST'], route: 'api/v1/unsubscribe/{token}', authLevel: 'anonymous', handler: unsubscribeOneClick });

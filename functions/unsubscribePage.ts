@@ -15,4 +15,4 @@ export function unsubscribePage(request: HttpRequest, context: InvocationContext
 }
 
 // anonymous: mail clients and recipients open it; the signed token is the credential
-app.http('unsubscribePage', { methods: ['GET'], route: 'v1/unsubscribe/{token}', authLevel: 'anonymous', handler: unsubscribePage });
+app.http('unsubscribePage', { methods: ['GET'], route: 'api/v1/unsubscribe/{token}', authLevel: 'anonymous', handler: unsubscribePage });

@@ -189,6 +189,17 @@ param unsubscribeSecret string = ''
 @secure()
 param acsEventsSecret string = ''
 
+@description('Key that apps written for SendGrid send with to the SendGrid drop-in endpoint (RELAY_SENDGRID_API_KEY), at least 16 characters. Stored as a Key Vault secret, written only when given: deploy.sh generates one on the first deployment and keeps it after.')
+@secure()
+param sendgridApiKey string = ''
+
+@description('Base64 access key that apps using @azure/communication-email sign with for the ACS drop-in endpoints (RELAY_ACS_ACCESS_KEY). Stored as a Key Vault secret, written only when given: deploy.sh generates one on the first deployment and keeps it after.')
+@secure()
+param acsAccessKey string = ''
+
+@description('The delivery policy as JSON (RELAY_POLICY_JSON, see docs/policy.md). Empty: relay-policy.json in the package, or the built-in presets.')
+param policyJson string = ''
+
 @description('Object id of an operator (user, group or service principal) who gets read access to delivery results and queues (queued messages carry bodies up to ~47 KB inline, so this includes reading those) and may set and read the smart host password in Key Vault. Empty grants nobody; deploy.sh fills in the signed-in user.')
 param operatorPrincipalId string = ''
 
@@ -218,12 +229,17 @@ var eventsTableName = 'deliveryevents'
 var idempotencyTableName = 'idempotency'
 var suppressionsTableName = 'suppressions'
 var sendersTableName = 'senders'
+var shapingTableName = 'shaping'
+var suspensionsTableName = 'suspensions'
+var messageIndexTableName = 'messageindex'
 var bodyContainerName = 'messages'
 // Flex Consumption fetches the app package from here; the identity authenticates, not a SAS.
 var deploymentContainerName = 'app-package'
 var smartHostPasswordSecretName = 'smarthost-password'
 var unsubscribeSecretName = 'unsubscribe-secret'
 var acsEventsSecretName = 'acs-events-secret'
+var sendgridApiKeyName = 'sendgrid-api-key'
+var acsAccessKeyName = 'acs-access-key'
 
 var usesPassword = smartHostAuth != 'xoauth2'
 var grantOperator = !empty(operatorPrincipalId)
@@ -368,6 +384,21 @@ resource sendersTable 'Microsoft.Storage/storageAccounts/tableServices/tables@20
   name: sendersTableName
 }
 
+resource shapingTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' = {
+  parent: tableService
+  name: shapingTableName
+}
+
+resource suspensionsTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' = {
+  parent: tableService
+  name: suspensionsTableName
+}
+
+resource messageIndexTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' = {
+  parent: tableService
+  name: messageIndexTableName
+}
+
 // Message bodies hold personal data; keep them only as long as a delivery can still need them.
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = {
   parent: storage
@@ -464,6 +495,24 @@ resource acsEventsSecretValue 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = i
   name: acsEventsSecretName
   properties: {
     value: acsEventsSecret
+    contentType: 'text/plain'
+  }
+}
+
+resource sendgridApiKeyValue 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (!empty(sendgridApiKey)) {
+  parent: keyVault
+  name: sendgridApiKeyName
+  properties: {
+    value: sendgridApiKey
+    contentType: 'text/plain'
+  }
+}
+
+resource acsAccessKeyValue 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (!empty(acsAccessKey)) {
+  parent: keyVault
+  name: acsAccessKeyName
+  properties: {
+    value: acsAccessKey
     contentType: 'text/plain'
   }
 }
@@ -704,6 +753,9 @@ var relaySettings = {
   RELAY_BODY_CONTAINER: bodyContainer.name
   RELAY_SUPPRESSIONS_TABLE: suppressionsTable.name
   RELAY_SENDERS_TABLE: sendersTable.name
+  RELAY_SHAPING_TABLE: shapingTable.name
+  RELAY_SUSPENSIONS_TABLE: suspensionsTable.name
+  RELAY_MESSAGE_INDEX_TABLE: messageIndexTable.name
   RELAY_SUPPRESSION_DAYS: string(suppressionDays)
   RELAY_BOUNCE_WARN_PERCENT: bounceWarnPercent
   RELAY_BOUNCE_PAUSE_PERCENT: bouncePausePercent
@@ -715,6 +767,10 @@ var relaySettings = {
   RELAY_BOUNCE_DOMAIN: bounceDomain
   RELAY_SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridWebhookPublicKey
   RELAY_ACS_EVENTS_SECRET: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=${acsEventsSecretName})'
+  RELAY_SENDGRID_API_KEY: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=${sendgridApiKeyName})'
+  RELAY_ACS_ACCESS_KEY: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=${acsAccessKeyName})'
+  RELAY_POLICY_JSON: policyJson
+  RELAY_POLICY_FILE: ''
   RELAY_EVENT_MAX_AGE_SECONDS: string(eventMaxAgeSeconds)
   // The unsubscribe links point at the app's own host name.
   RELAY_PUBLIC_URL: 'https://${functionApp.properties.defaultHostName}'
@@ -754,6 +810,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     smartHostPasswordSecret
     unsubscribeSecretValue
     acsEventsSecretValue
+    sendgridApiKeyValue
+    acsAccessKeyValue
     poisonQueue
   ]
 }
@@ -785,6 +843,9 @@ output suppressionsTableName string = suppressionsTable.name
 
 @description('Table of the bounce-rate breaker counts and pauses per sender domain.')
 output sendersTableName string = sendersTable.name
+output shapingTableName string = shapingTable.name
+output suspensionsTableName string = suspensionsTable.name
+output messageIndexTableName string = messageIndexTable.name
 
 @description('Queue where deliveries land after repeated failures.')
 output poisonQueueName string = poisonQueue.name

@@ -1,6 +1,8 @@
 // Every setting the relay reads, in one place. Nothing else in the code reads process.env: the
 // catalogue below is what docs/settings.md documents and what infra/main.bicep must set.
 import type { BreakerThresholds } from './core/breaker';
+import type { DeliveryPolicy } from './core/policy/types';
+import { readDeliveryPolicy } from './policyFile';
 import { unsubscribeKeyProblem } from './core/unsubscribeToken';
 
 export type SettingScope =
@@ -238,6 +240,58 @@ export const SETTINGS = [
     description: "Table of the bounce-rate breaker's counts and pauses (PartitionKey = sender domain).",
   },
   {
+    name: 'RELAY_SHAPING_TABLE',
+    scope: 'app',
+    type: TABLE_NAME,
+    default: 'shaping',
+    description: "Table of the delivery policy's shared state: rate slots and in-flight leases per destination, smart host and warm-up.",
+  },
+  {
+    name: 'RELAY_SUSPENSIONS_TABLE',
+    scope: 'app',
+    type: TABLE_NAME,
+    default: 'suspensions',
+    description: 'Table of suspended (or slowed) destinations and smart hosts, with their expiry, and the reaction counts that trigger them.',
+  },
+  {
+    name: 'RELAY_MESSAGE_INDEX_TABLE',
+    scope: 'app',
+    type: TABLE_NAME,
+    default: 'messageindex',
+    description: "Table that lists messages newest first for the operators' list and dashboard (PartitionKey = the UTC hour of acceptance).",
+  },
+  {
+    name: 'RELAY_POLICY_FILE',
+    scope: 'app',
+    type: { kind: 'text' },
+    description:
+      'Path of the delivery policy file (JSON, see docs/policy.md); relative paths are from the app root. Unset: relay-policy.json at the app root when it exists.',
+  },
+  {
+    name: 'RELAY_POLICY_JSON',
+    scope: 'app',
+    type: { kind: 'text' },
+    description: 'The delivery policy itself as JSON, for deployments that ship no file; RELAY_POLICY_FILE and this cannot both be set.',
+  },
+  {
+    name: 'RELAY_SENDGRID_API_KEY',
+    scope: 'app',
+    type: { kind: 'secret', minLength: 16 },
+    secret: true,
+    localDefault: 'local-sendgrid-api-key',
+    description:
+      'The key apps written for SendGrid send with (Authorization: Bearer) to the SendGrid drop-in endpoint; in Azure a Key Vault reference. Unset: that endpoint answers 503.',
+  },
+  {
+    name: 'RELAY_ACS_ACCESS_KEY',
+    scope: 'app',
+    type: { kind: 'secret', minLength: 32 },
+    secret: true,
+    localDefault: 'bG9jYWwtYWNzLWFjY2Vzcy1rZXktbm90LWZvci1wcm9kdWN0aW9uLW9ubHk=',
+    description:
+      'Base64 access key that apps using @azure/communication-email sign with (HMAC-SHA256) for the ACS drop-in endpoints; in Azure a Key Vault reference. Unset: those endpoints answer 503.',
+  },
+  {
     name: 'RELAY_SUPPRESSION_DAYS',
     scope: 'app',
     type: { kind: 'int', min: 0, max: 3650 },
@@ -451,6 +505,16 @@ export interface RelayConfig {
   bodyContainer: string;
   suppressionsTable: string;
   sendersTable: string;
+  shapingTable: string;
+  suspensionsTable: string;
+  messageIndexTable: string;
+  /** relay-policy.json or RELAY_POLICY_JSON, checked, presets applied */
+  policy: DeliveryPolicy;
+  dropIns: {
+    sendgridApiKey?: string;
+    /** base64, as ACS hands out its keys */
+    acsAccessKey?: string;
+  };
   /** RELAY_SUPPRESSION_DAYS; 0 = never expires */
   suppressionDays: number;
   breaker: BreakerThresholds;
@@ -628,6 +692,14 @@ export function loadConfig(env: Env = process.env): RelayConfig {
     bodyContainer: text('RELAY_BODY_CONTAINER'),
     suppressionsTable: text('RELAY_SUPPRESSIONS_TABLE'),
     sendersTable: text('RELAY_SENDERS_TABLE'),
+    shapingTable: text('RELAY_SHAPING_TABLE'),
+    suspensionsTable: text('RELAY_SUSPENSIONS_TABLE'),
+    messageIndexTable: text('RELAY_MESSAGE_INDEX_TABLE'),
+    policy: readDeliveryPolicy({ file: checked('RELAY_POLICY_FILE'), json: checked('RELAY_POLICY_JSON') }, problems),
+    dropIns: {
+      sendgridApiKey: secret('RELAY_SENDGRID_API_KEY'),
+      acsAccessKey: secret('RELAY_ACS_ACCESS_KEY'),
+    },
     suppressionDays: integer('RELAY_SUPPRESSION_DAYS'),
     breaker: {
       bounceWarnPercent: decimal('RELAY_BOUNCE_WARN_PERCENT'),

@@ -10,6 +10,8 @@ import { IdempotencyStore } from './storage/idempotencyStore';
 import { SuppressionStore } from './storage/suppressionStore';
 import { SenderStore } from './storage/senderStore';
 import { AppliedEventStore } from './storage/appliedEventStore';
+import { ThrottleStore } from './storage/throttleStore';
+import { SuspensionStore } from './storage/suspensionStore';
 import { NodemailerSmartHost } from './smtp/smartHost';
 import type { SmartHost } from './relay/ports';
 import type { RelayDeps } from './relay/deps';
@@ -37,6 +39,8 @@ export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): Rela
     senders: new SenderStore(clients.senders, config),
     appliedEvents: new AppliedEventStore(clients.idempotency),
     smartHost: smartHost ?? new NodemailerSmartHost(config.smartHost, credential),
+    throttles: new ThrottleStore(clients.shaping),
+    suspensions: new SuspensionStore(clients.suspensions),
     now: () => new Date(),
   };
 }

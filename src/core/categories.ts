@@ -19,6 +19,8 @@ export const CATEGORIES = [
   'timeout',
   /** the recipient reported the message as spam (a feedback loop, an upstream's spam report) */
   'complaint',
+  /** its lifetime (RELAY_MAX_RETRY_SECONDS, or its destination's `lifetime`) ended before it could be sent */
+  'expired',
   'other',
 ] as const;
 

@@ -20,6 +20,11 @@ export interface DeliveryTask {
   body?: string;
   /** the composed message as base64, when it is small enough but not 7-bit text */
   bodyBase64?: string;
+  /**
+   * ISO time of the send slot the delivery policy reserved for this attempt: a task held for its
+   * turn comes back at it and sends without reserving again (see src/relay/policies)
+   */
+  slotAt?: string;
 }
 
 /** The body as a task carries it. */
@@ -54,7 +59,7 @@ export function inlineBody(task: DeliveryTask): Buffer | undefined {
 export function parseDeliveryTask(input: unknown): DeliveryTask | undefined {
   const value = typeof input === 'string' ? safeJson(input) : input;
   if (value === null || typeof value !== 'object') return undefined;
-  const { v, messageId, recipient, attempt, body, bodyBase64 } = value as Record<string, unknown>;
+  const { v, messageId, recipient, attempt, body, bodyBase64, slotAt } = value as Record<string, unknown>;
   if (typeof messageId !== 'string' || typeof recipient !== 'string' || !messageId || !recipient) return undefined;
   if (v === 1) return { v, messageId, recipient };
   if (v !== 2 || !Number.isInteger(attempt) || (attempt as number) < 1) return undefined;
@@ -63,6 +68,8 @@ export function parseDeliveryTask(input: unknown): DeliveryTask | undefined {
   const task: DeliveryTask = { v, messageId, recipient, attempt: attempt as number };
   if (body !== undefined) task.body = body;
   if (bodyBase64 !== undefined) task.bodyBase64 = bodyBase64;
+  // a slot that does not parse is as if none was reserved: the policy reserves one again
+  if (typeof slotAt === 'string' && !Number.isNaN(Date.parse(slotAt))) task.slotAt = slotAt;
   return task;
 }
 

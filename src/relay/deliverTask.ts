@@ -48,7 +48,7 @@ export async function runSteps(steps: readonly DeliveryStep[], state: DeliverySt
   for (const step of steps) {
     const result = await step.run(state);
     if (!isStop(result)) continue;
-    if (result.recheckInSeconds !== undefined) await state.deps.queue.enqueue(state.task, result.recheckInSeconds);
+    if (result.recheckInSeconds !== undefined) await state.deps.queue.enqueue(result.recheckTask ?? state.task, result.recheckInSeconds);
     state.log[result.level](`${state.label}: ${result.stop}`);
     return;
   }

@@ -11,7 +11,9 @@ import type {
   SenderReputation,
   SmartHost,
   Suppressions,
+  Suspensions,
   TaskQueue,
+  Throttles,
 } from './ports';
 
 export interface RelayDeps {
@@ -28,6 +30,10 @@ export interface RelayDeps {
   /** upstream event ids applied already (the idempotency table, see storage/appliedEventStore) */
   appliedEvents: AppliedEvents;
   smartHost: SmartHost;
+  /** rate slots and in-flight leases of the delivery policy, shared by every instance */
+  throttles: Throttles;
+  /** suspended or slowed destinations and smart hosts */
+  suspensions: Suspensions;
   now: () => Date;
 }
 

@@ -8,6 +8,7 @@ import type { DeliveryTask } from '../core/deliveryTask';
 import type { Category } from '../core/categories';
 import type { SuppressionEntry, SuppressionSource } from '../core/suppression';
 import type { BreakerThresholds } from '../core/breaker';
+import type { RateWindow, SuspendableKind } from '../core/policy/types';
 
 /** One recipient of one message: the record of truth for its delivery. */
 export interface DeliveryRow {
@@ -210,4 +211,65 @@ export interface SenderReputation {
   flush(): Promise<void>;
   /** Stops the background writes after writing what is left. */
   close(): Promise<void>;
+}
+
+/** One limit a send must fit under: the windows of the destination, smart host or warm-up it counts against. */
+export interface ThrottleLimit {
+  /** e.g. `destination:jp-docomo`, `smartHost:default`, `warmup:sender:example.jp` */
+  key: string;
+  windows: readonly RateWindow[];
+}
+
+/** An in-flight lease on one of a key's `concurrency` places; released after the attempt, or it expires. */
+export interface ThrottleLease {
+  key: string;
+  /** which of the key's places it holds */
+  place: number;
+  owner: string;
+  until: Date;
+}
+
+/**
+ * Delivery pacing shared by every instance (storage/throttleStore). Reserving never fails open: when
+ * storage cannot say, the adapter throws and the attempt is left for the queue to bring back.
+ */
+export interface Throttles {
+  /**
+   * Reserves one send under every limit at the same moment and returns it: `now`, or the first
+   * later moment at which each window has room. The reservation counts at once (whether or not the
+   * caller waits for it), so callers that wait do not poll: they come back at their moment and send.
+   */
+  reserve(limits: readonly ThrottleLimit[], now: Date): Promise<Date>;
+  /** Takes one of `concurrency` places of `key` until `until`, or says when the earliest taken place frees. */
+  acquire(key: string, concurrency: number, owner: string, until: Date, now: Date): Promise<ThrottleLease | { busyUntil: Date }>;
+  /** Gives a place back (a lease already expired or taken over is left alone). */
+  release(lease: ThrottleLease): Promise<void>;
+}
+
+/** A suspended (or slowed) destination or smart host, until its expiry. */
+export interface Suspension {
+  kind: SuspendableKind;
+  name: string;
+  reason: string;
+  /** `reaction` (a reaction rule matched a reply; `rule` names it) or `manual` (an operator) */
+  source: 'reaction' | 'manual';
+  rule?: string;
+  /** set for a slow-down: the rate is multiplied by it; absent means nothing is sent until `until` */
+  rateFactor?: number;
+  createdAt: Date;
+  until: Date;
+}
+
+/** Suspensions shared by every instance (storage/suspensionStore). */
+export interface Suspensions {
+  /** The one in force for (kind, name) at `now`; from a short-lived cache, so no storage call per send. */
+  activeFor(kind: SuspendableKind, name: string, now: Date): Promise<Suspension | undefined>;
+  /** Every suspension in force at `now` (the operator endpoint), read fresh. */
+  list(now: Date): Promise<Suspension[]>;
+  /** Adds or replaces the suspension of (kind, name). */
+  put(suspension: Suspension): Promise<'created' | 'replaced'>;
+  /** Lifts it; false when there was none in force. */
+  lift(kind: SuspendableKind, name: string): Promise<boolean>;
+  /** Counts one match of a reaction rule for (kind, name) and returns the matches within `windowSeconds`, across instances. */
+  countMatch(rule: string, kind: SuspendableKind, name: string, windowSeconds: number, at: Date): Promise<number>;
 }

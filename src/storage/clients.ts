@@ -12,6 +12,9 @@ export interface StorageClients {
   idempotency: TableClient;
   suppressions: TableClient;
   senders: TableClient;
+  shaping: TableClient;
+  suspensions: TableClient;
+  messageIndex: TableClient;
   bodies: ContainerClient;
   queue: QueueClient;
   poisonQueue: QueueClient;
@@ -49,6 +52,9 @@ function build(config: RelayConfig, table: (name: string) => TableClient, queues
     idempotency: table(config.idempotencyTable),
     suppressions: table(config.suppressionsTable),
     senders: table(config.sendersTable),
+    shaping: table(config.shapingTable),
+    suspensions: table(config.suspensionsTable),
+    messageIndex: table(config.messageIndexTable),
     bodies: blobs.getContainerClient(config.bodyContainer),
     queue: queues.getQueueClient(config.queueName),
     poisonQueue: queues.getQueueClient(config.poisonQueueName),
@@ -77,6 +83,9 @@ export async function ensureStorageResources(clients: StorageClients): Promise<v
     clients.idempotency.createTable(),
     clients.suppressions.createTable(),
     clients.senders.createTable(),
+    clients.shaping.createTable(),
+    clients.suspensions.createTable(),
+    clients.messageIndex.createTable(),
     clients.bodies.createIfNotExists(),
     clients.queue.createIfNotExists(),
     clients.poisonQueue.createIfNotExists(),

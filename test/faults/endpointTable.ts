@@ -78,7 +78,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   {
     name: 'sendMessage',
     methods: ['POST'],
-    route: 'v1/messages',
+    route: 'api/v1/messages',
     authLevel: 'function',
     caller: 'sender-key',
     errors: 'problem',
@@ -92,7 +92,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   {
     name: 'getMessageStatus',
     methods: ['GET'],
-    route: 'v1/messages/{id}',
+    route: 'api/v1/messages/{id}',
     authLevel: 'function',
     caller: 'sender-key',
     errors: 'problem',
@@ -100,27 +100,27 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
   ...(
     [
-      ['listSuppressions', 'GET', 'v1/suppressions', () => ({ method: 'GET', path: '/api/v1/suppressions' })],
-      ['getSuppression', 'GET', 'v1/suppressions/{address}', () => ({ method: 'GET', path: `/api/v1/suppressions/${KNOWN_ADDRESS}` })],
+      ['listSuppressions', 'GET', 'api/v1/suppressions', () => ({ method: 'GET', path: '/api/v1/suppressions' })],
+      ['getSuppression', 'GET', 'api/v1/suppressions/{address}', () => ({ method: 'GET', path: `/api/v1/suppressions/${KNOWN_ADDRESS}` })],
       [
         'putSuppression',
         'PUT',
-        'v1/suppressions/{address}',
+        'api/v1/suppressions/{address}',
         () => ({ method: 'PUT', path: '/api/v1/suppressions/new@example.net', headers: JSON_TYPE, body: json({ reason: 'bad input must not add this' }) }),
       ],
-      ['deleteSuppression', 'DELETE', 'v1/suppressions/{address}', () => ({ method: 'DELETE', path: `/api/v1/suppressions/${KNOWN_ADDRESS}` })],
-      ['getSenderStatus', 'GET', 'v1/senders/{domain}', () => ({ method: 'GET', path: `/api/v1/senders/${PAUSED_DOMAIN}` })],
+      ['deleteSuppression', 'DELETE', 'api/v1/suppressions/{address}', () => ({ method: 'DELETE', path: `/api/v1/suppressions/${KNOWN_ADDRESS}` })],
+      ['getSenderStatus', 'GET', 'api/v1/senders/{domain}', () => ({ method: 'GET', path: `/api/v1/senders/${PAUSED_DOMAIN}` })],
       [
         'pauseSender',
         'POST',
-        'v1/senders/{domain}/pause',
+        'api/v1/senders/{domain}/pause',
         () => ({ method: 'POST', path: '/api/v1/senders/example.jp/pause', headers: JSON_TYPE, body: json({ reason: 'bad input must not pause' }) }),
       ],
-      ['resumeSender', 'POST', 'v1/senders/{domain}/resume', () => ({ method: 'POST', path: `/api/v1/senders/${PAUSED_DOMAIN}/resume` })],
+      ['resumeSender', 'POST', 'api/v1/senders/{domain}/resume', () => ({ method: 'POST', path: `/api/v1/senders/${PAUSED_DOMAIN}/resume` })],
       [
         'receiveDsn',
         'POST',
-        'v1/events/dsn',
+        'api/v1/events/dsn',
         (f: Fixtures) => ({ method: 'POST', path: '/api/v1/events/dsn', headers: { 'content-type': 'message/rfc822' }, body: f.dsn }),
       ],
     ] as const
@@ -128,7 +128,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   {
     name: 'receiveSendGridEvents',
     methods: ['POST'],
-    route: 'v1/events/sendgrid',
+    route: 'api/v1/events/sendgrid',
     authLevel: 'anonymous',
     caller: 'sendgrid-signature',
     errors: 'problem',
@@ -140,7 +140,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   {
     name: 'receiveAcsEvents',
     methods: ['POST', 'OPTIONS'],
-    route: 'v1/events/acs',
+    route: 'api/v1/events/acs',
     authLevel: 'anonymous',
     caller: 'acs-secret',
     errors: 'problem',
@@ -155,7 +155,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   {
     name: 'unsubscribePage',
     methods: ['GET'],
-    route: 'v1/unsubscribe/{token}',
+    route: 'api/v1/unsubscribe/{token}',
     authLevel: 'anonymous',
     caller: 'unsubscribe-token',
     errors: 'page',
@@ -164,7 +164,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   {
     name: 'unsubscribeOneClick',
     methods: ['POST'],
-    route: 'v1/unsubscribe/{token}',
+    route: 'api/v1/unsubscribe/{token}',
     authLevel: 'anonymous',
     caller: 'unsubscribe-token',
     errors: 'page',

@@ -276,11 +276,14 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
       'functionAppName',
       'idempotencyTableName',
       'keyVaultName',
+      'messageIndexTableName',
       'poisonQueueName',
       'sendUrl',
       'sendersTableName',
+      'shapingTableName',
       'storageAccountName',
       'suppressionsTableName',
+      'suspensionsTableName',
     ]);
     for (const [name, output] of Object.entries(template.outputs)) {
       assert.equal(output.type, 'string', `${name} is a plain string`);
@@ -373,6 +376,9 @@ describe('infra/main.bicep', { ...FILE_TIMEOUT, skip: skipWithoutBicep() }, () =
         `${account}/default/${s.RELAY_IDEMPOTENCY_TABLE}`,
         `${account}/default/${s.RELAY_SUPPRESSIONS_TABLE}`,
         `${account}/default/${s.RELAY_SENDERS_TABLE}`,
+        `${account}/default/${s.RELAY_SHAPING_TABLE}`,
+        `${account}/default/${s.RELAY_SUSPENSIONS_TABLE}`,
+        `${account}/default/${s.RELAY_MESSAGE_INDEX_TABLE}`,
       ].sort(),
     );
     assert.ok(names('Microsoft.Storage/storageAccounts/blobServices/containers').includes(`${account}/default/${s.RELAY_BODY_CONTAINER}`));

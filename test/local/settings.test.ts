@@ -37,6 +37,12 @@ describe('loadLocalSettings', FILE_TIMEOUT, () => {
       RELAY_BODY_CONTAINER: 'messages',
       RELAY_SUPPRESSIONS_TABLE: 'suppressions',
       RELAY_SENDERS_TABLE: 'senders',
+      RELAY_SHAPING_TABLE: 'shaping',
+      RELAY_SUSPENSIONS_TABLE: 'suspensions',
+      RELAY_MESSAGE_INDEX_TABLE: 'messageindex',
+      // RELAY_POLICY_FILE and RELAY_POLICY_JSON have none: relay-policy.json at the app root, else the presets
+      RELAY_SENDGRID_API_KEY: 'local-sendgrid-api-key', // a localDefault
+      RELAY_ACS_ACCESS_KEY: 'bG9jYWwtYWNzLWFjY2Vzcy1rZXktbm90LWZvci1wcm9kdWN0aW9uLW9ubHk=', // a localDefault (base64)
       RELAY_SUPPRESSION_DAYS: '30', // the contract's default
       RELAY_BOUNCE_WARN_PERCENT: '5', // SES's review rate
       RELAY_BOUNCE_PAUSE_PERCENT: '10', // SES's pause rate

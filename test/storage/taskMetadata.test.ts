@@ -11,7 +11,10 @@ import { mergeMessageProperties } from '../../src/local/triggerMetadata';
 const FILE_TIMEOUT = { timeout: 60_000 };
 
 // Every field of a task: the compiler fails here when a field is added to DeliveryTask and not listed.
-const taskFields = { v: true, messageId: true, recipient: true, attempt: true, body: true, bodyBase64: true } satisfies Record<keyof DeliveryTask, true>;
+const taskFields = { v: true, messageId: true, recipient: true, attempt: true, body: true, bodyBase64: true, slotAt: true } satisfies Record<
+  keyof DeliveryTask,
+  true
+>;
 
 /** What a queue trigger's binding data holds before the message is merged in, plus the "sys" the host adds. */
 const hostMetadataNames = ['QueueTrigger', 'DequeueCount', 'ExpirationTime', 'Id', 'InsertionTime', 'NextVisibleTime', 'PopReceipt', 'sys'];
@@ -23,7 +26,11 @@ test('no task field collides, in any case, with the metadata the host provides',
 });
 
 test('merged as the host merges it, a task with every field leaves id and dequeueCount alone', FILE_TIMEOUT, () => {
-  const task: DeliveryTask = { ...newDeliveryTask('m-1', 'a@example.net', 3, { body: 'Subject: x\r\n\r\nhi\r\n' }), bodyBase64: 'aGk=' };
+  const task: DeliveryTask = {
+    ...newDeliveryTask('m-1', 'a@example.net', 3, { body: 'Subject: x\r\n\r\nhi\r\n' }),
+    bodyBase64: 'aGk=',
+    slotAt: '2026-12-01T00:00:00.000Z',
+  };
   assert.deepEqual(Object.keys(task).sort(), Object.keys(taskFields).sort(), 'the sample carries every field');
   const metadata = { Id: { string: 'queue-message-id' }, DequeueCount: { json: '2' }, PopReceipt: { string: 'receipt' } };
   const merged = mergeMessageProperties(metadata, JSON.stringify(task));

@@ -58,6 +58,11 @@ const GUIDE: Record<Category, { meaning: string; action: string }> = {
     meaning: 'The recipient reported the message as spam (a feedback loop, SendGrid `spamreport`).',
     action: 'Stop mailing them (the relay does); find out why the mail was unwanted. It counts towards the complaint rate.',
   },
+  expired: {
+    meaning:
+      "Its lifetime ended before it could be sent: RELAY_MAX_RETRY_SECONDS, or its destination's shorter `lifetime` (carrier mail is kept 2–4 hours), ran out while it was deferred or held by a delivery policy.",
+    action: "Nothing was sent. If it happens often, raise the destination's rate or lifetime, or send earlier in its hours.",
+  },
   other: {
     meaning: "Nothing more specific is known; the row's `response` has the reply.",
     action: 'Read the response. If one keeps coming, add a row for it to `src/core/bounceRules.json`.',

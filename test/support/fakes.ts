@@ -9,6 +9,7 @@ import type { DeliveryTask } from '../../src/core/deliveryTask';
 import type { RelayDeps } from '../../src/relay/deps';
 import { FakeSenders, FakeSuppressions } from './fakePolicies';
 import { FakeAppliedEvents } from './fakeAppliedEvents';
+import { FakeSuspensions, FakeThrottles } from './fakeShaping';
 import {
   type DeliveryEvents,
   type DeliveryRow,
@@ -334,6 +335,8 @@ export class FakeRelay {
   readonly suppressions: FakeSuppressions;
   readonly senders: FakeSenders;
   readonly appliedEvents: FakeAppliedEvents;
+  readonly throttles: FakeThrottles;
+  readonly suspensions: FakeSuspensions;
 
   constructor(settings: Record<string, string> = {}, now?: Date) {
     this.config = loadConfig({ ...TEST_SETTINGS, ...settings });
@@ -348,6 +351,8 @@ export class FakeRelay {
     this.suppressions = new FakeSuppressions(this.calls, this.faults);
     this.senders = new FakeSenders(this.calls, this.faults, { ...this.config.breaker });
     this.appliedEvents = new FakeAppliedEvents(this.calls, this.faults);
+    this.throttles = new FakeThrottles(this.calls, this.faults);
+    this.suspensions = new FakeSuspensions(this.calls, this.faults);
   }
 
   get deps(): RelayDeps {
@@ -363,6 +368,8 @@ export class FakeRelay {
       suppressions: this.suppressions,
       senders: this.senders,
       appliedEvents: this.appliedEvents,
+      throttles: this.throttles,
+      suspensions: this.suspensions,
       now: this.clock.now,
     };
   }

@@ -46,6 +46,8 @@ export interface StepStop {
   level: 'log' | 'warn';
   /** queue the same task again, visible after this many seconds, before stopping */
   recheckInSeconds?: number;
+  /** the task to queue instead of the same one (a hold that reserved a send slot) */
+  recheckTask?: DeliveryTask;
 }
 
 export const CONTINUE = Object.freeze({ continue: true as const });

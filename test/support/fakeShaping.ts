@@ -1,0 +1,109 @@
+// In-memory fakes of the delivery policy's shared state (src/relay/ports.ts Throttles, Suspensions),
+// for the unit tier: same call log and injected faults as ./fakes.ts.
+import type { SuspendableKind } from '../../src/core/policy/types';
+import type { Suspension, Suspensions, ThrottleLease, ThrottleLimit, Throttles } from '../../src/relay/ports';
+import { asAsync, type CallLog, type Faults } from './fakes';
+
+/** Every limit has room now unless a test says when its next slot is (`slots`). Leases are counted per key. */
+export class FakeThrottles implements Throttles {
+  /** what was reserved, in order */
+  readonly reserved: { keys: string[]; at: Date }[] = [];
+  /** by key: the earliest moment the key has room */
+  readonly slots = new Map<string, Date>();
+  /** by key: the leases taken and not released */
+  readonly leases = new Map<string, ThrottleLease[]>();
+
+  constructor(
+    private readonly calls: CallLog,
+    private readonly faults: Faults,
+  ) {}
+
+  reserve(limits: readonly ThrottleLimit[], now: Date): Promise<Date> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'throttles.reserve');
+      const at = new Date(Math.max(now.getTime(), ...limits.map((l) => this.slots.get(l.key)?.getTime() ?? 0)));
+      this.reserved.push({ keys: limits.map((l) => l.key), at });
+      return at;
+    });
+  }
+
+  acquire(key: string, concurrency: number, owner: string, until: Date, now: Date): Promise<ThrottleLease | { busyUntil: Date }> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'throttles.acquire');
+      const live = (this.leases.get(key) ?? []).filter((l) => l.until > now);
+      if (live.length >= concurrency) return { busyUntil: new Date(Math.min(...live.map((l) => l.until.getTime()))) };
+      const taken = new Set(live.map((l) => l.place));
+      let place = 0;
+      while (taken.has(place)) place++;
+      const lease: ThrottleLease = { key, place, owner, until };
+      this.leases.set(key, [...live, lease]);
+      return lease;
+    });
+  }
+
+  release(lease: ThrottleLease): Promise<void> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'throttles.release');
+      const live = this.leases.get(lease.key) ?? [];
+      this.leases.set(
+        lease.key,
+        live.filter((l) => !(l.place === lease.place && l.owner === lease.owner)),
+      );
+    });
+  }
+}
+
+export class FakeSuspensions implements Suspensions {
+  /** by "kind\nname" */
+  readonly entries = new Map<string, Suspension>();
+  /** by "rule\nkind\nname": the match times */
+  readonly matches = new Map<string, Date[]>();
+
+  constructor(
+    private readonly calls: CallLog,
+    private readonly faults: Faults,
+  ) {}
+
+  activeFor(kind: SuspendableKind, name: string, now: Date): Promise<Suspension | undefined> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'suspensions.activeFor');
+      const found = this.entries.get(`${kind}\n${name}`);
+      return found && found.until > now ? { ...found } : undefined;
+    });
+  }
+
+  list(now: Date): Promise<Suspension[]> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'suspensions.list');
+      return [...this.entries.values()].filter((s) => s.until > now).map((s) => ({ ...s }));
+    });
+  }
+
+  put(suspension: Suspension): Promise<'created' | 'replaced'> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'suspensions.put');
+      const key = `${suspension.kind}\n${suspension.name}`;
+      const existed = this.entries.has(key);
+      this.entries.set(key, { ...suspension });
+      return existed ? 'replaced' : 'created';
+    });
+  }
+
+  lift(kind: SuspendableKind, name: string): Promise<boolean> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'suspensions.lift');
+      return this.entries.delete(`${kind}\n${name}`);
+    });
+  }
+
+  countMatch(rule: string, kind: SuspendableKind, name: string, windowSeconds: number, at: Date): Promise<number> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'suspensions.countMatch');
+      const key = `${rule}\n${kind}\n${name}`;
+      const since = at.getTime() - windowSeconds * 1000;
+      const kept = [...(this.matches.get(key) ?? []), at].filter((t) => t.getTime() > since);
+      this.matches.set(key, kept);
+      return kept.length;
+    });
+  }
+}
