@@ -61,11 +61,11 @@ function drawChart(perHour) {
 
 function groups(list, heading, none) {
   if (list.length === 0) return empty(none);
-  const columns = ['sent', 'deferred', 'bounced', 'failed', 'suppressed'];
+  const columns = ['sent', 'deferred', 'bounced', 'failed'];
   return table(
     [heading, 'all', ...columns],
     list.map((g) => [g.name, g.total, ...columns.map((c) => g.counts[c])]),
-    [1, 2, 3, 4, 5, 6],
+    [1, 2, 3, 4, 5],
   );
 }
 

@@ -59,9 +59,12 @@ function statusText(status) {
   return el('span', { class: `status-${status}` }, status);
 }
 
+/** The SMTP reply as the smart host gave it; the codes go first when the text does not start with them. */
 function reply(code, enhanced, response) {
-  const parts = [code, enhanced, response].filter((p) => p !== null && p !== undefined && p !== '');
-  return el('span', { class: 'reply' }, parts.length > 0 ? parts.join(' ') : '—');
+  const codes = [code, enhanced].filter((p) => p !== null && p !== undefined && p !== '').join(' ');
+  const text = response || '';
+  const shown = codes !== '' && !text.startsWith(String(code)) ? `${codes} ${text}`.trim() : text || codes;
+  return el('span', { class: 'reply' }, shown || '—');
 }
 
 function time(iso) {
@@ -78,6 +81,8 @@ function showNotice(text) {
 async function api(path) {
   const response = await fetch(path, { headers: { 'x-functions-key': OPERATOR_KEY || '' }, cache: 'no-store' });
   const type = response.headers.get('content-type') || '';
-  const body = /json/.test(type) ? await response.json() : null;
+  // read to the end either way: an answer left unread shows as an aborted request
+  const text = await response.text();
+  const body = /json/.test(type) && text !== '' ? JSON.parse(text) : null;
   return { status: response.status, body };
 }

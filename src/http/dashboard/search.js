@@ -61,7 +61,7 @@ async function openMessage(id) {
       { id: 'message-view', 'data-message-id': m.id },
       el('h3', { class: 'subject' }, m.subject),
       el('p', null, el('span', { class: 'from' }, m.from), ' · ', m.id, ' · ', statusText(m.status), ' · created ', time(m.createdAt)),
-      tags.length > 0 ? el('p', { class: 'muted' }, `tags: ${tags.join(', ')}`) : null,
+      tags.length > 0 ? el('p', { class: 'muted tags' }, `tags: ${tags.join(', ')}`) : null,
       table(['Recipient', 'Status', 'Attempts', 'SMTP reply', 'Category', 'Held / next', 'Updated'], rows, [2]),
     ),
   );
