@@ -102,8 +102,8 @@ test('a warm-up window beyond the lifetime: failed expired', FILE_TIMEOUT, async
   assertExpired(relay, row(), 'warmup:sender:example.com', '2026-03-01T13:59:00.000Z');
 });
 
-test('a task that comes after the lifetime ended is failed expired without a send', FILE_TIMEOUT, async () => {
-  const { relay, task, log, row } = accepted(new Date('2026-03-01T14:00:01Z'), { ...DOCOMO, hours: undefined });
+test('a task that comes after the lifetime ended (and its grace for a late queue) is failed expired without a send', FILE_TIMEOUT, async () => {
+  const { relay, task, log, row } = accepted(new Date('2026-03-01T14:01:01Z'), { ...DOCOMO, hours: undefined });
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
   assert.equal(relay.smartHost.sent.length, 0);
   assert.equal(row().status, 'failed');
@@ -111,6 +111,19 @@ test('a task that comes after the lifetime ended is failed expired without a sen
   assert.match(row().response!, /^not sent: its lifetime ended at 2026-03-01T14:00:00\.000Z/);
   assert.equal(relay.events.recorded.length, 1);
   assert.deepEqual(relay.throttles.counted, []);
+});
+
+test('a retry the queue hands out a few seconds after the lifetime ended still makes its attempt', FILE_TIMEOUT, async () => {
+  const due = new Date('2026-03-01T13:59:58Z');
+  const { relay, task, log, row } = accepted(
+    new Date('2026-03-01T14:00:30Z'),
+    { ...DOCOMO, hours: undefined },
+    { status: 'deferred', attempts: 1, nextAttemptAt: due },
+    2,
+  );
+  await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
+  assert.equal(relay.smartHost.sent.length, 1);
+  assert.equal(row().status, 'sent');
 });
 
 test('a deferred recipient expired while held keeps its attempts and says what held it', FILE_TIMEOUT, async () => {

@@ -16,14 +16,21 @@ export function recipientLifetime(config: RelayConfig, row: DeliveryRow): { life
   return { lifetime, endsAt: lifetimeEndsAt(row.queuedAt, lifetime) };
 }
 
-/** A task that comes after its recipient's lifetime ended (a backlog, a long pause) is not sent. */
+/**
+ * How late after the lifetime's end a task may still make its attempt. Retries and holds are
+ * scheduled within the lifetime, but the queue hands a task out up to its polling interval later
+ * (host.json: 2 s; more when an instance starts cold): that attempt is made, not failed for seconds.
+ */
+export const LATE_ARRIVAL_GRACE_SECONDS = 60;
+
+/** A task that comes after its recipient's lifetime ended (a backlog, an outage) is not sent. */
 export const endExpired: DeliveryStep = {
   name: 'end an expired recipient',
   async run(state) {
     const row = known(state.found, 'the row').row;
     const now = known(state.decidedAt, 'the time of the decision');
     const { endsAt } = recipientLifetime(state.deps.config, row);
-    return now > endsAt ? expire(state) : CONTINUE;
+    return now.getTime() > endsAt.getTime() + LATE_ARRIVAL_GRACE_SECONDS * 1000 ? expire(state) : CONTINUE;
   },
 };
 
