@@ -102,6 +102,13 @@ test('a warm-up window beyond the lifetime: failed expired', FILE_TIMEOUT, async
   assertExpired(relay, row(), 'warmup:sender:example.com', '2026-03-01T13:59:00.000Z');
 });
 
+test("a paused sender's recipient whose next look comes after its lifetime is ended too", FILE_TIMEOUT, async () => {
+  const { relay, task, log, row } = accepted(new Date('2026-03-01T13:59:30Z'), { ...DOCOMO, hours: undefined }, {}, 1, { RELAY_HOLD_RECHECK_SECONDS: '60' });
+  await relay.senders.pause('example.com', 'by hand');
+  await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
+  assertExpired(relay, row(), 'sender-paused:example.com', '2026-03-01T14:00:00.000Z');
+});
+
 test('a task that comes after the lifetime ended (and its grace for a late queue) is failed expired without a send', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted(new Date('2026-03-01T14:01:01Z'), { ...DOCOMO, hours: undefined });
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
