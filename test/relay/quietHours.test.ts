@@ -70,9 +70,10 @@ test('a second early (a clock a little behind) is still outside: held again to t
   assert.equal(relay.queue.tasks.at(-1)!.delaySeconds, 1);
 });
 
-test('inside the hours: sent at once, no hold', FILE_TIMEOUT, async () => {
+test('inside the hours: sent at once, no hold, no storage call beyond a plain send', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted(new Date('2026-03-01T03:00:00Z')); // 12:00 in Tokyo
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
+  assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get', 'smartHost.send', 'deliveries.replace', 'events.record']);
   assert.equal(relay.smartHost.sent.length, 1);
   assert.equal(row().status, 'sent');
   assert.equal(row().heldBy, undefined);
