@@ -30,7 +30,7 @@ function accepted(now: Date, hours: DailyHours = TOKYO, changes: Partial<Deliver
 test('outside the hours: held until the window opens, nothing sent, no storage call beyond the hold', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted(new Date('2026-03-01T13:00:00Z')); // 22:00 in Tokyo
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
-  assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get', 'deliveries.replace', 'queue.enqueue']);
+  assert.deepEqual(relay.calls, ['deliveries.get', 'deliveries.replace', 'queue.enqueue'], 'not even the suppression query');
   assert.equal(relay.smartHost.sent.length, 0);
   assert.deepEqual(relay.throttles.reserved, [], 'a recipient held by the hours reserves no slot');
   const held = row();
@@ -65,9 +65,39 @@ test('a second early (a clock a little behind) is still outside: held again to t
   relay.calls.length = 0;
   const requeued = relay.queue.tasks.shift()!;
   await deliverTask(relay.deps, requeued.task, log, { queueMessageId: requeued.queueMessageId, dequeueCount: 1 });
-  assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get', 'queue.enqueue']);
+  assert.deepEqual(relay.calls, ['deliveries.get', 'queue.enqueue']);
   assert.deepEqual(row(), before);
   assert.equal(relay.queue.tasks.at(-1)!.delaySeconds, 1);
+});
+
+test('an address suppressed meanwhile is held like any, then suppressed at the opening: never sent', FILE_TIMEOUT, async () => {
+  const { relay, task, log, row } = accepted(new Date('2026-03-01T13:00:00Z'));
+  relay.suppressions.seed({ address: RECIPIENT, scope: 'all', reason: 'asked us to stop', source: 'manual', createdAt: relay.clock.now() });
+  await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
+  assert.equal(row().heldBy, HELD_BY);
+  relay.clock.current = new Date('2026-03-01T23:00:00Z');
+  const requeued = relay.queue.tasks.shift()!;
+  await deliverTask(relay.deps, requeued.task, log, { queueMessageId: requeued.queueMessageId, dequeueCount: 1 });
+  assert.equal(relay.smartHost.sent.length, 0);
+  assert.equal(row().status, 'suppressed');
+  assert.equal(row().heldBy, undefined);
+});
+
+test('the window opening between the row read and the decision: the suppression list is read then, and applies', FILE_TIMEOUT, async () => {
+  const { relay, task, log, row } = accepted(new Date('2026-03-01T22:59:59.900Z'));
+  relay.suppressions.seed({ address: RECIPIENT, scope: 'all', reason: 'asked us to stop', source: 'manual', createdAt: relay.clock.now() });
+  const clock = relay.clock;
+  const now = clock.now;
+  // the first look (lookUpSuppressions) sees the window closed, every later one open
+  clock.now = () => {
+    const at = now();
+    clock.current = new Date('2026-03-01T23:00:00.100Z');
+    return at;
+  };
+  await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
+  assert.deepEqual(relay.calls, ['deliveries.get', 'suppressions.find', 'deliveries.replace', 'events.record']);
+  assert.equal(relay.smartHost.sent.length, 0);
+  assert.equal(row().status, 'suppressed');
 });
 
 test('inside the hours: sent at once, no hold, no storage call beyond a plain send', FILE_TIMEOUT, async () => {
