@@ -91,8 +91,10 @@ function describeNetworkError(err: SmtpErrorLike): string {
 export interface RetryPolicy {
   firstDelaySeconds: number;
   maxDelaySeconds: number;
-  /** counted from queuedAt */
+  /** counted from queuedAt: the recipient's lifetime (a destination's own, or RELAY_MAX_RETRY_SECONDS) */
   maxRetrySeconds: number;
+  /** where that bound comes from, for the response; RELAY_MAX_RETRY_SECONDS when absent */
+  lifetimeSource?: string;
 }
 
 /** Delay before the next attempt after `attempts` attempts have failed: doubling, capped. */
@@ -107,7 +109,8 @@ export function planAfterTemporaryFailure(attempts: number, queuedAt: Date, now:
   const next = new Date(now.getTime() + retryDelaySeconds(attempts, policy) * 1000);
   const expiresAt = queuedAt.getTime() + policy.maxRetrySeconds * 1000;
   if (next.getTime() > expiresAt) {
-    return { status: 'failed', reason: `retries ran out after ${attempts} attempts (RELAY_MAX_RETRY_SECONDS=${policy.maxRetrySeconds})` };
+    const source = policy.lifetimeSource ?? `RELAY_MAX_RETRY_SECONDS=${policy.maxRetrySeconds}`;
+    return { status: 'failed', reason: `retries ran out after ${attempts} attempts (${source})` };
   }
   return { status: 'deferred', nextAttemptAt: next };
 }

@@ -25,6 +25,11 @@ export interface DeliveryTask {
    * turn comes back at it and sends without reserving again (see src/relay/policies)
    */
   slotAt?: string;
+  /**
+   * ISO time this attempt was counted against the warm-up caps: a held task that comes back within
+   * the same caps' windows is not counted again (see src/relay/policies/holdForWarmup.ts)
+   */
+  countedAt?: string;
 }
 
 /** The body as a task carries it. */
@@ -59,7 +64,7 @@ export function inlineBody(task: DeliveryTask): Buffer | undefined {
 export function parseDeliveryTask(input: unknown): DeliveryTask | undefined {
   const value = typeof input === 'string' ? safeJson(input) : input;
   if (value === null || typeof value !== 'object') return undefined;
-  const { v, messageId, recipient, attempt, body, bodyBase64, slotAt } = value as Record<string, unknown>;
+  const { v, messageId, recipient, attempt, body, bodyBase64, slotAt, countedAt } = value as Record<string, unknown>;
   if (typeof messageId !== 'string' || typeof recipient !== 'string' || !messageId || !recipient) return undefined;
   if (v === 1) return { v, messageId, recipient };
   if (v !== 2 || !Number.isInteger(attempt) || (attempt as number) < 1) return undefined;
@@ -70,6 +75,8 @@ export function parseDeliveryTask(input: unknown): DeliveryTask | undefined {
   if (bodyBase64 !== undefined) task.bodyBase64 = bodyBase64;
   // a slot that does not parse is as if none was reserved: the policy reserves one again
   if (typeof slotAt === 'string' && !Number.isNaN(Date.parse(slotAt))) task.slotAt = slotAt;
+  // likewise a count that does not parse: the attempt is counted again (never under-counted)
+  if (typeof countedAt === 'string' && !Number.isNaN(Date.parse(countedAt))) task.countedAt = countedAt;
   return task;
 }
 

@@ -9,16 +9,13 @@ import { POLICY_CHECKS } from './policies';
 import { lookUpSuppressions } from './policies/checkSuppression';
 import { PREPARE_STEPS } from './prepare';
 import { claim } from './steps/claim';
-import { countVerdict } from './steps/countVerdict';
 import { decide } from './steps/decide';
 import { findRow } from './steps/findRow';
 import { planOutcome } from './steps/planOutcome';
 import { readBody } from './steps/readBody';
-import { recordOutcomeEvent } from './steps/recordEvent';
-import { recordOutcome } from './steps/recordOutcome';
+import { RECORD_STEPS } from './steps/recordSteps';
 import { scheduleRetry } from './steps/scheduleRetry';
 import { send } from './steps/send';
-import { suppressBounced } from './steps/suppressBounced';
 import { type DeliveryState, type DeliveryStep, isStop, type QueueDelivery } from './steps/step';
 
 export const DELIVERY_STEPS: readonly DeliveryStep[] = [
@@ -33,10 +30,8 @@ export const DELIVERY_STEPS: readonly DeliveryStep[] = [
   send,
   planOutcome,
   scheduleRetry,
-  recordOutcome,
-  recordOutcomeEvent,
-  suppressBounced,
-  countVerdict,
+  // recordOutcome, recordOutcomeEvent, suppressBounced, countVerdict
+  ...RECORD_STEPS,
 ];
 
 export async function deliverTask(deps: RelayDeps, task: DeliveryTask, log: RelayLog, delivery: QueueDelivery = { dequeueCount: 1 }): Promise<void> {

@@ -238,6 +238,13 @@ export interface ThrottleLimit {
   windows: readonly RateWindow[];
 }
 
+/** Where reserveInWindows counted a send. */
+export interface WindowReservation {
+  at: Date;
+  /** the key of the limit whose full window moved it past `now`; absent when it counts at `now` */
+  movedBy?: string;
+}
+
 /** An in-flight lease on one of a key's `concurrency` places; released after the attempt, or it expires. */
 export interface ThrottleLease {
   key: string;
@@ -258,6 +265,14 @@ export interface Throttles {
    * caller waits for it), so callers that wait do not poll: they come back at their moment and send.
    */
   reserve(limits: readonly ThrottleLimit[], now: Date): Promise<Date>;
+  /**
+   * Counts one send in fixed windows, for caps rather than rates (warm-up: "at most 20 in each
+   * hour"): each window of `seconds` is aligned to UTC (every hour, every day) and takes at most
+   * `count`, not spread. Returns the moment it counts at: `now` when every limit's current windows
+   * have room, else the start of the first later window where all have, with `movedBy` the key of
+   * the limit whose full window moved it last. It counts at once, in the windows of that moment.
+   */
+  reserveInWindows(limits: readonly ThrottleLimit[], now: Date): Promise<WindowReservation>;
   /** Takes one of `concurrency` places of `key` until `until`, or says when the earliest taken place frees. */
   acquire(key: string, concurrency: number, owner: string, until: Date, now: Date): Promise<ThrottleLease | { busyUntil: Date }>;
   /** Gives a place back (a lease already expired or taken over is left alone). */

@@ -1,7 +1,7 @@
 // Rate slots and in-flight leases shared by every instance, in the shaping table.
 // interim: the throttle branch replaces this with the Table Storage design of docs/adr/0009.
 import type { TableClient } from '@azure/data-tables';
-import type { ThrottleLease, ThrottleLimit, Throttles } from '../relay/ports';
+import type { ThrottleLease, ThrottleLimit, Throttles, WindowReservation } from '../relay/ports';
 
 export class ThrottleStore implements Throttles {
   constructor(private readonly table: TableClient) {}
@@ -10,6 +10,11 @@ export class ThrottleStore implements Throttles {
     void limits;
     void this.table;
     return Promise.resolve(now);
+  }
+
+  reserveInWindows(limits: readonly ThrottleLimit[], now: Date): Promise<WindowReservation> {
+    void limits;
+    return Promise.resolve({ at: now });
   }
 
   acquire(key: string, concurrency: number, owner: string, until: Date): Promise<ThrottleLease | { busyUntil: Date }> {

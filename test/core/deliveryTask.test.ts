@@ -28,6 +28,15 @@ test('reads a task from parsed JSON or text, and nothing else', FILE_TIMEOUT, ()
   for (const input of bad) assert.equal(parseDeliveryTask(input), undefined, JSON.stringify(input));
 });
 
+test("a held task's slot and warm-up count are read back; ones that do not parse are dropped, not fatal", FILE_TIMEOUT, () => {
+  const task = { v: 2, messageId: 'm', recipient: 'a@example.net', attempt: 1, slotAt: '2026-03-01T11:00:00.000Z', countedAt: '2026-03-01T10:00:00.000Z' };
+  assert.deepEqual(parseDeliveryTask(JSON.stringify(task)), task);
+  const { slotAt, countedAt, ...plain } = task;
+  void slotAt;
+  void countedAt;
+  assert.deepEqual(parseDeliveryTask({ ...task, slotAt: 'soon', countedAt: 12 }), plain);
+});
+
 test('a small 7-bit message travels in its task as text, round trip exact', FILE_TIMEOUT, () => {
   const raw = Buffer.from('From: a@example.com\r\nSubject: =?UTF-8?B?5pel5pys?=\r\n\r\nline\ttab\r\n');
   const task = newDeliveryTask('m', 'r@example.net', 1, encodeInlineBody(raw));

@@ -1,7 +1,7 @@
 // In-memory fakes of the delivery policy's shared state (src/relay/ports.ts Throttles, Suspensions),
 // for the unit tier: same call log and injected faults as ./fakes.ts.
 import type { SuspendableKind } from '../../src/core/policy/types';
-import type { Suspension, Suspensions, ThrottleLease, ThrottleLimit, Throttles } from '../../src/relay/ports';
+import type { Suspension, Suspensions, ThrottleLease, ThrottleLimit, Throttles, WindowReservation } from '../../src/relay/ports';
 import { asAsync, type CallLog, type Faults } from './fakes';
 
 /** Every limit has room now unless a test says when its next slot is (`slots`). Leases are counted per key. */
@@ -12,6 +12,10 @@ export class FakeThrottles implements Throttles {
   readonly slots = new Map<string, Date>();
   /** by key: the leases taken and not released */
   readonly leases = new Map<string, ThrottleLease[]>();
+  /** reserveInWindows: the sends counted, by "key|window seconds|window start ISO" */
+  readonly windowCounts = new Map<string, number>();
+  /** what reserveInWindows counted, in order */
+  readonly counted: { keys: string[]; at: Date; movedBy?: string }[] = [];
 
   constructor(
     private readonly calls: CallLog,
@@ -24,6 +28,36 @@ export class FakeThrottles implements Throttles {
       const at = new Date(Math.max(now.getTime(), ...limits.map((l) => this.slots.get(l.key)?.getTime() ?? 0)));
       this.reserved.push({ keys: limits.map((l) => l.key), at });
       return at;
+    });
+  }
+
+  reserveInWindows(limits: readonly ThrottleLimit[], now: Date): Promise<WindowReservation> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'throttles.reserveInWindows');
+      let at = now.getTime();
+      let movedBy: string | undefined;
+      for (let moved = true, rounds = 0; moved; rounds++) {
+        if (rounds > 10_000) throw new Error('FakeThrottles: no window with room');
+        moved = false;
+        for (const limit of limits) {
+          for (const w of limit.windows) {
+            const start = windowStartOf(at, w.seconds);
+            if ((this.windowCounts.get(windowKey(limit.key, w.seconds, start)) ?? 0) < w.count) continue;
+            at = start + w.seconds * 1000;
+            movedBy = limit.key;
+            moved = true;
+          }
+        }
+      }
+      for (const limit of limits) {
+        for (const w of limit.windows) {
+          const key = windowKey(limit.key, w.seconds, windowStartOf(at, w.seconds));
+          this.windowCounts.set(key, (this.windowCounts.get(key) ?? 0) + 1);
+        }
+      }
+      const reservation = movedBy === undefined ? { at: new Date(at) } : { at: new Date(at), movedBy };
+      this.counted.push({ keys: limits.map((l) => l.key), ...reservation });
+      return reservation;
     });
   }
 
@@ -51,6 +85,15 @@ export class FakeThrottles implements Throttles {
       );
     });
   }
+}
+
+function windowStartOf(at: number, seconds: number): number {
+  return Math.floor(at / (seconds * 1000)) * seconds * 1000;
+}
+
+/** The windowCounts key of a limit's fixed window. */
+export function windowKey(key: string, seconds: number, start: number): string {
+  return `${key}|${seconds}|${new Date(start).toISOString()}`;
 }
 
 export class FakeSuspensions implements Suspensions {

@@ -7,16 +7,15 @@ import { domainOf } from '../../core/address';
 import { applyingEntry, suppressedResponse, type SuppressionEntry } from '../../core/suppression';
 import { type DeliveryRow, RowChangedError } from '../ports';
 import { recordEvent } from '../steps/recordEvent';
-import { CONTINUE, type DeliveryStep, known, stop } from '../steps/step';
+import { CONTINUE, type DeliveryState, type DeliveryStep, known, stop } from '../steps/step';
+import { closedDestination } from './waitForHours';
 
 export const lookUpSuppressions: DeliveryStep = {
   name: 'look up the suppression list',
   run(state) {
-    // Settled here, so a lookup whose answer no step waits for (a skipped task) is no unhandled rejection.
-    state.suppressions = state.deps.suppressions.find(state.task.recipient).then(
-      (entries) => entries,
-      (err: unknown) => ({ failed: err }),
-    );
+    // Outside its destination's hours the recipient is held before the check (waitForHours): no query.
+    if (closedDestination(state.deps.config.policy, state.task.recipient, state.deps.now())) return CONTINUE;
+    state.suppressions = lookUp(state);
     return CONTINUE;
   },
 };
@@ -25,7 +24,8 @@ export const checkSuppression: DeliveryStep = {
   name: 'check the suppression list',
   async run(state) {
     const found = known(state.found, 'the row');
-    const entries = await known(state.suppressions, 'the suppression lookup');
+    // Not looked up yet: the hours were closed at the start and have opened since.
+    const entries = await (state.suppressions ?? lookUp(state));
     // Storage is down: leave the task to the queue, as a failed row read does.
     if (!Array.isArray(entries)) throw entries.failed;
     const now = state.deps.now();
@@ -42,6 +42,14 @@ export const checkSuppression: DeliveryStep = {
     return stop(`suppressed: ${row.response ?? ''}`);
   },
 };
+
+// Settled here, so a lookup whose answer no step waits for (a skipped task) is no unhandled rejection.
+function lookUp(state: DeliveryState): Promise<SuppressionEntry[] | { failed: unknown }> {
+  return state.deps.suppressions.find(state.task.recipient).then(
+    (entries) => entries,
+    (err: unknown) => ({ failed: err }),
+  );
+}
 
 function suppressedRow(row: DeliveryRow, entry: SuppressionEntry, now: Date): DeliveryRow {
   return {

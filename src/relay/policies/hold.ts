@@ -2,9 +2,12 @@
 // a suspension). A hold is no attempt: the row keeps its status and attempts, names what holds it
 // (`heldBy`) and when it goes on (`nextAttemptAt`), and the task goes back to the queue, invisible
 // until then, once per wait. The row is written once per hold, not at each recheck of the same hold.
+// The recipient's lifetime runs on while it is held: a hold that would end after it ends the
+// recipient now instead (failed, `expired`; see ./lifetime.ts).
 import type { DeliveryTask } from '../../core/deliveryTask';
 import { type DeliveryRow, RowChangedError } from '../ports';
 import { type DeliveryState, known, stop, type StepStop } from '../steps/step';
+import { expire, recipientLifetime, unclaimed } from './lifetime';
 
 /** The longest a queue message may stay invisible (Azure Storage Queues: 7 days). */
 export const MAX_HOLD_SECONDS = 7 * 86400 - 60;
@@ -30,8 +33,11 @@ export async function holdUntil(state: DeliveryState, hold: Hold): Promise<StepS
   const found = known(state.found, 'the row');
   const attempt = known(state.attempt, 'the attempt');
   const now = known(state.decidedAt, 'the time of the decision');
+  if (hold.until > recipientLifetime(state.deps.config, found.row).endsAt) return expire(state, hold.heldBy);
   const seconds = Math.min(MAX_HOLD_SECONDS, Math.max(0, Math.ceil((hold.until.getTime() - now.getTime()) / 1000)));
-  const task: DeliveryTask = hold.slotAt ? { ...state.task, slotAt: hold.slotAt.toISOString() } : withoutSlot(state.task);
+  // The warm-up count travels with the task, so a later hold of this attempt does not count it twice.
+  const carried = state.warmupCountedAt ? { ...state.task, countedAt: state.warmupCountedAt.toISOString() } : state.task;
+  const task: DeliveryTask = hold.slotAt ? { ...carried, slotAt: hold.slotAt.toISOString() } : withoutSlot(carried);
   const why = `held, ${hold.why}; ${hold.recheck ? 'checking again' : 'going on'} in ${seconds}s`;
   const sameHold =
     found.row.heldBy === hold.heldBy && found.row.status !== 'sending' && (hold.recheck === true || sameMoment(found.row.nextAttemptAt, hold.until));
@@ -64,9 +70,5 @@ function sameMoment(a: Date | undefined, b: Date): boolean {
  * queue message, so no longer the claim's owner) would find its attempt made and skip it for good.
  */
 export function heldRow(row: DeliveryRow, attempt: number, heldBy: string, nextAttemptAt: Date, now: Date): DeliveryRow {
-  const unclaimed: DeliveryRow =
-    row.status === 'sending'
-      ? { ...row, status: attempt > 1 ? 'deferred' : 'queued', attempts: attempt - 1, leaseUntil: undefined, leaseOwner: undefined }
-      : row;
-  return { ...unclaimed, heldBy, nextAttemptAt, updatedAt: now };
+  return { ...unclaimed(row, attempt), heldBy, nextAttemptAt, updatedAt: now };
 }

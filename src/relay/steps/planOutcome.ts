@@ -4,6 +4,7 @@ import { planAfterTemporaryFailure } from '../../core/delivery';
 import { upstreamIdFromReply } from '../../core/upstreamId';
 import type { RelayConfig } from '../../config';
 import type { DeliveryRow } from '../ports';
+import { recipientLifetime } from '../policies/lifetime';
 import { CONTINUE, type DeliveryStep, known } from './step';
 
 export const planOutcome: DeliveryStep = {
@@ -33,7 +34,7 @@ export const planOutcome: DeliveryStep = {
     if (outcome.kind === 'accepted') state.next = { ...base, status: 'sent', sentAt: at, ...(upstreamId ? { upstreamId } : {}) };
     else if (outcome.kind === 'permanent') state.next = { ...base, status: state.raw ? 'bounced' : 'failed' };
     else {
-      const plan = planAfterTemporaryFailure(attempt, row.queuedAt, at, retryPolicy(state.deps.config));
+      const plan = planAfterTemporaryFailure(attempt, row.queuedAt, at, retryPolicy(state.deps.config, row));
       state.next =
         plan.status === 'failed'
           ? { ...base, status: 'failed', response: `${outcome.response} (${plan.reason})` }
@@ -43,6 +44,17 @@ export const planOutcome: DeliveryStep = {
   },
 };
 
-function retryPolicy(c: RelayConfig) {
-  return { firstDelaySeconds: c.retryFirstDelaySeconds, maxDelaySeconds: c.retryMaxDelaySeconds, maxRetrySeconds: c.maxRetrySeconds };
+/**
+ * Retries end with the recipient's lifetime: a destination's shorter `lifetime` ends them sooner. A
+ * recipient failed so keeps its last reply's category (why its attempts did not go through), as when
+ * RELAY_MAX_RETRY_SECONDS ends them; `expired` is for one its lifetime ended before it was tried.
+ */
+function retryPolicy(c: RelayConfig, row: DeliveryRow) {
+  const { lifetime } = recipientLifetime(c, row);
+  return {
+    firstDelaySeconds: c.retryFirstDelaySeconds,
+    maxDelaySeconds: c.retryMaxDelaySeconds,
+    maxRetrySeconds: lifetime.seconds,
+    lifetimeSource: lifetime.source,
+  };
 }

@@ -29,6 +29,8 @@ export interface DeliveryState {
   decidedAt?: Date;
   attempt?: number;
   claim?: boolean;
+  /** hold for the warm-up: the moment this attempt was counted against the warm-up caps (a later hold carries it) */
+  warmupCountedAt?: Date;
   /** claim: the row as this invocation holds it (the claimed row, or the found one) */
   held?: StoredRow;
   /** read the body: the message; null when it is missing from storage */
