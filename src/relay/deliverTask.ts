@@ -13,6 +13,7 @@ import { countVerdict } from './steps/countVerdict';
 import { decide } from './steps/decide';
 import { findRow } from './steps/findRow';
 import { planOutcome } from './steps/planOutcome';
+import { reactToReply } from './steps/reactToReply';
 import { readBody } from './steps/readBody';
 import { recordOutcomeEvent } from './steps/recordEvent';
 import { recordOutcome } from './steps/recordOutcome';
@@ -34,6 +35,7 @@ export const DELIVERY_STEPS: readonly DeliveryStep[] = [
   planOutcome,
   scheduleRetry,
   recordOutcome,
+  reactToReply,
   recordOutcomeEvent,
   suppressBounced,
   countVerdict,

@@ -5,5 +5,6 @@
 import type { DeliveryStep } from '../steps/step';
 import { checkSuppression } from './checkSuppression';
 import { holdPausedSender } from './holdPausedSender';
+import { holdSuspended } from './holdSuspended';
 
-export const POLICY_CHECKS: readonly DeliveryStep[] = [checkSuppression, holdPausedSender];
+export const POLICY_CHECKS: readonly DeliveryStep[] = [checkSuppression, holdPausedSender, holdSuspended];
