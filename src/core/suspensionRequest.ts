@@ -39,7 +39,7 @@ export function checkSuspendedName(raw: string): Validated<string> {
 export function parseDuration(text: string): number | undefined {
   const match = DURATION.exec(text);
   if (!match) return undefined;
-  return Number(match[1]) * (UNIT_SECONDS[match[2]] ?? NaN);
+  return Number(match[1]) * (UNIT_SECONDS[match[2] ?? ''] ?? NaN);
 }
 
 export function validateSuspension(body: unknown, now: Date): Validated<SuspensionInput> {
