@@ -40,7 +40,7 @@ export const MAX_SUSPENSION_BODY_BYTES = 16 * 1024;
 export async function listSuspensions(deps: RelayDeps, query: Query): Promise<{ items: SuspensionView[] }> {
   valid(validateNoQuery(query));
   const items = await storage('reading the suspensions', () => deps.suspensions.list(deps.now()));
-  return { items: items.map(toView) };
+  return { items: items.sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name)).map(toView) };
 }
 
 export async function putSuspension(
@@ -59,11 +59,10 @@ export async function putSuspension(
   const now = deps.now();
   const fields = valid(validateSuspension(valid(parseJsonBody(input.body)), now));
   if (!suspendable(deps, kind, name)) {
-    const known = kind === 'destination' ? deps.config.policy.destinations.map((d) => d.name) : [DEFAULT_SMART_HOST];
-    throw new UnprocessableError(
-      `${kind} "${name}" is not one the relay sends to: the ${kind === 'destination' ? "delivery policy's destinations are" : 'smart host is'} ${known.length > 0 ? known.map((k) => `"${k}"`).join(', ') : '(none)'}`,
-      [{ field: 'name', message: `no ${kind} is named "${name}"` }],
-    );
+    const known = kind === 'destination' ? deps.config.policy.destinations.map((d) => `"${d.name}"`) : [`"${DEFAULT_SMART_HOST}"`];
+    const where =
+      kind === 'destination' ? `the delivery policy's destinations are ${known.join(', ') || '(none)'}` : `the relay sends through ${known.join(', ')}`;
+    throw new UnprocessableError(`name: no ${kind} is named "${name}"; ${where}`, [{ field: 'name', message: `no ${kind} is named "${name}"` }]);
   }
   const suspension: Suspension = { kind, name, reason: fields.reason, source: 'manual', createdAt: now, until: fields.until };
   if (fields.rateFactor !== undefined) suspension.rateFactor = fields.rateFactor;
