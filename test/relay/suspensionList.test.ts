@@ -117,8 +117,7 @@ test('refusals name the field and store nothing', FILE_TIMEOUT, async () => {
       putSuspension(r.deps, path, [], input, new FakeLog()),
       (err: unknown) => {
         assert.ok(err instanceof type, `${what}: ${String(err)}`);
-        if (field)
-          assert.ok((err as ValidationError).errors.some((e) => e.field === field) && (err as Error).message.includes(field), `${what}: names ${field}`);
+        if (field) assert.ok((err as ValidationError).errors.some((e) => e.field === field) && err.message.includes(field), `${what}: names ${field}`);
         return true;
       },
       what,
