@@ -184,6 +184,6 @@ test('countMatch: matches racing from two instances are all counted (conditional
   const at = new Date();
   const stores = [new SuspensionStore(table), new SuspensionStore(table)];
   const name = fresh('yahoo');
-  const counts = await Promise.all(Array.from({ length: 4 }, (_, i) => stores[i % 2]!.countMatch('r', 'destination', name, 3600, new Date(at.getTime() + i))));
+  const counts = await Promise.all(Array.from({ length: 4 }, (_, i) => stores[i % 2].countMatch('r', 'destination', name, 3600, new Date(at.getTime() + i))));
   assert.deepEqual([...counts].sort(), [1, 2, 3, 4], 'each match saw the ones before it');
 });
