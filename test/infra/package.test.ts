@@ -92,12 +92,15 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
     const registered = new Map<string, string>(JSON.parse(r.stdout.trim().split('\n').pop()!) as [string, string][]);
     assert.deepEqual([...registered.keys()].sort(), [
       'deleteSuppression',
+      'deleteSuspension',
       'getMessageStatus',
       'getSenderStatus',
       'getSuppression',
       'listSuppressions',
+      'listSuspensions',
       'pauseSender',
       'putSuppression',
+      'putSuspension',
       'receiveAcsEvents',
       'receiveDsn',
       'receiveSendGridEvents',
