@@ -156,7 +156,7 @@ const SUSPENSION_TARGETS: [string, string, number, number, string?][] = [
   ['a name with a NUL', 'destination/a%00b', 400, 400, 'name'],
   ['a name of 101', `destination/${'x'.repeat(101)}`, 400, 400, 'name'],
   // a well-formed name no policy has: nothing to suspend, nothing to lift
-  ['a destination the policy lacks', 'destination/jp-docomo', 422, 404, 'name'],
+  ['a destination the policy lacks', 'destination/jp-nowhere', 422, 404, 'name'], // no built-in destination has this name
   ['another smart host', 'smartHost/acs', 422, 404, 'name'],
   ['the seeded name as a smart host', `smartHost/${SUSPENDED_DESTINATION}`, 422, 404, 'name'],
 ];

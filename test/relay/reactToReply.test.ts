@@ -239,6 +239,9 @@ test("a reaction never shortens an operator's suspension nor turns it into a slo
   assert.equal(supersedes({ ...shorter, until: new Date(at.getTime() + 2 * 86400_000), rateFactor: 0.5 }, manual), false, 'a slow-down never replaces a stop');
   assert.equal(supersedes(shorter, { ...manual, rateFactor: 0.5 }), true, 'a stop replaces a slow-down');
   assert.equal(supersedes(shorter, undefined), true);
+  const reacted = { ...shorter, until: new Date(at.getTime() + 3600_000) };
+  assert.equal(supersedes({ ...reacted, until: new Date(reacted.until.getTime() + 5_000) }, reacted), false, 'a burst of matches writes once');
+  assert.equal(supersedes({ ...reacted, until: new Date(reacted.until.getTime() + 61_000) }, reacted), true, 'a later match extends it');
 });
 
 test('the text matched: codes in front once, whitespace folded', FILE_TIMEOUT, () => {

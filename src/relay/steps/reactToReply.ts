@@ -63,15 +63,18 @@ async function react(state: DeliveryState, { rule, kind, name }: Reaction, text:
   state.log.warn(`reaction ${rule.name}: ${kind} ${name} ${what} until ${next.until.toISOString()} (${next.reason})`);
 }
 
+/** A match within this of the suspension in force does not write it again: a burst of replies writes once. */
+const EXTEND_AFTER_MS = 60_000;
+
 /**
  * Whether `next` should replace the suspension in force: a stop beats a slow-down, and of two alike
- * the one that ends later wins, so a reaction never shortens an operator's suspension or turns it
- * into a slow-down.
+ * the one that ends later (by more than EXTEND_AFTER_MS) wins, so a reaction never shortens an
+ * operator's suspension or turns it into a slow-down.
  */
 export function supersedes(next: Suspension, current: Suspension | undefined): boolean {
   if (!current) return true;
   const nextStops = next.rateFactor === undefined;
   const currentStops = current.rateFactor === undefined;
   if (nextStops !== currentStops) return nextStops;
-  return next.until.getTime() > current.until.getTime();
+  return next.until.getTime() > current.until.getTime() + EXTEND_AFTER_MS;
 }
