@@ -156,3 +156,11 @@ test('the suspensions cannot be read: the task is left to the queue, nothing sen
   assert.equal(relay.smartHost.sent.length, 0);
   assert.equal(row().status, 'queued');
 });
+
+test('no suspension in force: a send with the policy and its reactions costs the same storage calls as one without', FILE_TIMEOUT, async () => {
+  const { relay, task, log, row } = accepted();
+  relay.calls.length = 0;
+  await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
+  assert.equal(row().status, 'sent');
+  assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get', 'smartHost.send', 'deliveries.replace', 'events.record']);
+});
