@@ -133,6 +133,8 @@ export const RCPT_PREFIX_REPLIES: Readonly<Record<string, SmtpReply>> = {
   'ratelimit-': { code: 421, message: '4.7.28 Our system has detected an unusual rate of mail originating from your IP address' },
   /** temporary, rate-limit */
   'toomany-': { code: 452, message: '4.5.3 Error: too many recipients' },
+  /** temporary: Yahoo's "[TSS04]" deferral, which the Yahoo! JAPAN reaction rule suspends its destination on */
+  'tss04-': { code: 421, message: '4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred due to unexpected volume or user complaints' },
 };
 
 function defaultRcptReply(address: string): SmtpReply | undefined {

@@ -12,6 +12,7 @@ import { claim } from './steps/claim';
 import { decide } from './steps/decide';
 import { findRow } from './steps/findRow';
 import { planOutcome } from './steps/planOutcome';
+import { reactToReply } from './steps/reactToReply';
 import { readBody } from './steps/readBody';
 import { RECORD_STEPS } from './steps/recordSteps';
 import { scheduleRetry } from './steps/scheduleRetry';
@@ -32,6 +33,7 @@ export const DELIVERY_STEPS: readonly DeliveryStep[] = [
   scheduleRetry,
   // recordOutcome, recordOutcomeEvent, suppressBounced, countVerdict
   ...RECORD_STEPS,
+  reactToReply,
 ];
 
 export async function deliverTask(deps: RelayDeps, task: DeliveryTask, log: RelayLog, delivery: QueueDelivery = { dequeueCount: 1 }): Promise<void> {

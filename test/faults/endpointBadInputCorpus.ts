@@ -1,7 +1,7 @@
 // The hand-written malformed input per endpoint, each with the answer it must get: addresses in the
 // suppression paths, entry and pause bodies, media types and sizes, list queries, sender domains, DSN
 // uploads and message ids. Sent with the key its endpoint takes (endpointTable.ts).
-import { type Ask, KNOWN_ADDRESS } from './endpointTable';
+import { type Ask, KNOWN_ADDRESS, SUSPENDED_DESTINATION } from './endpointTable';
 
 const json = (value: unknown) => JSON.stringify(value);
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -136,6 +136,45 @@ const pause = (name: string, body: string, status: number, field?: string, conte
   field,
 });
 
+const suspension = (name: string, body: string | Buffer, status: number, field?: string, contentType = 'application/json'): Case => ({
+  name: `PUT suspension, ${name}`,
+  endpoint: 'putSuspension',
+  method: 'PUT',
+  path: '/api/v1/suspensions/smartHost/default',
+  headers: { 'content-type': contentType },
+  body,
+  status,
+  field,
+});
+
+/** Kinds and names in the suspension paths, percent-encoded, with the answer PUT and DELETE get. */
+const SUSPENSION_TARGETS: [string, string, number, number, string?][] = [
+  ['an unknown kind', 'carrier/default', 404, 404, 'kind'],
+  ['a kind in another case', 'SmartHost/default', 404, 404, 'kind'],
+  ['a kind with CR LF', 'smartHost%0D%0A/default', 404, 404, 'kind'],
+  ['a name with CR LF', 'smartHost/default%0D%0A', 400, 400, 'name'],
+  ['a name with a NUL', 'destination/a%00b', 400, 400, 'name'],
+  ['a name of 101', `destination/${'x'.repeat(101)}`, 400, 400, 'name'],
+  // a well-formed name no policy has: nothing to suspend, nothing to lift
+  ['a destination the policy lacks', 'destination/jp-nowhere', 422, 404, 'name'], // no built-in destination has this name
+  ['another smart host', 'smartHost/acs', 422, 404, 'name'],
+  ['the seeded name as a smart host', `smartHost/${SUSPENDED_DESTINATION}`, 422, 404, 'name'],
+];
+
+const SUSPENSION_CASES: Case[] = SUSPENSION_TARGETS.flatMap(([what, target, putStatus, deleteStatus, field]): Case[] => [
+  {
+    name: `PUT suspension, ${what}`,
+    endpoint: 'putSuspension',
+    method: 'PUT',
+    path: `/api/v1/suspensions/${target}`,
+    headers: JSON_TYPE,
+    body: json({ reason: 'r', duration: '1h' }),
+    status: putStatus,
+    field,
+  },
+  { name: `DELETE suspension, ${what}`, endpoint: 'deleteSuspension', method: 'DELETE', path: `/api/v1/suspensions/${target}`, status: deleteStatus },
+]);
+
 /** The hand-written cases that need no live fixture, every one sent with the key its endpoint takes. */
 export const MALFORMED: readonly Case[] = [
   ...ADDRESS_CASES,
@@ -175,6 +214,38 @@ export const MALFORMED: readonly Case[] = [
     ['limit=10', 'limit'],
   ].map(([query, field]): Case => ({ name: `stats ?${query}`, endpoint: 'getStats', method: 'GET', path: `/api/v1/stats?${query}`, status: 400, field })),
   ...SENDER_CASES,
+  ...SUSPENSION_CASES,
+  suspension('no reason', json({ duration: '1h' }), 400, 'reason'),
+  suspension('no end', json({ reason: 'r' }), 400, 'until'),
+  suspension('both ends', json({ reason: 'r', duration: '1h', until: '2099-01-01T00:00:00Z' }), 400, 'duration'),
+  suspension('until in the past', json({ reason: 'r', until: '2020-01-01T00:00:00Z' }), 400, 'until'),
+  suspension('until beyond 30 days', json({ reason: 'r', until: '2099-01-01T00:00:00Z' }), 400, 'until'),
+  suspension('until not a time', json({ reason: 'r', until: 'tomorrow' }), 400, 'until'),
+  suspension('a duration of 31 days', json({ reason: 'r', duration: '31d' }), 400, 'duration'),
+  suspension('a duration without a unit', json({ reason: 'r', duration: '60' }), 400, 'duration'),
+  suspension('a rateFactor of 2', json({ reason: 'r', duration: '1h', rateFactor: 2 }), 400, 'rateFactor'),
+  suspension('a reason with CR LF', json({ reason: 'a\r\nb', duration: '1h' }), 400, 'reason'),
+  suspension('an unknown field', json({ reason: 'r', duration: '1h', source: 'reaction' }), 400, 'source'),
+  suspension('not JSON', '{"reason": ', 400, '(body)'),
+  suspension('an array', json([{ reason: 'r', duration: '1h' }]), 400, '(body)'),
+  suspension('text/plain', json({ reason: 'r', duration: '1h' }), 415, undefined, 'text/plain'),
+  suspension('oversize', json({ reason: 'r', duration: '1h', pad: 'x'.repeat(70_000) }), 413),
+  {
+    name: 'DELETE suspension, a query',
+    endpoint: 'deleteSuspension',
+    method: 'DELETE',
+    path: `/api/v1/suspensions/destination/${SUSPENDED_DESTINATION}?all=1`,
+    status: 400,
+    field: 'all',
+  },
+  ...['kind=destination', 'limit=1', 'unknown=1'].map((query): Case => ({
+    name: `list suspensions ?${query}`,
+    endpoint: 'listSuspensions',
+    method: 'GET',
+    path: `/api/v1/suspensions?${query}`,
+    status: 400,
+    field: query.split('=')[0],
+  })),
   pause('no reason', json({}), 400, 'reason'),
   pause('not JSON', '{', 400, '(body)'),
   pause('an array', '[]', 400, '(body)'),

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { ADMIN_KEY, FUNCTION_KEY } from '../support/relayHarness';
 import { badRequest } from './badInputMutations';
-import { acsBounce, type Ask, ENDPOINTS, type Fixtures, KNOWN_ADDRESS, PAUSED_DOMAIN, sendGridBounce, withQuery } from './endpointTable';
+import { acsBounce, type Ask, ENDPOINTS, type Fixtures, KNOWN_ADDRESS, PAUSED_DOMAIN, sendGridBounce, SUSPENDED_DESTINATION, withQuery } from './endpointTable';
 
 /** A generated bad request: the endpoint it is for, the request and the statuses it may get. */
 export interface Generated {
@@ -155,6 +155,32 @@ export function generatedRequest(f: Fixtures): fc.Arbitrary<Generated> {
       kind: 'a bad pause',
       ask: { method: 'POST', path: '/api/v1/senders/example.jp/pause', key: ADMIN_KEY, headers: { 'content-type': contentType }, body },
       status,
+    })),
+    // suspensions: a name with a character added (400, or no such target: 422 for PUT, 404 for DELETE), a bad body, a bad query
+    ...(['putSuspension', 'deleteSuspension'] as const).map((endpoint) =>
+      fc.tuple(insertInto(SUSPENDED_DESTINATION), fc.constantFrom('destination', 'smartHost')).map(([name, kind]) => ({
+        endpoint,
+        kind: 'a bad target',
+        ask: {
+          method: endpoint === 'putSuspension' ? 'PUT' : 'DELETE',
+          path: `/api/v1/suspensions/${kind}/${encodeURIComponent(name)}`,
+          key: ADMIN_KEY,
+          ...(endpoint === 'putSuspension' ? { headers: json, body: '{"reason":"r","duration":"1h"}' } : {}),
+        },
+        status: [400, 404, 422],
+      })),
+    ),
+    operatorBody.map(({ body, contentType, status }) => ({
+      endpoint: 'putSuspension',
+      kind: 'a bad suspension',
+      ask: { method: 'PUT', path: '/api/v1/suspensions/smartHost/default', key: ADMIN_KEY, headers: { 'content-type': contentType }, body },
+      status,
+    })),
+    word.map((w) => ({
+      endpoint: 'listSuspensions',
+      kind: 'a bad query',
+      ask: { method: 'GET', path: `/api/v1/suspensions?zz${w}=1`, key: ADMIN_KEY },
+      status: [400],
     })),
     fc
       .oneof(

@@ -47,6 +47,8 @@ export interface Endpoint {
 export const KNOWN_ADDRESS = 'known+tag@example.net';
 /** paused before the bad input, so a resume that got through would show */
 export const PAUSED_DOMAIN = 'example.com';
+/** suspended before the bad input (a name no policy has: nothing it holds), so a lift that got through would show */
+export const SUSPENDED_DESTINATION = 'stale-destination';
 const json = (value: unknown) => JSON.stringify(value);
 const JSON_TYPE = { 'content-type': 'application/json' };
 
@@ -118,6 +120,24 @@ export const ENDPOINTS: readonly Endpoint[] = [
         () => ({ method: 'POST', path: '/api/v1/senders/example.jp/pause', headers: JSON_TYPE, body: json({ reason: 'bad input must not pause' }) }),
       ],
       ['resumeSender', 'POST', 'api/v1/senders/{domain}/resume', () => ({ method: 'POST', path: `/api/v1/senders/${PAUSED_DOMAIN}/resume` })],
+      ['listSuspensions', 'GET', 'api/v1/suspensions', () => ({ method: 'GET', path: '/api/v1/suspensions' })],
+      [
+        'putSuspension',
+        'PUT',
+        'api/v1/suspensions/{kind}/{name}',
+        () => ({
+          method: 'PUT',
+          path: '/api/v1/suspensions/smartHost/default',
+          headers: JSON_TYPE,
+          body: json({ reason: 'bad input must not suspend', duration: '1h' }),
+        }),
+      ],
+      [
+        'deleteSuspension',
+        'DELETE',
+        'api/v1/suspensions/{kind}/{name}',
+        () => ({ method: 'DELETE', path: `/api/v1/suspensions/destination/${SUSPENDED_DESTINATION}` }),
+      ],
       [
         'receiveDsn',
         'POST',

@@ -286,6 +286,7 @@ test('the steps, in order: policy checks before the claim, preparation before th
       'wait for the delivery hours',
       'check the suppression list',
       'hold a paused sender',
+      'hold a suspended destination or smart host',
       'hold for the warm-up caps',
       'claim',
       'read the body',
@@ -297,6 +298,7 @@ test('the steps, in order: policy checks before the claim, preparation before th
       'record the event',
       'suppress a bounced address',
       'count the verdict',
+      'react to the reply',
     ],
   );
 });

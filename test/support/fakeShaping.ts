@@ -105,11 +105,13 @@ export class FakeSuspensions implements Suspensions {
   constructor(
     private readonly calls: CallLog,
     private readonly faults: Faults,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   activeFor(kind: SuspendableKind, name: string, now: Date): Promise<Suspension | undefined> {
     return asAsync(() => {
-      this.faults.check(this.calls, 'suspensions.activeFor');
+      // cached in the real adapter: no storage call per send, so none logged here (a fault still applies)
+      this.faults.check([], 'suspensions.activeFor');
       const found = this.entries.get(`${kind}\n${name}`);
       return found && found.until > now ? { ...found } : undefined;
     });
@@ -126,7 +128,8 @@ export class FakeSuspensions implements Suspensions {
     return asAsync(() => {
       this.faults.check(this.calls, 'suspensions.put');
       const key = `${suspension.kind}\n${suspension.name}`;
-      const existed = this.entries.has(key);
+      // as the port says: replaced only if one was in force (an expired row is no suspension)
+      const existed = (this.entries.get(key)?.until.getTime() ?? 0) > suspension.createdAt.getTime();
       this.entries.set(key, { ...suspension });
       return existed ? 'replaced' : 'created';
     });
@@ -135,7 +138,10 @@ export class FakeSuspensions implements Suspensions {
   lift(kind: SuspendableKind, name: string): Promise<boolean> {
     return asAsync(() => {
       this.faults.check(this.calls, 'suspensions.lift');
-      return this.entries.delete(`${kind}\n${name}`);
+      const key = `${kind}\n${name}`;
+      const inForce = (this.entries.get(key)?.until.getTime() ?? 0) > this.now().getTime();
+      this.entries.delete(key);
+      return inForce;
     });
   }
 

@@ -371,7 +371,7 @@ export class FakeRelay {
     this.senders = new FakeSenders(this.calls, this.faults, { ...this.config.breaker });
     this.appliedEvents = new FakeAppliedEvents(this.calls, this.faults);
     this.throttles = new FakeThrottles(this.calls, this.faults);
-    this.suspensions = new FakeSuspensions(this.calls, this.faults);
+    this.suspensions = new FakeSuspensions(this.calls, this.faults, this.clock.now);
   }
 
   get deps(): RelayDeps {

@@ -12,5 +12,6 @@ import { holdForWarmup } from './holdForWarmup';
 import { holdPausedSender } from './holdPausedSender';
 import { endExpired } from './lifetime';
 import { waitForHours } from './waitForHours';
+import { holdSuspended } from './holdSuspended';
 
-export const POLICY_CHECKS: readonly DeliveryStep[] = [endExpired, waitForHours, checkSuppression, holdPausedSender, holdForWarmup];
+export const POLICY_CHECKS: readonly DeliveryStep[] = [endExpired, waitForHours, checkSuppression, holdPausedSender, holdSuspended, holdForWarmup];
