@@ -283,6 +283,7 @@ test('the steps, in order: policy checks before the claim, preparation before th
       'find the row',
       'decide',
       'check the suppression list',
+      'refuse a message too large for its destination',
       'hold a paused sender',
       'claim',
       'read the body',

@@ -1,9 +1,11 @@
 // Policy checks: steps that may stop a delivery after it is decided and before anything is claimed or
 // sent (suppression lists, pacing per destination). Each is a file in this folder and a line here;
 // a check that stops returns stop(reason) and the row stays as it is, unless the check ends it or says
-// what holds it. Suppression comes first: a suppressed address is final, whoever sends to it.
+// what holds it. Suppression comes first: a suppressed address is final, whoever sends to it. A
+// message too large for its destination is final too, so it is ended before anything holds it.
 import type { DeliveryStep } from '../steps/step';
 import { checkSuppression } from './checkSuppression';
 import { holdPausedSender } from './holdPausedSender';
+import { refuseOversized } from './refuseOversized';
 
-export const POLICY_CHECKS: readonly DeliveryStep[] = [checkSuppression, holdPausedSender];
+export const POLICY_CHECKS: readonly DeliveryStep[] = [checkSuppression, refuseOversized, holdPausedSender];
