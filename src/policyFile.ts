@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkPolicy } from './core/policy/check';
+import { jsonErrorLocation } from './core/policy/jsonLocation';
 import { builtInPolicy } from './core/policy/resolve';
 import { EMPTY_POLICY, type DeliveryPolicy } from './core/policy/types';
 
@@ -58,7 +59,7 @@ function fromText(text: string, label: string, sourceName: string, problems: str
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    problems.push(`${label}: not JSON: ${jsonProblem(text, err)}`);
+    problems.push(`${label}: not JSON: ${jsonProblem(text.replace(/^\uFEFF/, ''), err)}`);
     return EMPTY_POLICY;
   }
   const checked = checkPolicy(json, label);
@@ -69,14 +70,9 @@ function fromText(text: string, label: string, sourceName: string, problems: str
   return { ...checked.policy, source: sourceName };
 }
 
-/** JSON.parse's words with the line and column of the position it names (Node 20 names only the position). */
+/** JSON.parse's words, without the position it may name, and the line and column of the place. */
 export function jsonProblem(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const position = /position (\d+)/.exec(message);
-  if (!position) return message;
-  const before = text.replace(/^\uFEFF/, '').slice(0, Number(position[1]));
-  const line = before.split('\n').length;
-  const column = before.length - before.lastIndexOf('\n');
-  const words = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
-  return `${words} at line ${line}, column ${column}`;
+  const words = (err instanceof Error ? err.message : String(err)).replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
+  const at = jsonErrorLocation(text);
+  return at ? `${words} (line ${at.line}, column ${at.column})` : words;
 }
