@@ -15,6 +15,13 @@ export function jsonErrorLocation(text: string): JsonLocation | undefined {
   return { line: before.split('\n').length, column: at - before.lastIndexOf('\n') };
 }
 
+/** Thrown inside the scan only, carrying where it stopped. */
+class NotJsonAt extends Error {
+  constructor(readonly at: number) {
+    super(`not JSON at ${at}`);
+  }
+}
+
 class Scanner {
   private i = 0;
   constructor(private readonly s: string) {}
@@ -24,11 +31,11 @@ class Scanner {
       this.space();
       this.value();
       this.space();
-      if (this.i < this.s.length) throw this.i;
+      if (this.i < this.s.length) throw new NotJsonAt(this.i);
       return undefined;
-    } catch (at) {
-      if (typeof at === 'number') return at;
-      throw at;
+    } catch (err) {
+      if (err instanceof NotJsonAt) return err.at;
+      throw err;
     }
   }
 
@@ -37,7 +44,7 @@ class Scanner {
   }
 
   private expect(char: string): void {
-    if (this.s.charAt(this.i) !== char) throw this.i;
+    if (this.s.charAt(this.i) !== char) throw new NotJsonAt(this.i);
     this.i++;
   }
 
@@ -60,7 +67,7 @@ class Scanner {
       }
     }
     const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.s.slice(this.i));
-    if (!number) throw this.i;
+    if (!number) throw new NotJsonAt(this.i);
     this.i += number[0].length;
   }
 
@@ -86,16 +93,16 @@ class Scanner {
   private string(): void {
     this.expect('"');
     for (;;) {
-      if (this.i >= this.s.length) throw this.i;
+      if (this.i >= this.s.length) throw new NotJsonAt(this.i);
       const c = this.s.charAt(this.i);
       if (c === '"') {
         this.i++;
         return;
       }
-      if (c < ' ') throw this.i;
+      if (c < ' ') throw new NotJsonAt(this.i);
       if (c === '\\') {
         const escape = /^\\(["\\/bfnrt]|u[0-9a-fA-F]{4})/.exec(this.s.slice(this.i, this.i + 6));
-        if (!escape) throw this.i;
+        if (!escape) throw new NotJsonAt(this.i);
         this.i += escape[0].length;
       } else this.i++;
     }
