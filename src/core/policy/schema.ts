@@ -86,7 +86,6 @@ const REACTION = {
 };
 
 export const POLICY_SCHEMA = {
-  $id: 'https://github.com/azure-smtp-relay/relay-policy.schema.json',
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -119,3 +118,21 @@ export const POLICY_SCHEMA = {
     reactions: { type: 'array', items: REACTION },
   },
 } as const;
+
+/** The schema for editors (relay-policy.schema.json, which a policy file names in "$schema"): without this project's annotations. */
+export function editorSchema(): Record<string, unknown> {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip);
+    if (typeof value !== 'object' || value === null) return value;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => !key.startsWith('x-'))
+        .map(([key, v]) => [key, strip(v)]),
+    );
+  };
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'relay-policy.json: the delivery policy (docs/policy.md)',
+    ...(strip(POLICY_SCHEMA) as object),
+  };
+}
