@@ -31,6 +31,10 @@ test('over its destination maxMessageBytes: failed, message-too-large, nothing s
   assert.match(small?.response ?? '', /^not sent: the message is \d{4} bytes; destination small accepts at most 2000 \(maxMessageBytes\)$/);
   assert.equal(other?.status, 'sent');
   assert.equal(relay.smartHost.countFor('big@small.example'), 0);
+  // the size the check reads is on the row as stored, not only in the task
+  const stored = await relay.clients.deliveries.getEntity<{ messageBytes: number }>(accepted.body.id, 'big@small.example');
+  assert.ok(stored.messageBytes > 3000 && stored.messageBytes < 4000, `messageBytes ${stored.messageBytes}`);
+  assert.match(small?.response ?? '', new RegExp(`is ${stored.messageBytes} bytes`));
   assert.equal(relay.smartHost.countFor('big@example.net'), 1);
 
   const suppression = await relay.request('GET', '/api/v1/suppressions/big@small.example', { key: ADMIN_KEY });
