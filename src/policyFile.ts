@@ -1,5 +1,6 @@
 // Reads the delivery policy for loadConfig: the file RELAY_POLICY_FILE names, else relay-policy.json
-// at the app root when it exists, else the JSON in RELAY_POLICY_JSON, else the built-in presets.
+// at the app root when it exists, else the JSON in RELAY_POLICY_JSON, else the built-in presets. Two
+// of them at once (both settings, or the setting and the file) is an error, not a silent choice.
 // Checking it and applying presets is pure (src/core/policy); this module finds and reads the text.
 // Problems go to loadConfig's list, each naming the file (or setting) and the JSON path.
 //
@@ -34,9 +35,15 @@ export function readDeliveryPolicy(source: PolicySource, problems: string[]): De
     problems.push('RELAY_POLICY_FILE and RELAY_POLICY_JSON are both set: keep the one the policy is in (a file, or the JSON in the setting)');
     return EMPTY_POLICY;
   }
-  const defaultFile = path.join(appRoot, POLICY_FILE_NAME);
   if (source.file !== undefined) return fromFile(path.resolve(appRoot, source.file), `RELAY_POLICY_FILE (${source.file})`, problems);
-  if (source.json === undefined && existsSync(defaultFile)) return fromFile(defaultFile, POLICY_FILE_NAME, problems);
+  const defaultFile = path.join(appRoot, POLICY_FILE_NAME);
+  const shipped = existsSync(defaultFile);
+  // Either would silently override the other: a setting made on purpose, or a file in the package.
+  if (shipped && source.json !== undefined) {
+    problems.push(`RELAY_POLICY_JSON is set and ${POLICY_FILE_NAME} is at the app root (${appRoot}) too: keep one (clear the setting, or leave the file out)`);
+    return EMPTY_POLICY;
+  }
+  if (shipped) return fromFile(defaultFile, POLICY_FILE_NAME, problems);
   if (source.json !== undefined) return fromText(source.json, 'RELAY_POLICY_JSON', 'RELAY_POLICY_JSON', problems);
   return builtInPolicy();
 }

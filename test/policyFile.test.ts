@@ -92,6 +92,9 @@ test('each bad source is a problem naming it, and leaves no policy in effect', F
     assert.match(problems[0] ?? '', expected);
     assert.equal(policy, EMPTY_POLICY);
   }
+  const both = read({ appRoot: appRoot({ 'relay-policy.json': VALID }), json: VALID });
+  assert.match(both.problems[0] ?? '', /^RELAY_POLICY_JSON is set and relay-policy\.json is at the app root \(.*\) too: keep one/);
+  assert.equal(both.policy, EMPTY_POLICY);
   const badFile = read({ appRoot: appRoot({ 'relay-policy.json': '[1,' }) });
   assert.match(badFile.problems[0] ?? '', /^relay-policy\.json: not JSON: /);
   rmSync(root, { recursive: true });

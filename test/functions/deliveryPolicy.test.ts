@@ -45,6 +45,12 @@ test('over its destination maxMessageBytes: failed, message-too-large, nothing s
   assert.equal(sent.recipients[0]?.status, 'sent', 'a message under the limit is sent');
 });
 
+test('the host logs the policy it runs on once, at start-up', FILE_TIMEOUT, () => {
+  const lines = relay.hostOutput.filter((l) => l.includes('Delivery policy (RELAY_POLICY_JSON): '));
+  assert.equal(lines.length, 1, relay.hostOutput.slice(0, 20).join('\n'));
+  assert.match(lines[0] ?? '', /destinations: small <=2000B, jp-docomo 60\/min x1 240min, /);
+});
+
 test('the host refuses to start on a bad policy, with the file and the problem', FILE_TIMEOUT, async () => {
   const bad = JSON.stringify({ destinations: { docomo: { preset: 'jp-docomo', rate: '30/mn' } } });
   await assert.rejects(relay.restartHostWith({ RELAY_POLICY_JSON: bad }), (err: Error) => {
