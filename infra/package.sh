@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packages the built function app as a zip for Flex Consumption's one-deploy:
 #   the compiled app (dist/) without what only development needs -- the compiled tests, the bench
-#   and the local host with its development smart host (src/local) --, host.json, package.json,
+#   and the local host with its development smart host (src/local) --, host.json, relay-policy.json
+#   when the project has one, package.json,
 #   package-lock.json and the production node_modules only, installed from the lock file into a
 #   staging folder so the developer's own node_modules (with dev dependencies) stays untouched.
 #
@@ -45,6 +46,13 @@ cp -R "$dist" "$stage/dist"
 # package test loads every function from the zip to hold that).
 rm -rf "$stage/dist/test" "$stage/dist/bench" "$stage/dist/src/local"
 cp "$root/host.json" "$root/package.json" "$root/package-lock.json" "$stage/"
+# The delivery policy, when the project has one: the app reads relay-policy.json at its root
+# (docs/policy.md). Checked before it ships, so a bad policy fails here rather than at start-up.
+if [[ -f "$root/relay-policy.json" ]]; then
+  node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$root/relay-policy.json" ||
+    { echo "package.sh: relay-policy.json is not JSON; fix it before packaging" >&2; exit 1; }
+  cp "$root/relay-policy.json" "$stage/"
+fi
 
 # --ignore-scripts: nothing in production needs an install script, so none gets to run.
 # --prefer-offline: cached tarballs are fine, the lock file pins their integrity hashes.

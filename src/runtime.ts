@@ -1,6 +1,7 @@
 // The composition root: settings are read and checked once, when the first function module loads,
 // so a misconfigured app fails at start-up with a message naming the setting, not at the first send.
 import { loadConfig, type RelayConfig } from './config';
+import { summarizePolicy } from './core/policy/summary';
 import { createStorageClients, relayIdentityCredential } from './storage/clients';
 import { DeliveryStore } from './storage/deliveryStore';
 import { EventLog } from './storage/eventLog';
@@ -20,7 +21,12 @@ let instance: RelayDeps | undefined;
 
 /** One set of clients and one SMTP pool per instance, shared by every invocation. */
 export function relayDeps(): RelayDeps {
-  instance ??= buildRelayDeps(loadConfig());
+  if (!instance) {
+    const config = loadConfig();
+    // Once per instance, in the start-up log: the delivery policy it runs on (no secret in it).
+    console.log(summarizePolicy(config.policy));
+    instance = buildRelayDeps(config);
+  }
   return instance;
 }
 

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
+import { summarizePolicy } from '../core/policy/summary';
 import { createStorageClients, ensureStorageResources } from '../storage/clients';
 import { startAzurite, type RunningAzurite } from './azurite';
 import { RCPT_PREFIX_REPLIES, relaySettingsFor, startDevSmartHost, type DevSmartHost } from './devSmartHost';
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     }
 
     const config = loadConfig(env);
+    console.log(summarizePolicy(config.policy));
     await ensureStorageResources(createStorageClients(config));
     host = await spawnHost({ env });
     void host.exited.then((code) => {

@@ -70,7 +70,7 @@ export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: Re
     throw new PayloadTooLargeError(`The composed message is ${raw.length} bytes; at most ${config.maxMessageBytes} (RELAY_MAX_MESSAGE_BYTES) are accepted`);
   }
   const suppressedBy = await storage('checking the suppression list', () => suppressionsOf(deps, request, now));
-  const rows = request.recipients.map((r) => newRow(id, r.address, request, now, suppressedBy.get(r.address.toLowerCase())));
+  const rows = request.recipients.map((r) => newRow(id, r.address, request, raw.length, now, suppressedBy.get(r.address.toLowerCase())));
   const answer: AcceptAnswer = {
     id,
     status: rows.every((r) => r.status === 'suppressed') ? 'completed' : 'queued',
@@ -181,7 +181,7 @@ async function reserveKey(deps: RelayDeps, key: string, reservation: Reservation
   }
 }
 
-function newRow(id: string, address: string, request: SendRequest, now: Date, suppressedBy: SuppressionEntry | undefined): DeliveryRow {
+function newRow(id: string, address: string, request: SendRequest, messageBytes: number, now: Date, suppressedBy: SuppressionEntry | undefined): DeliveryRow {
   const row: DeliveryRow = {
     messageId: id,
     recipientKey: address.toLowerCase(),
@@ -192,6 +192,7 @@ function newRow(id: string, address: string, request: SendRequest, now: Date, su
     subject: request.subject,
     tags: request.tags,
     ...(request.unsubscribe ? { unsubscribe: true } : {}),
+    messageBytes,
     queuedAt: now,
     updatedAt: now,
   };

@@ -29,6 +29,8 @@ export interface DeliveryRow {
   upstreamId?: string;
   /** the send asked for one-click unsubscribe headers (RFC 8058) */
   unsubscribe?: boolean;
+  /** the composed message's size, for a destination's maxMessageBytes; absent on rows of older versions */
+  messageBytes?: number;
   from: string;
   subject: string;
   tags: Record<string, string>;

@@ -285,6 +285,7 @@ test('the steps, in order: policy checks before the claim, preparation before th
       'end an expired recipient',
       'wait for the delivery hours',
       'check the suppression list',
+      'refuse a message too large for its destination',
       'hold a paused sender',
       'hold a suspended destination or smart host',
       'hold for the warm-up caps',

@@ -2,6 +2,7 @@
 // policy's rules (scoped by destination, a threshold counted to its third match, suspend and slow,
 // the smart host as target), and what happens when the suspension cannot be stored (the outcome
 // stands). The rules are data: tests set config.policy directly.
+import { EMPTY_POLICY } from '../../src/core/policy/types';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SmtpOutcome } from '../../src/core/delivery';
@@ -213,6 +214,7 @@ test('counting fails: the same, and no suspension is put', FILE_TIMEOUT, async (
 
 test('no rules: a deferral costs no suspension call', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay({}, START);
+  relay.config.policy = EMPTY_POLICY; // not even the built-in reactions
   await deliverWith(relay, 'a@yahoo.co.jp', TSS04);
   assert.deepEqual(
     relay.calls.filter((c) => c.startsWith('suspensions.')),

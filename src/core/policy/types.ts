@@ -1,5 +1,5 @@
 // The delivery policy as the relay uses it: relay-policy.json (or RELAY_POLICY_JSON) after it was
-// checked and its presets applied (see ./load.ts). Pure data; every number is already resolved, so
+// checked and its presets applied (see ./check.ts). Pure data; every number is already resolved, so
 // the hot path never parses "30/min" again. Shapes follow the contract's "Delivery policy".
 
 /** At most `count` sends in any `seconds`-long window, spread evenly over it (never a burst). */

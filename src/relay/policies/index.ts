@@ -4,14 +4,24 @@
 // what holds it. A recipient whose lifetime ended is ended first; then the quiet hours, which need
 // no storage call and spare the suppression query of a recipient they hold (the list is checked when
 // the window opens, before anything is sent); then the suppression list, final whoever sends to the
-// address; then the holds that read shared state (a pause) or count (warm-up, then the rates), so a
-// recipient held by one uses none of the others' room.
+// address; then a message too large for its destination, final too; then the holds that read shared
+// state (a pause, a suspension) or count (warm-up, then the rates), so a recipient held by one uses
+// none of the others' room.
 import type { DeliveryStep } from '../steps/step';
 import { checkSuppression } from './checkSuppression';
 import { holdForWarmup } from './holdForWarmup';
 import { holdPausedSender } from './holdPausedSender';
 import { endExpired } from './lifetime';
+import { refuseOversized } from './refuseOversized';
 import { waitForHours } from './waitForHours';
 import { holdSuspended } from './holdSuspended';
 
-export const POLICY_CHECKS: readonly DeliveryStep[] = [endExpired, waitForHours, checkSuppression, holdPausedSender, holdSuspended, holdForWarmup];
+export const POLICY_CHECKS: readonly DeliveryStep[] = [
+  endExpired,
+  waitForHours,
+  checkSuppression,
+  refuseOversized,
+  holdPausedSender,
+  holdSuspended,
+  holdForWarmup,
+];
