@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { ACS_MAX_CLOCK_SKEW_MS, acsStringToSign, type AcsSignedRequest, verifyAcsSignature } from '../../src/core/acsSignature';
-import { acsSignedHeaders } from '../support/acsSigning';
+import { acsSignedHeaders, acsSignedHeadersAt } from '../support/acsSigning';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 30_000 };
@@ -92,4 +92,10 @@ test('a signed date that is no date is refused as such', FILE_TIMEOUT, () => {
     body: Buffer.from(BODY),
   };
   assert.match(reasonOf(verify(request)), /not an RFC 1123 date/);
+});
+
+test("the tests' own synchronous signer makes the official policy's headers", FILE_TIMEOUT, async () => {
+  const official = await acsSignedHeaders(KEY, 'POST', URL_SENT, BODY);
+  const own = acsSignedHeadersAt(KEY, 'POST', URL_SENT, BODY, new Date(official['x-ms-date']!));
+  assert.deepEqual(own, { 'x-ms-date': official['x-ms-date'], 'x-ms-content-sha256': official['x-ms-content-sha256'], authorization: official.authorization });
 });

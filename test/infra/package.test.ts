@@ -92,6 +92,7 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
     const registered = new Map<string, string>(JSON.parse(r.stdout.trim().split('\n').pop()!) as [string, string][]);
     assert.deepEqual([...registered.keys()].sort(), [
       'deleteSuppression',
+      'getAcsEmailOperation',
       'getMessageStatus',
       'getSenderStatus',
       'getSuppression',
@@ -104,6 +105,7 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
       'recordPoisonDelivery',
       'relayDelivery',
       'resumeSender',
+      'sendAcsEmail',
       'sendMessage',
       'unsubscribeOneClick',
       'unsubscribePage',
