@@ -166,9 +166,24 @@ test('an unknown operation id is 404 NotFound in ACS shape; an unsupported api-v
   assert.match(body.error.message, /2023-03-31 and 2025-09-01/);
 });
 
+test('api-version 2023-03-31 as well: 202 with its poll URL in that version, which answers the operation', FILE_TIMEOUT, async () => {
+  const body = JSON.stringify(email('v2023@example.net'));
+  const sent = await signedRequest('POST', `${relay.url}/emails:send?api-version=2023-03-31`, body, { 'content-type': 'application/json' });
+  assert.equal(sent.status, 202);
+  const accepted = (await sent.json()) as { id: string; status: string };
+  assert.equal(accepted.status, 'Running');
+  assert.equal(sent.headers.get('operation-location'), `${relay.url}/emails/operations/${accepted.id}?api-version=2023-03-31`);
+  assert.equal(sent.headers.get('retry-after'), '1');
+  await relay.waitForStatus(accepted.id, (v) => v.recipients[0]?.status === 'sent');
+  const polled = await signedRequest('GET', sent.headers.get('operation-location')!);
+  assert.equal(polled.status, 200);
+  assert.deepEqual(await polled.json(), { id: accepted.id, status: 'Succeeded' });
+  assert.equal(polled.headers.get('retry-after'), null, 'no retry-after once the operation is over');
+});
+
 /** A request signed by the client's own policy (the official signing code), sent with fetch. */
-async function signedRequest(method: string, url: string, body = ''): Promise<Response> {
+async function signedRequest(method: string, url: string, body = '', extra: Record<string, string> = {}): Promise<Response> {
   const { host, ...headers } = await acsSignedHeaders(relay.config.dropIns.acsAccessKey!, method, url, body);
   assert.equal(host, new URL(url).host, 'fetch sends the same Host');
-  return fetch(url, { method, headers, body: body || undefined });
+  return fetch(url, { method, headers: { ...headers, ...extra }, body: body || undefined });
 }
