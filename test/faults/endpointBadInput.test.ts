@@ -12,6 +12,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { ADMIN_KEY, eventually, FUNCTION_KEY, type HttpAnswer, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
 import { sendGridSigner } from '../support/sendGridSigning';
+import { acsSignedHeadersAt } from '../support/acsSigning';
 import { signUnsubscribeToken } from '../../src/core/unsubscribeToken';
 import { LIMIT_BYTES, MAX_RECIPIENTS } from './badInputCorpus';
 import { type Case, MALFORMED } from './endpointBadInputCorpus';
@@ -73,6 +74,8 @@ before(async () => {
     signedBy: (body, { other, timestamp }) => sendGrid.signed(body, { key: other ? sendGrid.otherKey : undefined, timestamp }),
     acsSecret: ACS_SECRET,
     dsn: readFileSync(path.join(repoRoot, 'test', 'fixtures', 'dsn', 'postfix-user-unknown.eml')),
+    acsSigned: (method, at, body = '', { key = relay.config.dropIns.acsAccessKey!, date = new Date() } = {}) =>
+      acsSignedHeadersAt(key, method, `${relay.url}${at}`, body, date),
   };
 });
 after(async () => {
@@ -108,6 +111,18 @@ function assertAnswer(
   // the host's own refusals (no key, no route) come with an empty body, as Azure's do
   if (answer.text === '') {
     assert.ok(answer.status === 404 || (answer.status === 401 && endpoint.authLevel !== 'anonymous'), `an empty ${answer.status}: ${label}`);
+    return;
+  }
+  if (endpoint.errors === 'acs') {
+    const error = (answer.body as unknown as { error?: { code?: unknown; message?: unknown; details?: { target?: string }[] } }).error;
+    assert.equal(contentType, 'application/json; charset=utf-8', label);
+    assert.ok(typeof error?.code === 'string' && error.code === answer.headers.get('x-ms-error-code'), label);
+    assert.ok(typeof error.message === 'string' && error.message !== '', label);
+    if (expected.field !== undefined)
+      assert.ok(
+        error.details?.some((d) => d.target === expected.field),
+        `names ${expected.field}: ${label}`,
+      );
     return;
   }
   const asksJson = /json/i.test(ask.headers?.accept ?? '');
@@ -257,7 +272,7 @@ test('after all of it: every table, blob and queue as before, and the smart host
     "bad input is the caller's problem, not an error of the host",
   );
   const [tokenPayload, tokenMac] = fixtures.token.split('.') as [string, string];
-  for (const secret of [ACS_SECRET, ADMIN_KEY, FUNCTION_KEY, tokenPayload, tokenMac, fixtures.forgedToken.split('.')[1]]) {
+  for (const secret of [ACS_SECRET, relay.config.dropIns.acsAccessKey!, ADMIN_KEY, FUNCTION_KEY, tokenPayload, tokenMac, fixtures.forgedToken.split('.')[1]]) {
     assert.ok(!logged.some((line) => line.includes(secret)), `a secret or token reached the log: ${secret.slice(0, 6)}...`);
   }
   for (const e of ENDPOINTS) assert.ok((perEndpoint.get(e.name) ?? 0) > 0, `${e.name} has hand-written bad input`);
@@ -275,6 +290,7 @@ test("the host is healthy: each endpoint's valid request is taken, and a message
     'unsubscribePage',
     'receiveAcsEvents',
     'receiveSendGridEvents',
+    'getAcsEmailOperation',
   ]) {
     const endpoint = endpointNamed(name);
     const answer = await send(endpoint.valid(fixtures), endpoint);

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { ADMIN_KEY, FUNCTION_KEY } from '../support/relayHarness';
 import { badRequest } from './badInputMutations';
+import { acsGenerated } from './endpointBadInputAcs';
 import { acsBounce, type Ask, ENDPOINTS, type Fixtures, KNOWN_ADDRESS, PAUSED_DOMAIN, sendGridBounce, SUSPENDED_DESTINATION, withQuery } from './endpointTable';
 
 /** A generated bad request: the endpoint it is for, the request and the statuses it may get. */
@@ -265,6 +266,7 @@ export function generatedRequest(f: Fixtures): fc.Arbitrary<Generated> {
           status: [404],
         })),
     ),
+    ...acsGenerated(f),
   ];
   return fc.oneof(...arbitraries);
 }

@@ -4,10 +4,10 @@
 import { ADMIN_KEY, FUNCTION_KEY } from '../support/relayHarness';
 
 /** How a caller proves who it is: a function key, the operator's (master) key, or the endpoint's own check. */
-export type Caller = 'sender-key' | 'operator-key' | 'sendgrid-signature' | 'acs-secret' | 'unsubscribe-token';
+export type Caller = 'sender-key' | 'operator-key' | 'sendgrid-signature' | 'acs-secret' | 'unsubscribe-token' | 'acs-signature';
 
-/** What an endpoint's own error answers are: problem+json, or an HTML page unless the caller asks for JSON. */
-export type ErrorBody = 'problem' | 'page';
+/** What an endpoint's own error answers are: problem+json, an HTML page unless the caller asks for JSON, or ACS's {"error"}. */
+export type ErrorBody = 'problem' | 'page' | 'acs';
 
 /** A request as the suite sends it; `key` is the x-functions-key header (null: none). */
 export interface Ask {
@@ -31,6 +31,8 @@ export interface Fixtures {
   forgedToken: string;
   acsSecret: string;
   dsn: Buffer;
+  /** ACS access-key headers for a request to `path` on the relay, signed now (or at `date`) with its key (or `key`) */
+  acsSigned(method: string, path: string, body?: string | Buffer, options?: { key?: string; date?: Date }): Record<string, string>;
 }
 
 export interface Endpoint {
@@ -75,6 +77,15 @@ export function acsBounce(f: Fixtures, eventType = 'Microsoft.Communication.Emai
   };
   return json([{ id: `acs-bad-input-${f.messageId}`, eventType, data, eventTime: new Date().toISOString(), dataVersion: '1.0' }]);
 }
+
+export const ACS_SEND_PATH = '/emails:send?api-version=2025-09-01';
+export const acsEmail = (overrides: Record<string, unknown> = {}) =>
+  json({
+    senderAddress: 'app@example.jp',
+    content: { subject: 'x', plainText: 'x' },
+    recipients: { to: [{ address: 'must-not-arrive@example.net' }] },
+    ...overrides,
+  });
 
 export const ENDPOINTS: readonly Endpoint[] = [
   {
@@ -182,6 +193,30 @@ export const ENDPOINTS: readonly Endpoint[] = [
       headers: { ...JSON_TYPE, 'x-relay-events-secret': f.acsSecret },
       body: acsBounce(f),
     }),
+  },
+  {
+    name: 'sendAcsEmail',
+    methods: ['POST'],
+    route: 'emails:send',
+    authLevel: 'anonymous',
+    caller: 'acs-signature',
+    errors: 'acs',
+    valid: (f) => {
+      const body = acsEmail();
+      return { method: 'POST', path: ACS_SEND_PATH, key: null, headers: { ...JSON_TYPE, ...f.acsSigned('POST', ACS_SEND_PATH, body) }, body };
+    },
+  },
+  {
+    name: 'getAcsEmailOperation',
+    methods: ['GET'],
+    route: 'emails/operations/{id}',
+    authLevel: 'anonymous',
+    caller: 'acs-signature',
+    errors: 'acs',
+    valid: (f) => {
+      const path = `/emails/operations/${f.messageId}?api-version=2025-09-01`;
+      return { method: 'GET', path, key: null, headers: f.acsSigned('GET', path) };
+    },
   },
   {
     name: 'unsubscribePage',

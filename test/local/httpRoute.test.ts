@@ -50,3 +50,19 @@ test('templates the host would reject fail with a message naming them', FILE_TIM
   assert.throws(() => parseRouteTemplate('api/{*rest}/tail'), /catch-all parameter must be the last segment/);
   assert.throws(() => parseRouteTemplate('api/file.{ext}'), /exactly one \{parameter\}/);
 });
+
+test('a literal may hold ":" (ACS\'s "emails:send"), as in ASP.NET Core templates; it matches encoded or not', FILE_TIMEOUT, () => {
+  const send = parseRouteTemplate('emails:send');
+  assert.deepEqual(send.segments, [{ kind: 'literal', text: 'emails:send' }]);
+  assert.deepEqual(matchRoute(send, '/emails:send'), {});
+  assert.deepEqual(matchRoute(send, '/Emails:Send'), {});
+  assert.deepEqual(matchRoute(send, '/emails%3Asend'), {});
+  assert.equal(matchRoute(send, '/emails'), undefined);
+  assert.equal(matchRoute(send, '/emails:sendx'), undefined);
+  assert.equal(matchRoute(send, '/api/emails:send'), undefined);
+  // with routePrefix "" the other routes keep their own "api/" and do not take the root ones
+  assert.equal(matchRoute(parseRouteTemplate('api/v1/messages'), '/emails:send'), undefined);
+  assert.deepEqual(matchRoute(parseRouteTemplate('emails/operations/{id}'), '/emails/operations/0190a0b0-0000-7000-8000-000000000000'), {
+    id: '0190a0b0-0000-7000-8000-000000000000',
+  });
+});
