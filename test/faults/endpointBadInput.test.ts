@@ -258,6 +258,8 @@ test("the host is healthy: each endpoint's valid request is taken, and a message
   // the bases the bad input was made from are good requests: the refusals above were about the change
   for (const name of [
     'getMessageStatus',
+    'listMessages',
+    'listPoison',
     'listSuppressions',
     'getSuppression',
     'getSenderStatus',
