@@ -59,14 +59,14 @@ async function requeueOrThrow(deps: RelayDeps, task: DeliveryTask, log: RelayLog
 }
 
 async function recordOnce(deps: RelayDeps, task: DeliveryTask, log: RelayLog, label: string): Promise<void> {
+  // a record kept before a replace that lost its race; dropped again if the row turns out final
+  let kept = false;
   for (let attempt = 0; attempt < 3; attempt++) {
     const stored = await deps.deliveries.get(task.messageId, task.recipient);
-    if (!stored) {
-      log.warn(`${label}: poison task has no delivery row; nothing to record`);
-      return;
-    }
-    if (isFinal(stored.row.status)) {
-      log.log(`${label}: poison task ignored, already ${stored.row.status}`);
+    if (!stored || isFinal(stored.row.status)) {
+      if (kept) await deps.poisonTasks.delete(poisonId(task.messageId, task.recipient));
+      if (!stored) log.warn(`${label}: poison task has no delivery row; nothing to record`);
+      else log.log(`${label}: poison task ignored, already ${stored.row.status}`);
       return;
     }
     const now = deps.now();
@@ -93,9 +93,7 @@ async function recordOnce(deps: RelayDeps, task: DeliveryTask, log: RelayLog, la
       await deps.deliveries.replace(failed, stored.etag);
     } catch (err) {
       if (err instanceof RowChangedError) {
-        // changed meanwhile: read it again; a row that became final needs no record
-        const again = await deps.deliveries.get(task.messageId, task.recipient);
-        if (!again || isFinal(again.row.status)) await deps.poisonTasks.delete(id);
+        kept = true; // changed meanwhile: read it again
         continue;
       }
       throw err;
