@@ -33,7 +33,7 @@ export class MessageIndexStore implements MessageIndex {
   constructor(private readonly table: TableClient) {}
 
   async add(rows: readonly DeliveryRow[]): Promise<void> {
-    const entities = rows.map((row) => toEntity(row, rows.length));
+    const entities = indexEntities(rows);
     if (entities.length === 1) return void (await this.table.upsertEntity(entities[0], 'Replace'));
     await this.table.submitTransaction(entities.map((e): TransactionAction => ['upsert', e, 'Replace']));
   }
@@ -73,7 +73,8 @@ export class MessageIndexStore implements MessageIndex {
     if (hourKey(query.since) === partition) clauses.push(odata`RowKey lt ${`${invertedTime(query.since)}\``}`);
     if (query.from !== undefined) clauses.push(odata`fromKey eq ${query.from}`);
     if (query.recipient !== undefined) clauses.push(odata`recipient eq ${query.recipient}`);
-    for (const [name, value] of Object.entries(query.tags)) clauses.push(`tag_${name} eq ${odata`${value}`}`);
+    // a tag's name is checked (a letter, then letters, digits, _), so it is safe as a column name
+    for (const [name, value] of Object.entries(query.tags)) clauses.push(`tag_${name} eq '${value.replace(/'/g, "''")}'`);
     const pages = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: clauses.join(' and ') } });
     // one row per recipient: limit + 1 rows is a full page when each message has one
     const need = query.limit - items.length;
@@ -89,6 +90,11 @@ export class MessageIndexStore implements MessageIndex {
     }
     return undefined;
   }
+}
+
+/** One message's index rows, as `add` writes them (tests write many at once with these). */
+export function indexEntities(rows: readonly DeliveryRow[]): Entity[] {
+  return rows.map((row) => toEntity(row, rows.length));
 }
 
 function toEntity(row: DeliveryRow, recipientCount: number): Entity {
