@@ -2,8 +2,8 @@
 // them back. A task is put back only while its recipient is still the failure recordPoison wrote
 // (status failed, updated at that moment); a recipient final for any other reason is not sent
 // again and its record is dropped. Putting back resets the row to `deferred`, due now, and then
-// queues the next attempt (attempt = attempts + 1, so decide does not take it for a duplicate); in
-// that order, so that no task can find the row still failed and be dropped. If the queue refuses,
+// queues the next attempt (attempt = attempts + 1, so decide does not take it for a duplicate), with
+// `heldBy` set so that the attempt claims the row first; in that order, so that no task can find the row still failed and be dropped. If the queue refuses,
 // the row is set back. A row left deferred without a task (both failed) is put back again by the
 // next request: the record stays until the task is queued, and decide skips a second copy.
 import { isFinal } from '../core/delivery';
@@ -44,6 +44,12 @@ export interface RequeueAnswer {
 }
 
 export const MAX_REQUEUE_BODY_BYTES = 16 * 1024;
+
+/**
+ * The reset row's `heldBy`: a held row is claimed (ETag-conditional) before it is sent, so the put-back
+ * task and a retry task of the same attempt still in the queue from before cannot both send it.
+ */
+export const REQUEUED_BY = 'operator-requeue';
 
 export async function listPoison(deps: RelayDeps, query: readonly (readonly [string, string])[]): Promise<PoisonListPage> {
   const input = valid(validatePoisonListQuery(query));
@@ -112,6 +118,7 @@ async function requeueOne(deps: RelayDeps, id: string, log: RelayLog): Promise<O
       status: 'deferred',
       nextAttemptAt: now,
       updatedAt: now,
+      heldBy: REQUEUED_BY,
       response: `put back by an operator after: ${row.response ?? ''}`.slice(0, 2000),
     };
     let etag: string;

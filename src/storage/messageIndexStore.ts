@@ -14,7 +14,7 @@ import { hourKey } from '../core/ids';
 import type { ListPosition } from '../core/messageList';
 import type { DeliveryRow, IndexedMessage, MessageIndex, MessageIndexPage, MessageIndexQuery } from '../relay/ports';
 
-export const MAX_HOURS_PER_PAGE = 48;
+export const MAX_HOURS_PER_PAGE = 72;
 const HOUR_MS = 3_600_000;
 const MAX_MS = 9_999_999_999_999;
 

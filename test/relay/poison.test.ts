@@ -56,9 +56,22 @@ test('put back: the row is due again, the next attempt is queued with the body, 
   assert.equal(relay.smartHost.sent.length, 1);
   assert.equal(relay.smartHost.sent[0].raw.toString('latin1'), RAW.toString('latin1'));
   assert.equal(relay.deliveries.row(messageId, RECIPIENT)?.status, 'sent');
+  assert.equal(relay.deliveries.row(messageId, RECIPIENT)?.heldBy, undefined, 'the claim cleared the hold');
   // the same task once more (a duplicate) is not sent again
   await deliverTask(relay.deps, queued.task, new FakeLog(), { queueMessageId: 'q-dup', dequeueCount: 1 });
   assert.equal(relay.smartHost.sent.length, 1);
+});
+
+test('the put-back task and a retry of the same attempt still queued, at once: one claims, one sends', FILE_TIMEOUT, async () => {
+  const relay = new FakeRelay({}, AT);
+  const { id, messageId } = await poisoned(relay);
+  await requeue(relay, { ids: [id] });
+  const [queued] = relay.queue.tasks;
+  await Promise.all(
+    ['q-put-back', 'q-old-retry'].map((queueMessageId) => deliverTask(relay.deps, queued.task, new FakeLog(), { queueMessageId, dequeueCount: 1 })),
+  );
+  assert.equal(relay.smartHost.sent.length, 1);
+  assert.equal(relay.deliveries.row(messageId, RECIPIENT)?.status, 'sent');
 });
 
 test('a recipient final for another reason is not put back, and its record is dropped', FILE_TIMEOUT, async () => {
