@@ -63,8 +63,8 @@ export async function requeuePoison(
   input: { contentType: string | null; body: Buffer },
   log: RelayLog,
 ): Promise<RequeueAnswer> {
-  if (query.some(([name]) => name !== 'code'))
-    throw new ValidationError([{ field: query.find(([n]) => n !== 'code')![0].slice(0, 100) || '(empty name)', message: 'is not a known query parameter' }]);
+  const extra = query.find(([name]) => name !== 'code');
+  if (extra) throw new ValidationError([{ field: extra[0].slice(0, 100) || '(empty name)', message: 'is not a known query parameter' }]);
   checkContentType(input.contentType);
   if (input.body.length > MAX_REQUEUE_BODY_BYTES) throw new PayloadTooLargeError(`The body is ${input.body.length} bytes; at most ${MAX_REQUEUE_BODY_BYTES}`);
   const request = valid(validateRequeueBody(valid(parseJsonBody(input.body))));

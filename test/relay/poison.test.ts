@@ -141,3 +141,31 @@ test('pages of the list, and bad input refused before anything is read or writte
   assert.deepEqual(await fields(requeue(relay, {})), ['(body)']);
   assert.deepEqual(relay.calls, []);
 });
+
+test('recording: the record is kept before the row is failed, and dropped if the row turned final meanwhile', FILE_TIMEOUT, async () => {
+  const relay = new FakeRelay({}, AT);
+  const messageId = newMessageId(AT);
+  relay.deliveries.seed(queuedRow(messageId, AT, { status: 'deferred', attempts: 1 }));
+  const task = { v: 2 as const, messageId, recipient: RECIPIENT, attempt: 2 };
+  relay.fail('poisonTasks.put', Object.assign(new Error('ECONNRESET'), { code: 'ECONNRESET' }));
+  await recordPoisonTask(relay.deps, task, new FakeLog(), { retryDelaysMs: [1], requeueDelaySeconds: 1 });
+  assert.equal(relay.deliveries.row(messageId, RECIPIENT)?.status, 'failed', 'recorded on the second try');
+  assert.equal(relay.poisonTasks.records.size, 1);
+  assert.deepEqual(
+    relay.calls.filter((c) => c.startsWith('poisonTasks') || c === 'deliveries.replace'),
+    ['poisonTasks.put', 'poisonTasks.put', 'deliveries.replace'],
+    'never a failed row without its record',
+  );
+
+  const raced = new FakeRelay({}, AT);
+  raced.deliveries.seed(queuedRow(messageId, AT, { status: 'deferred', attempts: 1 }));
+  const replace = raced.deliveries.replace.bind(raced.deliveries);
+  raced.deliveries.replace = async (row, etag) => {
+    // another invocation sent it just before this write
+    raced.deliveries.seed(queuedRow(messageId, AT, { status: 'sent', attempts: 2 }));
+    return replace(row, etag);
+  };
+  await recordPoisonTask(raced.deps, task, new FakeLog());
+  assert.equal(raced.deliveries.row(messageId, RECIPIENT)?.status, 'sent');
+  assert.equal(raced.poisonTasks.records.size, 0, 'no record for a recipient that is final');
+});
