@@ -94,6 +94,8 @@ export function validateMessageListQuery(query: readonly (readonly [string, stri
   input.since = since;
   if (since.getTime() >= until.getTime()) errors.push({ field: 'since', message: 'must be earlier than until' });
   if (since.getTime() < now.getTime() - MAX_LIST_DAYS * 86_400_000) errors.push({ field: 'since', message: `must be within the last ${MAX_LIST_DAYS} days` });
+  // nothing is accepted in the future: a far `until` would only make pages of empty hours to walk
+  if (until.getTime() > now.getTime() + 86_400_000) errors.push({ field: 'until', message: 'must not be more than a day ahead of now' });
   input.fingerprint = queryFingerprint(input, values.get('since'), values.get('until'));
   if (errors.length > 0) return { ok: false, errors };
 

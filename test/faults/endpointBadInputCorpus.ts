@@ -207,6 +207,7 @@ export const MALFORMED: readonly Case[] = [
       ['since=yesterday', 'since'],
       ['since=2026-12-01', 'since'],
       ['until=2026-12-01T25:00:00Z', 'until'],
+      ['until=2199-01-01T00:00:00Z', 'until'],
       ['since=2026-12-01T10:00:00Z&until=2026-12-01T09:00:00Z', 'since'],
       ['since=1990-01-01T00:00:00Z', 'since'],
       ['recipient=not-an-address', 'recipient'],

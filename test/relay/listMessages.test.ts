@@ -191,6 +191,7 @@ test('bad parameters are refused, each naming itself, and nothing is read', FILE
     [[['limit', '201']], 'limit'],
     [[['since', 'yesterday']], 'since'],
     [[['until', '2026-13-01T00:00:00Z']], 'until'],
+    [[['until', '2030-01-01T00:00:00Z']], 'until'],
     [
       [
         ['since', '2026-12-01T10:00:00Z'],
