@@ -79,6 +79,16 @@ export function countBatchOperations(body: string): number {
   return (body.match(/^(POST|PUT|MERGE|PATCH|DELETE|GET) \S+ HTTP\/1\.1\r?$/gm) ?? []).length;
 }
 
+/** The entities in a table query's JSON answer (0 for an answer that is not one). */
+function entitiesIn(body: Buffer): number {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { value?: unknown };
+    return Array.isArray(parsed.value) ? parsed.value.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export interface OperationCount {
   service: StorageService;
   /** e.g. PutMessage; a GetMessages that found no message is counted as 'GetMessages (empty)' */
@@ -89,6 +99,8 @@ export interface OperationCount {
   batchedOperations: number;
   /** GetMessages: the messages they returned */
   messages: number;
+  /** QueryEntities: the entities they returned (what a query really read) */
+  entities: number;
   /** order of first appearance since the last reset (0 = first) */
   firstSeen: number;
 }
@@ -112,12 +124,23 @@ export async function startStorageMeter(azurite: RunningAzurite): Promise<Storag
 
   const record = (service: StorageService, operation: string, requestBody: Buffer, responseBody: Buffer) => {
     const messages = operation === 'GetMessages' ? (responseBody.toString('utf8').match(/<QueueMessage>/g) ?? []).length : 0;
+    const entities = operation === 'QueryEntities' ? entitiesIn(responseBody) : 0;
     const name = operation === 'GetMessages' && messages === 0 ? 'GetMessages (empty)' : operation;
     const key = `${service} ${name}`;
-    const entry = counts.get(key) ?? { service, operation: name, requests: 0, requestBytes: 0, batchedOperations: 0, messages: 0, firstSeen: counts.size };
+    const entry = counts.get(key) ?? {
+      service,
+      operation: name,
+      requests: 0,
+      requestBytes: 0,
+      batchedOperations: 0,
+      messages: 0,
+      entities: 0,
+      firstSeen: counts.size,
+    };
     entry.requests++;
     entry.requestBytes += requestBody.length;
     entry.messages += messages;
+    entry.entities += entities;
     if (operation === 'EntityGroupTransaction') entry.batchedOperations += countBatchOperations(requestBody.toString('utf8'));
     counts.set(key, entry);
   };

@@ -13,6 +13,8 @@ import { SenderStore } from './storage/senderStore';
 import { AppliedEventStore } from './storage/appliedEventStore';
 import { ThrottleStore } from './storage/throttleStore';
 import { SuspensionStore } from './storage/suspensionStore';
+import { MessageIndexStore } from './storage/messageIndexStore';
+import { PoisonStore } from './storage/poisonStore';
 import { NodemailerSmartHost } from './smtp/smartHost';
 import type { SmartHost } from './relay/ports';
 import type { RelayDeps } from './relay/deps';
@@ -45,6 +47,8 @@ export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): Rela
     senders: new SenderStore(clients.senders, config),
     appliedEvents: new AppliedEventStore(clients.idempotency),
     smartHost: smartHost ?? new NodemailerSmartHost(config.smartHost, credential),
+    messageIndex: new MessageIndexStore(clients.messageIndex),
+    poisonTasks: new PoisonStore(clients.messageIndex),
     throttles: new ThrottleStore(clients.shaping),
     suspensions: new SuspensionStore(clients.suspensions),
     now: () => new Date(),

@@ -4,8 +4,9 @@
 // A small message travels inside its tasks; only a large one is written to a blob first. A single-
 // recipient message therefore costs two storage writes here: its task and its row.
 // Before anything is written, every recipient is looked up on the suppression list (one query each,
-// in parallel): a suppressed one gets a row saying why and no task. A single-recipient message so
-// costs three storage transactions in all.
+// in parallel): a suppressed one gets a row saying why and no task. Every message also gets its rows
+// in the message index (one transaction, beside the tasks) for the operators' list. A single-
+// recipient message so costs four storage transactions in all.
 import { canonicalJson, checkIdempotencyKey, decideOnExistingKey, type Reservation } from '../core/idempotency';
 import { newMessageId, sha256Hex } from '../core/ids';
 import { composeMessage } from '../core/compose';
@@ -136,13 +137,18 @@ async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: Delivery
   const needsBlob = inline === undefined && tasks.length > 0;
   const enqueued: EnqueuedTask[] = [];
   let bodyWritten = false;
+  let indexed = false;
   try {
     if (needsBlob) {
       await deps.bodies.put(id, raw);
       bodyWritten = true;
     }
-    const results = await Promise.allSettled(tasks.map((task) => deps.queue.enqueue(task)));
-    for (const r of results) if (r.status === 'fulfilled') enqueued.push(r.value);
+    // The index rows go beside the tasks, before the commit point: an index row whose message has
+    // no deliveries rows is skipped by the list, so one left behind by a failed undo is inert too.
+    const indexing = deps.messageIndex.add(rows).then(() => {
+      indexed = true;
+    });
+    const results = await Promise.allSettled([indexing, ...tasks.map((task) => deps.queue.enqueue(task).then((t) => void enqueued.push(t)))]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     await deps.deliveries.insertMessage(rows);
@@ -151,6 +157,7 @@ async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: Delivery
     await Promise.all([
       ...enqueued.map((task) => undo(log, id, 'queue task', () => deps.queue.delete(task))),
       bodyWritten ? undo(log, id, 'message body', () => deps.bodies.delete(id)) : undefined,
+      indexed ? undo(log, id, 'message index rows', () => deps.messageIndex.remove(rows)) : undefined,
     ]);
     throw new StorageUnavailableError('Storage did not accept the message; nothing was queued. Retry later (with the same Idempotency-Key).', err);
   }

@@ -8,6 +8,8 @@ import type {
   DeliveryRows,
   IdempotencyKeys,
   MessageBodies,
+  MessageIndex,
+  PoisonTasks,
   SenderReputation,
   SmartHost,
   Suppressions,
@@ -30,6 +32,10 @@ export interface RelayDeps {
   /** upstream event ids applied already (the idempotency table, see storage/appliedEventStore) */
   appliedEvents: AppliedEvents;
   smartHost: SmartHost;
+  /** accepted messages by the hour, for the operators' list */
+  messageIndex: MessageIndex;
+  /** the tasks recordPoison gave up on, for the operators to put back */
+  poisonTasks: PoisonTasks;
   /** rate slots and in-flight leases of the delivery policy, shared by every instance */
   throttles: Throttles;
   /** suspended or slowed destinations and smart hosts */

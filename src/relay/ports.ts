@@ -9,6 +9,7 @@ import type { Category } from '../core/categories';
 import type { SuppressionEntry, SuppressionSource } from '../core/suppression';
 import type { BreakerThresholds } from '../core/breaker';
 import type { RateWindow, SuspendableKind } from '../core/policy/types';
+import type { ListPosition } from '../core/messageList';
 
 /** One recipient of one message: the record of truth for its delivery. */
 export interface DeliveryRow {
@@ -307,4 +308,78 @@ export interface Suspensions {
   lift(kind: SuspendableKind, name: string): Promise<boolean>;
   /** Counts one match of a reaction rule for (kind, name) and returns the matches within `windowSeconds`, across instances. */
   countMatch(rule: string, kind: SuspendableKind, name: string, windowSeconds: number, at: Date): Promise<number>;
+}
+
+/** One message as the time index holds it: what a list shows without reading the deliveries table. */
+export interface IndexedMessage {
+  messageId: string;
+  acceptedAt: Date;
+  from: string;
+  subject: string;
+  tags: Record<string, string>;
+  recipientCount: number;
+}
+
+export interface MessageIndexQuery {
+  /** inclusive */
+  since: Date;
+  /** exclusive */
+  until: Date;
+  /** lower case; equality filters the index answers itself */
+  from?: string;
+  recipient?: string;
+  tags: Record<string, string>;
+  /** start after this position (newest first); absent: at `until` */
+  after?: ListPosition;
+  limit: number;
+}
+
+export interface MessageIndexPage {
+  /** newest first, at most `limit` */
+  items: IndexedMessage[];
+  /** where the next read starts; absent when the range is read to its end */
+  next?: ListPosition;
+}
+
+/**
+ * The time index of accepted messages (storage/messageIndexStore): rows by the hour of acceptance,
+ * newest first, so that a list reads about what it returns, never the whole deliveries table.
+ */
+export interface MessageIndex {
+  /** Indexes one message (its rows, one per recipient) in one storage transaction. */
+  add(rows: readonly DeliveryRow[]): Promise<void>;
+  /** Takes a message's index rows back, when its accept fails after writing them. */
+  remove(rows: readonly DeliveryRow[]): Promise<void>;
+  /** One page; it may hold fewer than `limit` items with a `next` when a read budget ran out first. */
+  page(query: MessageIndexQuery): Promise<MessageIndexPage>;
+}
+
+/** A task the relay gave up on, kept so that an operator can put it back (storage/poisonStore). */
+export interface PoisonRecord {
+  /** stable per (message, recipient): the same poison recorded twice is one record */
+  id: string;
+  messageId: string;
+  recipient: string;
+  /** the task as it came off the poison queue, body included */
+  task: DeliveryTask;
+  poisonedAt: Date;
+  /** the row's updatedAt when it was marked failed: a row changed since is not this failure any more */
+  failedAt: Date;
+  /** the row's last reply before it was marked failed */
+  lastResponse?: string;
+  attempts: number;
+}
+
+export interface PoisonPage {
+  items: PoisonRecord[];
+  /** the id to pass as `after` for the next page */
+  next?: string;
+}
+
+export interface PoisonTasks {
+  put(record: PoisonRecord): Promise<void>;
+  get(id: string): Promise<PoisonRecord | undefined>;
+  /** In id order, after `after`. */
+  list(limit: number, after?: string): Promise<PoisonPage>;
+  delete(id: string): Promise<void>;
 }

@@ -1,5 +1,7 @@
 // A task the queue gave up on (it failed maxDequeueCount times) is still an outcome: its recipient
-// is marked failed with the reason, so nothing disappears silently.
+// is marked failed with the reason, so nothing disappears silently. The task itself is kept (the
+// poison records, storage/poisonStore) before the row is written, so that an operator can put it
+// back (relay/poison.ts); a record whose row turned out final meanwhile is dropped again.
 //
 // The poison queue has no poison queue of its own: in Azure a failed invocation here leaves its
 // message invisible for the host's 10-minute lease, and after maxDequeueCount tries the message is
@@ -7,6 +9,7 @@
 // retried here with back-off, and if storage stays down the task is put back on the poison queue as a
 // new message (a fresh dequeue count) before the invocation ends.
 import { isFinal } from '../core/delivery';
+import { poisonId } from '../core/poisonRequest';
 import { summarizeError } from '../errors';
 import { RowChangedError } from './ports';
 import type { DeliveryTask } from '../core/deliveryTask';
@@ -56,14 +59,14 @@ async function requeueOrThrow(deps: RelayDeps, task: DeliveryTask, log: RelayLog
 }
 
 async function recordOnce(deps: RelayDeps, task: DeliveryTask, log: RelayLog, label: string): Promise<void> {
+  // a record kept before a replace that lost its race; dropped again if the row turns out final
+  let kept = false;
   for (let attempt = 0; attempt < 3; attempt++) {
     const stored = await deps.deliveries.get(task.messageId, task.recipient);
-    if (!stored) {
-      log.warn(`${label}: poison task has no delivery row; nothing to record`);
-      return;
-    }
-    if (isFinal(stored.row.status)) {
-      log.log(`${label}: poison task ignored, already ${stored.row.status}`);
+    if (!stored || isFinal(stored.row.status)) {
+      if (kept) await deps.poisonTasks.delete(poisonId(task.messageId, task.recipient));
+      if (!stored) log.warn(`${label}: poison task has no delivery row; nothing to record`);
+      else log.log(`${label}: poison task ignored, already ${stored.row.status}`);
       return;
     }
     const now = deps.now();
@@ -75,10 +78,24 @@ async function recordOnce(deps: RelayDeps, task: DeliveryTask, log: RelayLog, la
       nextAttemptAt: undefined,
       response: `the relay could not process this delivery (moved to ${deps.config.poisonQueueName} after repeated failures)${stored.row.response ? `; last reply: ${stored.row.response}` : ''}`,
     };
+    const id = poisonId(task.messageId, task.recipient);
+    await deps.poisonTasks.put({
+      id,
+      messageId: task.messageId,
+      recipient: task.recipient,
+      task,
+      poisonedAt: now,
+      failedAt: now,
+      attempts: stored.row.attempts,
+      ...(stored.row.response ? { lastResponse: stored.row.response } : {}),
+    });
     try {
       await deps.deliveries.replace(failed, stored.etag);
     } catch (err) {
-      if (err instanceof RowChangedError) continue; // changed meanwhile: read it again
+      if (err instanceof RowChangedError) {
+        kept = true; // changed meanwhile: read it again
+        continue;
+      }
       throw err;
     }
     log.error(`${label}: failed: ${failed.response}`);

@@ -21,6 +21,7 @@ const op = (operation: string, requests: number, firstSeen: number, extra: Parti
   requestBytes: requests * 100,
   batchedOperations: 0,
   messages: 0,
+  entities: 0,
   firstSeen,
   ...extra,
 });

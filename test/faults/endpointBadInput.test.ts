@@ -167,7 +167,7 @@ async function snapshot(): Promise<Record<string, unknown>> {
     await eventually(`${queue.name} to be empty`, async () => ((await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined));
   }
   const tables: Record<string, string[]> = {};
-  for (const name of ['deliveries', 'events', 'idempotency', 'suppressions', 'senders', 'suspensions'] as const) {
+  for (const name of ['deliveries', 'events', 'idempotency', 'suppressions', 'senders', 'suspensions', 'messageIndex'] as const) {
     const rows: string[] = [];
     for await (const e of relay.clients[name].listEntities()) rows.push(JSON.stringify(e)); // with its etag: a write of the same values counts too
     tables[name] = rows.sort();
@@ -283,6 +283,8 @@ test("the host is healthy: each endpoint's valid request is taken, and a message
   // the bases the bad input was made from are good requests: the refusals above were about the change
   for (const name of [
     'getMessageStatus',
+    'listMessages',
+    'listPoison',
     'listSuppressions',
     'getSuppression',
     'getSenderStatus',

@@ -151,6 +151,57 @@ export function generatedRequest(f: Fixtures): fc.Arbitrary<Generated> {
         };
       }),
     ),
+    fc
+      .oneof(
+        fc
+          .integer()
+          .filter((n) => n < 1 || n > 200)
+          .map((n) => `limit=${n}`),
+        word.map((w) => `status=zz${w}`),
+        word.map((w) => `since=${w}`),
+        word.map((w) => `until=2026-${w}`),
+        insertInto(KNOWN_ADDRESS).map((a) => `recipient=${encodeURIComponent(a)}`),
+        insertInto('sender@example.com').map((a) => `from=${encodeURIComponent(a)}`),
+        fc.string({ maxLength: 30 }).map((s) => `continuationToken=${encodeURIComponent(`!${s}`)}`),
+        word.map((w) => `tag.9${w}=x`),
+        word.map((w) => `zz${w}=1`),
+      )
+      .map((query) => ({
+        endpoint: 'listMessages',
+        kind: 'a bad query',
+        ask: { method: 'GET', path: `/api/v1/messages?${query}`, key: ADMIN_KEY },
+        status: [400],
+      })),
+    fc
+      .oneof(
+        fc
+          .integer()
+          .filter((n) => n < 1 || n > 1000)
+          .map((n) => `limit=${n}`),
+        fc.string({ maxLength: 40 }).map((s) => `continuationToken=${encodeURIComponent(`!${s}`)}`),
+        word.map((w) => `zz${w}=1`),
+      )
+      .map((query) => ({
+        endpoint: 'listPoison',
+        kind: 'a bad query',
+        ask: { method: 'GET', path: `/api/v1/poison?${query}`, key: ADMIN_KEY },
+        status: [400],
+      })),
+    fc
+      .oneof(
+        operatorBody,
+        fc.array(fc.string({ maxLength: 40 }), { minLength: 1, maxLength: 5 }).map((ids) => ({
+          body: JSON.stringify({ ids: [...ids, 'not-an-id'] }),
+          contentType: 'application/json',
+          status: [400],
+        })),
+      )
+      .map(({ body, contentType, status }) => ({
+        endpoint: 'requeuePoison',
+        kind: 'a bad requeue',
+        ask: { method: 'POST', path: '/api/v1/poison/requeue', key: ADMIN_KEY, headers: { 'content-type': contentType }, body },
+        status,
+      })),
     operatorBody.map(({ body, contentType, status }) => ({
       endpoint: 'pauseSender',
       kind: 'a bad pause',

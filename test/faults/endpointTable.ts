@@ -114,6 +114,14 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ...(
     [
       ['listSuppressions', 'GET', 'api/v1/suppressions', () => ({ method: 'GET', path: '/api/v1/suppressions' })],
+      ['listMessages', 'GET', 'api/v1/messages', () => ({ method: 'GET', path: '/api/v1/messages?limit=5' })],
+      ['listPoison', 'GET', 'api/v1/poison', () => ({ method: 'GET', path: '/api/v1/poison' })],
+      [
+        'requeuePoison',
+        'POST',
+        'api/v1/poison/requeue',
+        () => ({ method: 'POST', path: '/api/v1/poison/requeue', headers: JSON_TYPE, body: json({ ids: ['0'.repeat(32)] }) }),
+      ],
       ['getSuppression', 'GET', 'api/v1/suppressions/{address}', () => ({ method: 'GET', path: `/api/v1/suppressions/${KNOWN_ADDRESS}` })],
       [
         'putSuppression',

@@ -16,12 +16,13 @@ function input(message: Record<string, unknown>, idempotencyKey: string | null =
 
 const HELLO = { from: 'App <app@example.com>', to: 'user@example.net', subject: 'Hello', text: 'Hello there.' };
 
-test('a small message costs a suppression lookup, one task and one row; its body travels in the task', FILE_TIMEOUT, async () => {
+test('a small message costs a suppression lookup, its index row, one task and one row; its body travels in the task', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   const { answer, replayed } = await acceptMessage(relay.deps, input(HELLO), new FakeLog());
   assert.equal(replayed, false);
   assert.deepEqual(answer.recipients, [{ address: 'user@example.net', status: 'queued' }]);
-  assert.deepEqual(relay.calls, ['suppressions.find', 'queue.enqueue', 'deliveries.insertMessage']);
+  assert.deepEqual(relay.calls, ['suppressions.find', 'messageIndex.add', 'queue.enqueue', 'deliveries.insertMessage']);
+  assert.deepEqual([...relay.messageIndex.rows.keys()], [answer.id]);
   const task = relay.queue.tasks[0].task;
   assert.deepEqual({ ...task, body: undefined }, { v: 2, messageId: answer.id, recipient: 'user@example.net', attempt: 1, body: undefined });
   assert.match(inlineBody(task)!.toString('latin1'), /^Subject: Hello$/m);
@@ -33,7 +34,15 @@ test('a small message costs a suppression lookup, one task and one row; its body
 test('a large message goes to a blob first; each recipient gets a task without the body', FILE_TIMEOUT, async () => {
   const relay = new FakeRelay();
   const { answer } = await acceptMessage(relay.deps, input({ ...HELLO, to: ['a@example.net', 'B@example.net'], text: 'x'.repeat(100_000) }), new FakeLog());
-  assert.deepEqual(relay.calls, ['suppressions.find', 'suppressions.find', 'bodies.put', 'queue.enqueue', 'queue.enqueue', 'deliveries.insertMessage']);
+  assert.deepEqual(relay.calls, [
+    'suppressions.find',
+    'suppressions.find',
+    'bodies.put',
+    'messageIndex.add',
+    'queue.enqueue',
+    'queue.enqueue',
+    'deliveries.insertMessage',
+  ]);
   assert.ok(relay.bodies.bodies.get(answer.id)!.length > 100_000);
   assert.deepEqual(
     relay.queue.tasks.map((t) => [t.task.recipient, inlineBody(t.task)]),
@@ -57,6 +66,7 @@ test('all or nothing: rows refused, so the tasks, the blob and the key reservati
   assert.equal(relay.bodies.bodies.size, 0);
   assert.equal(relay.deliveries.rows.size, 0);
   assert.equal(relay.idempotency.reservations.size, 0);
+  assert.equal(relay.messageIndex.rows.size, 0, 'the index rows are taken back too');
   assert.match(log.text(), /accept failed \(.*injected failure of deliveries.insertMessage.*\); undoing what was written/);
 });
 
@@ -70,6 +80,16 @@ test('all or nothing: one task refused, so the others are deleted and no row is 
   assert.deepEqual(relay.queue.tasks, []);
   assert.equal(relay.calls.filter((c) => c === 'queue.delete').length, 2);
   assert.ok(!relay.calls.includes('deliveries.insertMessage'));
+  assert.equal(relay.messageIndex.rows.size, 0);
+});
+
+test('all or nothing: the index write refused, so the tasks are deleted and no row is written', FILE_TIMEOUT, async () => {
+  const relay = new FakeRelay();
+  relay.fail('messageIndex.add');
+  await assert.rejects(acceptMessage(relay.deps, input({ ...HELLO, to: ['a@example.net', 'b@example.net'] }), new FakeLog()), StorageUnavailableError);
+  assert.deepEqual(relay.queue.tasks, []);
+  assert.equal(relay.deliveries.rows.size, 0);
+  assert.ok(!relay.calls.includes('messageIndex.remove'), 'nothing of the index was written, so nothing is taken back');
 });
 
 test('an undo that fails is logged and the accept still answers 503', FILE_TIMEOUT, async () => {
@@ -88,6 +108,7 @@ test('the same Idempotency-Key and body replays the first answer and queues noth
   assert.equal(again.replayed, true);
   assert.deepEqual(again.answer, first.answer);
   assert.equal(relay.queue.tasks.length, 1);
+  assert.equal(relay.messageIndex.rows.size, 1, 'a replay is not indexed again');
   await assert.rejects(acceptMessage(relay.deps, input({ ...HELLO, subject: 'Other' }, 'key-2'), new FakeLog()), IdempotencyConflictError);
 });
 

@@ -54,7 +54,7 @@ test('a suppressed recipient: "suppressed" in the answer, a row naming the entry
     [['gone@example.net', 'suppressed']],
   );
   // one lookup per recipient, before anything is written; the rows in one commit; then the one event
-  assert.deepEqual(relay.calls, ['suppressions.find', 'suppressions.find', 'queue.enqueue', 'deliveries.insertMessage', 'events.record']);
+  assert.deepEqual(relay.calls, ['suppressions.find', 'suppressions.find', 'messageIndex.add', 'queue.enqueue', 'deliveries.insertMessage', 'events.record']);
 });
 
 test('without a suppressed recipient the accept costs exactly one lookup more per recipient, and writes no event', FILE_TIMEOUT, async () => {
@@ -64,6 +64,7 @@ test('without a suppressed recipient the accept costs exactly one lookup more pe
     'suppressions.find',
     'suppressions.find',
     'suppressions.find',
+    'messageIndex.add',
     'queue.enqueue',
     'queue.enqueue',
     'queue.enqueue',

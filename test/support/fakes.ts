@@ -10,6 +10,7 @@ import type { RelayDeps } from '../../src/relay/deps';
 import { FakeSenders, FakeSuppressions } from './fakePolicies';
 import { FakeAppliedEvents } from './fakeAppliedEvents';
 import { FakeSuspensions, FakeThrottles } from './fakeShaping';
+import { FakeMessageIndex, FakePoisonTasks } from './fakeMessageIndex';
 import {
   type DeliveryEvents,
   type DeliveryRow,
@@ -354,6 +355,8 @@ export class FakeRelay {
   readonly suppressions: FakeSuppressions;
   readonly senders: FakeSenders;
   readonly appliedEvents: FakeAppliedEvents;
+  readonly messageIndex: FakeMessageIndex;
+  readonly poisonTasks: FakePoisonTasks;
   readonly throttles: FakeThrottles;
   readonly suspensions: FakeSuspensions;
 
@@ -370,6 +373,8 @@ export class FakeRelay {
     this.suppressions = new FakeSuppressions(this.calls, this.faults);
     this.senders = new FakeSenders(this.calls, this.faults, { ...this.config.breaker });
     this.appliedEvents = new FakeAppliedEvents(this.calls, this.faults);
+    this.messageIndex = new FakeMessageIndex(this.calls, this.faults);
+    this.poisonTasks = new FakePoisonTasks(this.calls, this.faults);
     this.throttles = new FakeThrottles(this.calls, this.faults);
     this.suspensions = new FakeSuspensions(this.calls, this.faults, this.clock.now);
   }
@@ -387,6 +392,8 @@ export class FakeRelay {
       suppressions: this.suppressions,
       senders: this.senders,
       appliedEvents: this.appliedEvents,
+      messageIndex: this.messageIndex,
+      poisonTasks: this.poisonTasks,
       throttles: this.throttles,
       suspensions: this.suspensions,
       now: this.clock.now,
