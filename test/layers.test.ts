@@ -4,6 +4,7 @@
 //   functions/   wiring only: @azure/functions, src/runtime (the composition root), the use-cases in
 //                src/relay, the HTTP mapping in src/http, and the task format they parse (src/core/deliveryTask)
 //   src/local    the local host: nothing else under src/ or functions/ imports it
+//   src/cli      the operators' CLI: the HTTP API only, none of the app
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -101,6 +102,14 @@ test('nothing under src/ but the local host imports src/local', FILE_TIMEOUT, ()
     ...violations('functions', (imported) => !imported.startsWith('src/local')),
   ];
   assert.deepEqual(found, []);
+});
+
+test('the CLI in src/cli talks to the relay only over its HTTP API: it imports none of the app', FILE_TIMEOUT, () => {
+  // It runs on an operator's machine against any deployment, so it must not need the app's settings or storage.
+  assert.deepEqual(
+    violations('src/cli', (imported) => !isProjectPath(imported) || imported.startsWith('src/cli/')),
+    [],
+  );
 });
 
 test('the import scan recognises the ways code imports a module', FILE_TIMEOUT, () => {
