@@ -13,6 +13,7 @@ import { AppliedEventStore } from './storage/appliedEventStore';
 import { ThrottleStore } from './storage/throttleStore';
 import { SuspensionStore } from './storage/suspensionStore';
 import { NodemailerSmartHost } from './smtp/smartHost';
+import { startDeliveryMetrics } from './telemetry/exportMetrics';
 import type { SmartHost } from './relay/ports';
 import type { RelayDeps } from './relay/deps';
 
@@ -26,6 +27,11 @@ export function relayDeps(): RelayDeps {
 
 export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): RelayDeps {
   const clients = createStorageClients(config);
+  const telemetry = config.telemetry;
+  const metrics = startDeliveryMetrics({
+    connectionString: telemetry.connectionString,
+    credential: telemetry.entra ? relayIdentityCredential(telemetry.entraClientId ?? config.smartHost.identityClientId) : undefined,
+  }).metrics;
   const credential = config.smartHost.auth === 'xoauth2' ? relayIdentityCredential(config.smartHost.identityClientId) : undefined;
   return {
     config,
@@ -41,6 +47,7 @@ export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): Rela
     smartHost: smartHost ?? new NodemailerSmartHost(config.smartHost, credential),
     throttles: new ThrottleStore(clients.shaping),
     suspensions: new SuspensionStore(clients.suspensions),
+    metrics,
     now: () => new Date(),
   };
 }

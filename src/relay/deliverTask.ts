@@ -14,6 +14,7 @@ import { decide } from './steps/decide';
 import { findRow } from './steps/findRow';
 import { planOutcome } from './steps/planOutcome';
 import { readBody } from './steps/readBody';
+import { recordMetrics } from './steps/recordMetrics';
 import { recordOutcomeEvent } from './steps/recordEvent';
 import { recordOutcome } from './steps/recordOutcome';
 import { scheduleRetry } from './steps/scheduleRetry';
@@ -37,6 +38,7 @@ export const DELIVERY_STEPS: readonly DeliveryStep[] = [
   recordOutcomeEvent,
   suppressBounced,
   countVerdict,
+  recordMetrics,
 ];
 
 export async function deliverTask(deps: RelayDeps, task: DeliveryTask, log: RelayLog, delivery: QueueDelivery = { dequeueCount: 1 }): Promise<void> {

@@ -7,6 +7,7 @@ import { domainOf } from '../../core/address';
 import { applyingEntry, suppressedResponse, type SuppressionEntry } from '../../core/suppression';
 import { type DeliveryRow, RowChangedError } from '../ports';
 import { recordEvent } from '../steps/recordEvent';
+import { countOutcome } from '../steps/recordMetrics';
 import { CONTINUE, type DeliveryStep, known, stop } from '../steps/step';
 
 export const lookUpSuppressions: DeliveryStep = {
@@ -39,6 +40,7 @@ export const checkSuppression: DeliveryStep = {
       throw err;
     }
     await recordEvent(state.deps, row, now, state.log, state.label);
+    countOutcome(state.deps, row, now);
     return stop(`suppressed: ${row.response ?? ''}`);
   },
 };
