@@ -786,6 +786,10 @@ var relaySettings = {
   SMARTHOST_POOL_SIZE: string(smartHostPoolSize)
   SMARTHOST_CONNECT_TIMEOUT_SECONDS: string(smartHostConnectTimeoutSeconds)
   SMARTHOST_SOCKET_TIMEOUT_SECONDS: string(smartHostSocketTimeoutSeconds)
+  // The host's own telemetry and the relay's delivery metrics both go here, as the managed identity
+  // (Entra ID ingestion; local auth is off on the component).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
 }
 
 // Read by the platform, not by the relay code.
@@ -793,9 +797,6 @@ var platformSettings = {
   // With only the service URIs the host can fail to create its blob client at start-up (a race in
   // the host, azure-functions-host #11787); the account name avoids it, as the Verified Module sets it.
   AzureWebJobsStorage__accountName: storage.name
-  APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
-  // Entra ID ingestion as the user-assigned identity (local auth is off on the component).
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
 }
 
 resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {

@@ -292,6 +292,20 @@ export const SETTINGS = [
       'Base64 access key that apps using @azure/communication-email sign with (HMAC-SHA256) for the ACS drop-in endpoints; in Azure a Key Vault reference. Unset: those endpoints answer 503.',
   },
   {
+    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+    scope: 'app',
+    type: { kind: 'text' },
+    description:
+      "Application Insights component the relay's delivery metrics (relay.recipients, relay.delivery.duration) are exported to, every minute; unset (locally): they are not exported.",
+  },
+  {
+    name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+    scope: 'app',
+    type: { kind: 'text' },
+    description:
+      '"ClientId=<identity client id>;Authorization=AAD": the metrics are sent with the relay\'s managed identity (Entra ID), as the template sets up.',
+  },
+  {
     name: 'RELAY_SUPPRESSION_DAYS',
     scope: 'app',
     type: { kind: 'int', min: 0, max: 3650 },
@@ -526,6 +540,12 @@ export interface RelayConfig {
     acsSecret?: string;
     maxAgeSeconds: number;
   };
+  telemetry: {
+    connectionString?: string;
+    /** the managed identity's client id when the metrics authenticate with Entra ID */
+    entraClientId?: string;
+    entra: boolean;
+  };
   /** RELAY_PUBLIC_URL without a trailing slash */
   publicUrl?: string;
   unsubscribeSecret?: string;
@@ -716,6 +736,7 @@ export function loadConfig(env: Env = process.env): RelayConfig {
       acsSecret: secret('RELAY_ACS_EVENTS_SECRET'),
       maxAgeSeconds: integer('RELAY_EVENT_MAX_AGE_SECONDS'),
     },
+    telemetry: readTelemetry(checked('APPLICATIONINSIGHTS_CONNECTION_STRING'), checked('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')),
     publicUrl: checked('RELAY_PUBLIC_URL')?.replace(/\/+$/, ''),
     unsubscribeSecret: secret('RELAY_UNSUBSCRIBE_SECRET'),
     smartHost: {
@@ -751,6 +772,19 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The metrics' destination; the authentication string is the one the Functions host itself reads. */
+function readTelemetry(connectionString: string | undefined, authentication: string | undefined): RelayConfig['telemetry'] {
+  const parts = new Map(
+    (authentication ?? '')
+      .split(';')
+      .map((p) => p.split('=').map((x) => x.trim()))
+      .filter((kv): kv is [string, string] => kv.length === 2)
+      .map(([k, v]) => [k.toLowerCase(), v]),
+  );
+  const entra = parts.get('authorization')?.toLowerCase() === 'aad';
+  return { connectionString, entra, entraClientId: entra ? parts.get('clientid') : undefined };
 }
 
 function readStorage(env: Env, problems: string[], clientId: string | undefined): StorageConfig {

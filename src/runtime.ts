@@ -16,6 +16,7 @@ import { SuspensionStore } from './storage/suspensionStore';
 import { MessageIndexStore } from './storage/messageIndexStore';
 import { PoisonStore } from './storage/poisonStore';
 import { NodemailerSmartHost } from './smtp/smartHost';
+import { startDeliveryMetrics } from './telemetry/exportMetrics';
 import type { SmartHost } from './relay/ports';
 import type { RelayDeps } from './relay/deps';
 
@@ -34,6 +35,11 @@ export function relayDeps(): RelayDeps {
 
 export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): RelayDeps {
   const clients = createStorageClients(config);
+  const telemetry = config.telemetry;
+  const metrics = startDeliveryMetrics({
+    connectionString: telemetry.connectionString,
+    credential: telemetry.entra ? relayIdentityCredential(telemetry.entraClientId ?? config.smartHost.identityClientId) : undefined,
+  }).metrics;
   const credential = config.smartHost.auth === 'xoauth2' ? relayIdentityCredential(config.smartHost.identityClientId) : undefined;
   return {
     config,
@@ -51,6 +57,7 @@ export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): Rela
     poisonTasks: new PoisonStore(clients.messageIndex),
     throttles: new ThrottleStore(clients.shaping),
     suspensions: new SuspensionStore(clients.suspensions),
+    metrics,
     now: () => new Date(),
   };
 }

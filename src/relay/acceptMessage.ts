@@ -23,6 +23,7 @@ import {
   ValidationError,
 } from '../errors';
 import { encodeInlineBody, newDeliveryTask } from '../core/deliveryTask';
+import { countOutcome } from './steps/recordMetrics';
 import { applyingEntry, suppressedResponse, type SuppressionEntry } from '../core/suppression';
 import type { DeliveryRow, EnqueuedTask } from './ports';
 import type { RelayDeps, RelayLog } from './deps';
@@ -97,7 +98,10 @@ export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: Re
   const queued = rows.filter((r) => r.status === 'queued').length;
   const alsoSuppressed = rows.length - queued > 0 ? `, ${rows.length - queued} suppressed` : '';
   log.log(`message ${id}: queued for ${queued} recipient(s)${alsoSuppressed}, ${raw.length} bytes`);
-  if (queued < rows.length) await recordSuppressed(deps, rows, now, log);
+  if (queued < rows.length) {
+    for (const row of rows) if (row.status === 'suppressed') countOutcome(deps, row, now);
+    await recordSuppressed(deps, rows, now, log);
+  }
   return { answer, replayed: false };
 }
 

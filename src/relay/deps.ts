@@ -4,6 +4,7 @@
 import type { RelayConfig } from '../config';
 import type {
   AppliedEvents,
+  DeliveryMetrics,
   DeliveryEvents,
   DeliveryRows,
   IdempotencyKeys,
@@ -40,6 +41,8 @@ export interface RelayDeps {
   throttles: Throttles;
   /** suspended or slowed destinations and smart hosts */
   suspensions: Suspensions;
+  /** delivery counters and latency (OpenTelemetry) */
+  metrics: DeliveryMetrics;
   now: () => Date;
 }
 

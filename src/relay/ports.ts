@@ -383,3 +383,17 @@ export interface PoisonTasks {
   list(limit: number, after?: string): Promise<PoisonPage>;
   delete(id: string): Promise<void>;
 }
+
+/** What the metrics count a recipient as: its outcome, or `held` each time a delivery policy holds it. */
+export type MetricOutcome = 'sent' | 'deferred' | 'bounced' | 'failed' | 'suppressed' | 'held';
+
+/**
+ * Delivery counters and latency (telemetry/otelMetrics: OpenTelemetry, exported to Application
+ * Insights in Azure). In memory, exported in the background: no storage call, never throws.
+ */
+export interface DeliveryMetrics {
+  /** one recipient's outcome; `destination` is its destination group's name, or `other` */
+  count(outcome: MetricOutcome, labels: { destination: string; category?: string }): void;
+  /** from acceptance to a final outcome (sent, bounced, failed), in seconds */
+  latency(seconds: number, labels: { destination: string; outcome: MetricOutcome }): void;
+}

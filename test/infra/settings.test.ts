@@ -14,10 +14,6 @@ const FILE_TIMEOUT = { timeout: 900_000 };
 
 // Settings the template sets for the Functions platform; the relay code never reads them.
 const PLATFORM_SETTINGS = [
-  // Where the host and its Application Insights integration send telemetry.
-  'APPLICATIONINSIGHTS_CONNECTION_STRING',
-  // Makes that telemetry authenticate with the managed identity (local auth is off).
-  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
   // The host's storage account besides the service URIs: without it the host can fail to create its
   // blob client at start-up (azure-functions-host #11787).
   'AzureWebJobsStorage__accountName',

@@ -35,7 +35,7 @@ test('a signed send is accepted as a relay message: 202 Running, its poll URL at
   assert.equal(answer.operationLocation, `${ORIGIN}/emails/operations/${answer.result.id}?api-version=2025-09-01`);
   assert.equal(answer.retryAfterSeconds, 1);
   // exactly what POST /api/v1/messages costs
-  assert.deepEqual(relay.calls, ['suppressions.find', 'queue.enqueue', 'deliveries.insertMessage']);
+  assert.deepEqual(relay.calls, ['suppressions.find', 'messageIndex.add', 'queue.enqueue', 'deliveries.insertMessage']);
   const row = relay.deliveries.row(answer.result.id, 'user@example.net');
   assert.equal(row?.status, 'queued');
   assert.equal(row?.subject, 'Hello');

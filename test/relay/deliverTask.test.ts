@@ -299,6 +299,7 @@ test('the steps, in order: policy checks before the claim, preparation before th
       'record the event',
       'suppress a bounced address',
       'count the verdict',
+      'count the outcome in the metrics',
       'react to the reply',
     ],
   );

@@ -17,7 +17,9 @@ import {
   type DeliveryRows,
   type EnqueuedTask,
   type Envelope,
+  type DeliveryMetrics,
   type IdempotencyKeys,
+  type MetricOutcome,
   type MessageBodies,
   type OutcomeEvent,
   type ReserveResult,
@@ -339,6 +341,20 @@ export const TEST_SETTINGS: Readonly<Record<string, string>> = {
   SMARTHOST_PASSWORD: 'not-a-real-password',
 };
 
+/** The metrics as counted, in order. */
+export class FakeMetrics implements DeliveryMetrics {
+  readonly counted: { outcome: MetricOutcome; destination: string; category?: string }[] = [];
+  readonly latencies: { seconds: number; destination: string; outcome: MetricOutcome }[] = [];
+
+  count(outcome: MetricOutcome, labels: { destination: string; category?: string }): void {
+    this.counted.push({ outcome, ...labels });
+  }
+
+  latency(seconds: number, labels: { destination: string; outcome: MetricOutcome }): void {
+    this.latencies.push({ seconds, ...labels });
+  }
+}
+
 /** The relay's ports, all in memory, with one call log, one set of faults and one clock. */
 export class FakeRelay {
   readonly calls: CallLog = [];
@@ -359,6 +375,7 @@ export class FakeRelay {
   readonly poisonTasks: FakePoisonTasks;
   readonly throttles: FakeThrottles;
   readonly suspensions: FakeSuspensions;
+  metrics: DeliveryMetrics = new FakeMetrics();
 
   constructor(settings: Record<string, string> = {}, now?: Date) {
     this.config = loadConfig({ ...TEST_SETTINGS, ...settings });
@@ -396,6 +413,7 @@ export class FakeRelay {
       poisonTasks: this.poisonTasks,
       throttles: this.throttles,
       suspensions: this.suspensions,
+      metrics: this.metrics,
       now: this.clock.now,
     };
   }

@@ -9,6 +9,7 @@ import { type DeliveryRow, RowChangedError } from '../ports';
 import { recordEvent } from '../steps/recordEvent';
 import { CONTINUE, type DeliveryState, type DeliveryStep, known, stop } from '../steps/step';
 import { closedDestination } from './waitForHours';
+import { countOutcome } from '../steps/recordMetrics';
 
 export const lookUpSuppressions: DeliveryStep = {
   name: 'look up the suppression list',
@@ -39,6 +40,7 @@ export const checkSuppression: DeliveryStep = {
       throw err;
     }
     await recordEvent(state.deps, row, now, state.log, state.label);
+    countOutcome(state.deps, row, now);
     return stop(`suppressed: ${row.response ?? ''}`);
   },
 };

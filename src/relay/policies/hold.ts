@@ -6,6 +6,7 @@
 // recipient now instead (failed, `expired`; see ./lifetime.ts).
 import type { DeliveryTask } from '../../core/deliveryTask';
 import { type DeliveryRow, RowChangedError } from '../ports';
+import { metricDestination } from '../steps/recordMetrics';
 import { type DeliveryState, known, stop, type StepStop } from '../steps/step';
 import { expire, recipientLifetime, unclaimed } from './lifetime';
 
@@ -49,6 +50,8 @@ export async function holdUntil(state: DeliveryState, hold: Hold): Promise<StepS
       if (err instanceof RowChangedError) return stop('not held, the row changed meanwhile (a duplicate task?)', 'warn');
       throw err;
     }
+    // counted once per hold, as the row is: a recheck of the same hold is not a new one
+    state.deps.metrics.count('held', { destination: metricDestination(state.deps, found.row.address) });
   }
   return { ...stop(why, 'log', seconds), recheckTask: task };
 }
