@@ -46,5 +46,12 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The dashboard's browser scripts: inlined one after another into one page (scripts/bundleDashboard.js).
+    files: ['src/http/dashboard/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser } },
+    // their top-level names are the page's globals, used by the scripts inlined after them
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { vars: 'local', argsIgnorePattern: '^_' }] },
+  },
   prettier,
 );

@@ -79,6 +79,24 @@ export interface DeliveryEvents {
    * hour; an operator-rare path, so no index is written per message for it.
    */
   findSent(upstreamId: string, before: Date, hours: number): Promise<SentEvent[]>;
+  /** Every event of the UTC hour that `hour` falls in: one query of one partition (the operators' stats). */
+  inHour(hour: Date): Promise<OutcomeEvent[]>;
+}
+
+/** One recorded outcome as the operators' stats read it back. */
+export interface OutcomeEvent {
+  messageId: string;
+  recipientKey: string;
+  status: RecipientStatus;
+  at: Date;
+  from: string;
+  subject: string;
+  smtpCode?: number;
+  enhancedCode?: string;
+  response?: string;
+  category?: Category;
+  heldBy?: string;
+  nextAttemptAt?: Date;
 }
 
 export interface SentEvent {

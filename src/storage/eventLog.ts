@@ -6,7 +6,9 @@
 // the 100 a transaction allows). Each caller still waits for its own event to be stored.
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { hourKey, timeKey } from '../core/ids';
-import type { DeliveryEvents, DeliveryRow, SentEvent } from '../relay/ports';
+import type { DeliveryEvents, DeliveryRow, OutcomeEvent, SentEvent } from '../relay/ports';
+import { isCategory } from '../core/categories';
+import { RECIPIENT_STATUSES, type RecipientStatus } from '../core/delivery';
 import { asError } from '../errors';
 
 type EventEntity = Record<string, unknown> & { partitionKey: string; rowKey: string };
@@ -47,6 +49,14 @@ export class EventLog implements DeliveryEvents {
       if (found.length > 0) return found.sort((a, b) => b.at.getTime() - a.at.getTime());
     }
     return [];
+  }
+
+  async inHour(hour: Date): Promise<OutcomeEvent[]> {
+    const filter = odata`PartitionKey eq ${hourKey(hour)}`;
+    const found: OutcomeEvent[] = [];
+    const entities = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: OUTCOME_FIELDS } });
+    for await (const entity of entities) found.push(toOutcome(entity));
+    return found;
   }
 
   #add(entity: EventEntity): Promise<void> {
@@ -133,4 +143,43 @@ function toEvent(row: DeliveryRow, at: Date): EventEntity {
 
 function toDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));
+}
+
+/** What the stats read of an event: not its tags or upstream id. */
+const OUTCOME_FIELDS = [
+  'messageId',
+  'recipient',
+  'status',
+  'at',
+  'from',
+  'subject',
+  'smtpCode',
+  'enhancedCode',
+  'response',
+  'category',
+  'heldBy',
+  'nextAttemptAt',
+];
+
+function toOutcome(entity: Record<string, unknown>): OutcomeEvent {
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const status = (RECIPIENT_STATUSES as readonly unknown[]).includes(entity.status) ? (entity.status as RecipientStatus) : 'queued';
+  const event: OutcomeEvent = {
+    messageId: String(entity.messageId),
+    recipientKey: String(entity.recipient),
+    status,
+    at: toDate(entity.at),
+    from: text(entity.from) ?? '',
+    subject: text(entity.subject) ?? '',
+  };
+  if (typeof entity.smtpCode === 'number') event.smtpCode = entity.smtpCode;
+  const enhancedCode = text(entity.enhancedCode);
+  if (enhancedCode) event.enhancedCode = enhancedCode;
+  const response = text(entity.response);
+  if (response) event.response = response;
+  if (isCategory(entity.category)) event.category = entity.category;
+  const heldBy = text(entity.heldBy);
+  if (heldBy) event.heldBy = heldBy;
+  if (entity.nextAttemptAt !== undefined && entity.nextAttemptAt !== null) event.nextAttemptAt = toDate(entity.nextAttemptAt);
+  return event;
 }

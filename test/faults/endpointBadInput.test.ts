@@ -47,6 +47,11 @@ before(async () => {
   const sent = await relay.send(message({ to: 'seeded@example.net' }));
   assert.equal(sent.status, 202, sent.text);
   await relay.waitForStatus(sent.body.id, (v) => v.recipients[0]?.status === 'sent');
+  // the breaker writes the send's count in the background, seconds later: the snapshot must hold it
+  await eventually('the seeded send counted for its sender domain', async () => {
+    for await (const _ of relay.clients.senders.listEntities({ queryOptions: { filter: "PartitionKey eq 'example.jp'" } })) return true;
+    return undefined;
+  });
   const put = await relay.request('PUT', `/api/v1/suppressions/${KNOWN_ADDRESS}`, { key: ADMIN_KEY, body: { reason: 'the entry bad input must not change' } });
   assert.equal(put.status, 201, put.text);
   const pause = await relay.request('POST', `/api/v1/senders/${PAUSED_DOMAIN}/pause`, { key: ADMIN_KEY, body: { reason: 'paused before the bad input' } });

@@ -115,6 +115,28 @@ export function generatedRequest(f: Fixtures): fc.Arbitrary<Generated> {
         ask: { method: 'GET', path: `/api/v1/suppressions?${query}`, key: ADMIN_KEY },
         status: [400],
       })),
+    // the page takes no input: what a caller can get wrong is the key, in the header or in ?code=
+    fc.tuple(keyLike, fc.boolean()).map(([key, inQuery]) => ({
+      endpoint: 'dashboard',
+      kind: 'a wrong key',
+      ask: inQuery ? { method: 'GET', path: `/api/dashboard?code=${encodeURIComponent(key)}`, key: null } : { method: 'GET', path: '/api/dashboard', key },
+      status: [401],
+    })),
+    fc
+      .oneof(
+        fc
+          .integer()
+          .filter((n) => n < 1 || n > 168)
+          .map((n) => `hours=${n}`),
+        word.map((w) => `hours=${w}`),
+        word.map((w) => `zz${w}=1`),
+      )
+      .map((query) => ({
+        endpoint: 'getStats',
+        kind: 'a bad query',
+        ask: { method: 'GET', path: `/api/v1/stats?${query}`, key: ADMIN_KEY },
+        status: [400],
+      })),
     ...['getSenderStatus', 'pauseSender', 'resumeSender'].map((endpoint) =>
       insertInto(PAUSED_DOMAIN).map((domain) => {
         const tail = endpoint === 'pauseSender' ? '/pause' : endpoint === 'resumeSender' ? '/resume' : '';

@@ -109,6 +109,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
         () => ({ method: 'PUT', path: '/api/v1/suppressions/new@example.net', headers: JSON_TYPE, body: json({ reason: 'bad input must not add this' }) }),
       ],
       ['deleteSuppression', 'DELETE', 'api/v1/suppressions/{address}', () => ({ method: 'DELETE', path: `/api/v1/suppressions/${KNOWN_ADDRESS}` })],
+      ['getStats', 'GET', 'api/v1/stats', () => ({ method: 'GET', path: '/api/v1/stats?hours=24' })],
       ['getSenderStatus', 'GET', 'api/v1/senders/{domain}', () => ({ method: 'GET', path: `/api/v1/senders/${PAUSED_DOMAIN}` })],
       [
         'pauseSender',
@@ -125,6 +126,16 @@ export const ENDPOINTS: readonly Endpoint[] = [
       ],
     ] as const
   ).map(([name, method, route, valid]): Endpoint => ({ name, methods: [method], route, authLevel: 'admin', caller: 'operator-key', errors: 'problem', valid })),
+  {
+    // the page holds no data and takes no input: its only refusal is the host's 401 without the operator key
+    name: 'dashboard',
+    methods: ['GET'],
+    route: 'api/dashboard',
+    authLevel: 'admin',
+    caller: 'operator-key',
+    errors: 'page',
+    valid: () => ({ method: 'GET', path: '/api/dashboard' }),
+  },
   {
     name: 'receiveSendGridEvents',
     methods: ['POST'],

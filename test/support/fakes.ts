@@ -18,6 +18,7 @@ import {
   type Envelope,
   type IdempotencyKeys,
   type MessageBodies,
+  type OutcomeEvent,
   type ReserveResult,
   RowChangedError,
   type SmartHost,
@@ -156,6 +157,24 @@ export class FakeEvents implements DeliveryEvents {
         .map((e) => ({ messageId: e.row.messageId, recipientKey: e.row.recipientKey, at: e.at }));
     });
   }
+
+  /** As the adapter: every event recorded in the UTC hour of `hour`. */
+  inHour(hour: Date): Promise<OutcomeEvent[]> {
+    return asAsync(() => {
+      this.faults.check(this.calls, 'events.inHour');
+      const start = Math.floor(hour.getTime() / 3_600_000) * 3_600_000;
+      return this.recorded.filter((e) => e.at.getTime() >= start && e.at.getTime() < start + 3_600_000).map((e) => outcomeOf(e.row, e.at));
+    });
+  }
+}
+
+function outcomeOf(row: DeliveryRow, at: Date): OutcomeEvent {
+  const { messageId, recipientKey, status, from, subject, smtpCode, enhancedCode, response, category, heldBy, nextAttemptAt } = row;
+  const event: OutcomeEvent = { messageId, recipientKey, status, at, from, subject };
+  return Object.assign(
+    event,
+    Object.fromEntries(Object.entries({ smtpCode, enhancedCode, response, category, heldBy, nextAttemptAt }).filter(([, v]) => v !== undefined)),
+  );
 }
 
 export class FakeBodies implements MessageBodies {

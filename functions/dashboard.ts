@@ -1,0 +1,9 @@
+import { app, type HttpResponseInit } from '@azure/functions';
+import { dashboardResponse } from '../src/http/dashboardPage';
+
+export function dashboard(): Promise<HttpResponseInit> {
+  return Promise.resolve(dashboardResponse());
+}
+
+// admin: the master key opens it, in x-functions-key or as ?code= (which the page passes on to its API calls)
+app.http('dashboard', { methods: ['GET'], route: 'api/dashboard', authLevel: 'admin', handler: dashboard });

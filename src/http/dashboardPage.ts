@@ -1,0 +1,21 @@
+// GET /api/dashboard's answer: the page scripts/bundleDashboard.js built from src/http/dashboard
+// (uPlot and the page's own style and scripts inlined), with the Content-Security-Policy that allows
+// only those inline blocks. It holds no data: the page reads GET /api/v1/stats and the message
+// endpoints with the operator key it was opened with.
+import type { HttpResponseInit } from '@azure/functions';
+import bundle from './dashboard/page.generated.json';
+
+export function dashboardResponse(): HttpResponseInit {
+  return {
+    status: 200,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': bundle.contentSecurityPolicy,
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'no-referrer',
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+    },
+    body: bundle.html,
+  };
+}

@@ -1,0 +1,236 @@
+// The dashboard in a real browser: Debian's chromium driven by playwright-core against the local host
+// (Azurite, the development smart host, the real functions), after real messages were sent: one
+// sent, one bounced (`bounce-`), one deferred (`grey-`) and one with a Japanese subject and a
+// Japanese name in a tag. The page must load with no console error and no failed request, show them, and find them by
+// id and by recipient; a screenshot is kept in test-results/. Without the operator key, no data.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { ADMIN_KEY, FUNCTION_KEY, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
+
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 240_000 };
+
+const CHROMIUM = process.env.RELAY_CHROMIUM ?? '/usr/bin/chromium';
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const RESULTS = path.join(repoRoot, 'test-results');
+const JAPANESE_SUBJECT = '【重要】12月のご請求について';
+const JAPANESE_NAME = '山田 花子';
+
+interface Sent {
+  id: string;
+  to: string;
+}
+
+/** What went wrong in the page: console errors, uncaught exceptions, failed or refused requests. */
+interface PageTrouble {
+  problems: string[];
+  /** answers of 400 and up, by URL, so a test can allow one it expects */
+  refused: { url: string; status: number }[];
+}
+
+let relay: RelayHarness;
+let browser: Browser;
+const sent: Record<'delivered' | 'bounced' | 'deferred' | 'japanese', Sent> = {} as never;
+let listApi: boolean;
+
+async function sendOne(overrides: Record<string, unknown>): Promise<Sent> {
+  const answer = await relay.send(message(overrides));
+  assert.equal(answer.status, 202, answer.text);
+  return { id: answer.body.id, to: String(overrides.to) };
+}
+
+function watch(page: Page): PageTrouble {
+  const trouble: PageTrouble = { problems: [], refused: [] };
+  page.on('console', (m) => {
+    if (m.type() === 'error') trouble.problems.push(`console: ${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => trouble.problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => trouble.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) trouble.refused.push({ url: r.url(), status: r.status() });
+  });
+  return trouble;
+}
+
+/** A page's trouble, leaving out what `allowed` says was expected (a 404 and the console line Chromium logs for it). */
+function unexpected(trouble: PageTrouble, allowed: (url: string) => boolean = () => false): string[] {
+  const refused = trouble.refused.filter((r) => !allowed(r.url)).map((r) => `answered ${r.status}: ${r.url}`);
+  const problems = trouble.problems.filter((p) => !(/Failed to load resource/.test(p) && trouble.refused.some((r) => allowed(r.url) && p.includes(r.url))));
+  return [...problems, ...refused];
+}
+
+const dashboardUrl = () => `${relay.url}/api/dashboard?code=${encodeURIComponent(ADMIN_KEY)}`;
+
+before(async () => {
+  relay = await startRelayHarness();
+  sent.delivered = await sendOne({ to: 'delivered@example.net', subject: 'Dashboard: delivered' });
+  sent.bounced = await sendOne({ to: 'bounce-nobody@example.net', subject: 'Dashboard: bounced' });
+  sent.deferred = await sendOne({ to: 'grey-later@example.org', subject: 'Dashboard: deferred' });
+  sent.japanese = await sendOne({
+    from: { address: 'app@example.jp', name: '請求センター' },
+    to: { address: 'yamada@example.co.jp', name: JAPANESE_NAME },
+    subject: JAPANESE_SUBJECT,
+    text: 'ご請求のお知らせです。',
+    // the rows keep addresses, not display names: a name an operator looks for travels in a tag
+    tags: { campaign: 'december', customer: JAPANESE_NAME },
+  });
+  for (const [which, status] of [
+    ['delivered', 'sent'],
+    ['bounced', 'bounced'],
+    ['deferred', 'deferred'],
+    ['japanese', 'sent'],
+  ] as const) {
+    await relay.waitForStatus(sent[which].id, (v) => v.recipients[0]?.status === status);
+  }
+  const list = await relay.request('GET', `/api/v1/messages?recipient=${sent.delivered.to}`, { key: ADMIN_KEY });
+  listApi = list.status === 200;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--lang=ja-JP'] });
+});
+
+after(async () => {
+  await browser?.close();
+  await relay?.stop();
+});
+
+test('chromium and a Japanese font are installed, so the screenshot shows the text', FILE_TIMEOUT, () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk (as .ci/run does)`);
+  const fonts = spawnSync('fc-list', [':lang=ja', 'family'], { encoding: 'utf8' });
+  assert.notEqual(fonts.stdout?.trim() ?? '', '', 'no font covers Japanese: apt-get install -y fonts-noto-cjk');
+});
+
+describe('without the operator key', FILE_TIMEOUT, () => {
+  const attempts: [string, string, Record<string, string>][] = [
+    ['no key', '', {}],
+    ["the sender's key", '', { 'x-functions-key': FUNCTION_KEY }],
+    ["the sender's key in ?code=", `?code=${FUNCTION_KEY}`, {}],
+    ['a wrong key in ?code=', '?code=wrong', {}],
+  ];
+  for (const [label, query, headers] of attempts) {
+    test(`${label}: the page and its data answer 401 with no body`, async () => {
+      for (const pathname of ['/api/dashboard', '/api/v1/stats']) {
+        const response = await fetch(`${relay.url}${pathname}${query}`, { headers });
+        assert.equal(response.status, 401, `${pathname} with ${label}`);
+        assert.equal(await response.text(), '', `${pathname} with ${label}: no data`);
+      }
+    });
+  }
+
+  test("the browser, given the sender's key, gets 401 and no dashboard, which would ask for data", async () => {
+    const page = await browser.newPage();
+    const asked: string[] = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    try {
+      const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/dashboard');
+      // Chromium ends a navigation to an empty error answer with ERR_HTTP_RESPONSE_CODE_FAILURE
+      await page.goto(`${relay.url}/api/dashboard?code=${FUNCTION_KEY}`).catch((err: Error) => assert.match(err.message, /ERR_HTTP_RESPONSE_CODE_FAILURE/));
+      assert.equal((await answer).status(), 401);
+      assert.equal(await page.locator('#generated').count(), 0, 'no dashboard was rendered');
+      assert.deepEqual(asked, ['/api/dashboard']);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe('with the operator key', FILE_TIMEOUT, () => {
+  let page: Page;
+  let trouble: PageTrouble;
+  const listMissing = (url: string) => !listApi && new URL(url).pathname === '/api/v1/messages';
+
+  before(async () => {
+    page = await browser.newPage({ viewport: { width: 1280, height: 1400 }, locale: 'ja-JP' });
+    trouble = watch(page);
+    const response = await page.goto(dashboardUrl());
+    assert.equal(response?.status(), 200);
+    assert.match(response?.headers()['content-security-policy'] ?? '', /default-src 'none'; script-src 'sha256-/);
+    await page.locator('#problems table').waitFor();
+  });
+
+  after(async () => {
+    await page?.close();
+  });
+
+  test('shows the outcomes: the chart, the totals, the domains and the categories', async () => {
+    assert.equal(await page.locator('#chart canvas').count(), 1, 'uPlot drew the chart');
+    const totals = await page.textContent('#totals');
+    assert.match(totals ?? '', /sent/);
+    assert.match(totals ?? '', /bounced/);
+    assert.match(totals ?? '', /deferred/);
+    const domains = (await page.textContent('#domains')) ?? '';
+    for (const domain of ['example.net', 'example.org', 'example.co.jp']) assert.ok(domains.includes(domain), `${domain} in ${domains}`);
+    assert.match((await page.textContent('#destinations')) ?? '', /other/, 'no policy destinations: everything is "other"');
+    assert.match((await page.textContent('#categories')) ?? '', /invalid-recipient/);
+  });
+
+  test('lists the bounce with its SMTP reply, and shows the empty states', async () => {
+    const problems = (await page.textContent('#problems')) ?? '';
+    assert.ok(problems.includes('bounce-nobody@example.net'), problems);
+    assert.match(problems, /550 5\.1\.1/);
+    const controls = (await page.textContent('#controls')) ?? '';
+    assert.match(controls, /Nothing is held back by a delivery policy\./);
+    assert.match(controls, /No destination or smart host is suspended\./);
+    assert.equal((await page.textContent('#poison-count strong'))?.trim(), '0');
+  });
+
+  test('a search by id opens the message with its recipients and SMTP replies', async () => {
+    await page.selectOption('#search-kind', 'id');
+    await page.fill('#search-text', sent.bounced.id);
+    await page.click('#search button[type=submit]');
+    const view = page.locator(`#message-view[data-message-id="${sent.bounced.id}"]`);
+    await view.waitFor();
+    const text = (await view.textContent()) ?? '';
+    assert.ok(text.includes('bounce-nobody@example.net'), text);
+    assert.match(text, /bounced/);
+    assert.match(text, /550 5\.1\.1 Recipient address rejected: User unknown/);
+  });
+
+  test('the Japanese subject and a Japanese name display as sent', async () => {
+    await page.selectOption('#search-kind', 'id');
+    await page.fill('#search-text', sent.japanese.id);
+    await page.click('#search button[type=submit]');
+    const view = page.locator(`#message-view[data-message-id="${sent.japanese.id}"]`);
+    await view.waitFor();
+    assert.equal(await view.locator('.subject').textContent(), JAPANESE_SUBJECT);
+    assert.equal(await view.locator('.from').textContent(), 'app@example.jp');
+    assert.ok(((await view.locator('.tags').textContent()) ?? '').includes(`customer=${JAPANESE_NAME}`));
+    assert.match((await page.textContent('#domains')) ?? '', /example\.co\.jp/);
+    mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'dashboard.png'), fullPage: true });
+  });
+
+  // GET /api/v1/messages is the listapi branch's: until it is on main the page says the list is not
+  // there, and this asserts that; once it is, the same test asserts the messages are found.
+  for (const [kind, text, which, reply] of [
+    ['recipient', () => sent.deferred.to, 'deferred', /451 4\.7\.1 Greylisted/],
+    ['tag', () => 'campaign=december', 'japanese', /250 2\.0\.0/],
+  ] as const) {
+    test(`a search by ${kind} finds the message, or says the list is not there yet`, async () => {
+      await page.selectOption('#search-kind', kind);
+      await page.fill('#search-text', text());
+      await page.click('#search button[type=submit]');
+      if (!listApi) {
+        await page.locator('#list-missing').waitFor();
+        assert.match((await page.textContent('#list-missing')) ?? '', /needs the message list \(GET \/api\/v1\/messages\)/);
+        return;
+      }
+      const result = page.locator(`#search-results button[data-message-id="${sent[which].id}"]`);
+      await result.waitFor();
+      await result.click();
+      const view = page.locator(`#message-view[data-message-id="${sent[which].id}"]`);
+      await view.waitFor();
+      assert.match((await view.textContent()) ?? '', reply);
+    });
+  }
+
+  test('nothing failed in the page: no console error, no failed or refused request', () => {
+    assert.deepEqual(unexpected(trouble, listMissing), []);
+  });
+
+  test('the operator key reaches no log line of the host', async () => {
+    assert.ok(!(await relay.loggedSoFar()).includes(ADMIN_KEY));
+  });
+});
