@@ -4,6 +4,7 @@
 // what holds it. Suppression comes first: a suppressed address is final, whoever sends to it.
 import type { DeliveryStep } from '../steps/step';
 import { checkSuppression } from './checkSuppression';
+import { holdForRate } from './holdForRate';
 import { holdPausedSender } from './holdPausedSender';
 
-export const POLICY_CHECKS: readonly DeliveryStep[] = [checkSuppression, holdPausedSender];
+export const POLICY_CHECKS: readonly DeliveryStep[] = [checkSuppression, holdPausedSender, holdForRate];
