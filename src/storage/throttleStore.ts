@@ -203,6 +203,5 @@ function lostRace(err: unknown): boolean {
 
 /** Table keys may not hold / \ # ? or control characters; limit keys are policy names, so escape rather than refuse. */
 export function partitionKey(key: string): string {
-  // eslint-disable-next-line no-control-regex
   return key.replace(/[/\\#?%\u0000-\u001f\u007f-\u009f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
