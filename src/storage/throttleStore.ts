@@ -14,9 +14,11 @@ import type { ThrottleLease, ThrottleLimit, Throttles } from '../relay/ports';
 const RATE_ROW = 'rate';
 const LEASE_PREFIX = 'lease|';
 /** Lost races tried again this often before the reservation gives up (and the task is retried by the queue). */
-export const WRITE_TRIES = 8;
+export const WRITE_TRIES = 16;
 /** A few ms times the try number, at random: racers that collided once do not collide in step again. */
-const BACKOFF_MS = 15;
+const BACKOFF_MS = 10;
+/** Reservations written together at most: a batch stays one small entity write per limit. */
+const MAX_BATCH = 64;
 
 /** The shaping table kept changing under every try: the caller must not send (never fail open). */
 export class ThrottleContendedError extends Error {
@@ -31,9 +33,16 @@ interface KnownRate {
 
 interface Mine {
   etag: string;
-  /** the state before this reservation, so the reservation can be moved to a later slot */
+  /** the state before this batch's write, so its reservations can be moved to later slots */
   before: RateState;
-  slot: number;
+  written: RateState;
+}
+
+interface Request {
+  limits: readonly ThrottleLimit[];
+  now: number;
+  resolve: (slot: Date) => void;
+  reject: (err: unknown) => void;
 }
 
 interface LeaseRow {
@@ -45,6 +54,8 @@ interface LeaseRow {
 
 export class ThrottleStore implements Throttles {
   private readonly rates = new Map<string, KnownRate>();
+  private readonly pending: Request[] = [];
+  private draining = false;
   /** by "key\nplace\nowner": the ETag of a lease this instance holds, for its release */
   private readonly held = new Map<string, string>();
   /** by key: a place this instance saw free and its ETag, tried first without a query */
@@ -55,37 +66,78 @@ export class ThrottleStore implements Throttles {
     private readonly random: () => number = Math.random,
   ) {}
 
-  async reserve(limits: readonly ThrottleLimit[], now: Date): Promise<Date> {
+  reserve(limits: readonly ThrottleLimit[], now: Date): Promise<Date> {
     const unique = [...new Map(limits.map((l) => [l.key, l])).values()];
-    const mine = new Map<string, Mine>();
-    let slot = now.getTime();
-    for (let tries = 1; tries <= WRITE_TRIES; tries++) {
-      for (const limit of unique) {
-        const before = mine.get(limit.key)?.before ?? (await this.knownRate(limit.key)).state;
-        slot = Math.max(slot, earliestSlot(before, limit.windows, slot));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ limits: unique, now: now.getTime(), resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  /**
+   * One batch at a time per instance: the reservations that arrived meanwhile share one conditional
+   * write per limit, so an instance under load races the other instances, never itself.
+   */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, MAX_BATCH);
+        try {
+          const slots = await this.reserveBatch(batch);
+          batch.forEach((request, i) => request.resolve(new Date(slots[i])));
+        } catch (err) {
+          for (const request of batch) request.reject(err);
+        }
       }
-      if (await this.writeAll(unique, mine, slot)) return new Date(slot);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async reserveBatch(batch: readonly Request[]): Promise<number[]> {
+    const keys = [...new Set(batch.flatMap((r) => r.limits.map((l) => l.key)))];
+    const mine = new Map<string, Mine>();
+    for (let tries = 1; tries <= WRITE_TRIES; tries++) {
+      const known = new Map<string, KnownRate>();
+      const states = new Map<string, RateState>();
+      for (const key of keys) {
+        const own = mine.get(key);
+        const base = own ? { etag: own.etag, state: own.before } : await this.knownRate(key);
+        known.set(key, base);
+        states.set(key, base.state);
+      }
+      const slots = batch.map((request) => {
+        let slot = request.now;
+        for (const limit of request.limits) slot = Math.max(slot, earliestSlot(states.get(limit.key)!, limit.windows, slot));
+        for (const limit of request.limits) states.set(limit.key, afterSend(states.get(limit.key)!, limit.windows, slot));
+        return slot;
+      });
+      if (await this.writeAll(keys, known, states, mine)) return slots;
       await delay(BACKOFF_MS * tries * (0.5 + this.random()));
     }
     // What was written stays counted: a phantom send costs a little throughput, never a limit.
-    throw new ThrottleContendedError(`the shaping rows of ${unique.map((l) => l.key).join(', ')} kept changing under ${WRITE_TRIES} tries to reserve a slot`);
+    throw new ThrottleContendedError(`the shaping rows of ${keys.join(', ')} kept changing under ${WRITE_TRIES} tries to reserve a slot`);
   }
 
-  /** Counts the send at `slot` in every limit, moving this reservation where it counted earlier; false on a lost race. */
-  private async writeAll(limits: readonly ThrottleLimit[], mine: Map<string, Mine>, slot: number): Promise<boolean> {
-    for (const limit of limits) {
-      const own = mine.get(limit.key);
-      if (own?.slot === slot) continue;
-      const known = own ? { etag: own.etag, state: own.before } : await this.knownRate(limit.key);
-      const next = afterSend(known.state, limit.windows, slot);
-      const etag = await this.writeRate(limit.key, next, own ? own.etag : known.etag);
+  /**
+   * Writes each key's new state over the one it was computed from (this batch's own earlier write
+   * when there was one, which moves those reservations to their new slots); false on a lost race.
+   */
+  private async writeAll(keys: readonly string[], known: Map<string, KnownRate>, states: Map<string, RateState>, mine: Map<string, Mine>): Promise<boolean> {
+    for (const key of keys) {
+      const next = states.get(key)!;
+      const own = mine.get(key);
+      if (own && JSON.stringify(own.written) === JSON.stringify(next)) continue;
+      const base = known.get(key)!;
+      const etag = await this.writeRate(key, next, base.etag);
       if (etag === undefined) {
-        // Someone wrote since: an earlier reservation of ours there stays as a phantom, and the row is read again.
-        mine.delete(limit.key);
-        this.rates.delete(limit.key);
+        // Someone wrote since: this batch's earlier write there stays as a phantom, and the row is read again.
+        mine.delete(key);
+        this.rates.delete(key);
         return false;
       }
-      mine.set(limit.key, { etag, before: known.state, slot });
+      mine.set(key, { etag, before: base.state, written: next });
     }
     return true;
   }
