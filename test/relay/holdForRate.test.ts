@@ -185,3 +185,15 @@ test('the reservation failing leaves the task to the queue: nothing sent, nothin
   assert.equal(relay.smartHost.sent.length, 0);
   assert.equal(row().heldBy, undefined);
 });
+
+test("the smart host's own rate holds a recipient no destination covers, named rate:smartHost:default", FILE_TIMEOUT, async () => {
+  const { relay, task, log, reserved, row } = accepted(policyWith(undefined, { rate: [{ count: 30, seconds: 60, text: '30/min' }] }));
+  relay.throttles.slots.set('smartHost:default', new Date(relay.clock.now().getTime() + 30_000));
+  await deliver(relay, task, log);
+  assert.deepEqual(
+    reserved.map((limits) => limits.map((l) => l.key)),
+    [['smartHost:default']],
+  );
+  assert.equal(row().heldBy, 'rate:smartHost:default');
+  assert.equal(relay.smartHost.sent.length, 0);
+});
