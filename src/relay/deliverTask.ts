@@ -7,6 +7,7 @@ import type { DeliveryTask } from '../core/deliveryTask';
 import type { RelayDeps, RelayLog } from './deps';
 import { POLICY_CHECKS } from './policies';
 import { lookUpSuppressions } from './policies/checkSuppression';
+import { releaseLease, takeLease } from './policies/takeLease';
 import { PREPARE_STEPS } from './prepare';
 import { claim } from './steps/claim';
 import { decide } from './steps/decide';
@@ -28,7 +29,10 @@ export const DELIVERY_STEPS: readonly DeliveryStep[] = [
   claim,
   readBody,
   ...PREPARE_STEPS,
+  // the concurrency lease covers the SMTP transaction only (policies/takeLease.ts)
+  takeLease,
   send,
+  releaseLease,
   planOutcome,
   scheduleRetry,
   // recordOutcome, recordOutcomeEvent, suppressBounced, countVerdict

@@ -47,6 +47,8 @@ export class RelayHarness {
   /** every line the function host printed, for assertions on logging */
   readonly hostOutput: string[] = [];
   host!: HostProcess;
+  /** more hosts on the same settings, storage and smart host (scaled-out instances); stopped with the harness */
+  readonly otherHosts: HostProcess[] = [];
   config!: RelayConfig;
   clients!: StorageClients;
   private hostEnv: Record<string, string | undefined> = {};
@@ -71,6 +73,14 @@ export class RelayHarness {
     this.clients = createStorageClients(this.config);
     await ensureStorageResources(this.clients);
     this.host = await spawnHost({ env, output: (line) => this.hostOutput.push(line) });
+  }
+
+  /** Starts one more host with the same settings: another instance of the same app. */
+  async startAnotherHost(output: (line: string) => void): Promise<HostProcess> {
+    if (this.stopped) throw new Error('the harness was stopped: no host is started after its teardown');
+    const host = await spawnHost({ env: this.hostEnv, output });
+    this.otherHosts.push(host);
+    return host;
   }
 
   /** Starts the host again with the same settings (after kill() or stop()). */
@@ -175,6 +185,7 @@ export class RelayHarness {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.host?.stop().catch(() => undefined);
+    await Promise.all(this.otherHosts.map((host) => host.stop().catch(() => undefined)));
     await this.smartHost.stop().catch(() => undefined);
     await this.azurite.stop().catch(() => undefined);
     rmSync(this.tempDir, { recursive: true, force: true });

@@ -10,6 +10,7 @@
 import type { DeliveryStep } from '../steps/step';
 import { checkSuppression } from './checkSuppression';
 import { holdForWarmup } from './holdForWarmup';
+import { holdForRate } from './holdForRate';
 import { holdPausedSender } from './holdPausedSender';
 import { endExpired } from './lifetime';
 import { refuseOversized } from './refuseOversized';
@@ -24,4 +25,5 @@ export const POLICY_CHECKS: readonly DeliveryStep[] = [
   holdPausedSender,
   holdSuspended,
   holdForWarmup,
+  holdForRate,
 ];

@@ -4,7 +4,7 @@
 import type { SmtpOutcome } from '../../core/delivery';
 import type { DeliveryTask } from '../../core/deliveryTask';
 import type { RelayDeps, RelayLog } from '../deps';
-import type { DeliveryRow, StoredRow } from '../ports';
+import type { DeliveryRow, StoredRow, ThrottleLease } from '../ports';
 import type { SuppressionEntry } from '../../core/suppression';
 
 /** What the queue says about this delivery of the task (the trigger's metadata). */
@@ -31,6 +31,10 @@ export interface DeliveryState {
   claim?: boolean;
   /** hold for the warm-up: the moment this attempt was counted against the warm-up caps (a later hold carries it) */
   warmupCountedAt?: Date;
+  /** hold for the rate: the send slot this attempt sends at (policies/holdForRate) */
+  slotAt?: Date;
+  /** take a lease: the concurrency places held for the send, given back after it */
+  leases?: ThrottleLease[];
   /** claim: the row as this invocation holds it (the claimed row, or the found one) */
   held?: StoredRow;
   /** read the body: the message; null when it is missing from storage */

@@ -1,0 +1,81 @@
+// Hold a recipient for its send slot under the shared rate limits of its destination and of the
+// smart host (docs/adr/0009). One reservation counts the send in every limit at the same moment;
+// a slot a few seconds off is waited for here, a later one holds the task in the queue until just
+// before it, carrying the slot, so the task sends when it comes back without reserving again. A
+// recipient no rule covers costs one map lookup (core/policy/limits), no storage call.
+import { domainOf } from '../../core/address';
+import { LATE_SLOT_MS, slowedWindows } from '../../core/policy/gcra';
+import { limitKey, type Shaping, shapingFor } from '../../core/policy/limits';
+import type { RateWindow, SuspendableKind } from '../../core/policy/types';
+import type { ThrottleLimit } from '../ports';
+import { CONTINUE, type DeliveryState, type DeliveryStep, known } from '../steps/step';
+import { holdUntil } from './hold';
+
+/** A slot at most this far ahead is waited for in the invocation: cheaper than a hold (3 storage calls). */
+export const SEND_WAIT_MS = 5000;
+/**
+ * A held task becomes visible this long before its slot and waits the rest here: queue visibility
+ * is whole seconds and a poll may come up to 2 s late (host.json maxPollingInterval), so it is in
+ * the invocation before its slot, not after it, and sends on time.
+ */
+export const HOLD_LEAD_MS = 4000;
+
+interface RateLimit extends ThrottleLimit {
+  kind: SuspendableKind;
+  name: string;
+  text: string;
+}
+
+export const holdForRate: DeliveryStep = {
+  name: 'hold for the send rate',
+  async run(state) {
+    const shaping = shapingFor(state.deps.config.policy, domainOf(state.task.recipient));
+    if (!shaping) return CONTINUE;
+    const now = known(state.decidedAt, 'the time of the decision');
+    const carried = state.task.slotAt === undefined ? undefined : Date.parse(state.task.slotAt);
+    if (carried !== undefined && carried - now.getTime() >= -LATE_SLOT_MS) return sendAt(state, carried, 'the slot it was held for');
+    const limits = await rateLimits(state, shaping, now);
+    if (limits.length === 0) return CONTINUE;
+    const slot = (await state.deps.throttles.reserve(limits, now)).getTime();
+    return sendAt(state, slot, 'its slot');
+  },
+};
+
+/** Sends at `slot`: now, after a short wait, or after a hold that carries the slot. */
+async function sendAt(state: DeliveryState, slot: number, what: string) {
+  const now = known(state.decidedAt, 'the time of the decision').getTime();
+  const ahead = slot - now;
+  if (ahead <= SEND_WAIT_MS) {
+    if (ahead > 0) await new Promise((resolve) => setTimeout(resolve, ahead));
+    state.slotAt = new Date(slot);
+    return CONTINUE;
+  }
+  const limits = await rateLimits(state, known(shapingFor(state.deps.config.policy, domainOf(state.task.recipient)), 'the shaping'), new Date(now));
+  const binding = slowest(limits);
+  return holdUntil(state, {
+    heldBy: `rate:${binding.key}`,
+    until: new Date(Math.max(now, slot - HOLD_LEAD_MS)),
+    slotAt: new Date(slot),
+    why: `${what} under ${limits.map((l) => `${l.key} ${l.text}`).join(' and ')} is at ${new Date(slot).toISOString()}`,
+  });
+}
+
+/** The rate windows the send counts against, each slowed by a slow-down in force for it. */
+async function rateLimits(state: DeliveryState, shaping: Shaping, now: Date): Promise<RateLimit[]> {
+  const limits: RateLimit[] = [];
+  const add = async (kind: SuspendableKind, name: string, rate: readonly RateWindow[]) => {
+    if (rate.length === 0) return;
+    const slowed = await state.deps.suspensions.activeFor(kind, name, now);
+    const windows = slowedWindows(rate, slowed?.rateFactor);
+    limits.push({ key: limitKey(kind, name), windows, kind, name, text: windows.map((w) => w.text).join(', ') });
+  };
+  if (shaping.destination) await add('destination', shaping.destination.name, shaping.destination.rate);
+  if (shaping.smartHost) await add('smartHost', shaping.smartHost.name, shaping.smartHost.rate);
+  return limits;
+}
+
+/** The limit that spaces sends furthest apart: the one a held recipient is most likely waiting for. */
+function slowest(limits: readonly RateLimit[]): RateLimit {
+  const spacing = (l: RateLimit) => Math.max(...l.windows.map((w) => w.seconds / w.count));
+  return limits.reduce((a, b) => (spacing(b) > spacing(a) ? b : a));
+}

@@ -1,0 +1,141 @@
+// What the shared limits cost in storage transactions, measured with the storage meter in front of
+// Azurite through the real adapters and use-cases: a recipient no rule covers costs what it did, one
+// rule adds one conditional write per send, and a held recipient adds the hold's row write, its
+// requeue and the claim of the requeued task. The smart host is a stub answering 250 (SMTP is not
+// what is measured); the figures are printed for the handoff and the docs (docs/adr/0009).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig, type RelayConfig } from '../../src/config';
+import { parseDeliveryTask, type DeliveryTask } from '../../src/core/deliveryTask';
+import { EMPTY_POLICY, type DeliveryPolicy } from '../../src/core/policy/types';
+import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
+import { acceptMessage } from '../../src/relay/acceptMessage';
+import { deliverTask } from '../../src/relay/deliverTask';
+import type { RelayDeps } from '../../src/relay/deps';
+import type { SmartHost } from '../../src/relay/ports';
+import { buildRelayDeps } from '../../src/runtime';
+import { createStorageClients, ensureStorageResources, type StorageClients } from '../../src/storage/clients';
+import { ThrottleStore } from '../../src/storage/throttleStore';
+import { startStorageMeter, type StorageMeter } from '../../bench/storageMeter';
+import { FakeLog, TEST_SETTINGS } from '../support/fakes';
+
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
+const POLICY: DeliveryPolicy = {
+  ...EMPTY_POLICY,
+  destinations: [{ name: 'limited', domains: ['limited.test'], rate: [{ count: 40, seconds: 60, text: '40/min' }] }],
+  source: 'test',
+};
+
+/** Stub: the smart host is not what is measured. */
+const ACCEPTING: SmartHost = {
+  send: () => Promise.resolve({ kind: 'accepted', smtpCode: 250, enhancedCode: '2.0.0', response: '250 2.0.0 Ok: queued as STUB' }),
+  close: () => undefined,
+};
+
+let azurite: RunningAzurite;
+let meter: StorageMeter;
+let config: RelayConfig;
+let clients: StorageClients;
+let deps: RelayDeps;
+let number = 0;
+
+before(async () => {
+  azurite = await startAzurite({ inMemory: true });
+  meter = await startStorageMeter(azurite);
+  config = loadConfig({ ...TEST_SETTINGS, AzureWebJobsStorage: meter.connectionString, RELAY_ALLOWED_SENDER_DOMAINS: 'example.com' });
+  clients = createStorageClients(config);
+  await ensureStorageResources(clients);
+  deps = buildRelayDeps(config, ACCEPTING);
+});
+
+after(async () => {
+  await deps?.senders.close();
+  await meter?.stop();
+  await azurite?.stop();
+});
+
+function total(): number {
+  return meter.snapshot().reduce((sum, c) => sum + (c.batchedOperations || c.requests), 0);
+}
+
+function described(): string {
+  return meter
+    .snapshot()
+    .map((c) => `${c.service} ${c.operation} ${c.batchedOperations || c.requests}`)
+    .join(', ');
+}
+
+/** Accepts one single-recipient message and takes its task off the queue, as the host would. */
+async function acceptOne(recipient: string): Promise<{ task: DeliveryTask; queueMessageId: string; accepted: number; acceptOps: string }> {
+  meter.reset();
+  const body = Buffer.from(JSON.stringify({ from: 'app@example.com', to: recipient, subject: 'cost', text: 'hello' }));
+  await acceptMessage(deps, { contentType: 'application/json', body, idempotencyKey: null }, new FakeLog());
+  const accepted = total();
+  const acceptOps = described();
+  const [received] = (await clients.queue.receiveMessages({ numberOfMessages: 1 })).receivedMessageItems;
+  await clients.queue.deleteMessage(received.messageId, received.popReceipt);
+  return { task: parseDeliveryTask(received.messageText)!, queueMessageId: received.messageId, accepted, acceptOps };
+}
+
+/** The storage transactions of one delivery invocation (the host's receive and delete of its task not included). */
+async function deliveryCost(task: DeliveryTask, queueMessageId: string, now?: () => Date): Promise<{ ops: number; text: string }> {
+  meter.reset();
+  await deliverTask(now ? { ...deps, now } : deps, task, new FakeLog(), { queueMessageId, dequeueCount: 1 });
+  return { ops: total(), text: described() };
+}
+
+test('storage transactions per message: no rule, one rule, and a held recipient', FILE_TIMEOUT, async () => {
+  // warm: the first send of an instance reads the sender's state and the shaping row once
+  config.policy = POLICY;
+  const warm = await acceptOne(`warm${++number}@limited.test`);
+  await deliveryCost(warm.task, warm.queueMessageId);
+
+  config.policy = EMPTY_POLICY;
+  const plain = await acceptOne(`plain${++number}@limited.test`);
+  const unruled = await deliveryCost(plain.task, plain.queueMessageId);
+
+  config.policy = POLICY;
+  const ruled = await acceptOne(`ruled${++number}@limited.test`);
+  const oneRule = await deliveryCost(ruled.task, ruled.queueMessageId);
+  assert.equal(oneRule.ops, unruled.ops + 1, `one rule: ${oneRule.text}; none: ${unruled.text}`);
+
+  // a backlog takes the next minute's slots (40 reservations, in one batch): this recipient must wait for its turn
+  const limit = [{ key: 'destination:limited', windows: POLICY.destinations[0].rate }];
+  await Promise.all(Array.from({ length: 40 }, () => deps.throttles.reserve(limit, new Date())));
+  const waiting = await acceptOne(`held${++number}@limited.test`);
+  const requeued: { task: DeliveryTask; delaySeconds?: number }[] = [];
+  const enqueue = deps.queue.enqueue.bind(deps.queue);
+  deps.queue.enqueue = (task, delaySeconds) => {
+    requeued.push({ task, delaySeconds });
+    return enqueue(task, delaySeconds);
+  };
+  const hold = await deliveryCost(waiting.task, waiting.queueMessageId);
+  deps.queue.enqueue = enqueue;
+  assert.equal(requeued.length, 1);
+  const slot = new Date(requeued[0].task.slotAt!);
+  const atSlot = await deliveryCost(requeued[0].task, 'requeued-1', () => new Date(slot));
+  assert.equal((await deps.deliveries.get(waiting.task.messageId, waiting.task.recipient))?.row.status, 'sent');
+  // extra over a send under the rule: 3 writes (the hold's row write, the requeue, the claim of the
+  // requeued task) and the second invocation's 2 reads (the row, the suppression list)
+  const heldExtra = hold.ops + atSlot.ops - oneRule.ops;
+  assert.equal(heldExtra, 5, `held: ${hold.text}; at its slot: ${atSlot.text}; one rule: ${oneRule.text}`);
+
+  // the same when another instance wrote the row since this one did: a 412, a read, the write again
+  await new ThrottleStore(clients.shaping).reserve(limit, new Date());
+  const contended = await acceptOne(`contended${++number}@limited.test`);
+  const raced = await deliveryCost(contended.task, contended.queueMessageId);
+  assert.equal(raced.ops, hold.ops + 2, `after another instance's write: ${raced.text}`);
+
+  console.log(
+    [
+      `accept (one recipient): ${ruled.accepted} (${ruled.acceptOps})`,
+      `delivery, no rule: ${unruled.ops} (${unruled.text})`,
+      `delivery, one rule: ${oneRule.ops} (${oneRule.text})`,
+      `held: ${hold.ops} (${hold.text}), then at its slot: ${atSlot.ops} (${atSlot.text})`,
+      `held extra over a send under the rule: ${heldExtra}, plus the host's receive and delete of the requeued task`,
+      `a reservation after another instance wrote the row: +2 (${raced.text})`,
+    ].join('\n'),
+  );
+});
