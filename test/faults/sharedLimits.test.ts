@@ -6,7 +6,6 @@
 // instance's lease blocks the others no longer than its expiry.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { deliveryAttemptBoundMs } from '../../src/config';
 import type { HostProcess } from '../../src/local/hostProcess';
 import { eventually, FUNCTION_KEY, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
