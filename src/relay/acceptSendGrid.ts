@@ -50,7 +50,7 @@ export async function acceptSendGridMail(deps: RelayDeps, input: SendGridInput, 
   const failed = written.flatMap((w, n) => (w.status === 'rejected' ? [n] : []));
   if (failed.length > 0) {
     const queued = ids.filter((_, n) => !failed.includes(n));
-    const cause = written.find((w): w is PromiseRejectedResult => w.status === 'rejected')?.reason;
+    const cause: unknown = written.find((w): w is PromiseRejectedResult => w.status === 'rejected')?.reason;
     const kept = queued.length > 0 ? `; personalizations ${listed(ids, failed, false)} were queued (${queued.join(', ')}) and are sent` : '';
     throw new StorageUnavailableError(
       `Storage did not accept personalizations ${listed(ids, failed, true)}; nothing of them was queued${kept}. Retry only those.`,

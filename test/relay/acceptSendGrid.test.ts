@@ -79,7 +79,7 @@ test('send_at: the tasks wait until then and the rows say when', FILE_TIMEOUT, a
     relay.queue.tasks.map((t) => t.delaySeconds),
     [7200, 7200],
   );
-  assert.equal(relay.deliveries.row(answer.ids[0]!, 'a@example.net')?.nextAttemptAt?.toISOString(), '2026-12-01T14:00:00.000Z');
+  assert.equal(relay.deliveries.row(answer.ids[0], 'a@example.net')?.nextAttemptAt?.toISOString(), '2026-12-01T14:00:00.000Z');
 });
 
 test('any personalization refused: none is queued', FILE_TIMEOUT, async () => {
