@@ -289,10 +289,10 @@ function sendGridField(field: string, n: number, p: Record<string, unknown>): st
     const renamed: Record<string, string> = { contentType: 'type', contentId: 'content_id' };
     return `attachments.${m[1]}${m[2] ? `.${renamed[m[2]] ?? m[2]}` : ''}`;
   }
-  if ((m = field.match(/^headers\.(.*)$/))) return `${own('headers', m[1])}.${m[1]}`;
+  if ((m = field.match(/^headers\.(.*)$/))) return `${own('headers', m[1] ?? '')}.${m[1]}`;
   if (field === 'headers') return 'headers';
   if (field === `tags.${CATEGORIES_TAG}`) return 'categories';
-  if ((m = field.match(/^tags\.(.*)$/))) return `${own('custom_args', m[1])}.${m[1]}`;
+  if ((m = field.match(/^tags\.(.*)$/))) return `${own('custom_args', m[1] ?? '')}.${m[1]}`;
   if (field === 'tags') return 'custom_args';
   return field;
 }
