@@ -104,6 +104,7 @@ describe('infra/package.sh', FILE_TIMEOUT, () => {
       'recordPoisonDelivery',
       'relayDelivery',
       'resumeSender',
+      'sendGridMailSend',
       'sendMessage',
       'unsubscribeOneClick',
       'unsubscribePage',
