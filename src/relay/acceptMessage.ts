@@ -107,7 +107,7 @@ export async function prepareAccept(deps: RelayDeps, request: SendRequest, now: 
   const suppressedBy = await storage('checking the suppression list', () => suppressionsOf(deps, request, now));
   const rows = request.recipients.map((r) => {
     const row = newRow(id, r.address, request, now, suppressedBy.get(r.address.toLowerCase()));
-    return notBefore && row.status === 'queued' ? { ...row, nextAttemptAt: notBefore } : row;
+    return notBefore && row.status === 'queued' ? { ...row, nextAttemptAt: notBefore, sendAt: notBefore } : row;
   });
   const answer: AcceptAnswer = {
     id,

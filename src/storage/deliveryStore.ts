@@ -87,6 +87,7 @@ function toEntity(row: DeliveryRow): Record<string, unknown> & { partitionKey: s
     upstreamId: row.upstreamId,
     unsubscribe: row.unsubscribe || undefined,
     nextAttemptAt: row.nextAttemptAt,
+    sendAt: row.sendAt,
     sentAt: row.sentAt,
     leaseUntil: row.leaseUntil,
     leaseOwner: row.leaseOwner,
@@ -125,6 +126,7 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): Deliver
     leaseUntil: toDate(entity.leaseUntil),
     leaseOwner: optionalString(entity.leaseOwner),
     redeliveries: entity.redeliveries === undefined ? undefined : Number(entity.redeliveries),
+    ...(toDate(entity.sendAt) ? { sendAt: toDate(entity.sendAt) } : {}),
   };
 }
 

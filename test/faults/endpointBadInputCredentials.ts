@@ -2,6 +2,7 @@
 // unsigned, forged and replayed SendGrid posts, missing and wrong ACS secrets and forged, altered or
 // garbled unsubscribe tokens; and the malformed bodies that need the live signing key or secret.
 import type { Case } from './endpointBadInputCorpus';
+import { sendGridCases } from './sendGridBadInput';
 import { acsBounce, ENDPOINTS, type Fixtures, operatorKeyAttempts, senderKeyAttempts, sendGridBounce, withQuery } from './endpointTable';
 
 /** Every keyed endpoint with keys that are not its own; the own-auth endpoints with forged credentials. */
@@ -133,6 +134,7 @@ export function credentialCases(f: Fixtures): Case[] {
     body: `List-Unsubscribe=One-Click&${'x'.repeat(5000)}`,
     status: 413,
   });
+  cases.push(...sendGridCases());
   return cases;
 }
 

@@ -4,10 +4,13 @@
 import { ADMIN_KEY, FUNCTION_KEY } from '../support/relayHarness';
 
 /** How a caller proves who it is: a function key, the operator's (master) key, or the endpoint's own check. */
-export type Caller = 'sender-key' | 'operator-key' | 'sendgrid-signature' | 'acs-secret' | 'unsubscribe-token';
+export type Caller = 'sender-key' | 'operator-key' | 'sendgrid-signature' | 'acs-secret' | 'unsubscribe-token' | 'sendgrid-api-key';
 
-/** What an endpoint's own error answers are: problem+json, or an HTML page unless the caller asks for JSON. */
-export type ErrorBody = 'problem' | 'page';
+/**
+ * What an endpoint's own error answers are: problem+json, an HTML page unless the caller asks for
+ * JSON, or SendGrid's {"errors": [{"message", "field", "help"}]} (the SendGrid drop-in).
+ */
+export type ErrorBody = 'problem' | 'page' | 'sendgrid';
 
 /** A request as the suite sends it; `key` is the x-functions-key header (null: none). */
 export interface Ask {
@@ -49,6 +52,15 @@ export const KNOWN_ADDRESS = 'known+tag@example.net';
 export const PAUSED_DOMAIN = 'example.com';
 const json = (value: unknown) => JSON.stringify(value);
 const JSON_TYPE = { 'content-type': 'application/json' };
+
+/** The SendGrid drop-in's key (RELAY_SENDGRID_API_KEY) in the bad-input suite. */
+export const SENDGRID_API_KEY = 'SG.bad-input-suite-sendgrid-key-0123456789';
+export const SENDGRID_PATH = '/api/sendgrid/v3/mail/send';
+/** A Mail Send body the drop-in takes, with its recipient's address as given. */
+export function sendGridMail(to = 'must-not-arrive@example.net'): Record<string, unknown> {
+  return { personalizations: [{ to: [{ email: to }] }], from: { email: 'app@example.jp' }, subject: 'x', content: [{ type: 'text/plain', value: 'x' }] };
+}
+export const sendGridHeaders = (key = SENDGRID_API_KEY) => ({ ...JSON_TYPE, authorization: `Bearer ${key}` });
 
 export function sendGridBounce(f: Fixtures): string {
   return json([
@@ -151,6 +163,15 @@ export const ENDPOINTS: readonly Endpoint[] = [
       headers: { ...JSON_TYPE, 'x-relay-events-secret': f.acsSecret },
       body: acsBounce(f),
     }),
+  },
+  {
+    name: 'sendGridMailSend',
+    methods: ['POST'],
+    route: 'api/sendgrid/v3/mail/send',
+    authLevel: 'anonymous',
+    caller: 'sendgrid-api-key',
+    errors: 'sendgrid',
+    valid: () => ({ method: 'POST', path: SENDGRID_PATH, key: null, headers: sendGridHeaders(), body: json(sendGridMail()) }),
   },
   {
     name: 'unsubscribePage',

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { acceptSendGridMail, type SendGridInput } from '../../src/relay/acceptSendGrid';
 import { NotConfiguredError, SenderNotAllowedError, StorageUnavailableError, UnauthorizedError, ValidationError } from '../../src/errors';
 import { FakeLog, FakeRelay } from '../support/fakes';
+import { deliverTask } from '../../src/relay/deliverTask';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 30_000 };
@@ -79,7 +80,9 @@ test('send_at: the tasks wait until then and the rows say when', FILE_TIMEOUT, a
     relay.queue.tasks.map((t) => t.delaySeconds),
     [7200, 7200],
   );
-  assert.equal(relay.deliveries.row(answer.ids[0], 'a@example.net')?.nextAttemptAt?.toISOString(), '2026-12-01T14:00:00.000Z');
+  const row = relay.deliveries.row(answer.ids[0], 'a@example.net');
+  assert.equal(row?.nextAttemptAt?.toISOString(), '2026-12-01T14:00:00.000Z');
+  assert.equal(row?.sendAt?.toISOString(), '2026-12-01T14:00:00.000Z', 'its retries count from then');
 });
 
 test('any personalization refused: none is queued', FILE_TIMEOUT, async () => {
@@ -105,4 +108,14 @@ test('storage failing for one personalization: the answer names what was queued 
     ['b@example.net'],
     "the failed one's task is taken back",
   );
+});
+
+test('a scheduled send deferred at its time is retried: its retries count from send_at, not from the accept', FILE_TIMEOUT, async () => {
+  const relay = new FakeRelay({ RELAY_SENDGRID_API_KEY: KEY, RELAY_MAX_RETRY_SECONDS: '3600' }, NOW);
+  const answer = await acceptSendGridMail(relay.deps, input({ ...TWO, send_at: NOW.getTime() / 1000 + 2 * 86400 }), new FakeLog());
+  relay.clock.advance(2 * 86400_000); // the queue hands the task over at send_at, two days after the accept
+  relay.smartHost.replies = [{ kind: 'temporary', smtpCode: 451, response: '451 try later' }];
+  const task = relay.queue.tasks.find((t) => t.task.messageId === answer.ids[0])!.task;
+  await deliverTask(relay.deps, task, new FakeLog());
+  assert.equal(relay.deliveries.row(answer.ids[0], 'a@example.net')?.status, 'deferred', 'not failed as if it had waited two days for nothing');
 });
