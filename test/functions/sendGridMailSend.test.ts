@@ -104,6 +104,8 @@ test('send_at: the message waits, with nextAttemptAt saying until when', FILE_TI
   const view = await relay.status(header(response.headers, 'x-message-id'));
   assert.equal(view.recipients[0]?.status, 'queued');
   assert.equal(view.recipients[0]?.nextAttemptAt, new Date(sendAt * 1000).toISOString());
+  const stored = await relay.clients.deliveries.getEntity<{ sendAt?: Date }>(view.id, 'sg-later@example.net');
+  assert.equal(new Date(stored.sendAt ?? 0).toISOString(), new Date(sendAt * 1000).toISOString(), 'the row keeps send_at: its retries count from it');
 });
 
 test('a refused field answers 400 through the client, naming it in SendGrid’s error shape', FILE_TIMEOUT, async () => {
