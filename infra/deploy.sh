@@ -44,10 +44,14 @@ unset and a terminal is attached, from a prompt. It is never taken from the comm
 stays out of shell history. When neither gives one, the password already in Key Vault is kept
 (a first deployment needs one, unless smartHostAuth is xoauth2).
 
-The relay's own secrets, the unsubscribe links' key and the ACS events secret, are generated on the
-first deployment and kept in Key Vault after that (a new unsubscribe key would break every link
-already sent). RELAY_UNSUBSCRIBE_SECRET or RELAY_ACS_EVENTS_SECRET in the environment sets one
-instead (a rotation: give "new-key,old-key" for the unsubscribe secret so old links keep working).
+The relay's own secrets, the unsubscribe links' key, the ACS events secret and the drop-in
+endpoints' keys (the SendGrid API key, the ACS access key), are generated on the first deployment
+and kept in Key Vault after that (a new unsubscribe key would break every link already sent).
+RELAY_UNSUBSCRIBE_SECRET, RELAY_ACS_EVENTS_SECRET, RELAY_SENDGRID_API_KEY or RELAY_ACS_ACCESS_KEY
+in the environment sets one instead (a rotation: give "new-key,old-key" for the unsubscribe secret
+so old links keep working). The apps' keys are read with
+  az keyvault secret show --vault-name <vault> --name sendgrid-api-key --query value --output tsv
+  az keyvault secret show --vault-name <vault> --name acs-access-key --query value --output tsv
 
 Example:
   az group create --name rg-smtp-relay --location westeurope
@@ -166,7 +170,7 @@ esac
 if ! values="$(json_fields parameters.appName.value parameters.smartHostAuth.value \
   parameters.smartHostUsername.value parameters.allowedSenderDomains.value parameters.smartHostHost.value \
   parameters.operatorPrincipalId.value parameters.smartHostPassword parameters.unsubscribeSecret \
-  parameters.acsEventsSecret <"$parameters_file")"; then
+  parameters.acsEventsSecret parameters.sendgridApiKey parameters.acsAccessKey <"$parameters_file")"; then
   fail "parameters file '$parameters_file' is not valid JSON"
 fi
 mapfile -t value <<<"$values"
@@ -183,6 +187,9 @@ if [[ -n $file_password ]]; then
 fi
 if [[ -n ${value[7]:-} || -n ${value[8]:-} ]]; then
   fail "remove unsubscribeSecret and acsEventsSecret from $parameters_file: a secret does not belong in a file; set RELAY_UNSUBSCRIBE_SECRET or RELAY_ACS_EVENTS_SECRET instead, or let the deploy keep the ones in Key Vault"
+fi
+if [[ -n ${value[9]:-} || -n ${value[10]:-} ]]; then
+  fail "remove sendgridApiKey and acsAccessKey from $parameters_file: a key does not belong in a file; set RELAY_SENDGRID_API_KEY or RELAY_ACS_ACCESS_KEY instead, or let the deploy keep the ones in Key Vault"
 fi
 
 missing=()
@@ -219,7 +226,9 @@ rm -f "$show_error"
 
 given_unsubscribe_secret="${RELAY_UNSUBSCRIBE_SECRET:-}"
 given_acs_secret="${RELAY_ACS_EVENTS_SECRET:-}"
-unset RELAY_UNSUBSCRIBE_SECRET RELAY_ACS_EVENTS_SECRET
+given_sendgrid_key="${RELAY_SENDGRID_API_KEY:-}"
+given_acs_key="${RELAY_ACS_ACCESS_KEY:-}"
+unset RELAY_UNSUBSCRIBE_SECRET RELAY_ACS_EVENTS_SECRET RELAY_SENDGRID_API_KEY RELAY_ACS_ACCESS_KEY
 
 # Whether the earlier deployment's Key Vault holds secret $1, asked of Azure Resource Manager (which
 # shows a secret's metadata, never its value, to whoever may deploy; no Key Vault data role needed).
@@ -236,9 +245,14 @@ stored_secret() {
 
 # The value to deploy for secret $2 (given as $3, if at all): the given one, a new one when the vault
 # has none, or empty to keep the stored one. $1 names it in messages; each key is at least 32 characters.
+# $4 is the form of a new one: base64url (the default), sendgrid ("SG." and base64url, as SendGrid's
+# clients expect a key to look) or base64 (an ACS access key, which its clients decode as base64).
 relay_secret() {
-  local what="$1" name="$2" given="$3" key
+  local what="$1" name="$2" given="$3" form="${4:-base64url}" key
   if [[ -n $given ]]; then
+    if [[ $form == base64 ]] && ! node -e 'const k = process.argv[1]; process.exit(/^[A-Za-z0-9+\/]+={0,2}$/.test(k) && k.length % 4 === 0 && Buffer.from(k, "base64").length >= 32 ? 0 : 1)' "$given"; then
+      fail "$what: must be base64 of at least 32 bytes"
+    fi
     IFS=',' read -r -a keys <<<"$given"
     for key in "${keys[@]}"; do
       ((${#key} >= 32)) || fail "$what: each key must be at least 32 characters long"
@@ -249,13 +263,21 @@ relay_secret() {
     say "$what: keeping the one in Key Vault $previous_vault"
   else
     say "$what: none stored yet, generating one"
-    node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))'
+    case $form in
+      sendgrid) node -e 'process.stdout.write("SG." + require("crypto").randomBytes(32).toString("base64url"))' ;;
+      base64) node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))' ;;
+      *) node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))' ;;
+    esac
   fi
 }
 unsubscribe_secret="$(relay_secret "unsubscribe secret" unsubscribe-secret "$given_unsubscribe_secret")" || exit 1
 acs_events_secret="$(relay_secret "ACS events secret" acs-events-secret "$given_acs_secret")" || exit 1
+sendgrid_api_key="$(relay_secret "SendGrid API key" sendgrid-api-key "$given_sendgrid_key" sendgrid)" || exit 1
+acs_access_key="$(relay_secret "ACS access key" acs-access-key "$given_acs_key" base64)" || exit 1
 given_unsubscribe_secret=""
 given_acs_secret=""
+given_sendgrid_key=""
+given_acs_key=""
 
 # ---- smart host password -----------------------------------------------------------------------
 
@@ -325,7 +347,8 @@ umask 077
 # shellcheck disable=SC2016 # JavaScript, not shell: $schema is a JSON key
 RELAY_LOCATION="$location" RELAY_OPERATOR_ID="$operator_id" RELAY_OPERATOR_TYPE="$operator_type" \
   RELAY_NO_OPERATOR="$no_operator_override" RELAY_PASSWORD="$password" \
-  RELAY_NEW_UNSUBSCRIBE_SECRET="$unsubscribe_secret" RELAY_NEW_ACS_SECRET="$acs_events_secret" node -e '
+  RELAY_NEW_UNSUBSCRIBE_SECRET="$unsubscribe_secret" RELAY_NEW_ACS_SECRET="$acs_events_secret" \
+  RELAY_NEW_SENDGRID_KEY="$sendgrid_api_key" RELAY_NEW_ACS_KEY="$acs_access_key" node -e '
     const e = process.env;
     const p = {};
     if (e.RELAY_LOCATION) p.location = { value: e.RELAY_LOCATION };
@@ -335,6 +358,8 @@ RELAY_LOCATION="$location" RELAY_OPERATOR_ID="$operator_id" RELAY_OPERATOR_TYPE=
     if (e.RELAY_PASSWORD) p.smartHostPassword = { value: e.RELAY_PASSWORD };
     if (e.RELAY_NEW_UNSUBSCRIBE_SECRET) p.unsubscribeSecret = { value: e.RELAY_NEW_UNSUBSCRIBE_SECRET };
     if (e.RELAY_NEW_ACS_SECRET) p.acsEventsSecret = { value: e.RELAY_NEW_ACS_SECRET };
+    if (e.RELAY_NEW_SENDGRID_KEY) p.sendgridApiKey = { value: e.RELAY_NEW_SENDGRID_KEY };
+    if (e.RELAY_NEW_ACS_KEY) p.acsAccessKey = { value: e.RELAY_NEW_ACS_KEY };
     process.stdout.write(JSON.stringify({
       $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
       contentVersion: "1.0.0.0",
@@ -343,6 +368,8 @@ RELAY_LOCATION="$location" RELAY_OPERATOR_ID="$operator_id" RELAY_OPERATOR_TYPE=
 password=""
 unsubscribe_secret=""
 acs_events_secret=""
+sendgrid_api_key=""
+acs_access_key=""
 
 # Bicep accepts values the app refuses at start-up; such a deployment would succeed with no function
 # loaded. The app's own loadConfig judges the settings the template would give it.
@@ -424,4 +451,9 @@ Try it (the "from" domain must be in allowedSenderDomains):
   key=\$(az functionapp keys list --resource-group $resource_group --name $function_app --query functionKeys.default --output tsv)
   curl -sS -X POST '$send_url' -H "x-functions-key: \$key" -H 'Content-Type: application/json' \\
     -d '{"from":"relay@${sender_domains%%,*}","to":"you@example.com","subject":"Hello","text":"It works."}'
+
+Apps written for SendGrid or ACS Email send with the drop-in endpoints' keys (reading them needs a
+Key Vault data role, such as Key Vault Secrets User, on $key_vault):
+  az keyvault secret show --vault-name $key_vault --name sendgrid-api-key --query value --output tsv
+  az keyvault secret show --vault-name $key_vault --name acs-access-key --query value --output tsv
 EOF

@@ -23,8 +23,8 @@ import {
   ValidationError,
 } from '../errors';
 import { encodeInlineBody, newDeliveryTask } from '../core/deliveryTask';
-import { countOutcome } from './steps/recordMetrics';
 import { applyingEntry, suppressedResponse, type SuppressionEntry } from '../core/suppression';
+import { countOutcome } from './steps/recordMetrics';
 import type { DeliveryRow, EnqueuedTask } from './ports';
 import type { RelayDeps, RelayLog } from './deps';
 
@@ -61,23 +61,9 @@ export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: Re
   const validated = validateSendRequest(json, { maxRecipients: config.maxRecipients });
   if (!validated.ok) throw new ValidationError(validated.errors);
   const request = validated.value;
-  const domain = senderDomain(request);
-  if (!config.allowedSenderDomains.has(domain)) throw new SenderNotAllowedError(domain);
-  if (request.unsubscribe) checkUnsubscribeSettings(config);
-
   const now = deps.now();
-  const id = newMessageId(now);
-  const raw = await composeMessage(id, request, now);
-  if (raw.length > config.maxMessageBytes) {
-    throw new PayloadTooLargeError(`The composed message is ${raw.length} bytes; at most ${config.maxMessageBytes} (RELAY_MAX_MESSAGE_BYTES) are accepted`);
-  }
-  const suppressedBy = await storage('checking the suppression list', () => suppressionsOf(deps, request, now));
-  const rows = request.recipients.map((r) => newRow(id, r.address, request, raw.length, now, suppressedBy.get(r.address.toLowerCase())));
-  const answer: AcceptAnswer = {
-    id,
-    status: rows.every((r) => r.status === 'suppressed') ? 'completed' : 'queued',
-    recipients: rows.map((r) => ({ address: r.address, status: r.status === 'suppressed' ? 'suppressed' : 'queued' })),
-  };
+  const prepared = await prepareAccept(deps, request, now);
+  const { id, answer } = prepared;
 
   const key = input.idempotencyKey;
   if (key !== null) {
@@ -90,19 +76,62 @@ export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: Re
   }
 
   try {
-    await writeAll(deps, id, raw, rows, log);
+    await commitAccept(deps, prepared, log);
   } catch (err) {
     if (key !== null) await undo(log, id, 'Idempotency-Key reservation', () => deps.idempotency.release(key));
     throw err;
   }
+  return { answer, replayed: false };
+}
+
+/** A validated request made ready to write: composed, its suppressions looked up, nothing written yet. */
+export interface PreparedMessage {
+  id: string;
+  raw: Buffer;
+  rows: DeliveryRow[];
+  answer: AcceptAnswer;
+  now: Date;
+  /** its tasks stay invisible until then (a scheduled send) */
+  notBefore?: Date;
+}
+
+/** Every check that can refuse a validated request, without writing; storage is only read. */
+export async function prepareAccept(deps: RelayDeps, request: SendRequest, now: Date, notBefore?: Date): Promise<PreparedMessage> {
+  const { config } = deps;
+  const domain = senderDomain(request);
+  if (!config.allowedSenderDomains.has(domain)) throw new SenderNotAllowedError(domain);
+  if (request.unsubscribe) checkUnsubscribeSettings(config);
+  const id = newMessageId(now);
+  const raw = await composeMessage(id, request, now);
+  if (raw.length > config.maxMessageBytes) {
+    throw new PayloadTooLargeError(`The composed message is ${raw.length} bytes; at most ${config.maxMessageBytes} (RELAY_MAX_MESSAGE_BYTES) are accepted`);
+  }
+  const suppressedBy = await storage('checking the suppression list', () => suppressionsOf(deps, request, now));
+  const rows = request.recipients.map((r) => {
+    const row = newRow(id, r.address, request, raw.length, now, suppressedBy.get(r.address.toLowerCase()));
+    return notBefore && row.status === 'queued' ? { ...row, nextAttemptAt: notBefore, sendAt: notBefore } : row;
+  });
+  const answer: AcceptAnswer = {
+    id,
+    status: rows.every((r) => r.status === 'suppressed') ? 'completed' : 'queued',
+    recipients: rows.map((r) => ({ address: r.address, status: r.status === 'suppressed' ? 'suppressed' : 'queued' })),
+  };
+  return { id, raw, rows, answer, now, ...(notBefore ? { notBefore } : {}) };
+}
+
+/** Writes a prepared message, all of it or none (StorageUnavailableError). */
+export async function commitAccept(deps: RelayDeps, prepared: PreparedMessage, log: RelayLog): Promise<void> {
+  const { id, raw, rows, now, notBefore } = prepared;
+  const delaySeconds = notBefore ? Math.max(0, Math.ceil((notBefore.getTime() - deps.now().getTime()) / 1000)) : 0;
+  await writeAll(deps, id, raw, rows, log, delaySeconds);
   const queued = rows.filter((r) => r.status === 'queued').length;
   const alsoSuppressed = rows.length - queued > 0 ? `, ${rows.length - queued} suppressed` : '';
-  log.log(`message ${id}: queued for ${queued} recipient(s)${alsoSuppressed}, ${raw.length} bytes`);
+  const scheduled = notBefore ? `, to be sent at ${notBefore.toISOString()}` : '';
+  log.log(`message ${id}: queued for ${queued} recipient(s)${alsoSuppressed}${scheduled}, ${raw.length} bytes`);
   if (queued < rows.length) {
     for (const row of rows) if (row.status === 'suppressed') countOutcome(deps, row, now);
     await recordSuppressed(deps, rows, now, log);
   }
-  return { answer, replayed: false };
 }
 
 /** The entry that stops each suppressed recipient, by recipient key: one query per recipient, in parallel. */
@@ -134,7 +163,7 @@ async function recordSuppressed(deps: RelayDeps, rows: readonly DeliveryRow[], n
   }
 }
 
-async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: DeliveryRow[], log: RelayLog): Promise<void> {
+async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: DeliveryRow[], log: RelayLog, delaySeconds: number): Promise<void> {
   const inline = encodeInlineBody(raw);
   const tasks = rows.filter((row) => row.status === 'queued').map((row) => newDeliveryTask(id, row.recipientKey, 1, inline));
   // Nothing will read the body of a message whose every recipient is suppressed.
@@ -152,7 +181,7 @@ async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: Delivery
     const indexing = deps.messageIndex.add(rows).then(() => {
       indexed = true;
     });
-    const results = await Promise.allSettled([indexing, ...tasks.map((task) => deps.queue.enqueue(task).then((t) => void enqueued.push(t)))]);
+    const results = await Promise.allSettled([indexing, ...tasks.map((task) => deps.queue.enqueue(task, delaySeconds).then((t) => void enqueued.push(t)))]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     await deps.deliveries.insertMessage(rows);
@@ -203,9 +232,9 @@ function newRow(id: string, address: string, request: SendRequest, messageBytes:
     subject: request.subject,
     tags: request.tags,
     ...(request.unsubscribe ? { unsubscribe: true } : {}),
-    messageBytes,
     queuedAt: now,
     updatedAt: now,
+    messageBytes,
   };
   if (!suppressedBy) return row;
   return { ...row, status: 'suppressed', response: suppressedResponse(suppressedBy), ...(suppressedBy.category ? { category: suppressedBy.category } : {}) };

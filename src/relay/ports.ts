@@ -38,6 +38,8 @@ export interface DeliveryRow {
   queuedAt: Date;
   updatedAt: Date;
   nextAttemptAt?: Date;
+  /** the time a scheduled send asked for (SendGrid's send_at): its retries count from then, not from queuedAt */
+  sendAt?: Date;
   sentAt?: Date;
   leaseUntil?: Date;
   /** the queue message whose invocation holds the claim (see decideDelivery) */

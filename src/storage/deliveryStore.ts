@@ -88,6 +88,7 @@ function toEntity(row: DeliveryRow): Record<string, unknown> & { partitionKey: s
     unsubscribe: row.unsubscribe || undefined,
     messageBytes: row.messageBytes,
     nextAttemptAt: row.nextAttemptAt,
+    sendAt: row.sendAt,
     sentAt: row.sentAt,
     leaseUntil: row.leaseUntil,
     leaseOwner: row.leaseOwner,
@@ -127,6 +128,7 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): Deliver
     leaseUntil: toDate(entity.leaseUntil),
     leaseOwner: optionalString(entity.leaseOwner),
     redeliveries: entity.redeliveries === undefined ? undefined : Number(entity.redeliveries),
+    ...(toDate(entity.sendAt) ? { sendAt: toDate(entity.sendAt) } : {}),
   };
 }
 

@@ -19,7 +19,7 @@ import { type Case, MALFORMED } from './endpointBadInputCorpus';
 import { credentialCases } from './endpointBadInputCredentials';
 import { type Generated, generatedRequest } from './endpointBadInputMutations';
 import { SuspensionStore } from '../../src/storage/suspensionStore';
-import { type Ask, ENDPOINTS, type Endpoint, type Fixtures, KNOWN_ADDRESS, PAUSED_DOMAIN, SUSPENDED_DESTINATION } from './endpointTable';
+import { type Ask, ENDPOINTS, type Endpoint, type Fixtures, KNOWN_ADDRESS, PAUSED_DOMAIN, SENDGRID_API_KEY, SUSPENDED_DESTINATION } from './endpointTable';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 180_000 };
@@ -40,6 +40,7 @@ before(async () => {
     env: {
       RELAY_SENDGRID_WEBHOOK_PUBLIC_KEY: sendGrid.publicKeySetting,
       RELAY_ACS_EVENTS_SECRET: ACS_SECRET,
+      RELAY_SENDGRID_API_KEY: SENDGRID_API_KEY,
       RELAY_EVENT_MAX_AGE_SECONDS: '600',
       RELAY_MAX_RECIPIENTS: String(MAX_RECIPIENTS),
       RELAY_MAX_MESSAGE_BYTES: String(LIMIT_BYTES),
@@ -129,6 +130,17 @@ function assertAnswer(
   if (endpoint.errors === 'page' && !asksJson) {
     assert.equal(contentType, 'text/html; charset=utf-8', label);
     assert.doesNotMatch(answer.text, /<script>/i, `nothing is echoed unescaped: ${label}`);
+    return;
+  }
+  if (endpoint.errors === 'sendgrid') {
+    const errors = (answer.body as unknown as { errors?: { message?: unknown; field?: unknown }[] }).errors;
+    assert.equal(contentType, 'application/json', label);
+    assert.ok(Array.isArray(errors) && errors.length > 0 && errors.every((e) => typeof e.message === 'string' && e.message !== ''), label);
+    if (expected.field !== undefined)
+      assert.ok(
+        errors.some((e) => e.field === expected.field),
+        `names ${expected.field}: ${label}`,
+      );
     return;
   }
   assert.equal(contentType, 'application/problem+json', label);
@@ -272,7 +284,16 @@ test('after all of it: every table, blob and queue as before, and the smart host
     "bad input is the caller's problem, not an error of the host",
   );
   const [tokenPayload, tokenMac] = fixtures.token.split('.') as [string, string];
-  for (const secret of [ACS_SECRET, relay.config.dropIns.acsAccessKey!, ADMIN_KEY, FUNCTION_KEY, tokenPayload, tokenMac, fixtures.forgedToken.split('.')[1]]) {
+  for (const secret of [
+    ACS_SECRET,
+    SENDGRID_API_KEY,
+    relay.config.dropIns.acsAccessKey!,
+    ADMIN_KEY,
+    FUNCTION_KEY,
+    tokenPayload,
+    tokenMac,
+    fixtures.forgedToken.split('.')[1],
+  ]) {
     assert.ok(!logged.some((line) => line.includes(secret)), `a secret or token reached the log: ${secret.slice(0, 6)}...`);
   }
   for (const e of ENDPOINTS) assert.ok((perEndpoint.get(e.name) ?? 0) > 0, `${e.name} has hand-written bad input`);

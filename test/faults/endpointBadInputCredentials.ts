@@ -3,6 +3,7 @@
 // garbled unsubscribe tokens; and the malformed bodies that need the live signing key or secret.
 import type { Case } from './endpointBadInputCorpus';
 import { acsCases } from './endpointBadInputAcs';
+import { sendGridCases } from './sendGridBadInput';
 import { acsBounce, ENDPOINTS, type Fixtures, operatorKeyAttempts, senderKeyAttempts, sendGridBounce, withQuery } from './endpointTable';
 
 /** Every keyed endpoint with keys that are not its own; the own-auth endpoints with forged credentials. */
@@ -135,6 +136,7 @@ export function credentialCases(f: Fixtures): Case[] {
     status: 413,
   });
   cases.push(...acsCases(f));
+  cases.push(...sendGridCases());
   return cases;
 }
 

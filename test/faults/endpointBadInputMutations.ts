@@ -6,7 +6,21 @@ import fc from 'fast-check';
 import { ADMIN_KEY, FUNCTION_KEY } from '../support/relayHarness';
 import { badRequest } from './badInputMutations';
 import { acsGenerated } from './endpointBadInputAcs';
-import { acsBounce, type Ask, ENDPOINTS, type Fixtures, KNOWN_ADDRESS, PAUSED_DOMAIN, sendGridBounce, SUSPENDED_DESTINATION, withQuery } from './endpointTable';
+import {
+  acsBounce,
+  type Ask,
+  ENDPOINTS,
+  type Fixtures,
+  KNOWN_ADDRESS,
+  PAUSED_DOMAIN,
+  SENDGRID_API_KEY,
+  SENDGRID_PATH,
+  sendGridBounce,
+  sendGridHeaders,
+  sendGridMail,
+  SUSPENDED_DESTINATION,
+  withQuery,
+} from './endpointTable';
 
 /** A generated bad request: the endpoint it is for, the request and the statuses it may get. */
 export interface Generated {
@@ -286,6 +300,26 @@ export function generatedRequest(f: Fixtures): fc.Arbitrary<Generated> {
         endpoint: 'receiveAcsEvents',
         kind: 'a bad event post',
         ask: { method: 'POST', path: '/api/v1/events/acs', key: null, headers: { ...json, 'x-relay-events-secret': secret }, body },
+        status,
+      })),
+    fc
+      .oneof(
+        keyLike.filter((k) => k !== SENDGRID_API_KEY).map((key) => ({ headers: sendGridHeaders(key), body: JSON.stringify(sendGridMail()), status: [401] })),
+        insertInto('user@example.net').map((to) => ({ headers: sendGridHeaders(), body: JSON.stringify(sendGridMail(to)), status: [400] })),
+        notJsonObject.map((body) => ({ headers: sendGridHeaders(), body, status: [400] })),
+        notJsonType.map((contentType) => ({
+          headers: { ...sendGridHeaders(), 'content-type': contentType },
+          body: JSON.stringify(sendGridMail()),
+          status: [415],
+        })),
+        fc
+          .tuple(word, fc.jsonValue())
+          .map(([name, value]) => ({ headers: sendGridHeaders(), body: JSON.stringify({ ...sendGridMail(), [`zz${name}`]: value }), status: [400] })),
+      )
+      .map(({ headers, body, status }) => ({
+        endpoint: 'sendGridMailSend',
+        kind: 'a bad mail send',
+        ask: { method: 'POST', path: SENDGRID_PATH, key: null, headers, body },
         status,
       })),
     ...['GET', 'POST'].map((method) =>

@@ -4,10 +4,15 @@
 import { ADMIN_KEY, FUNCTION_KEY } from '../support/relayHarness';
 
 /** How a caller proves who it is: a function key, the operator's (master) key, or the endpoint's own check. */
-export type Caller = 'sender-key' | 'operator-key' | 'sendgrid-signature' | 'acs-secret' | 'unsubscribe-token' | 'acs-signature';
+export type Caller =
+  'sender-key' | 'operator-key' | 'sendgrid-signature' | 'acs-secret' | 'unsubscribe-token' | 'acs-signature' | 'sendgrid-api-key' | 'anyone';
 
-/** What an endpoint's own error answers are: problem+json, an HTML page unless the caller asks for JSON, or ACS's {"error"}. */
-export type ErrorBody = 'problem' | 'page' | 'acs';
+/**
+ * What an endpoint's own error answers are: problem+json, an HTML page unless the caller asks for
+ * JSON, ACS's {"error"} (the ACS drop-in), or SendGrid's {"errors": [{"message", "field", "help"}]}
+ * (the SendGrid drop-in).
+ */
+export type ErrorBody = 'problem' | 'page' | 'acs' | 'sendgrid';
 
 /** A request as the suite sends it; `key` is the x-functions-key header (null: none). */
 export interface Ask {
@@ -53,6 +58,15 @@ export const PAUSED_DOMAIN = 'example.com';
 export const SUSPENDED_DESTINATION = 'stale-destination';
 const json = (value: unknown) => JSON.stringify(value);
 const JSON_TYPE = { 'content-type': 'application/json' };
+
+/** The SendGrid drop-in's key (RELAY_SENDGRID_API_KEY) in the bad-input suite. */
+export const SENDGRID_API_KEY = 'SG.bad-input-suite-sendgrid-key-0123456789';
+export const SENDGRID_PATH = '/api/sendgrid/v3/mail/send';
+/** A Mail Send body the drop-in takes, with its recipient's address as given. */
+export function sendGridMail(to = 'must-not-arrive@example.net'): Record<string, unknown> {
+  return { personalizations: [{ to: [{ email: to }] }], from: { email: 'app@example.jp' }, subject: 'x', content: [{ type: 'text/plain', value: 'x' }] };
+}
+export const sendGridHeaders = (key = SENDGRID_API_KEY) => ({ ...JSON_TYPE, authorization: `Bearer ${key}` });
 
 export function sendGridBounce(f: Fixtures): string {
   return json([
@@ -227,6 +241,15 @@ export const ENDPOINTS: readonly Endpoint[] = [
     },
   },
   {
+    name: 'sendGridMailSend',
+    methods: ['POST'],
+    route: 'api/sendgrid/v3/mail/send',
+    authLevel: 'anonymous',
+    caller: 'sendgrid-api-key',
+    errors: 'sendgrid',
+    valid: () => ({ method: 'POST', path: SENDGRID_PATH, key: null, headers: sendGridHeaders(), body: json(sendGridMail()) }),
+  },
+  {
     name: 'unsubscribePage',
     methods: ['GET'],
     route: 'api/v1/unsubscribe/{token}',
@@ -249,6 +272,15 @@ export const ENDPOINTS: readonly Endpoint[] = [
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'List-Unsubscribe=One-Click',
     }),
+  },
+  {
+    name: 'getOpenApi',
+    methods: ['GET'],
+    route: 'api/v1/openapi.json',
+    authLevel: 'anonymous',
+    caller: 'anyone',
+    errors: 'problem',
+    valid: () => ({ method: 'GET', path: '/api/v1/openapi.json', key: null }),
   },
 ];
 

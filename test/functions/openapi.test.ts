@@ -38,7 +38,10 @@ describe('GET /api/v1/openapi.json', FILE_TIMEOUT, () => {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   const token = () =>
-    signUnsubscribeToken({ recipient: 'taro@example.net', senderDomain: 'example.jp', messageId: newMessageId(new Date()), issuedAt: new Date() }, UNSUBSCRIBE_SECRET);
+    signUnsubscribeToken(
+      { recipient: 'taro@example.net', senderDomain: 'example.jp', messageId: newMessageId(new Date()), issuedAt: new Date() },
+      UNSUBSCRIBE_SECRET,
+    );
 
   before(async () => {
     relay = await startRelayHarness({
@@ -62,11 +65,15 @@ describe('GET /api/v1/openapi.json', FILE_TIMEOUT, () => {
 
   /** Checks an answer against what the document says the operation answers with that status. */
   function conforms(path: string, method: string, answer: HttpAnswer<unknown>): void {
-    const responses = doc.paths[path][method].responses as Json;
+    const responses = ((doc.paths as Record<string, Record<string, Json>>)[path][method]).responses as Json;
     const documented = responses[String(answer.status)] as Json | undefined;
     assert.ok(documented, `${method.toUpperCase()} ${path} answered ${answer.status}, which the document does not list: ${answer.text.slice(0, 200)}`);
-    const base = documented.$ref ? pointer('components', 'responses', String(documented.$ref).split('/').pop() ?? '') : pointer('paths', path, method, 'responses', String(answer.status));
-    const response = documented.$ref ? (doc.components.responses[String(documented.$ref).split('/').pop() ?? ''] as Json) : documented;
+    const base = documented.$ref
+      ? pointer('components', 'responses', String(documented.$ref).split('/').pop() ?? '')
+      : pointer('paths', path, method, 'responses', String(answer.status));
+    const response = documented.$ref
+      ? ((doc.components as Record<string, Json>).responses[String(documented.$ref).split('/').pop() ?? ''] as Json)
+      : documented;
     const content = response.content as Json | undefined;
     if (!content) return;
     const [mediaType] = Object.keys(content);
@@ -85,18 +92,49 @@ describe('GET /api/v1/openapi.json', FILE_TIMEOUT, () => {
     const ids = operations().map(({ op }) => String(op.operationId));
     assert.equal(new Set(ids).size, ids.length, 'operation ids are unique');
     for (const { op } of operations()) assert.ok(Object.keys(op.responses as Json).length > 0, `${String(op.operationId)} documents its answers`);
-    for (const name of Object.keys(doc.components.schemas as Json)) assert.ok(ajv.getSchema(`openapi${pointer('components', 'schemas', name)}`), `${name} compiles`);
+    for (const name of Object.keys((doc.components as Record<string, Json>).schemas))
+      assert.ok(ajv.getSchema(`openapi${pointer('components', 'schemas', name)}`), `${name} compiles`);
   });
 
   /** How to send an operation's example: its path parameters and credentials. */
   const EXAMPLE_CALLS: Record<string, (example: unknown) => Call> = {
     sendMessage: (e) => ({ method: 'POST', path: '/api/v1/messages', body: JSON.stringify(e), headers: { 'content-type': 'application/json' } }),
-    putSuppression: (e) => ({ method: 'PUT', path: '/api/v1/suppressions/taro@example.net', body: JSON.stringify(e), headers: { 'content-type': 'application/json' }, key: ADMIN_KEY }),
-    pauseSender: (e) => ({ method: 'POST', path: '/api/v1/senders/example.jp/pause', body: JSON.stringify(e), headers: { 'content-type': 'application/json' }, key: ADMIN_KEY }),
+    putSuppression: (e) => ({
+      method: 'PUT',
+      path: '/api/v1/suppressions/taro@example.net',
+      body: JSON.stringify(e),
+      headers: { 'content-type': 'application/json' },
+      key: ADMIN_KEY,
+    }),
+    pauseSender: (e) => ({
+      method: 'POST',
+      path: '/api/v1/senders/example.jp/pause',
+      body: JSON.stringify(e),
+      headers: { 'content-type': 'application/json' },
+      key: ADMIN_KEY,
+    }),
     receiveDsn: (e) => ({ method: 'POST', path: '/api/v1/events/dsn', body: String(e), headers: { 'content-type': 'message/rfc822' }, key: ADMIN_KEY }),
-    receiveSendGridEvents: (e) => ({ method: 'POST', path: '/api/v1/events/sendgrid', body: JSON.stringify(e), headers: sendGrid.signed(JSON.stringify(e)), key: null }),
-    receiveAcsEvents: (e) => ({ method: 'POST', path: '/api/v1/events/acs', body: JSON.stringify(e), headers: { 'content-type': 'application/json', 'x-relay-events-secret': ACS_SECRET }, key: null }),
-    unsubscribeOneClick: (e) => ({ method: 'POST', path: `/api/v1/unsubscribe/${token()}`, body: String(e), headers: { 'content-type': 'application/x-www-form-urlencoded' }, key: null }),
+    receiveSendGridEvents: (e) => ({
+      method: 'POST',
+      path: '/api/v1/events/sendgrid',
+      body: JSON.stringify(e),
+      headers: sendGrid.signed(JSON.stringify(e)),
+      key: null,
+    }),
+    receiveAcsEvents: (e) => ({
+      method: 'POST',
+      path: '/api/v1/events/acs',
+      body: JSON.stringify(e),
+      headers: { 'content-type': 'application/json', 'x-relay-events-secret': ACS_SECRET },
+      key: null,
+    }),
+    unsubscribeOneClick: (e) => ({
+      method: 'POST',
+      path: `/api/v1/unsubscribe/${token()}`,
+      body: String(e),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      key: null,
+    }),
   };
 
   const send = (call: Call) => relay.request<unknown>(call.method, call.path, { body: call.body, headers: call.headers, key: call.key });
@@ -110,7 +148,10 @@ describe('GET /api/v1/openapi.json', FILE_TIMEOUT, () => {
           const call = EXAMPLE_CALLS[String(op.operationId)];
           assert.ok(call, `${String(op.operationId)} has examples: say how to send them`);
           const answer = await send(call((example as Json).value));
-          assert.ok(answer.status >= 200 && answer.status < 300, `${String(op.operationId)} example "${name}" answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+          assert.ok(
+            answer.status >= 200 && answer.status < 300,
+            `${String(op.operationId)} example "${name}" answered ${answer.status}: ${answer.text.slice(0, 300)}`,
+          );
           conforms(path, method, answer);
           sent++;
         }
@@ -128,7 +169,12 @@ describe('GET /api/v1/openapi.json', FILE_TIMEOUT, () => {
     'sendMessage 400': () => ({ method: 'POST', path: '/api/v1/messages', body: '{', headers: { 'content-type': 'application/json' } }),
     'sendMessage 401': () => noKey('POST', '/api/v1/messages'),
     'sendMessage 403': () => ({ method: 'POST', path: '/api/v1/messages', ...json(message({ from: 'app@elsewhere.example' })) }),
-    'sendMessage 409': () => ({ method: 'POST', path: '/api/v1/messages', body: JSON.stringify(message({ subject: 'other' })), headers: { 'content-type': 'application/json', 'idempotency-key': 'openapi-409' } }),
+    'sendMessage 409': () => ({
+      method: 'POST',
+      path: '/api/v1/messages',
+      body: JSON.stringify(message({ subject: 'other' })),
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'openapi-409' },
+    }),
     'sendMessage 413': () => ({ method: 'POST', path: '/api/v1/messages', ...json(message({ text: 'x'.repeat(11 * 1024 * 1024) })) }),
     'sendMessage 415': () => ({ method: 'POST', path: '/api/v1/messages', body: 'hello', headers: { 'content-type': 'text/plain' } }),
     'getMessageStatus 401': () => noKey('GET', '/api/v1/messages/x'),
@@ -160,18 +206,52 @@ describe('GET /api/v1/openapi.json', FILE_TIMEOUT, () => {
     'receiveDsn 401': () => noKey('POST', '/api/v1/events/dsn'),
     'receiveDsn 413': () => admin('POST', '/api/v1/events/dsn', { body: 'x'.repeat(1024 * 1024 + 1), headers: { 'content-type': 'message/rfc822' } }),
     'receiveDsn 415': () => admin('POST', '/api/v1/events/dsn', { body: 'x', headers: { 'content-type': 'text/plain' } }),
-    'receiveDsn 422': () => admin('POST', '/api/v1/events/dsn', { body: 'From: a@example.net\r\nSubject: hi\r\n\r\nnot a report\r\n', headers: { 'content-type': 'message/rfc822' } }),
+    'receiveDsn 422': () =>
+      admin('POST', '/api/v1/events/dsn', {
+        body: 'From: a@example.net\r\nSubject: hi\r\n\r\nnot a report\r\n',
+        headers: { 'content-type': 'message/rfc822' },
+      }),
     'getStats 400': () => admin('GET', '/api/v1/stats?hours=0'),
     'getStats 401': () => noKey('GET', '/api/v1/stats'),
     'dashboard 401': () => noKey('GET', '/api/dashboard'),
-    'receiveSendGridEvents 400': () => ({ method: 'POST', path: '/api/v1/events/sendgrid', body: '{"not":"an array"}', headers: sendGrid.signed('{"not":"an array"}'), key: null }),
-    'receiveSendGridEvents 401': () => ({ method: 'POST', path: '/api/v1/events/sendgrid', body: '[]', headers: sendGrid.signed('[]', { key: sendGrid.otherKey }), key: null }),
-    'receiveAcsEvents 400': () => ({ method: 'POST', path: '/api/v1/events/acs', body: '{}', headers: { 'content-type': 'application/json', 'x-relay-events-secret': ACS_SECRET }, key: null }),
-    'receiveAcsEvents 401': () => ({ method: 'POST', path: '/api/v1/events/acs', body: '[]', headers: { 'content-type': 'application/json', 'x-relay-events-secret': 'wrong' }, key: null }),
+    'receiveSendGridEvents 400': () => ({
+      method: 'POST',
+      path: '/api/v1/events/sendgrid',
+      body: '{"not":"an array"}',
+      headers: sendGrid.signed('{"not":"an array"}'),
+      key: null,
+    }),
+    'receiveSendGridEvents 401': () => ({
+      method: 'POST',
+      path: '/api/v1/events/sendgrid',
+      body: '[]',
+      headers: sendGrid.signed('[]', { key: sendGrid.otherKey }),
+      key: null,
+    }),
+    'receiveAcsEvents 400': () => ({
+      method: 'POST',
+      path: '/api/v1/events/acs',
+      body: '{}',
+      headers: { 'content-type': 'application/json', 'x-relay-events-secret': ACS_SECRET },
+      key: null,
+    }),
+    'receiveAcsEvents 401': () => ({
+      method: 'POST',
+      path: '/api/v1/events/acs',
+      body: '[]',
+      headers: { 'content-type': 'application/json', 'x-relay-events-secret': 'wrong' },
+      key: null,
+    }),
     'receiveAcsEventsHandshake 400': () => noKey('OPTIONS', '/api/v1/events/acs'),
     'unsubscribePage 404': () => noKey('GET', '/api/v1/unsubscribe/not-a-token'),
     'unsubscribeOneClick 404': () => noKey('POST', '/api/v1/unsubscribe/not-a-token'),
-    'unsubscribeOneClick 413': () => ({ method: 'POST', path: `/api/v1/unsubscribe/${token()}`, body: 'x'.repeat(5000), headers: { 'content-type': 'application/x-www-form-urlencoded' }, key: null }),
+    'unsubscribeOneClick 413': () => ({
+      method: 'POST',
+      path: `/api/v1/unsubscribe/${token()}`,
+      body: 'x'.repeat(5000),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      key: null,
+    }),
   };
 
   test('every documented error answer is produced, with the documented body', async () => {

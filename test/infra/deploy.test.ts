@@ -14,7 +14,7 @@ import { infraDir, repoRoot, skipWithoutBicep } from './bicep';
 import { zipEntries } from './zip';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
-const FILE_TIMEOUT = { timeout: 300_000 };
+const FILE_TIMEOUT = { timeout: 420_000 };
 
 const deployScript = path.join(infraDir, 'deploy.sh');
 // A deploy that gets as far as the build compiles and evaluates the template with the pinned Bicep.
@@ -100,7 +100,7 @@ const path = require('path');
 const args = process.argv.slice(2);
 fs.appendFileSync(path.join(process.env.STUB_DIR, 'npm.log'), JSON.stringify({
   args, cwd: process.cwd(), sawPassword: 'SMARTHOST_PASSWORD' in process.env,
-  sawSecret: ['RELAY_UNSUBSCRIBE_SECRET', 'RELAY_ACS_EVENTS_SECRET', 'RELAY_NEW_UNSUBSCRIBE_SECRET'].some((n) => n in process.env),
+  sawSecret: ['RELAY_UNSUBSCRIBE_SECRET', 'RELAY_ACS_EVENTS_SECRET', 'RELAY_NEW_UNSUBSCRIBE_SECRET', 'RELAY_SENDGRID_API_KEY', 'RELAY_ACS_ACCESS_KEY', 'RELAY_NEW_SENDGRID_KEY', 'RELAY_NEW_ACS_KEY'].some((n) => n in process.env),
 }) + '\n');
 if (args[0] === 'run' && args[1] === 'build') {
   // Stands in for tsc: the tree it compiles is already compiled into the repository's dist/.
@@ -167,7 +167,8 @@ async function deploy(args: string[], options: { behaviour?: object; password?: 
   const dir = mkdtempSync(path.join(root, 'run-'));
   const env: Record<string, string | undefined> = { ...process.env, DEPLOY_BACKOFF_SECONDS: '0', ...options.env };
   delete env.SMARTHOST_PASSWORD;
-  for (const name of ['RELAY_UNSUBSCRIBE_SECRET', 'RELAY_ACS_EVENTS_SECRET']) if (!options.env?.[name]) delete env[name];
+  for (const name of ['RELAY_UNSUBSCRIBE_SECRET', 'RELAY_ACS_EVENTS_SECRET', 'RELAY_SENDGRID_API_KEY', 'RELAY_ACS_ACCESS_KEY'])
+    if (!options.env?.[name]) delete env[name];
   if (!options.env?.INIT_CWD) delete env.INIT_CWD;
   if (options.password !== undefined) env.SMARTHOST_PASSWORD = options.password;
   env.PATH = options.path ?? `${stubBin}${path.delimiter}${process.env.PATH}`;
@@ -385,6 +386,20 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
     }
     assert.notEqual(generated[0], generated[1]);
     assert.match(run.stderr, /unsubscribe secret: none stored yet, generating one/);
+    // the drop-in endpoints' keys: SendGrid's as its clients expect one to look, ACS's base64 as its clients decode it
+    const sendGridKey = String(overrides.content.parameters.sendgridApiKey?.value);
+    const acsKey = String(overrides.content.parameters.acsAccessKey?.value);
+    assert.match(sendGridKey, /^SG\.[A-Za-z0-9_-]{43}$/);
+    assert.match(acsKey, /^[A-Za-z0-9+/]{43}=$/);
+    assert.equal(Buffer.from(acsKey, 'base64').length, 32);
+    for (const value of [sendGridKey, acsKey]) {
+      assert.ok(!`${run.stdout}${run.stderr}`.includes(value), 'a generated key is never printed');
+      for (const call of run.az) assert.ok(!call.args.some((a) => a.includes(value)), 'nor put on an az command line');
+    }
+    assert.match(run.stderr, /SendGrid API key: none stored yet, generating one/);
+    assert.match(run.stderr, /ACS access key: none stored yet, generating one/);
+    assert.match(run.stdout, /az keyvault secret show --vault-name \S+ --name sendgrid-api-key --query value --output tsv/);
+    assert.match(run.stdout, /az keyvault secret show --vault-name \S+ --name acs-access-key --query value --output tsv/);
     assert.ok(!run.npm.some((c) => c.sawSecret), 'npm never sees the relay secrets');
     assert.equal(overrides.mode & 0o077, 0, 'only the deploying user can read the password file');
     assert.ok(!existsSync(overrides.path), 'the password file is gone after the run');
@@ -450,19 +465,22 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
 
   test('a redeploy keeps the relay secrets in Key Vault: none is sent, so none is overwritten', needsBicep, async () => {
     const run = await deploy(['-g', 'rg-test', '-p', goodParams], {
-      behaviour: { previousVault: 'relaytest-kv-stub123', storedSecrets: ['unsubscribe-secret', 'acs-events-secret'] },
+      behaviour: { previousVault: 'relaytest-kv-stub123', storedSecrets: ['unsubscribe-secret', 'acs-events-secret', 'sendgrid-api-key', 'acs-access-key'] },
     });
     assert.equal(run.status, 0, run.stderr);
     const checks = run.az.filter((c) => commandOf(c.args) === 'rest' && /\/secrets\//.test(argAfter(c.args, '--uri')));
     assert.deepEqual(
       checks.map((c) => argAfter(c.args, '--uri')),
-      ['unsubscribe-secret', 'acs-events-secret'].map(
+      ['unsubscribe-secret', 'acs-events-secret', 'sendgrid-api-key', 'acs-access-key'].map(
         (name) =>
           `https://management.azure.com/subscriptions/00000000-0000-0000-0000-00000000beef/resourceGroups/rg-test/providers/Microsoft.KeyVault/vaults/relaytest-kv-stub123/secrets/${name}?api-version=2024-11-01`,
       ),
     );
     const overrides = azCall(run, 'deployment group create').parameterFiles![1].content.parameters;
-    assert.ok(!('unsubscribeSecret' in overrides) && !('acsEventsSecret' in overrides), JSON.stringify(Object.keys(overrides)));
+    for (const name of ['unsubscribeSecret', 'acsEventsSecret', 'sendgridApiKey', 'acsAccessKey'])
+      assert.ok(!(name in overrides), JSON.stringify(Object.keys(overrides)));
+    assert.match(run.stderr, /SendGrid API key: keeping the one in Key Vault relaytest-kv-stub123/);
+    assert.match(run.stderr, /ACS access key: keeping the one in Key Vault relaytest-kv-stub123/);
     assert.match(run.stderr, /unsubscribe secret: keeping the one in Key Vault relaytest-kv-stub123/);
     assert.match(run.stderr, /ACS events secret: keeping the one in Key Vault relaytest-kv-stub123/);
   });
@@ -475,25 +493,40 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
     const overrides = azCall(run, 'deployment group create').parameterFiles![1].content.parameters;
     assert.match(String(overrides.unsubscribeSecret?.value), /^[A-Za-z0-9_-]{43}$/);
     assert.ok(!('acsEventsSecret' in overrides));
+    assert.match(String(overrides.sendgridApiKey?.value), /^SG\./, 'a deployment from before the drop-ins gets their keys');
+    assert.equal(Buffer.from(String(overrides.acsAccessKey?.value), 'base64').length, 32);
   });
 
   test('secrets given in the environment are stored (a rotation); a key under 32 characters is refused', needsBicep, async () => {
     const rotated = `${'n'.repeat(40)},${'o'.repeat(40)}`;
+    const acsKey = Buffer.alloc(48, 7).toString('base64');
     const run = await deploy(['-g', 'rg-test', '-p', goodParams], {
       password: secret,
       behaviour: { previousVault: 'relaytest-kv-stub123', storedSecrets: ['unsubscribe-secret', 'acs-events-secret'] },
-      env: { RELAY_UNSUBSCRIBE_SECRET: rotated },
+      env: { RELAY_UNSUBSCRIBE_SECRET: rotated, RELAY_SENDGRID_API_KEY: `SG.${'k'.repeat(40)}`, RELAY_ACS_ACCESS_KEY: acsKey },
     });
     assert.equal(run.status, 0, run.stderr);
     const overrides = azCall(run, 'deployment group create').parameterFiles![1].content.parameters;
     assert.equal(overrides.unsubscribeSecret?.value, rotated);
+    assert.equal(overrides.sendgridApiKey?.value, `SG.${'k'.repeat(40)}`);
+    assert.equal(overrides.acsAccessKey?.value, acsKey);
     assert.ok(!run.npm.some((c) => c.sawSecret));
-    assert.ok(!run.stderr.includes('nnnnnnnn'), 'never printed');
+    assert.ok(!run.stderr.includes('nnnnnnnn') && !run.stderr.includes('kkkkkkkk') && !`${run.stdout}${run.stderr}`.includes(acsKey), 'never printed');
 
     const short = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, env: { RELAY_UNSUBSCRIBE_SECRET: `${'n'.repeat(40)},short` } });
     assert.equal(short.status, 1);
     assert.match(short.stderr, /unsubscribe secret: each key must be at least 32 characters long/);
     assert.ok(!azCommands(short).includes('deployment group create'));
+
+    for (const [env, message] of [
+      [{ RELAY_ACS_ACCESS_KEY: 'not base64 at all, but long enough to pass 32' }, /ACS access key: must be base64 of at least 32 bytes/],
+      [{ RELAY_SENDGRID_API_KEY: 'SG.short' }, /SendGrid API key: each key must be at least 32 characters long/],
+    ] as const) {
+      const bad = await deploy(['-g', 'rg-test', '-p', goodParams], { password: secret, env });
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, message);
+      assert.ok(!azCommands(bad).includes('deployment group create'));
+    }
   });
 
   test('when Azure cannot say whether the secrets exist, nothing is deployed (a guess could overwrite them)', async () => {
@@ -516,6 +549,12 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
     const run = await deploy(['-g', 'rg-test', '-p', file], { password: secret });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /remove unsubscribeSecret and acsEventsSecret from/);
+    for (const name of ['sendgridApiKey', 'acsAccessKey']) {
+      const withKey = writeParams(path.join(root, `with-${name}.parameters.json`), { ...filled, [name]: 'x'.repeat(44) });
+      const refused = await deploy(['-g', 'rg-test', '-p', withKey], { password: secret });
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /remove sendgridApiKey and acsAccessKey from/);
+    }
   });
 
   test('xoauth2 needs no password, and --no-operator-access grants nobody', needsBicep, async () => {

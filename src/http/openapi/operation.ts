@@ -7,8 +7,8 @@ export interface OperationSpec {
   id: string;
   summary: string;
   tags: string[];
-  /** `sender`, `operator`, `none`, or a security scheme name */
-  auth: 'sender' | 'operator' | 'none' | string;
+  /** `sender`, `operator`, `none`, or the name of another security scheme */
+  auth: string;
   description?: string;
   parameters?: Json[];
   body?: { mediaType: string; schema: Json; examples?: Record<string, unknown>; required?: boolean };
@@ -28,8 +28,7 @@ export function operation(spec: OperationSpec): Json {
     };
   }
   for (const [status, name] of Object.entries(spec.errors)) responses[status] = { $ref: `#/components/responses/${name}` };
-  const security =
-    spec.auth === 'none' ? [] : [{ [spec.auth === 'sender' ? 'senderKey' : spec.auth === 'operator' ? 'operatorKey' : spec.auth]: [] }];
+  const security = spec.auth === 'none' ? [] : [{ [spec.auth === 'sender' ? 'senderKey' : spec.auth === 'operator' ? 'operatorKey' : spec.auth]: [] }];
   return {
     operationId: spec.id,
     summary: spec.summary,
@@ -44,9 +43,7 @@ export function operation(spec: OperationSpec): Json {
             content: {
               [spec.body.mediaType]: {
                 schema: spec.body.schema,
-                ...(spec.body.examples
-                  ? { examples: Object.fromEntries(Object.entries(spec.body.examples).map(([name, value]) => [name, { value }])) }
-                  : {}),
+                ...(spec.body.examples ? { examples: Object.fromEntries(Object.entries(spec.body.examples).map(([name, value]) => [name, { value }])) } : {}),
               },
             },
           },

@@ -93,7 +93,7 @@ export const OPERATOR_PATHS = {
   '/api/v1/senders/{domain}/pause': {
     post: operation({
       id: 'pauseSender',
-      summary: "Pause a sender domain: its mail is accepted and held",
+      summary: 'Pause a sender domain: its mail is accepted and held',
       tags: ['Senders'],
       auth: 'operator',
       parameters: [domain],
@@ -143,7 +143,7 @@ export const OPERATOR_PATHS = {
   '/api/dashboard': {
     get: operation({
       id: 'dashboard',
-      summary: 'The operators\' dashboard (HTML); open it with ?code=<operator key>',
+      summary: "The operators' dashboard (HTML); open it with ?code=<operator key>",
       tags: ['Operators'],
       auth: 'operator',
       ok: { '200': { description: 'the page', schema: { type: 'string' }, mediaType: 'text/html' } },

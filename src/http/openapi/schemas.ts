@@ -133,7 +133,20 @@ export const SCHEMAS: Record<string, Schema> = {
   },
   Sender: {
     type: 'object',
-    required: ['domain', 'state', 'windowStart', 'attempts', 'hardBounces', 'complaints', 'bounceRate', 'complaintRate', 'pausedAt', 'pausedReason', 'resumedAt', 'thresholds'],
+    required: [
+      'domain',
+      'state',
+      'windowStart',
+      'attempts',
+      'hardBounces',
+      'complaints',
+      'bounceRate',
+      'complaintRate',
+      'pausedAt',
+      'pausedReason',
+      'resumedAt',
+      'thresholds',
+    ],
     properties: {
       domain: { type: 'string' },
       state: { type: 'string', enum: ['active', 'warning', 'paused'] },
@@ -158,7 +171,13 @@ export const SCHEMAS: Record<string, Schema> = {
   EventsAnswer: {
     type: 'object',
     required: ['received', 'applied', 'unchanged', 'unmatched', 'skipped'],
-    properties: { received: { type: 'integer' }, applied: { type: 'integer' }, unchanged: { type: 'integer' }, unmatched: { type: 'integer' }, skipped: { type: 'integer' } },
+    properties: {
+      received: { type: 'integer' },
+      applied: { type: 'integer' },
+      unchanged: { type: 'integer' },
+      unmatched: { type: 'integer' },
+      skipped: { type: 'integer' },
+    },
   },
   DsnAnswer: {
     type: 'object',

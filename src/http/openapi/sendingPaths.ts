@@ -17,7 +17,8 @@ export const SENDING_PATHS = {
       summary: 'Queue a message: one delivery per recipient',
       tags: ['Sending'],
       auth: 'sender',
-      description: 'All or nothing: every recipient is queued (or recorded as suppressed), or nothing is. An optional Idempotency-Key header makes retries safe.',
+      description:
+        'All or nothing: every recipient is queued (or recorded as suppressed), or nothing is. An optional Idempotency-Key header makes retries safe.',
       parameters: [
         {
           name: 'Idempotency-Key',

@@ -15,7 +15,11 @@ export const WEBHOOK_PATHS = {
       body: {
         mediaType: 'application/json',
         schema: { type: 'array', items: { type: 'object' } },
-        examples: { bounce: [{ email: 'nobody@example.net', event: 'bounce', sg_event_id: 'ZXhhbXBsZS1ldmVudA', timestamp: 1764590400, reason: '550 5.1.1 User unknown' }] },
+        examples: {
+          bounce: [
+            { email: 'nobody@example.net', event: 'bounce', sg_event_id: 'ZXhhbXBsZS1ldmVudA', timestamp: 1764590400, reason: '550 5.1.1 User unknown' },
+          ],
+        },
       },
       ok: { '200': { description: 'counted, matched or not (SendGrid retries every other answer)', schema: ref('EventsAnswer') } },
       errors: { '400': 'BadRequest', '401': 'WebhookUnauthorized', '503': 'NotConfigured' },
@@ -73,7 +77,12 @@ export const WEBHOOK_PATHS = {
       tags: ['Unsubscribe'],
       auth: 'none',
       parameters: [token],
-      body: { mediaType: 'application/x-www-form-urlencoded', schema: { type: 'string' }, examples: { oneClick: 'List-Unsubscribe=One-Click' }, required: false },
+      body: {
+        mediaType: 'application/x-www-form-urlencoded',
+        schema: { type: 'string' },
+        examples: { oneClick: 'List-Unsubscribe=One-Click' },
+        required: false,
+      },
       ok: unsubscribePage,
       errors: { '404': 'NotFound', '413': 'TooLarge' },
     }),

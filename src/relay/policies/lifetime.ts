@@ -1,5 +1,5 @@
 // A recipient's lifetime while it waits: its destination's `lifetime`, else RELAY_MAX_RETRY_SECONDS,
-// from its row's queuedAt (core/policy/lifetime.ts). A recipient whose lifetime ended, or would end
+// from its row's sendAt (a scheduled send) or queuedAt (core/policy/lifetime.ts). A recipient whose lifetime ended, or would end
 // before a hold lets it go, ends now as `failed`, category `expired`: recorded by the same steps as a
 // reply's outcome (the row, its event; nothing sent, no suppression, no count for the breaker).
 import { domainOf } from '../../core/address';
@@ -13,7 +13,7 @@ import { CONTINUE, type DeliveryState, type DeliveryStep, isStop, known, stop, t
 /** The lifetime of a recipient of `row`, and when it ends. */
 export function recipientLifetime(config: RelayConfig, row: DeliveryRow): { lifetime: Lifetime; endsAt: Date } {
   const lifetime = lifetimeOf(destinationFor(config.policy, domainOf(row.recipientKey)), config.maxRetrySeconds);
-  return { lifetime, endsAt: lifetimeEndsAt(row.queuedAt, lifetime) };
+  return { lifetime, endsAt: lifetimeEndsAt(row.sendAt ?? row.queuedAt, lifetime) };
 }
 
 /**

@@ -34,7 +34,7 @@ export const planOutcome: DeliveryStep = {
     if (outcome.kind === 'accepted') state.next = { ...base, status: 'sent', sentAt: at, ...(upstreamId ? { upstreamId } : {}) };
     else if (outcome.kind === 'permanent') state.next = { ...base, status: state.raw ? 'bounced' : 'failed' };
     else {
-      const plan = planAfterTemporaryFailure(attempt, row.queuedAt, at, retryPolicy(state.deps.config, row));
+      const plan = planAfterTemporaryFailure(attempt, row.sendAt ?? row.queuedAt, at, retryPolicy(state.deps.config, row));
       state.next =
         plan.status === 'failed'
           ? { ...base, status: 'failed', response: `${outcome.response} (${plan.reason})` }
