@@ -2,6 +2,8 @@
 // from the path tables beside it; test/functions/openapi.test.ts holds it to the app: every route
 // the app registers is in it and nothing else, every example is accepted, every documented error
 // answer is produced, and every answer seen matches its schema.
+import { DROP_IN_PATHS, DROP_IN_RESPONSES } from './openapi/dropInPaths';
+import { LIST_PATHS, LIST_SCHEMAS } from './openapi/listPaths';
 import { OPERATOR_PATHS } from './openapi/operatorPaths';
 import { RESPONSES, SCHEMAS, SECURITY_SCHEMES } from './openapi/schemas';
 import { SENDING_PATHS } from './openapi/sendingPaths';
@@ -37,9 +39,17 @@ export function openApiDocument(): Record<string, unknown> {
       { name: 'Events' },
       { name: 'Unsubscribe' },
       { name: 'Operators' },
+      { name: 'Drop-in' },
       { name: 'Meta' },
     ],
-    paths: { ...SENDING_PATHS, ...OPERATOR_PATHS, ...WEBHOOK_PATHS },
-    components: { schemas: SCHEMAS, responses: RESPONSES, securitySchemes: SECURITY_SCHEMES },
+    paths: mergePaths(SENDING_PATHS, LIST_PATHS, OPERATOR_PATHS, WEBHOOK_PATHS, DROP_IN_PATHS),
+    components: { schemas: { ...SCHEMAS, ...LIST_SCHEMAS }, responses: { ...RESPONSES, ...DROP_IN_RESPONSES }, securitySchemes: SECURITY_SCHEMES },
   };
+}
+
+/** Path tables merged by path, so that two tables may give different methods of one path. */
+function mergePaths(...tables: Record<string, Record<string, unknown>>[]): Record<string, Record<string, unknown>> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const table of tables) for (const [path, item] of Object.entries(table)) paths[path] = { ...paths[path], ...item };
+  return paths;
 }

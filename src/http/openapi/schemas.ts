@@ -214,7 +214,16 @@ export const RESPONSES: Record<string, Schema> = {
   TooLarge: problem('payload-too-large'),
   UnsupportedMediaType: problem('unsupported-media-type'),
   Unprocessable: problem('unprocessable: a mail message that is no DSN, or holds no per-recipient report'),
+  PageTooLarge: {
+    description: 'payload-too-large: an HTML page, or problem+json when Accept asks for JSON',
+    content: { 'text/html': { schema: { type: 'string' } }, 'application/problem+json': { schema: ref('Problem') } },
+  },
+  LinkNotFound: {
+    description: 'not-found: a token this relay did not sign, or one altered or cut short: an HTML page, or problem+json when Accept asks for JSON',
+    content: { 'text/html': { schema: { type: 'string' } }, 'application/problem+json': { schema: ref('Problem') } },
+  },
   NotConfigured: problem('not-configured: the endpoint needs a setting that is unset'),
+  UnknownTarget: problem('unprocessable: the name is no destination of the policy (nor the smart host `default`)'),
 };
 
 export const SECURITY_SCHEMES: Record<string, Schema> = {
@@ -229,6 +238,14 @@ export const SECURITY_SCHEMES: Record<string, Schema> = {
     in: 'header',
     name: 'x-functions-key',
     description: "the app's master (admin) key (locally RELAY_LOCAL_ADMIN_KEY); also accepted as the `code` query parameter; a sender key gets 401",
+  },
+  sendGridApiKey: { type: 'http', scheme: 'bearer', description: 'RELAY_SENDGRID_API_KEY, as a SendGrid client sends its API key' },
+  acsHmac: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description:
+      'HMAC-SHA256 as Azure Communication Services signs: `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=…` with the base64-decoded RELAY_ACS_ACCESS_KEY',
   },
   sendGridSignature: {
     type: 'apiKey',

@@ -10,6 +10,7 @@ export const WEBHOOK_PATHS = {
     post: operation({
       id: 'receiveSendGridEvents',
       summary: "SendGrid's Event Webhook (a JSON array), signature checked",
+      description: '503 not-configured while RELAY_SENDGRID_WEBHOOK_PUBLIC_KEY is unset.',
       tags: ['Events'],
       auth: 'sendGridSignature',
       body: {
@@ -22,13 +23,14 @@ export const WEBHOOK_PATHS = {
         },
       },
       ok: { '200': { description: 'counted, matched or not (SendGrid retries every other answer)', schema: ref('EventsAnswer') } },
-      errors: { '400': 'BadRequest', '401': 'WebhookUnauthorized', '503': 'NotConfigured' },
+      errors: { '400': 'BadRequest', '401': 'WebhookUnauthorized' },
     }),
   },
   '/api/v1/events/acs': {
     post: operation({
       id: 'receiveAcsEvents',
       summary: 'Event Grid delivery of Microsoft.Communication.EmailDeliveryReportReceived, with the validation handshake',
+      description: '503 not-configured while RELAY_ACS_EVENTS_SECRET is unset.',
       tags: ['Events'],
       auth: 'acsEventsSecret',
       parameters: [queryParam('secret', 'RELAY_ACS_EVENTS_SECRET, when the subscription cannot send a header')],
@@ -49,7 +51,7 @@ export const WEBHOOK_PATHS = {
         },
       },
       ok: { '200': { description: 'counted; a validation event is answered {"validationResponse"}', schema: { type: 'object' } } },
-      errors: { '400': 'BadRequest', '401': 'WebhookUnauthorized', '503': 'NotConfigured' },
+      errors: { '400': 'BadRequest', '401': 'WebhookUnauthorized' },
     }),
     options: operation({
       id: 'receiveAcsEventsHandshake',
@@ -69,7 +71,7 @@ export const WEBHOOK_PATHS = {
       auth: 'none',
       parameters: [token],
       ok: unsubscribePage,
-      errors: { '404': 'NotFound' },
+      errors: { '404': 'LinkNotFound' },
     }),
     post: operation({
       id: 'unsubscribeOneClick',
@@ -84,7 +86,7 @@ export const WEBHOOK_PATHS = {
         required: false,
       },
       ok: unsubscribePage,
-      errors: { '404': 'NotFound', '413': 'TooLarge' },
+      errors: { '404': 'LinkNotFound', '413': 'PageTooLarge' },
     }),
   },
   '/api/v1/openapi.json': {
