@@ -31,7 +31,7 @@ test('held: nothing is sent, the row says what holds it and keeps its status and
   await relay.senders.pause('example.com', 'hard-bounce rate 12 %');
   relay.calls.length = 0;
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
-  assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get', 'deliveries.replace', 'queue.enqueue']);
+  assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get', 'deliveries.replace', 'events.record', 'queue.enqueue']);
   assert.equal(relay.smartHost.sent.length, 0);
   const held = row();
   assert.equal(held.status, 'queued');

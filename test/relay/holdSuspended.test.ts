@@ -45,7 +45,11 @@ test(
     await suspend(relay, 'destination', 'yahoo-jp', 3600);
     relay.calls.length = 0;
     await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
-    assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get', 'deliveries.replace', 'queue.enqueue'], 'the suspension is read from the cache');
+    assert.deepEqual(
+      relay.calls,
+      ['suppressions.find', 'deliveries.get', 'deliveries.replace', 'events.record', 'queue.enqueue'],
+      'the suspension is read from the cache',
+    );
     assert.equal(relay.smartHost.sent.length, 0);
     const held = row();
     assert.equal(held.status, 'queued');

@@ -30,7 +30,7 @@ function accepted(now: Date, hours: DailyHours = TOKYO, changes: Partial<Deliver
 test('outside the hours: held until the window opens, nothing sent, no storage call beyond the hold', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted(new Date('2026-03-01T13:00:00Z')); // 22:00 in Tokyo
   await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 1 });
-  assert.deepEqual(relay.calls, ['deliveries.get', 'deliveries.replace', 'queue.enqueue'], 'not even the suppression query');
+  assert.deepEqual(relay.calls, ['deliveries.get', 'deliveries.replace', 'events.record', 'queue.enqueue'], 'not even the suppression query');
   assert.equal(relay.smartHost.sent.length, 0);
   assert.deepEqual(relay.throttles.reserved, [], 'a recipient held by the hours reserves no slot');
   const held = row();

@@ -4,9 +4,6 @@
 'use strict';
 /* global el, api, empty, replaceContent, table, statusText, reply, time */
 
-const LIST_MISSING =
-  'Searching by recipient or tag needs the message list (GET /api/v1/messages), which this relay does not answer yet. Search by message id instead.';
-
 function searchQuery(kind, text) {
   if (kind === 'recipient') return `recipient=${encodeURIComponent(text)}`;
   const at = text.indexOf('=');
@@ -24,7 +21,6 @@ async function search(kind, text) {
   if (query === null) return replaceContent('search-results', empty('Write the tag as name=value, e.g. campaign=december.'));
   replaceContent('search-results', empty('Searching…'));
   const answer = await api(`/api/v1/messages?${query}&limit=50`);
-  if (answer.status === 404 && answer.body === null) return replaceContent('search-results', el('p', { class: 'notice', id: 'list-missing' }, LIST_MISSING));
   if (answer.status !== 200) return replaceContent('search-results', failure(answer));
   const items = answer.body.items || [];
   if (items.length === 0) return replaceContent('search-results', empty(`No message matches ${text}.`));

@@ -6,6 +6,7 @@
 // recipient now instead (failed, `expired`; see ./lifetime.ts).
 import type { DeliveryTask } from '../../core/deliveryTask';
 import { type DeliveryRow, RowChangedError } from '../ports';
+import { recordEvent } from '../steps/recordEvent';
 import { metricDestination } from '../steps/recordMetrics';
 import { type DeliveryState, known, stop, type StepStop } from '../steps/step';
 import { expire, recipientLifetime, unclaimed } from './lifetime';
@@ -43,14 +44,17 @@ export async function holdUntil(state: DeliveryState, hold: Hold): Promise<StepS
   const sameHold =
     found.row.heldBy === hold.heldBy && found.row.status !== 'sending' && (hold.recheck === true || sameMoment(found.row.nextAttemptAt, hold.until));
   if (!sameHold) {
+    const held = heldRow(found.row, attempt, hold.heldBy, hold.until, now);
     try {
-      await state.deps.deliveries.replace(heldRow(found.row, attempt, hold.heldBy, hold.until, now), found.etag);
+      await state.deps.deliveries.replace(held, found.etag);
     } catch (err) {
       // Another invocation changed the row and carries it on; a copy of this task would only race it.
       if (err instanceof RowChangedError) return stop('not held, the row changed meanwhile (a duplicate task?)', 'warn');
       throw err;
     }
-    // counted once per hold, as the row is: a recheck of the same hold is not a new one
+    // recorded and counted once per hold, as the row is: a recheck of the same hold is not a new one;
+    // the event is what operators' time-range reads (the dashboard's held count) see of it
+    await recordEvent(state.deps, held, now, state.log, state.label);
     state.deps.metrics.count('held', { destination: metricDestination(state.deps, found.row.address) });
   }
   return { ...stop(why, 'log', seconds), recheckTask: task };
