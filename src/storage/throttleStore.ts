@@ -1,6 +1,7 @@
 // Rate slots and in-flight leases shared by every instance, in the shaping table (docs/adr/0009):
 //   PartitionKey <limit key>, RowKey "rate"        the key's windows' TATs (core/policy/gcra), ETag-guarded
 //   PartitionKey <limit key>, RowKey "lease|<n>"   place n of its `concurrency`: owner and expiry
+//   PartitionKey <limit key>, RowKey "win|<seconds>|<window start ISO>"   a fixed window's count (./windowCounts)
 // Every change is a conditional write (If-Match, or create for a row not there yet), so instances
 // racing for one row serialise on its ETag: the loser re-reads and tries again, a bounded number of
 // times with jitter, and then throws: a reservation never fails open. An uncontended reservation
@@ -10,20 +11,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { RestError, type TableClient } from '@azure/data-tables';
 import { afterSend, CLOCK_SKEW_MARGIN_MS, earliestSlot, NO_RATE_STATE, parseRateState, type RateState } from '../core/policy/gcra';
 import type { ThrottleLease, ThrottleLimit, Throttles, WindowReservation } from '../relay/ports';
+import { BACKOFF_MS, lostRace, partitionKey, ThrottleContendedError, WRITE_TRIES } from './shapingRows';
+import { WindowCounts } from './windowCounts';
+
+export { partitionKey, ThrottleContendedError, WRITE_TRIES } from './shapingRows';
 
 const RATE_ROW = 'rate';
 const LEASE_PREFIX = 'lease|';
-/** Lost races tried again this often before the reservation gives up (and the task is retried by the queue). */
-export const WRITE_TRIES = 16;
-/** A few ms times the try number, at random: racers that collided once do not collide in step again. */
-const BACKOFF_MS = 10;
 /** Reservations written together at most: a batch stays one small entity write per limit. */
 const MAX_BATCH = 64;
-
-/** The shaping table kept changing under every try: the caller must not send (never fail open). */
-export class ThrottleContendedError extends Error {
-  override readonly name = 'ThrottleContendedError';
-}
 
 interface KnownRate {
   /** undefined: the row did not exist when last seen */
@@ -60,11 +56,14 @@ export class ThrottleStore implements Throttles {
   private readonly held = new Map<string, string>();
   /** by key: a place this instance saw free and its ETag, tried first without a query */
   private readonly freePlaces = new Map<string, { place: number; etag: string }>();
+  private readonly windows: WindowCounts;
 
   constructor(
     private readonly table: TableClient,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.windows = new WindowCounts(table, random);
+  }
 
   reserve(limits: readonly ThrottleLimit[], now: Date): Promise<Date> {
     const unique = [...new Map(limits.map((l) => [l.key, l])).values()];
@@ -171,10 +170,9 @@ export class ThrottleStore implements Throttles {
     }
   }
 
-  /** interim: the warm-up's fixed windows are not counted in storage yet (see HANDOFF-timing.md) */
+  /** The warm-up's fixed windows, in rows of their own (./windowCounts). */
   reserveInWindows(limits: readonly ThrottleLimit[], now: Date): Promise<WindowReservation> {
-    void limits;
-    return Promise.resolve({ at: now });
+    return this.windows.reserve(limits, now);
   }
 
   async acquire(key: string, concurrency: number, owner: string, until: Date, now: Date): Promise<ThrottleLease | { busyUntil: Date }> {
@@ -253,13 +251,4 @@ function leaseEntity(key: string, place: number, owner: string, untilMs: number)
 
 function heldId(lease: ThrottleLease): string {
   return `${lease.key}\n${lease.place}\n${lease.owner}`;
-}
-
-function lostRace(err: unknown): boolean {
-  return err instanceof RestError && (err.statusCode === 409 || err.statusCode === 412);
-}
-
-/** Table keys may not hold / \ # ? or control characters; limit keys are policy names, so escape rather than refuse. */
-export function partitionKey(key: string): string {
-  return key.replace(/[/\\#?%\u0000-\u001f\u007f-\u009f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -2,7 +2,7 @@
 // and the end of the ramp after the last step's day.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sameWindows, warmupDay, warmupKey, warmupStepAt, warmupWindows } from '../../src/core/policy/warmup';
+import { MAX_WINDOW_MOVES, placeInWindows, sameWindows, warmupDay, warmupKey, warmupStepAt, warmupWindows } from '../../src/core/policy/warmup';
 import type { WarmupPlan } from '../../src/core/policy/types';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
@@ -50,4 +50,23 @@ test('keys name the plan; windows are UTC hours and days', FILE_TIMEOUT, () => {
   const hourAndDay = warmupWindows(PLAN, at('2026-03-02T10:00:00Z'));
   assert.equal(sameWindows(hourAndDay, at('2026-03-02T10:00:00Z'), at('2026-03-02T10:59:59Z')), true);
   assert.equal(sameWindows(hourAndDay, at('2026-03-02T10:59:59Z'), at('2026-03-02T11:00:00Z')), false);
+});
+
+test('placeInWindows: a full window moves the send to its end, a cap of 0 is refused rather than searched for ever', FILE_TIMEOUT, () => {
+  const now = Date.parse('2026-03-01T10:20:00Z');
+  const full = (_key: string, _seconds: number, start: number) => (start === Date.parse('2026-03-01T10:00:00Z') ? 20 : 0);
+  const limits = [{ key: 'warmup:sender:example.jp', windows: [{ count: 20, seconds: 3600, text: '20/h' }] }];
+  assert.deepEqual(placeInWindows(limits, now, full), { at: Date.parse('2026-03-01T11:00:00Z'), movedBy: 'warmup:sender:example.jp' });
+  assert.deepEqual(placeInWindows(limits, now + 3600_000, full), { at: now + 3600_000 });
+  let looked = 0;
+  const never = [{ key: 'warmup:sender:x', windows: [{ count: 0, seconds: 3600, text: '0/h' }] }];
+  assert.throws(
+    () =>
+      placeInWindows(never, now, () => {
+        looked++;
+        return 0;
+      }),
+    /no window of warmup:sender:x \(0\/h\) has room/,
+  );
+  assert.equal(looked, MAX_WINDOW_MOVES + 1);
 });

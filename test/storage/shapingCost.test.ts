@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, type RelayConfig } from '../../src/config';
 import { parseDeliveryTask, type DeliveryTask } from '../../src/core/deliveryTask';
-import { EMPTY_POLICY, type DeliveryPolicy } from '../../src/core/policy/types';
+import { EMPTY_POLICY, type DeliveryPolicy, type WarmupPlan } from '../../src/core/policy/types';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
 import { acceptMessage } from '../../src/relay/acceptMessage';
 import { deliverTask } from '../../src/relay/deliverTask';
@@ -138,4 +138,37 @@ test('storage transactions per message: no rule, one rule, and a held recipient'
       `a reservation after another instance wrote the row: +2 (${raced.text})`,
     ].join('\n'),
   );
+});
+
+test('storage transactions per message: a sender on its warm-up ramp (hour and day caps)', FILE_TIMEOUT, async () => {
+  const yesterday = new Date(Math.floor(Date.now() / 86400_000) * 86400_000 - 86400_000);
+  // today is day 1 of the ramp, tomorrow day 2: the caps are in force whenever the test runs
+  const warmup: WarmupPlan = {
+    kind: 'sender',
+    name: 'example.com',
+    startsAt: yesterday,
+    steps: [
+      { day: 0, perHour: 1000, perDay: 10000 },
+      { day: 2, perHour: 1000, perDay: 10000 },
+    ],
+  };
+  config.policy = EMPTY_POLICY;
+  const plain = await acceptOne(`plain${++number}@unlimited.test`);
+  const unruled = await deliveryCost(plain.task, plain.queueMessageId);
+
+  config.policy = { ...EMPTY_POLICY, warmup: [warmup], source: 'test' };
+  // the first warm-up send of an instance queries each window series once (and creates the rows)
+  const first = await acceptOne(`first${++number}@unlimited.test`);
+  const firstCost = await deliveryCost(first.task, first.queueMessageId);
+  const next = await acceptOne(`warm${++number}@unlimited.test`);
+  const counted = await deliveryCost(next.task, next.queueMessageId);
+  assert.equal(counted.ops, unruled.ops + 2, `warm-up: ${counted.text}; none: ${unruled.text}`);
+  console.log(
+    [
+      `delivery, no rule: ${unruled.ops} (${unruled.text})`,
+      `delivery, warm-up (hour and day caps), an instance's first: ${firstCost.ops} (${firstCost.text})`,
+      `delivery, warm-up (hour and day caps): ${counted.ops} (${counted.text})`,
+    ].join('\n'),
+  );
+  config.policy = EMPTY_POLICY;
 });

@@ -49,3 +49,40 @@ export function windowStart(at: Date, seconds: number): number {
 export function sameWindows(windows: readonly RateWindow[], a: Date, b: Date): boolean {
   return windows.every((w) => windowStart(a, w.seconds) === windowStart(b, w.seconds));
 }
+
+/** Where a send counts under fixed-window caps, and which limit's full window moved it there. */
+export interface WindowPlacement {
+  at: number;
+  movedBy?: string;
+}
+
+/** Moves past a full window this often at most: a cap of 0 has no window with room. */
+export const MAX_WINDOW_MOVES = 10_000;
+
+/**
+ * The first moment from `now` at which every limit's windows have room, given what each window has
+ * counted (`counted(key, seconds, start)`): a full window moves it to that window's end, and the
+ * windows are looked at again until none moves it. `movedBy` is the key whose window moved it last.
+ */
+export function placeInWindows(
+  limits: readonly { key: string; windows: readonly RateWindow[] }[],
+  now: number,
+  counted: (key: string, seconds: number, start: number) => number,
+): WindowPlacement {
+  let at = now;
+  let movedBy: string | undefined;
+  for (let moved = true, moves = 0; moved;) {
+    moved = false;
+    for (const limit of limits) {
+      for (const w of limit.windows) {
+        const start = windowStart(new Date(at), w.seconds);
+        if (counted(limit.key, w.seconds, start) < w.count) continue;
+        if (++moves > MAX_WINDOW_MOVES) throw new Error(`no window of ${limit.key} (${w.text}) has room within ${MAX_WINDOW_MOVES} windows`);
+        at = start + w.seconds * 1000;
+        movedBy = limit.key;
+        moved = true;
+      }
+    }
+  }
+  return movedBy === undefined ? { at } : { at, movedBy };
+}
