@@ -54,10 +54,16 @@ export function shapingRows(s: ShapingResult, targets: readonly Target[]): strin
     const extra = find('shaping: extra transactions per held message');
     rows.push(
       `| Shaping: storage transactions per message, one rule, none held (accept + relay) | ${s.cost.open.accept.perMessage} + ${s.cost.open.relay.perMessage} = ${s.cost.open.perMessage} | – | – | ${perMessage?.target} | ${yes(perMessage?.met)} |`,
-      `| Shaping: extra transactions per held message (${s.cost.held.holds} holds of ${s.cost.messages}) | ${n(s.cost.extraPerHold)}${s.cost.held.holds > 0 ? '' : ' (nothing held: not enforced)'} | – | – | ${extra?.target} | ${yes(extra?.met)} |`,
+      `| Shaping: the same backlog with no rule (accept + relay) | ${s.cost.none.accept.perMessage} + ${s.cost.none.relay.perMessage} = ${s.cost.none.perMessage} | – | – | – | – |`,
+      `| Shaping: extra transactions per held message (${s.cost.held.holds} holds of ${s.cost.messages}) | ${n(s.cost.extraPerHold)}${noHold(s)} | – | – | ${extra?.target} | ${yes(extra?.met)} |`,
     );
   }
   return rows;
+}
+
+function noHold(s: ShapingResult): string {
+  if (!s.cost || s.cost.held.holds > 0) return '';
+  return s.cost.held.enforced ? ' (no hold: every slot was waited for in the invocation)' : ' (nothing held: not enforced)';
 }
 
 /** The detail under the table: each run's counts and the operations of the two metered runs. */
@@ -76,12 +82,13 @@ export function shapingDetails(s: ShapingResult): string[] {
   if (s.cost) {
     lines.push(
       '',
-      `Shaping storage operations per message (a backlog of ${s.cost.messages} each; open: a ${s.cost.open.perMinute}/min rule, ${s.cost.open.holds} holds; held: ${s.cost.held.perMinute}/min, ${s.cost.held.holds} holds):`,
+      `Shaping storage operations per message (a backlog of ${s.cost.messages} each; no rule; open: a ${s.cost.open.perMinute}/min rule, ${s.cost.open.holds} holds; held: ${s.cost.held.perMinute}/min, ${s.cost.held.holds} holds, first to last arrival ${s.cost.held.arrivalSeconds} s${s.cost.held.enforced ? '' : ', faster than the rule allows'}):`,
       '',
       '| Run | Operation | Per message |',
       '| --- | --- | --- |',
     );
     for (const [run, cost] of [
+      ['no rule', s.cost.none],
       ['open', s.cost.open],
       ['held', s.cost.held],
     ] as const) {

@@ -79,13 +79,13 @@ test('targets: a run above the limit is not met, nothing held is not met', FILE_
     verdict,
   });
   const cost = { perMessage: 2.75, operations: [], leftOut: [] };
-  const phase = { perMinute: 600, holds: 0, accept: cost, relay: cost, perMessage: 5.5 };
+  const phase = { perMinute: 600, holds: 0, accept: cost, relay: cost, perMessage: 5.5, arrivalSeconds: 2, enforced: false };
   const result: ShapingResult = {
     perMinute: 600,
     domain: 'bench.example',
     windowSeconds: 60,
     runs: [run(1, 'held', 0.98), run(2, 'not enforced', 1.5)],
-    cost: { messages: 100, open: phase, held: phase, extraPerHold: NaN },
+    cost: { messages: 100, none: phase, open: phase, held: phase, extraPerHold: NaN },
   };
   assert.deepEqual(
     shapingTargets(result).map((t) => [t.figure, t.met]),
