@@ -8,15 +8,15 @@ const TEXT = PARAGRAPH.repeat(Math.ceil(1024 / PARAGRAPH.length)).slice(0, 1024)
 
 export const SENDER_DOMAIN = 'example.com';
 
-export function recipientFor(id: string): string {
-  return `user-${id}@example.net`;
+export function recipientFor(id: string, domain = 'example.net'): string {
+  return `user-${id}@${domain}`;
 }
 
-/** The JSON body of POST /api/v1/messages */
-export function apiMessage(id: string): Record<string, unknown> {
+/** The JSON body of POST /api/v1/messages; `domain` is the recipient's (the shaping stage's rule names it) */
+export function apiMessage(id: string, domain?: string): Record<string, unknown> {
   return {
     from: `${FROM.name} <${FROM.address}>`,
-    to: recipientFor(id),
+    to: recipientFor(id, domain),
     subject: `Bench message ${id}`,
     text: TEXT,
     headers: { [BENCH_ID_HEADER]: id },

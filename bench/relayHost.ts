@@ -19,6 +19,8 @@ export interface RelayHostOptions {
   relayEnabled: boolean;
   /** names the host in the list of started hosts (to match CPU profiles to stages) */
   label: string;
+  /** more app settings, e.g. RELAY_POLICY_JSON for the shaping stage */
+  extraEnv?: Record<string, string>;
 }
 
 /** Every host the bench started: pid and label. */
@@ -43,6 +45,7 @@ export function relayHostEnv(options: RelayHostOptions): Record<string, string |
     ...relaySettingsFor(options.sink.smtp, options.sink),
     SMARTHOST_POOL_SIZE: String(options.poolSize),
     'AzureWebJobs.relayDelivery.Disabled': options.relayEnabled ? 'false' : 'true',
+    ...options.extraEnv,
   };
 }
 
@@ -50,6 +53,12 @@ export function relayHostEnv(options: RelayHostOptions): Record<string, string |
 export async function prepareStorage(connectionString: string, sink: Sink): Promise<void> {
   const env = relayHostEnv({ storageConnectionString: connectionString, sink, poolSize: 1, relayEnabled: false, label: 'storage set-up' });
   await ensureStorageResources(createStorageClients(loadConfig(env)));
+}
+
+/** Drops every task still on the delivery queue, invisible (held) ones too. */
+export async function clearDeliveryQueue(connectionString: string, sink: Sink): Promise<void> {
+  const env = relayHostEnv({ storageConnectionString: connectionString, sink, poolSize: 1, relayEnabled: false, label: 'clearing the queue' });
+  await createStorageClients(loadConfig(env)).queue.clearMessages();
 }
 
 export async function startRelayHost(options: RelayHostOptions): Promise<RelayHost> {

@@ -5,6 +5,8 @@ import type { AcceptRow } from './accept';
 import type { CostResult } from './cost';
 import type { ProfileSummary } from './profile';
 import type { DrainResult, EndToEndResult } from './relay';
+import type { ShapingResult } from './shaping';
+import { shapingDetails, shapingRows, shapingTargets } from './shapingReport';
 import { ratio } from './stats';
 import type { SteadyResult } from './steady';
 
@@ -20,6 +22,7 @@ export interface BenchResults {
   relaySteady?: SteadyResult;
   postfix?: { endToEnd: EndToEndResult; steady: SteadyResult };
   cost?: CostResult;
+  shaping?: ShapingResult;
   targets: Target[];
   /** wall-clock time of each stage */
   stageSeconds?: Record<string, number>;
@@ -68,6 +71,7 @@ export function evaluateTargets(r: BenchResults): Target[] {
     const complete = r.relaySteady.delivered === r.relaySteady.sent;
     targets.push({ figure: `POST→sink p99 at ${r.relaySteady.ratePerSecond}/s (ms)`, value, target: '< 250', met: complete && value < 250 });
   }
+  if (r.shaping) targets.push(...shapingTargets(r.shaping));
   return targets;
 }
 
@@ -132,6 +136,7 @@ export function markdown(r: BenchResults): string {
     );
     lines.push(`| Idle polling, empty queue (requests/s) | ${r.cost.idle.requestsPerSecond} | – | – | – | – |`);
   }
+  if (r.shaping) lines.push(...shapingRows(r.shaping, r.targets));
   if (r.cost) {
     lines.push(
       '',
@@ -151,6 +156,7 @@ export function markdown(r: BenchResults): string {
     }
     for (const o of r.cost.idle.operations) lines.push(`| idle | ${o.service} ${o.operation} | ${o.perSecond}/s |`);
   }
+  if (r.shaping) lines.push(...shapingDetails(r.shaping));
   if (r.accept) lines.push('', `Raw-SDK baseline per message: ${r.accept.rawSdkOperations}`);
   lines.push('', ...cpuTable(r));
   for (const p of r.profiles ?? []) {

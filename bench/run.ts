@@ -2,11 +2,13 @@
 // Prints a Markdown table and writes bench/results/<date>.json. It asserts nothing about time.
 // Options: --n 5000 --quick --accept-count 1000 --pool 5 --concurrency 32 --rate 20 --seconds 30
 //          --cost-messages 500 --idle-seconds 10 --azurite-disk --skip-postfix --profile
+//          --shaping (add the shaping stage) or --only shaping (run nothing else), --shaping-rate 600
+//          --shaping-seconds 120 --shaping-instances 1,2,3 --shaping-cost-messages 300
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startAzurite } from '../src/local/azurite';
+import { startAzurite, type RunningAzurite } from '../src/local/azurite';
 import { measureAccept } from './accept';
 import { benchCpuMs, childPidMatching, cpuMsOf, perMessage, startCpuCount } from './cpu';
 import { measureCost } from './cost';
@@ -19,7 +21,8 @@ import { createReplayer, describePlan, replayPlan } from './rawSdk';
 import { measureDrain, measureNodemailerDirect, measureRelayEndToEnd } from './relay';
 import { FUNCTION_KEY, prepareStorage, startedHosts, startRelayHost, type RelayHost } from './relayHost';
 import { evaluateTargets, machineInfo, markdown, packageVersion, type BenchResults } from './report';
-import { startSink } from './sink';
+import { measureShaping } from './shaping';
+import { startSink, type Sink } from './sink';
 import { measureSteady } from './steady';
 
 const resultsDir = path.resolve(__dirname, '..', '..', 'bench', 'results');
@@ -38,11 +41,28 @@ interface Options {
   azuriteDisk: boolean;
   skipPostfix: boolean;
   profile: boolean;
+  /** the shaping stage runs (--shaping, or --only shaping) */
+  shaping: boolean;
+  /** --only shaping: no other stage runs */
+  onlyShaping: boolean;
+  /** the shaping stage's limit, per minute */
+  shapingRate: number;
+  /** load time per instance count */
+  shapingSeconds: number;
+  shapingInstances: number[];
+  shapingCostMessages: number;
 }
 
 export function parseOptions(args: readonly string[]): Options {
   const flags = new Set(args.filter((a) => a.startsWith('--')));
   const quick = flags.has('--quick');
+  const value = (name: string) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const only = value('only');
+  if (only !== undefined && only !== 'shaping') throw new Error('--only takes one stage: shaping');
+  const onlyShaping = only === 'shaping';
   const number = (name: string, full: number, quickValue: number) => {
     const i = args.indexOf(`--${name}`);
     const value = i >= 0 ? Number(args[i + 1]) : quick ? quickValue : full;
@@ -62,7 +82,19 @@ export function parseOptions(args: readonly string[]): Options {
     azuriteDisk: flags.has('--azurite-disk'),
     skipPostfix: flags.has('--skip-postfix'),
     profile: flags.has('--profile'),
+    shaping: flags.has('--shaping') || onlyShaping,
+    onlyShaping,
+    shapingRate: number('shaping-rate', 600, 600),
+    shapingSeconds: number('shaping-seconds', 120, 60),
+    shapingInstances: instanceCounts(value('shaping-instances') ?? '1,2,3'),
+    shapingCostMessages: number('shaping-cost-messages', 300, 100),
   };
+}
+
+function instanceCounts(text: string): number[] {
+  const counts = text.split(',').map(Number);
+  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error('--shaping-instances needs a list of host counts, e.g. 1,2,3');
+  return counts;
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -104,11 +136,16 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
       nodemailer: packageVersion('nodemailer'),
       'smtp-server': packageVersion('smtp-server'),
     },
-    options: { ...options, storage: options.azuriteDisk ? 'Azurite on disk' : 'Azurite in memory', sink: 'dev smart host, in memory' },
+    options: {
+      ...options,
+      shapingInstances: options.shapingInstances.join(','),
+      storage: options.azuriteDisk ? 'Azurite on disk' : 'Azurite in memory',
+      sink: 'dev smart host, in memory',
+    },
     targets: [],
     notes,
   };
-  if (!options.skipPostfix) {
+  if (!options.skipPostfix && !options.onlyShaping) {
     // installed before anything is timed, so apt never runs during a measurement
     stopLeftoverInstances();
     results.versions.postfix = ensurePostfix(log);
@@ -122,6 +159,44 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
   const azurite = await startAzurite(options.azuriteDisk ? { location: path.join(tempDir, 'azurite') } : { inMemory: true });
   cleanups.push(() => azurite.stop());
   await prepareStorage(azurite.connectionString, sink);
+  if (!options.onlyShaping) await relayAndPostfixStages(options, results, sink, azurite);
+  // last: its thousands of rows would slow Azurite for the stages above (see bench/README.md)
+  if (options.shaping) {
+    results.shaping = await stage(`Shaping: ${options.shapingRate}/min with ${options.shapingInstances.join(', ')} host(s)`, notes, () =>
+      measureShaping({
+        azurite,
+        sink,
+        poolSize: options.pool,
+        perMinute: options.shapingRate,
+        seconds: options.shapingSeconds,
+        instances: options.shapingInstances,
+        costMessages: options.shapingCostMessages,
+        log,
+      }),
+    );
+  }
+
+  await cleanUp();
+  if (interrupted) return;
+  results.targets = evaluateTargets(results);
+  results.stageSeconds = stageSeconds;
+  if (profileDir) {
+    const stageOf = (pid: number) =>
+      pid === process.pid ? 'bench process (sink, load, meter)' : (startedHosts.find((h) => h.pid === pid)?.label ?? `process ${pid}`);
+    // profiles are written when each process exits; this process's own comes after this summary
+    results.profiles = summarizeProfiles(profileDir).map((p) => ({ ...p, stage: stageOf(p.pid) }));
+    notes.push(`CPU profiles in ${profileDir} (open them in Chrome DevTools)`);
+  }
+  mkdirSync(resultsDir, { recursive: true });
+  // a shaping-only run never replaces a full run's file
+  const file = path.join(resultsDir, `${date}${options.onlyShaping ? '-shaping' : ''}${options.quick ? '-quick' : ''}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`\n${markdown(results)}\n\nResults written to ${path.relative(process.cwd(), file)}`);
+}
+
+/** The relay's accept, drain, end-to-end, steady and cost stages, and Postfix's. */
+async function relayAndPostfixStages(options: Options, results: BenchResults, sink: Sink, azurite: RunningAzurite): Promise<void> {
+  const notes = results.notes;
   const azuritePid = childPidMatching('azurite');
   let relayPid: number | undefined;
   let relayStartupCpuMs = 0;
@@ -211,22 +286,6 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
       }),
     );
   }
-
-  await cleanUp();
-  if (interrupted) return;
-  results.targets = evaluateTargets(results);
-  results.stageSeconds = stageSeconds;
-  if (profileDir) {
-    const stageOf = (pid: number) =>
-      pid === process.pid ? 'bench process (sink, load, meter)' : (startedHosts.find((h) => h.pid === pid)?.label ?? `process ${pid}`);
-    // profiles are written when each process exits; this process's own comes after this summary
-    results.profiles = summarizeProfiles(profileDir).map((p) => ({ ...p, stage: stageOf(p.pid) }));
-    notes.push(`CPU profiles in ${profileDir} (open them in Chrome DevTools)`);
-  }
-  mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, `${date}${options.quick ? '-quick' : ''}.json`);
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  log(`\n${markdown(results)}\n\nResults written to ${path.relative(process.cwd(), file)}`);
 }
 
 /** --profile: run again under --cpu-prof; the host processes inherit it (fork passes execArgv on). */
