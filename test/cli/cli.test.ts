@@ -3,11 +3,12 @@
 // runs the installed bin the way `npx relay` does.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { runCli } from '../../src/cli/main';
-import { ADMIN_KEY, FUNCTION_KEY, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { DeliveryQueue } from '../../src/storage/deliveryQueue';
+import { ADMIN_KEY, eventually, FUNCTION_KEY, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 180_000 };
@@ -93,6 +94,82 @@ describe('the relay CLI', FILE_TIMEOUT, () => {
     const unreachable = await cli(['status', 'x'], { RELAY_URL: 'http://127.0.0.1:9', RELAY_ADMIN_KEY: ADMIN_KEY });
     assert.equal(unreachable.code, 1);
     assert.match(unreachable.err, /cannot reach the relay at http:\/\/127\.0\.0\.1:9/);
+  });
+
+  test('list finds messages by recipient and tag, newest first, and --all follows the tokens', async () => {
+    const first = await relay.send(message({ to: 'list-a@example.net', tags: { campaign: 'winter' } }));
+    const second = await relay.send(message({ to: 'list-b@example.net', tags: { campaign: 'winter' } }));
+    await relay.waitForStatus(String(second.body.id), (v) => v.status === 'completed');
+    const byTag = await cli(['list', '--tag', 'campaign=winter', '--limit', '1', '--all']);
+    assert.equal(byTag.code, 0, byTag.err);
+    const ids = [...byTag.out.matchAll(/^(\S+) +(queued|completed) /gm)].map((m) => m[1]);
+    assert.deepEqual(ids, [String(second.body.id), String(first.body.id)], 'newest first, across pages');
+    const byRecipient = await cli(['--json', 'list', '--recipient', 'list-a@example.net']);
+    assert.deepEqual(
+      (JSON.parse(byRecipient.out) as { items: { id: string }[] }).items.map((i) => i.id),
+      [String(first.body.id)],
+    );
+    const bad = await cli(['list', '--tag', 'campaign']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--tag "campaign" must be name=value/);
+  });
+
+  test('suspensions add, list and lift a destination of the policy', async () => {
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    const added = await cli(['suspensions', 'add', 'destination', 'jp-docomo', '--reason', 'carrier maintenance', '--until', until]);
+    assert.equal(added.code, 0, added.err);
+    assert.match(added.out, /suspended destination jp-docomo until/);
+    const listed = await cli(['suspensions', 'list']);
+    assert.match(listed.out, /destination +jp-docomo +manual +- +- +carrier maintenance/);
+    const lifted = await cli(['suspensions', 'lift', 'destination', 'jp-docomo']);
+    assert.equal(lifted.code, 0, lifted.err);
+    assert.equal((await cli(['suspensions', 'list'])).out, '(none)');
+    const unknown = await cli(['suspensions', 'add', 'destination', 'jp-nowhere', '--reason', 'r', '--until', until]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /answered 422/);
+  });
+
+  test('poison list shows a task the relay gave up on, and requeue puts it back to be sent once', async () => {
+    await relay.smartHost.pause();
+    const sent = await relay.send(message({ to: 'poison-cli@example.net' }));
+    const id = String(sent.body.id);
+    try {
+      await relay.waitForStatus(id, (v) => v.recipients[0]?.status === 'deferred');
+      const body = 'From: app@example.jp\r\nTo: poison-cli@example.net\r\nSubject: poison\r\n\r\nput back\r\n';
+      await new DeliveryQueue(relay.clients.poisonQueue).enqueue({ v: 2, messageId: id, recipient: 'poison-cli@example.net', attempt: 9, body });
+      await eventually('the poison task listed', async () => ((await cli(['poison', 'list'])).out.includes(id) ? true : undefined));
+    } finally {
+      await relay.smartHost.resume();
+    }
+    const requeued = await cli(['poison', 'requeue', '--all']);
+    assert.equal(requeued.code, 0, requeued.err);
+    assert.match(requeued.out, /^requeued 1 of 1$/m);
+    await relay.waitForStatus(id, (v) => v.recipients[0]?.status === 'sent');
+    assert.equal(relay.smartHost.countFor('poison-cli@example.net'), 1);
+    const both = await cli(['poison', 'requeue', 'x', '--all']);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /give the ids to requeue, or --all \(not both\)/);
+  });
+
+  test('tail prints each outcome as it happens', async () => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'), 'tail', '--interval', '0.5'], {
+      env: { PATH: process.env.PATH, RELAY_URL: relay.url, RELAY_ADMIN_KEY: ADMIN_KEY },
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      const sent = await relay.send(message({ to: ['tail-ok@example.net', 'bounce-tail@example.net'] }));
+      const id = String(sent.body.id);
+      await eventually(
+        'both outcomes in the tail',
+        () =>
+          /tail-ok@example\.net +sent 250/.test(out) && /bounce-tail@example\.net +bounced 550 5\.1\.1 \(invalid-recipient\)/.test(out) ? true : undefined,
+        30_000,
+      );
+      assert.ok(out.includes(id));
+    } finally {
+      child.kill();
+    }
   });
 
   test('the bin runs as `npx relay` does, with the key from the environment', async () => {

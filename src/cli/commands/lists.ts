@@ -1,7 +1,7 @@
 // suppressions, suspensions and poison: the operator's lists, and the changes an operator makes there.
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import type { RelayClient } from '../client';
+import { RelayApiError, type RelayClient } from '../client';
 import { table } from '../format';
 import { type Output, print } from '../output';
 import { collect, isoTime, positiveNumber, UsageError } from './messages';
@@ -113,15 +113,17 @@ export const suspensionCommands: Wire = (program, client, output) => {
 
 interface PoisonView {
   id: string;
-  messageId?: string;
-  recipient?: string;
-  insertedAt?: string;
-  dequeueCount?: number;
+  messageId: string;
+  recipient: string;
+  attempts: number;
+  poisonedAt: string;
+  lastResponse: string | null;
 }
 
 interface RequeueAnswer {
   requeued: number;
-  failed?: unknown[];
+  skipped: { id: string; reason: string }[];
+  failed: { id: string; reason: string }[];
 }
 
 /** Requeued in batches, so a long run shows progress and a failure stops it with the count so far. */
@@ -134,7 +136,7 @@ export const poisonCommands: Wire = (program, client, output) => {
     .option('--all', 'follow continuation tokens to the end')
     .action(async (options: { all?: boolean }) => {
       const items = await collect<PoisonView>(client(), '/api/v1/poison', {}, options.all === true);
-      print(output, { items }, () => table(items, ['id', 'messageId', 'recipient', 'insertedAt', 'dequeueCount']));
+      print(output, { items }, () => table(items, ['id', 'messageId', 'recipient', 'attempts', 'poisonedAt', 'lastResponse']));
     });
   group
     .command('requeue')
@@ -146,17 +148,26 @@ export const poisonCommands: Wire = (program, client, output) => {
       const bar = output.tty && !output.json && chosen.length > REQUEUE_BATCH ? new SingleBar({ format: 'requeue [{bar}] {value}/{total}' }) : undefined;
       bar?.start(chosen.length, 0);
       let requeued = 0;
-      const failed: unknown[] = [];
+      const skipped: RequeueAnswer['skipped'] = [];
+      const failed: RequeueAnswer['failed'] = [];
       try {
         for (let i = 0; i < chosen.length; i += REQUEUE_BATCH) {
           const answer = await client().post<RequeueAnswer>('/api/v1/poison/requeue', { ids: chosen.slice(i, i + REQUEUE_BATCH) });
           requeued += answer.requeued;
-          failed.push(...(answer.failed ?? []));
+          skipped.push(...answer.skipped);
+          failed.push(...answer.failed);
           bar?.update(Math.min(i + REQUEUE_BATCH, chosen.length));
         }
       } finally {
         bar?.stop();
       }
-      print(output, { requeued, failed }, () => `requeued ${requeued} of ${chosen.length}${failed.length ? `; failed: ${JSON.stringify(failed)}` : ''}`);
+      print(output, { requeued, skipped, failed }, () =>
+        [
+          `requeued ${requeued} of ${chosen.length}`,
+          ...skipped.map((s) => `skipped ${s.id}: ${s.reason}`),
+          ...failed.map((f) => `failed ${f.id}: ${f.reason} (try again)`),
+        ].join('\n'),
+      );
+      if (failed.length > 0) throw new RelayApiError(`${failed.length} could not be requeued`, 503);
     });
 };
