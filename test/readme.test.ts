@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SETTINGS } from '../src/config';
+import { checkPolicy } from '../src/core/policy/check';
 import { message, type RelayHarness, startRelayHarness } from './support/relayHarness';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
@@ -40,6 +41,17 @@ test('every relative link in the README and the docs leads to a file that exists
   }
   assert.deepEqual(broken, []);
   assert.ok(pages.length >= 8, `expected the docs pages, found ${pages.join(', ')}`);
+});
+
+test("the README's delivery policy is valid and is the example file's docomo and smart host part", FILE_TIMEOUT, () => {
+  const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map(([, body]) => body).filter((body) => body.includes('relay-policy.schema.json'));
+  assert.equal(blocks.length, 1, 'expected one policy example in the README');
+  const shown = JSON.parse(blocks[0]) as { destinations: Record<string, unknown>; smartHosts: unknown };
+  const checked = checkPolicy(shown, 'README.md');
+  if (!checked.ok) assert.fail(checked.problems.join('\n'));
+  const example = JSON.parse(readFileSync(path.join(root, 'relay-policy.example.json'), 'utf8')) as typeof shown;
+  assert.deepEqual(shown.destinations['jp-docomo'], example.destinations['jp-docomo']);
+  assert.deepEqual(shown.smartHosts, example.smartHosts);
 });
 
 function markdownUnder(dir: string): string[] {
