@@ -1,7 +1,6 @@
-#!/usr/bin/env node
-// `npx relay …`: the operator's commands over the relay's HTTP API (see docs/cli.md). The URL comes
-// from --url or RELAY_URL, the operator key from RELAY_ADMIN_KEY (or the variable --key-env names);
-// locally both default to the local host's.
+// `npx relay …` (bin/relay.js): the operator's commands over the relay's HTTP API (docs/cli.md). The
+// URL comes from --url or RELAY_URL, the operator key from RELAY_ADMIN_KEY (or the variable --key-env
+// names); locally both default to the local host's. The launcher passes the environment in.
 import { Command, CommanderError } from 'commander';
 import { RelayApiError, RelayClient } from './client';
 import { messageCommands, UsageError } from './commands/messages';
@@ -80,20 +79,4 @@ export async function runCli(argv: readonly string[], env: Env, io: CliIo): Prom
     }
     throw err;
   }
-}
-
-if (require.main === module) {
-  runCli(process.argv.slice(2), process.env, {
-    out: (t) => process.stdout.write(`${t}\n`),
-    err: (t) => process.stderr.write(`${t}\n`),
-    tty: process.stderr.isTTY === true,
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`relay: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
 }

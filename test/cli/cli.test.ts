@@ -152,7 +152,7 @@ describe('the relay CLI', FILE_TIMEOUT, () => {
   });
 
   test('tail prints each outcome as it happens', async () => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'), 'tail', '--interval', '0.5'], {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'relay.js'), 'tail', '--interval', '0.5'], {
       env: { PATH: process.env.PATH, RELAY_URL: relay.url, RELAY_ADMIN_KEY: ADMIN_KEY },
     });
     let out = '';

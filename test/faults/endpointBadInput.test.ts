@@ -25,7 +25,7 @@ import { type Ask, ENDPOINTS, type Endpoint, type Fixtures, KNOWN_ADDRESS, PAUSE
 const FILE_TIMEOUT = { timeout: 180_000 };
 
 const SEED = 20261201;
-const RUNS = 100;
+const RUNS = 200;
 const BATCH = 4; // requests in flight at once: RUNS * BATCH generated requests
 const CONCURRENCY = 4;
 const ACS_SECRET = 'acs-events-secret-for-the-bad-input-suite-0123';

@@ -175,8 +175,19 @@ const SUSPENSION_CASES: Case[] = SUSPENSION_TARGETS.flatMap(([what, target, putS
   { name: `DELETE suspension, ${what}`, endpoint: 'deleteSuspension', method: 'DELETE', path: `/api/v1/suspensions/${target}`, status: deleteStatus },
 ]);
 
+/** The OpenAPI document takes no input: another method finds no route (and writes nothing). */
+const OPENAPI_CASES: Case[] = ['POST', 'PUT', 'DELETE'].map((method) => ({
+  name: `openapi.json by ${method}`,
+  endpoint: 'getOpenApi',
+  method,
+  path: '/api/v1/openapi.json',
+  ...(method === 'DELETE' ? {} : { body: '{"openapi": "3.1.0"}', headers: { 'content-type': 'application/json' } }),
+  status: 404,
+}));
+
 /** The hand-written cases that need no live fixture, every one sent with the key its endpoint takes. */
 export const MALFORMED: readonly Case[] = [
+  ...OPENAPI_CASES,
   ...ADDRESS_CASES,
   putSuppression('not JSON', '{"reason": ', 400, '(body)'),
   putSuppression('empty', '', 400, '(body)'),

@@ -1,6 +1,3 @@
-// ENABLE AT MERGE: rename to quietHours.test.ts once the policy branch reads RELAY_POLICY_JSON
-// (src/policyFile.ts is still the interim stub here, which ignores it; see HANDOFF-timing.md).
-//
 // Quiet hours through the real functions: a destination whose hours exclude the current time holds
 // its recipient. The status answer shows it `queued`, `heldBy` hours:destination:<name> and
 // `nextAttemptAt` at the window's opening; nothing reaches the smart host for it, while the same

@@ -169,10 +169,10 @@ export const BUILT_IN_REACTIONS: readonly ReactionPreset[] = [
     match: '\\b[45]\\.7\\.28\\b|unusual rate of unsolicited mail',
     destinations: ['gmail'],
     threshold: '2/h',
-    action: 'slow',
+    // a slow-down would change nothing: the gmail preset sets no rate (a rate costs a storage call per send)
+    action: 'suspend',
     target: 'destination',
-    rateFactor: 0.5,
-    duration: '1h',
-    source: 'threshold: KumoMTA community shaping.toml (Gmail "unusual rate", 2/hr); halving for 1 hour: our conservative choice',
+    duration: '30m',
+    source: 'threshold: KumoMTA community shaping.toml (Gmail "unusual rate", 2/hr); stopping for 30 minutes: our conservative choice',
   },
 ];

@@ -98,9 +98,9 @@ test('the built-in reactions match the replies they are for, and not their neigh
   assert.ok(matches('gmail-rate-limit', '421-4.7.28 Gmail has detected an unusual rate of unsolicited mail originating from your IP address.'));
   assert.ok(!matches('gmail-rate-limit', '421-4.7.0 Try again later, closing connection.'));
   const gmail = byName.get('gmail-rate-limit');
-  assert.equal(gmail?.action, 'slow');
-  assert.equal(gmail?.rateFactor, 0.5);
-  assert.equal(gmail?.durationSeconds, 3600);
+  assert.equal(gmail?.action, 'suspend', 'the gmail preset has no rate to slow');
+  assert.equal(gmail?.rateFactor, undefined);
+  assert.equal(gmail?.durationSeconds, 1800);
 });
 
 test('a full policy resolves to the expected DeliveryPolicy', FILE_TIMEOUT, () => {
