@@ -374,7 +374,8 @@ acs_access_key=""
 # Bicep accepts values the app refuses at start-up; such a deployment would succeed with no function
 # loaded. The app's own loadConfig judges the settings the template would give it.
 say "checking the app settings the template would set with the app's own loadConfig"
-node "$here/check-settings.js" --config "$build/src/config.js" --compiled "$template" \
+# the build is outside the project: its dependencies (the policy check's ajv) are the project's
+NODE_PATH="$root/node_modules" node "$here/check-settings.js" --config "$build/src/config.js" --compiled "$template" \
   --subscription-id "$subscription_id" --tenant-id "$tenant_id" --resource-group "$resource_group" \
   ${location:+--location "$location"} "$parameters_file" "$overrides" ||
   fail "fix the parameters in $parameters_file named above; nothing was deployed"

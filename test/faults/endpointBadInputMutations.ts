@@ -131,6 +131,15 @@ export function generatedRequest(f: Fixtures): fc.Arbitrary<Generated> {
         status: [400],
       })),
     // the page takes no input: what a caller can get wrong is the key, in the header or in ?code=
+    // the OpenAPI document takes no input: any other method, with any body, finds no route
+    fc
+      .record({ method: fc.constantFrom('POST', 'PUT', 'DELETE', 'PATCH'), body: fc.oneof(notJsonObject, fc.string({ maxLength: 200 })) })
+      .map(({ method, body }) => ({
+        endpoint: 'getOpenApi',
+        kind: 'another method',
+        ask: { method, path: '/api/v1/openapi.json', key: null, headers: { 'content-type': 'application/json' }, body },
+        status: [404],
+      })),
     fc.tuple(keyLike, fc.boolean()).map(([key, inQuery]) => ({
       endpoint: 'dashboard',
       kind: 'a wrong key',
