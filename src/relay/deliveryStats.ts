@@ -8,22 +8,12 @@ import { orStorageUnavailable, ValidationError } from '../errors';
 import type { RelayDeps } from './deps';
 import type { OutcomeEvent } from './ports';
 import { toView as suppressionView, type SuppressionView } from './suppressionList';
+import { toView, type SuspensionView } from './suspensionList';
 
 export const STATS_HOURS = { default: 24, min: 1, max: 168 } as const;
 export const FIRST_SUPPRESSIONS = 10;
 /** Hour partitions read at once: enough to hide the round trips, few enough to stay polite. */
 const PARALLEL_HOURS = 6;
-
-export interface SuspensionView {
-  kind: string;
-  name: string;
-  reason: string;
-  source: string;
-  rule: string | null;
-  rateFactor: number | null;
-  createdAt: string;
-  until: string;
-}
 
 export interface StatsView extends OutcomeStats {
   generatedAt: string;
@@ -57,16 +47,7 @@ export async function deliveryStats(deps: RelayDeps, query: Query): Promise<Stat
       entries: suppressions.items.filter((e) => e.expiresAt === undefined || e.expiresAt > now).map(suppressionView),
       more: suppressions.continuationToken !== undefined,
     },
-    suspensions: suspensions.map((s) => ({
-      kind: s.kind,
-      name: s.name,
-      reason: s.reason,
-      source: s.source,
-      rule: s.rule ?? null,
-      rateFactor: s.rateFactor ?? null,
-      createdAt: s.createdAt.toISOString(),
-      until: s.until.toISOString(),
-    })),
+    suspensions: suspensions.map(toView),
     read: { hourPartitions: starts.length, events: events.length },
   };
 }

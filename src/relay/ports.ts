@@ -9,6 +9,7 @@ import type { Category } from '../core/categories';
 import type { SuppressionEntry, SuppressionSource } from '../core/suppression';
 import type { BreakerThresholds } from '../core/breaker';
 import type { RateWindow, SuspendableKind } from '../core/policy/types';
+import type { StatsEvent } from '../core/deliveryStats';
 import type { ListPosition } from '../core/messageList';
 
 /** One recipient of one message: the record of truth for its delivery. */
@@ -88,21 +89,8 @@ export interface DeliveryEvents {
   inHour(hour: Date): Promise<OutcomeEvent[]>;
 }
 
-/** One recorded outcome as the operators' stats read it back. */
-export interface OutcomeEvent {
-  messageId: string;
-  recipientKey: string;
-  status: RecipientStatus;
-  at: Date;
-  from: string;
-  subject: string;
-  smtpCode?: number;
-  enhancedCode?: string;
-  response?: string;
-  category?: Category;
-  heldBy?: string;
-  nextAttemptAt?: Date;
-}
+/** One recorded outcome as the operators' stats read it back (the shape core/deliveryStats counts). */
+export type OutcomeEvent = StatsEvent;
 
 export interface SentEvent {
   messageId: string;
