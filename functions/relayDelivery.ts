@@ -21,7 +21,7 @@ export async function relayDelivery(message: unknown, context: InvocationContext
 app.storageQueue('relayDelivery', { queueName: '%RELAY_QUEUE_NAME%', connection: 'AzureWebJobsStorage', handler: relayDelivery });
 
 app.hook.appTerminate(async () => {
-  deps.smartHost.close();
+  for (const smartHost of deps.smartHosts.values()) smartHost.close();
   // the breaker's counts not yet written
   await deps.senders.close();
 });

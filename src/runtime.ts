@@ -17,6 +17,8 @@ import { MessageIndexStore } from './storage/messageIndexStore';
 import { PoisonStore } from './storage/poisonStore';
 import { NodemailerSmartHost } from './smtp/smartHost';
 import { startDeliveryMetrics } from './telemetry/exportMetrics';
+import { SmartHostHealthStore } from './storage/smartHostHealthStore';
+import { DEFAULT_SMART_HOST } from './core/policy/types';
 import type { SmartHost } from './relay/ports';
 import type { RelayDeps } from './relay/deps';
 
@@ -52,7 +54,8 @@ export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): Rela
     suppressions: new SuppressionStore(clients.suppressions),
     senders: new SenderStore(clients.senders, config),
     appliedEvents: new AppliedEventStore(clients.idempotency),
-    smartHost: smartHost ?? new NodemailerSmartHost(config.smartHost, credential),
+    smartHosts: new Map([[DEFAULT_SMART_HOST, smartHost ?? new NodemailerSmartHost(config.smartHost, credential)]]),
+    smartHostHealth: new SmartHostHealthStore(clients.shaping),
     messageIndex: new MessageIndexStore(clients.messageIndex),
     poisonTasks: new PoisonStore(clients.messageIndex),
     throttles: new ThrottleStore(clients.shaping),

@@ -12,7 +12,8 @@ import type {
   MessageIndex,
   PoisonTasks,
   SenderReputation,
-  SmartHost,
+  SmartHostHealth,
+  SmartHosts,
   Suppressions,
   Suspensions,
   TaskQueue,
@@ -32,7 +33,10 @@ export interface RelayDeps {
   senders: SenderReputation;
   /** upstream event ids applied already (the idempotency table, see storage/appliedEventStore) */
   appliedEvents: AppliedEvents;
-  smartHost: SmartHost;
+  /** by policy name; `default` is the SMARTHOST_* one */
+  smartHosts: SmartHosts;
+  /** failures and cool-offs of the smart hosts, shared by every instance */
+  smartHostHealth: SmartHostHealth;
   /** accepted messages by the hour, for the operators' list */
   messageIndex: MessageIndex;
   /** the tasks recordPoison gave up on, for the operators to put back */

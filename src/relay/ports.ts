@@ -29,6 +29,8 @@ export interface DeliveryRow {
   heldBy?: string;
   /** the id the smart host gave the message in its 250 reply, to match its later events */
   upstreamId?: string;
+  /** the smart host (policy name, `default` for SMARTHOST_*) that handled its last attempt */
+  smartHost?: string;
   /** the send asked for one-click unsubscribe headers (RFC 8058) */
   unsubscribe?: boolean;
   /** the composed message's size, for a destination's maxMessageBytes; absent on rows of older versions */
@@ -142,11 +144,31 @@ export interface Envelope {
   to: string;
 }
 
-/** The authenticated smart host every message is relayed through. */
+/** One authenticated smart host a message is relayed through. */
 export interface SmartHost {
   /** Sends `raw` to one recipient; never throws for an SMTP or network failure, it classifies it. */
   send(envelope: Envelope, raw: Buffer): Promise<SmtpOutcome>;
   close(): void;
+}
+
+/** The smart hosts by policy name; `default` (the SMARTHOST_* settings) is always there. */
+export type SmartHosts = ReadonlyMap<string, SmartHost>;
+
+/**
+ * How each smart host has been doing, shared by every instance (storage/smartHostHealthStore): a
+ * host that keeps failing over its recipients cools off, is skipped while it does, and is tried
+ * again after it.
+ */
+export interface SmartHostHealth {
+  /** The end of `name`'s cool-off in force at `now`, if any; from a short-lived cache, so no storage call per send. */
+  coolingUntil(name: string, now: Date): Promise<Date | undefined>;
+  /**
+   * Counts one failure of `name` that made a recipient fail over or defer (a connection, timeout,
+   * TLS or auth failure, or the host's own 4xx); returns the end of the cool-off it started, if it did.
+   */
+  recordFailure(name: string, reason: string, now: Date): Promise<Date | undefined>;
+  /** A send through `name` got a reply from it: its run of failures ends (no storage call when it had none). */
+  recordSuccess(name: string, now: Date): Promise<void>;
 }
 
 export interface SuppressionQuery {

@@ -10,6 +10,7 @@ import type { RelayDeps } from '../../src/relay/deps';
 import { FakeSenders, FakeSuppressions } from './fakePolicies';
 import { FakeAppliedEvents } from './fakeAppliedEvents';
 import { FakeSuspensions, FakeThrottles } from './fakeShaping';
+import { FakeSmartHostHealth } from './fakeSmartHostHealth';
 import { FakeMessageIndex, FakePoisonTasks } from './fakeMessageIndex';
 import {
   type DeliveryEvents,
@@ -367,7 +368,11 @@ export class FakeRelay {
   readonly queue: FakeQueue;
   readonly poisonQueue: FakeQueue;
   readonly idempotency: FakeIdempotency;
+  /** the `default` smart host */
   readonly smartHost: FakeSmartHost;
+  /** every smart host by name, `default` included; add others with addSmartHost */
+  readonly smartHosts = new Map<string, FakeSmartHost>();
+  readonly smartHostHealth: FakeSmartHostHealth;
   readonly suppressions: FakeSuppressions;
   readonly senders: FakeSenders;
   readonly appliedEvents: FakeAppliedEvents;
@@ -387,6 +392,8 @@ export class FakeRelay {
     this.poisonQueue = new FakeQueue(this.calls, this.faults, 'poisonQueue');
     this.idempotency = new FakeIdempotency(this.calls, this.faults);
     this.smartHost = new FakeSmartHost(this.calls);
+    this.smartHosts.set('default', this.smartHost);
+    this.smartHostHealth = new FakeSmartHostHealth(this.calls, this.faults);
     this.suppressions = new FakeSuppressions(this.calls, this.faults);
     this.senders = new FakeSenders(this.calls, this.faults, { ...this.config.breaker });
     this.appliedEvents = new FakeAppliedEvents(this.calls, this.faults);
@@ -405,7 +412,8 @@ export class FakeRelay {
       queue: this.queue,
       poisonQueue: this.poisonQueue,
       idempotency: this.idempotency,
-      smartHost: this.smartHost,
+      smartHosts: this.smartHosts,
+      smartHostHealth: this.smartHostHealth,
       suppressions: this.suppressions,
       senders: this.senders,
       appliedEvents: this.appliedEvents,
@@ -416,6 +424,13 @@ export class FakeRelay {
       metrics: this.metrics,
       now: this.clock.now,
     };
+  }
+
+  /** A smart host of the policy besides `default`, answering as FakeSmartHost does. */
+  addSmartHost(name: string): FakeSmartHost {
+    const host = new FakeSmartHost(this.calls);
+    this.smartHosts.set(name, host);
+    return host;
   }
 
   /** Makes the next call to `operation` ("deliveries.replace", "queue.enqueue", ...) throw. */

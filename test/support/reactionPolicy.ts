@@ -2,7 +2,7 @@
 // (relay.config.policy = reactionPolicy()), as the policy file would give it once checked: two
 // destinations and a rule of each kind the built-in ones have (suspend on a carrier's block code,
 // slow on a rate warning after a threshold, suspend the smart host on its own limit).
-import type { DeliveryPolicy, Destination, ReactionRule } from '../../src/core/policy/types';
+import { type DeliveryPolicy, type Destination, EMPTY_POLICY, type ReactionRule } from '../../src/core/policy/types';
 
 export const YAHOO_JP: Destination = { name: 'yahoo-jp', domains: ['yahoo.co.jp'], rate: [] };
 export const GMAIL: Destination = { name: 'gmail', domains: ['gmail.com', 'googlemail.com'], rate: [] };
@@ -23,5 +23,5 @@ export const RULES: readonly ReactionRule[] = [
 ];
 
 export function reactionPolicy(rules: readonly ReactionRule[] = RULES): DeliveryPolicy {
-  return { destinations: [YAHOO_JP, GMAIL], smartHosts: new Map(), warmup: [], reactions: rules, source: 'a test' };
+  return { ...EMPTY_POLICY, destinations: [YAHOO_JP, GMAIL], reactions: rules, source: 'a test' };
 }

@@ -30,6 +30,8 @@ const RAW = Buffer.from('From: app@example.com\r\nTo: x\r\nSubject: hi\r\n\r\nhe
 const DOCOMO: DeliveryPolicy = {
   destinations: [{ name: 'jp-docomo', domains: ['docomo.ne.jp'], rate: [] }],
   smartHosts: new Map(),
+  routes: [],
+  dkim: new Map(),
   warmup: [],
   reactions: [],
   source: 'test',

@@ -21,7 +21,7 @@ export function resolvePolicy(json: unknown, source: string): { policy: Delivery
   const smartHosts = resolveSmartHosts(isObject(root.smartHosts) ? root.smartHosts : {}, problems);
   const warmup = resolveWarmup(isObject(root.warmup) ? root.warmup : {}, problems);
   const reactions = resolveReactions(Array.isArray(root.reactions) ? root.reactions : [], destinations, builtIns, problems);
-  return { policy: { destinations, smartHosts, warmup, reactions, source }, problems: problems.list };
+  return { policy: { destinations, smartHosts, routes: [], dkim: new Map(), warmup, reactions, source }, problems: problems.list };
 }
 
 /** The built-in policy, in effect when there is no file. */

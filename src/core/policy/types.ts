@@ -34,6 +34,25 @@ export interface Destination {
   /** how long its mail may wait before it is failed (shorter than RELAY_MAX_RETRY_SECONDS for carriers) */
   readonly lifetimeSeconds?: number;
   readonly maxMessageBytes?: number;
+  /** compose its mail in this charset instead of UTF-8 (legacy Japanese handsets: `iso-2022-jp`) */
+  readonly charset?: DestinationCharset;
+}
+
+export type DestinationCharset = 'iso-2022-jp';
+
+/** How the relay reaches a smart host other than the SMARTHOST_* one (the default reads those settings). */
+export interface SmartHostConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly auth: 'login' | 'plain' | 'xoauth2';
+  readonly username?: string;
+  /** the name of the app setting holding its password (in Azure a Key Vault reference); not the secret */
+  readonly passwordSetting?: string;
+  /** for xoauth2: the token scope, and the user-assigned identity's client id if not the relay's own */
+  readonly oauthScope?: string;
+  readonly identityClientId?: string;
+  /** connections kept open to it; SMARTHOST_POOL_SIZE when absent */
+  readonly poolSize?: number;
 }
 
 /** The limits a smart host sets for the relay's own account there. */
@@ -43,6 +62,35 @@ export interface SmartHostLimits {
   readonly profile?: string;
   readonly rate: readonly RateWindow[];
   readonly concurrency?: number;
+  /** absent for `default`, which the SMARTHOST_* settings describe */
+  readonly connection?: SmartHostConnection;
+}
+
+/** Which smart hosts, in failover order, carry the recipients it matches; every given condition must hold. */
+export interface Route {
+  readonly match: {
+    /** lower case; a parent domain covers its subdomains, as destinations do */
+    readonly recipientDomains?: readonly string[];
+    /** destination names */
+    readonly destinations?: readonly string[];
+    /** lower case, the From address's domain */
+    readonly senderDomains?: readonly string[];
+    /** every tag given must be on the message with that value */
+    readonly tags?: Readonly<Record<string, string>>;
+  };
+  /** names of `smartHosts` (or `default`), first tried first */
+  readonly smartHosts: readonly string[];
+  /** when the first host's warm-up caps are full, send through the next one instead of holding */
+  readonly warmupOverflow?: boolean;
+}
+
+/** The DKIM key of one sender (header-From) domain. */
+export interface DkimDomain {
+  /** lower case */
+  readonly domain: string;
+  readonly selector: string;
+  /** the name of the app setting holding the PEM private key (in Azure a Key Vault reference) */
+  readonly privateKeySetting: string;
 }
 
 /** One step of a warm-up ramp: from `day` on (0 = the start date), at most `perHour` and/or `perDay`. */
@@ -87,6 +135,10 @@ export interface DeliveryPolicy {
   readonly destinations: readonly Destination[];
   /** by name; `default` is the smart host of the SMARTHOST_* settings */
   readonly smartHosts: ReadonlyMap<string, SmartHostLimits>;
+  /** first match wins; a recipient no route matches goes through `default` */
+  readonly routes: readonly Route[];
+  /** by lower-case sender domain */
+  readonly dkim: ReadonlyMap<string, DkimDomain>;
   readonly warmup: readonly WarmupPlan[];
   readonly reactions: readonly ReactionRule[];
   /** where it came from, for the start-up log: a file path, "RELAY_POLICY_JSON", or "built-in" */
@@ -99,6 +151,8 @@ export const DEFAULT_SMART_HOST = 'default';
 export const EMPTY_POLICY: DeliveryPolicy = Object.freeze({
   destinations: [],
   smartHosts: new Map(),
+  routes: [],
+  dkim: new Map(),
   warmup: [],
   reactions: [],
   source: 'built-in',

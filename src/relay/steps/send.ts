@@ -1,6 +1,7 @@
 // Send: one recipient, one SMTP transaction through the pooled smart host connection. With
 // RELAY_BOUNCE_DOMAIN set the envelope sender is the recipient's VERP return path (core/verp), so a
 // bounce names its recipient; otherwise it is the From address.
+import { DEFAULT_SMART_HOST } from '../../core/policy/types';
 import { verpAddress } from '../../core/verp';
 import { CONTINUE, type DeliveryStep, known } from './step';
 
@@ -13,7 +14,9 @@ export const send: DeliveryStep = {
     const row = known(state.held, 'the held row').row;
     const bounceDomain = state.deps.config.bounceDomain;
     const from = bounceDomain ? verpAddress(row.messageId, row.recipientKey, bounceDomain) : row.from;
-    state.outcome = raw ? await state.deps.smartHost.send({ from, to: row.address }, raw) : { kind: 'permanent', response: BODY_MISSING, category: 'other' };
+    const smartHost = known(state.deps.smartHosts.get(DEFAULT_SMART_HOST), 'the default smart host');
+    state.smartHost = DEFAULT_SMART_HOST;
+    state.outcome = raw ? await smartHost.send({ from, to: row.address }, raw) : { kind: 'permanent', response: BODY_MISSING, category: 'other' };
     state.finishedAt = state.deps.now();
     return CONTINUE;
   },

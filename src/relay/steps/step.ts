@@ -39,6 +39,10 @@ export interface DeliveryState {
   held?: StoredRow;
   /** read the body: the message; null when it is missing from storage */
   raw?: Buffer | null;
+  /** choose the route: the smart hosts to try, in failover order (absent: `default` alone) */
+  route?: readonly string[];
+  /** send: the smart host that gave the outcome */
+  smartHost?: string;
   /** send: what the smart host said, and when */
   outcome?: SmtpOutcome;
   finishedAt?: Date;

@@ -160,6 +160,8 @@ test('a full policy resolves to the expected DeliveryPolicy', FILE_TIMEOUT, () =
       { name: 'partners', domains: ['partner.example', 'xn--bcher-kva.example'], rate: [], concurrency: 3, lifetimeSeconds: 600, maxMessageBytes: 1_000_000 },
     ],
     smartHosts: new Map([['default', { name: 'default', profile: 'acs-custom-domain', rate: [{ count: 10, seconds: 60, text: '10/min' }], concurrency: 4 }]]),
+    routes: [],
+    dkim: new Map(),
     warmup: [
       { kind: 'sender', name: 'news.example.jp', startsAt: new Date('2026-12-01T00:00:00Z'), steps: STANDARD_WARMUP_STEPS.map((s) => ({ ...s })) },
       {
