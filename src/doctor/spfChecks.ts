@@ -114,7 +114,14 @@ export const spfSmartHostsCheck: Check = {
       };
     }
     const spf = await evaluate(context.lookup, domain);
-    if (spf.result === 'none' || spf.result === 'permerror' || spf.result === 'temperror') {
+    if (spf.result === 'temperror') {
+      return {
+        result: 'fail',
+        found: `the SPF lookups for ${domain} failed: ${spf.reason}`,
+        fix: `make sure ${domain} and the names its SPF record includes answer over DNS`,
+      };
+    }
+    if (spf.result === 'none' || spf.result === 'permerror') {
       return { result: 'fail', found: `${domain} has no usable SPF record (see spf)`, fix: `publish ${suggestedRecord(context)}` };
     }
     const parts: Finding[] = [];
