@@ -52,7 +52,12 @@ export function combine(parts: readonly Finding[]): Finding {
   };
 }
 
-/** `name TXT "text"`, as a zone file or a DNS provider's form takes it. */
+/**
+ * `name TXT "text"`, as a zone file writes it; text over 255 characters in 255-character strings
+ * ("..." "..."), the most one TXT string holds (receivers join them).
+ */
 export function txtRecord(name: string, text: string): string {
-  return `${name} TXT "${text}"`;
+  const strings: string[] = [];
+  for (let i = 0; i < text.length; i += 255) strings.push(`"${text.slice(i, i + 255)}"`);
+  return `${name} TXT ${strings.length > 0 ? strings.join(' ') : '""'}`;
 }

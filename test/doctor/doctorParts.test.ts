@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { getPublicKey } from 'mailauth/lib/tools';
-import { combine, worst, type CheckResult } from '../../src/doctor/check';
+import { combine, txtRecord, worst, type CheckResult } from '../../src/doctor/check';
 import { dkimRecordText, readPrivateKey, spki } from '../../src/doctor/dkimKey';
 import { dnsServerAddress, type Lookup } from '../../src/doctor/dns';
 import { resultTable, summary } from '../../src/doctor/format';
@@ -103,6 +103,13 @@ test('the table has one line per check, aligned, with - for no fix; the summary 
   assert.equal(summary(results), '2 checks: 1 pass, 1 warn, 0 fail');
   const long = resultTable([{ check: 'dkim', result: 'fail', found: 'x'.repeat(100), fix: 'publish\nit' }]);
   assert.equal(long.split('\n')[1], `dkim   fail    ${'x'.repeat(100)}  publish it`);
+});
+
+test('a TXT record over 255 characters is written as several strings, as zone files take it', FILE_TIMEOUT, () => {
+  assert.equal(txtRecord('_dmarc.example.jp', 'v=DMARC1; p=none'), '_dmarc.example.jp TXT "v=DMARC1; p=none"');
+  const text = `v=DKIM1; k=rsa; p=${'A'.repeat(300)}`;
+  const written = txtRecord('s._domainkey.example.jp', text);
+  assert.equal(written, `s._domainkey.example.jp TXT "${text.slice(0, 255)}" "${text.slice(255)}"`);
 });
 
 test('a row of several findings takes the worst verdict and joins what was found and the fixes', FILE_TIMEOUT, () => {
