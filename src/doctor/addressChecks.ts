@@ -1,5 +1,5 @@
 // The domain's own records: an address or MX (docomo refuses mail whose header-From domain has
-// neither, /work/shared/deliverability.md after docomo's page for senders, smtp_notice), and its MX,
+// neither: deliverability.md, after docomo's page for senders to docomo mail, smtp_notice), and its MX,
 // where replies go; with RELAY_BOUNCE_DOMAIN, that domain's MX too, where the bounces go.
 import { combine, type Check, type Finding } from './check';
 import { answersOrNone, type Lookup } from './dns';

@@ -122,6 +122,20 @@ describe('npm run doctor', FILE_TIMEOUT, () => {
       fix: /end it in -all .*example\.jp TXT "v=spf1 include:sendgrid\.net include:spf\.protection\.outlook\.com -all"/,
     },
     {
+      name: 'SPF needing more than 10 DNS lookups',
+      zone: (z) => {
+        const hops = Array.from({ length: 10 }, (_, i) => `hop${i}.example.jp`);
+        const zone = withSpf(z, `${GOOD_SPF.replace(' -all', '')} ${hops.map((h) => `include:${h}`).join(' ')} -all`);
+        for (const hop of hops) zone[hop] = { TXT: ['v=spf1 -all'] };
+        return zone;
+      },
+      check: 'spf',
+      result: 'fail',
+      found: /Too many DNS requests/,
+      fix: /correct the record \(at most 10 DNS lookups/,
+      others: { 'spf-smart-hosts': 'fail' },
+    },
+    {
       name: "SPF without a smart host's include",
       zone: (z) => withSpf(z, 'v=spf1 include:sendgrid.net -all'),
       check: 'spf-smart-hosts',
