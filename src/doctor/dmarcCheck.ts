@@ -73,10 +73,12 @@ export const dmarcCheck: Check = {
       };
     }
     if (policy === 'none') {
+      // a subdomain under its organisation's record gets sp= where there is one (RFC 7489 6.6.3)
+      const tag = at !== `_dmarc.${domain}` && /(^|;)\s*sp\s*=/i.test(record) ? 'sp' : 'p';
       parts.push({
         result: 'warn',
-        found: 'p=none: receivers act on nothing that fails',
-        fix: `once the reports show your mail aligned: ${txtRecord(at, record.replace(/\bp\s*=\s*none\b/i, 'p=quarantine'))}`,
+        found: `${tag}=none: receivers act on nothing that fails`,
+        fix: `once the reports show your mail aligned: ${txtRecord(at, record.replace(new RegExp(`(^|;)(\\s*)${tag}\\s*=\\s*none\\b`, 'i'), `$1$2${tag}=quarantine`))}`,
       });
     }
     const dkimAligned = dkimDomain !== undefined && (answer.alignment.dkim.strict ? dkimDomain === domain : Boolean(answer.alignment.dkim.result));

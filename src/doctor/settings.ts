@@ -54,6 +54,12 @@ export function readDoctorSettings(domain: string, env: Env, appRoot: string = A
   else notes.push('SMARTHOST_HOST is not set: the default smart host is unknown to the doctor');
   for (const [name, host] of policySmartHosts(policy, raw)) smartHosts.push({ name, host: host.toLowerCase() });
 
+  const allowed = value(env, 'RELAY_ALLOWED_SENDER_DOMAINS')
+    ?.split(',')
+    .map((d) => d.trim().toLowerCase())
+    .filter(Boolean);
+  if (allowed !== undefined && !allowed.includes(domain)) notes.push(`${domain} is not in RELAY_ALLOWED_SENDER_DOMAINS: the relay refuses mail from it`);
+
   const bounceDomain = value(env, 'RELAY_BOUNCE_DOMAIN')?.toLowerCase();
   return { smartHosts, dkim: policyDkim(policy, raw, domain), bounceDomain, setting: (name) => env[name], notes };
 }

@@ -254,6 +254,20 @@ describe('npm run doctor', FILE_TIMEOUT, () => {
     assert.equal(given.results.find((r) => r.check === 'dmarc')?.result, 'pass', 'a selector under the domain signs as the domain');
   });
 
+  test("a subdomain without its own record is judged by its organisational domain's, sp= first", async () => {
+    const sub = `mail.${DOMAIN}`;
+    const zone = withName(goodZone(key), sub, { TXT: [GOOD_SPF], MX: [{ exchange: 'mx.example.jp', priority: 10 }] });
+    zone[`_dmarc.${DOMAIN}`] = { TXT: ['v=DMARC1; p=reject; sp=none'] };
+    dns.setZone(zone);
+    const out: string[] = [];
+    await runDoctor(['--domain', sub, '--dns-server', dns.address, '--selector', SELECTOR, '--json'], env, { out: (t) => out.push(t), err: () => {} });
+    const row = (JSON.parse(out.join('\n')) as { checks: CheckResult[] }).checks.find((r) => r.check === 'dmarc');
+    assert.equal(row?.result, 'warn', JSON.stringify(row));
+    assert.match(row?.found ?? '', /"v=DMARC1; p=reject; sp=none" at _dmarc\.example\.jp; sp=none: receivers act on nothing/);
+    assert.match(row?.found ?? '', /DKIM \(d=mail\.example\.jp\) and SPF \(mail\.example\.jp\) aligned/);
+    assert.match(row?.fix ?? '', /_dmarc\.example\.jp TXT "v=DMARC1; p=reject; sp=quarantine"/);
+  });
+
   test('the real command prints the table and exits 0 on the good zone, 1 on a broken one', async () => {
     dns.setZone(goodZone(key));
     const run = promisify(execFile);

@@ -162,6 +162,13 @@ describe("the relay's configuration, as the doctor reads it", FILE_TIMEOUT, () =
     assert.deepEqual(settings.notes, ['SMARTHOST_HOST is not set: the default smart host is unknown to the doctor']);
   });
 
+  test('a domain the relay does not send for gets a note', () => {
+    const notes = (allowed: string) =>
+      readDoctorSettings('example.jp', { SMARTHOST_HOST: 'smtp.sendgrid.net', RELAY_ALLOWED_SENDER_DOMAINS: allowed }, dir).notes;
+    assert.deepEqual(notes('example.com, Example.JP'), []);
+    assert.deepEqual(notes('example.com'), ['example.jp is not in RELAY_ALLOWED_SENDER_DOMAINS: the relay refuses mail from it']);
+  });
+
   test('a policy that cannot be read stops the doctor, naming it', () => {
     writeFileSync(path.join(dir, 'broken.json'), '{"smartHosts": ');
     assert.throws(
