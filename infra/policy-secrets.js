@@ -60,7 +60,10 @@ for (const [setting, where] of named) {
   if (!NAME.test(setting)) fail(`${source}: ${where} is "${setting}": a setting name is letters, digits and "_", not starting with a digit, at most 120`);
   const first = byLowerCase.get(setting.toLowerCase());
   // Azure's app setting names are not case-sensitive: two spellings would be one setting.
-  if (first && first.setting !== setting) fail(`${source}: ${where} is "${setting}" and ${first.where} is "${first.setting}": Azure app setting names are not case-sensitive, so give them one spelling`);
+  if (first && first.setting !== setting)
+    fail(
+      `${source}: ${where} is "${setting}" and ${first.where} is "${first.setting}": Azure app setting names are not case-sensitive, so give them one spelling`,
+    );
   if (!first) byLowerCase.set(setting.toLowerCase(), { setting, where });
 }
 for (const { setting } of byLowerCase.values()) process.stdout.write(`${setting}\n`);

@@ -142,7 +142,10 @@ export type BicepValue = string | number | boolean | readonly BicepValue[] | { r
 
 function bicepLiteral(v: BicepValue): string {
   if (Array.isArray(v)) return `[${v.map((item: BicepValue) => bicepLiteral(item)).join(', ')}]`;
-  if (typeof v === 'object') return `{ ${Object.entries(v).map(([key, item]) => `${bicepLiteral(key)}: ${bicepLiteral(item)}`).join(', ')} }`;
+  if (typeof v === 'object')
+    return `{ ${Object.entries(v)
+      .map(([key, item]) => `${bicepLiteral(key)}: ${bicepLiteral(item)}`)
+      .join(', ')} }`;
   if (typeof v !== 'string') return String(v);
   // Bicep's escapes: a PEM's line breaks, and "${", which would otherwise interpolate
   return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\$\{/g, '\\${')}'`;
