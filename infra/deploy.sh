@@ -335,9 +335,11 @@ trap 'rm -rf "$work"' EXIT
 mapfile -t policy_settings < <(node "$here/policy-secrets.js" "$root" "$parameters_file"; echo "exit=$?")
 [[ ${policy_settings[-1]} == exit=0 ]] || exit 1
 unset 'policy_settings[-1]'
-for i in "${!secret_names[@]}"; do
-  printf '%s\n' "${policy_settings[@]}" | grep -qxF -- "${secret_names[$i]}" ||
-    usage_error "--secret ${secret_names[$i]}: the delivery policy names no such setting (it names: ${policy_settings[*]:-none})"
+for given_name in "${secret_names[@]}"; do
+  named=false
+  for name in "${policy_settings[@]}"; do [[ $name == "$given_name" ]] && named=true; done
+  [[ $named == true ]] ||
+    usage_error "--secret $given_name: the delivery policy names no such setting (it names: ${policy_settings[*]:-none})"
 done
 mkdir -m 700 "$work/policy-secrets"
 for name in "${policy_settings[@]}"; do
