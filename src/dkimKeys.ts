@@ -7,7 +7,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { DkimAlgorithm, DkimKey } from './core/dkim/sign';
 import type { DkimDomain } from './core/policy/types';
 
-/** Gmail and Yahoo ignore shorter RSA keys; RFC 8301 says verifiers must not accept under 1024, signers should use 2048. */
+/** RFC 8301: signers must use at least 1024 bits and should use 2048, which Gmail's and Yahoo's sender guidelines ask for. */
 export const MIN_RSA_BITS = 2048;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -53,7 +53,8 @@ function readKey(entry: DkimDomain, env: Env, ownSettings: ReadonlySet<string>):
     return `holds a ${privateKey.asymmetricKeyType ?? 'unknown'} key: DKIM signs with RSA (at least ${MIN_RSA_BITS} bits) or Ed25519`;
   }
   const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
-  if (bits < MIN_RSA_BITS) return `holds a ${bits}-bit RSA key: it must be at least ${MIN_RSA_BITS} bits (receivers ignore shorter keys), or Ed25519`;
+  if (bits < MIN_RSA_BITS)
+    return `holds a ${bits}-bit RSA key: it must be at least ${MIN_RSA_BITS} bits (RFC 8301, and what Gmail and Yahoo ask of senders), or Ed25519`;
   return { algorithm: 'rsa-sha256', privateKey };
 }
 
