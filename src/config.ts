@@ -1,7 +1,9 @@
 // Every setting the relay reads, in one place. Nothing else in the code reads process.env: the
 // catalogue below is what docs/settings.md documents and what infra/main.bicep must set.
 import type { BreakerThresholds } from './core/breaker';
+import type { DkimKey } from './core/dkim/sign';
 import type { DeliveryPolicy } from './core/policy/types';
+import { loadDkimKeys } from './dkimKeys';
 import { readDeliveryPolicy } from './policyFile';
 import { unsubscribeKeyProblem } from './core/unsubscribeToken';
 
@@ -524,6 +526,8 @@ export interface RelayConfig {
   messageIndexTable: string;
   /** relay-policy.json or RELAY_POLICY_JSON, checked, presets applied */
   policy: DeliveryPolicy;
+  /** the policy's DKIM keys, read from the settings it names and checked, by lower-case sender domain */
+  dkimKeys: ReadonlyMap<string, DkimKey>;
   dropIns: {
     sendgridApiKey?: string;
     /** base64, as ACS hands out its keys */
@@ -715,7 +719,7 @@ export function loadConfig(env: Env = process.env): RelayConfig {
     shapingTable: text('RELAY_SHAPING_TABLE'),
     suspensionsTable: text('RELAY_SUSPENSIONS_TABLE'),
     messageIndexTable: text('RELAY_MESSAGE_INDEX_TABLE'),
-    policy: readDeliveryPolicy({ file: checked('RELAY_POLICY_FILE'), json: checked('RELAY_POLICY_JSON') }, problems),
+    ...withDkimKeys(readDeliveryPolicy({ file: checked('RELAY_POLICY_FILE'), json: checked('RELAY_POLICY_JSON') }, problems), env, problems),
     dropIns: {
       sendgridApiKey: secret('RELAY_SENDGRID_API_KEY'),
       acsAccessKey: secret('RELAY_ACS_ACCESS_KEY'),
@@ -772,6 +776,11 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The policy and the keys its `dkim` entries name (src/dkimKeys.ts). */
+function withDkimKeys(policy: DeliveryPolicy, env: Env, problems: string[]): Pick<RelayConfig, 'policy' | 'dkimKeys'> {
+  return { policy, dkimKeys: loadDkimKeys(policy.dkim, env, problems, new Set(SETTINGS.map((s) => s.name))) };
 }
 
 /** The metrics' destination; the authentication string is the one the Functions host itself reads. */

@@ -293,6 +293,7 @@ test('the steps, in order: policy checks before the claim, preparation before th
       'claim',
       'read the body',
       'add the unsubscribe headers',
+      'sign with DKIM',
       'take a concurrency lease',
       'send',
       'release the concurrency lease',

@@ -10,6 +10,7 @@
 import { DESTINATION_PRESETS, SMART_HOST_PROFILES } from './presets';
 import { checkTimeOfDay, checkTimeZone, parseDomain } from './parse';
 import { builtInsOf, type BuiltIns, duration, isObject, type Json, own, type PolicyProblem, Problems, resolveRate, step } from './resolveParts';
+import { resolveDkim } from './resolveDkim';
 import { resolveReactions, resolveWarmup } from './resolveRules';
 import { DEFAULT_SMART_HOST, type DailyHours, type DeliveryPolicy, type Destination, type SmartHostLimits } from './types';
 
@@ -21,7 +22,8 @@ export function resolvePolicy(json: unknown, source: string): { policy: Delivery
   const smartHosts = resolveSmartHosts(isObject(root.smartHosts) ? root.smartHosts : {}, problems);
   const warmup = resolveWarmup(isObject(root.warmup) ? root.warmup : {}, problems);
   const reactions = resolveReactions(Array.isArray(root.reactions) ? root.reactions : [], destinations, builtIns, problems);
-  return { policy: { destinations, smartHosts, routes: [], dkim: new Map(), warmup, reactions, source }, problems: problems.list };
+  const dkim = resolveDkim(isObject(root.dkim) ? root.dkim : {}, problems);
+  return { policy: { destinations, smartHosts, routes: [], dkim, warmup, reactions, source }, problems: problems.list };
 }
 
 /** The built-in policy, in effect when there is no file. */

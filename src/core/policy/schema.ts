@@ -6,7 +6,6 @@
 /** Keys the contract names for later versions: refused with words saying so, not as typos. */
 export const LATER_KEYS: Readonly<Record<string, string>> = {
   routes: 'routing comes with a later version',
-  dkim: 'DKIM signing comes with a later version',
   charset: 'per-destination charsets come with a later version',
   host: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
   port: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
@@ -19,6 +18,14 @@ const NAME = {
   type: 'string',
   pattern: '^[a-z0-9][a-z0-9._-]{0,62}$',
   'x-problem': 'is not a name (lower-case letters, digits, ".", "_" and "-", starting with a letter or digit, at most 63)',
+};
+
+/** The name of an app setting (an environment variable), never its value: the secret stays in the setting. */
+export const SETTING_NAME = {
+  type: 'string',
+  pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$',
+  'x-problem':
+    'is not a setting name (letters, digits and "_", not starting with a digit, at most 128): name the app setting that holds the secret, not the secret',
 };
 
 const RATE = { type: ['string', 'array'], items: { type: 'string' }, minItems: 1 };
@@ -50,6 +57,21 @@ const SMART_HOST = {
   type: 'object',
   additionalProperties: false,
   properties: { profile: { type: 'string' }, rate: RATE, concurrency: COUNT },
+};
+
+/** `dkim.<sender domain>`: the domain is checked in resolveDkim.ts, where it is made lower case and A-label. */
+const DKIM_DOMAIN = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['selector', 'privateKeySetting'],
+  properties: {
+    selector: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$',
+      'x-problem': 'is not a selector (one DNS label: letters, digits and inner hyphens, at most 63, e.g. "relay2026")',
+    },
+    privateKeySetting: SETTING_NAME,
+  },
 };
 
 const WARMUP_STEP = {
@@ -116,6 +138,7 @@ export const POLICY_SCHEMA = {
       },
     },
     reactions: { type: 'array', items: REACTION },
+    dkim: { type: 'object', additionalProperties: DKIM_DOMAIN },
   },
 } as const;
 

@@ -19,19 +19,23 @@ const reaction = (changes: Record<string, unknown>) => ({
   reactions: [{ name: 'r', match: 'x', action: 'suspend', target: 'destination', duration: '1h', ...changes }],
 });
 
+const DKIM_ENTRY = { selector: 'relay2026', privateKeySetting: 'DKIM_EXAMPLE_JP_KEY' };
+const dkim = (domain: string, changes: Record<string, unknown>) => ({
+  dkim: { [domain]: JSON.parse(JSON.stringify({ ...DKIM_ENTRY, ...changes })) as unknown },
+});
+
 const CASES: Case[] = [
   { what: 'not an object', policy: [], problem: /^\/: \[\] must be an object$/ },
   {
     what: 'an unknown top-level key',
     policy: { destination: {} },
-    problem: /^\/: unknown key "destination" \(known keys: builtIn, destinations, smartHosts, warmup, reactions\)$/,
+    problem: /^\/: unknown key "destination" \(known keys: builtIn, destinations, smartHosts, warmup, reactions, dkim\)$/,
   },
   {
     what: 'routes, for a later version',
     policy: { routes: [] },
     problem: /^\/: "routes" is not supported in this version \(routing comes with a later version\)$/,
   },
-  { what: 'dkim, for a later version', policy: { dkim: {} }, problem: /^\/: "dkim" is not supported in this version/ },
   { what: 'builtIn not a flag', policy: { builtIn: 'no' }, problem: /^\/builtIn: "no" must be true or false or an object$/ },
   {
     what: 'builtIn with an unknown part',
@@ -219,6 +223,72 @@ const CASES: Case[] = [
     policy: { warmup: { smartHosts: { backup: { start: '2026-02-01', schedule: 'standard' } } } },
     problem: /^\/warmup\/smartHosts: "backup" is not allowed here: only "default"/,
   },
+  { what: 'dkim not an object', policy: { dkim: [] }, problem: /^\/dkim: \[\] must be an object$/ },
+  {
+    what: 'a dkim domain of one label',
+    policy: dkim('example', {}),
+    problem: /^\/dkim\/example: "example" is not a domain \(it needs at least two labels/,
+  },
+  {
+    what: 'a dkim address for a domain',
+    policy: dkim('app@example.jp', {}),
+    problem: /^\/dkim\/app@example.jp: "app@example.jp" is not a domain \(write it as "docomo.ne.jp"/,
+  },
+  {
+    what: 'a dkim domain spelt twice',
+    policy: { dkim: { 'example.jp': DKIM_ENTRY, 'Example.JP': DKIM_ENTRY } },
+    problem: /^\/dkim\/Example.JP: "Example.JP" is the domain "example.jp" is too: give each sender domain one key$/,
+  },
+  { what: 'a dkim entry not an object', policy: { dkim: { 'example.jp': 'relay2026' } }, problem: /^\/dkim\/example.jp: "relay2026" must be an object$/ },
+  { what: 'a dkim entry without a selector', policy: dkim('example.jp', { selector: undefined }), problem: /^\/dkim\/example.jp: "selector" is missing$/ },
+  {
+    what: 'a dkim entry without its setting',
+    policy: dkim('example.jp', { privateKeySetting: undefined }),
+    problem: /^\/dkim\/example.jp: "privateKeySetting" is missing$/,
+  },
+  {
+    what: 'a dkim key in the file instead of a setting name',
+    policy: dkim('example.jp', { privateKeySetting: undefined, privateKey: '-----BEGIN PRIVATE KEY-----' }),
+    problem: /^\/dkim\/example.jp: unknown key "privateKey" \(known keys: selector, privateKeySetting\)$/,
+  },
+  {
+    what: 'a PEM where the setting name goes',
+    policy: dkim('example.jp', { privateKeySetting: '-----BEGIN PRIVATE KEY-----\nMC4CAQAw' }),
+    problem:
+      /^\/dkim\/example.jp\/privateKeySetting: "-----BEGIN PRIVATE KEY-----\\nMC4CAQAw" is not a setting name .*name the app setting that holds the secret/,
+  },
+  {
+    what: 'a setting name starting with a digit',
+    policy: dkim('example.jp', { privateKeySetting: '1KEY' }),
+    problem: /^\/dkim\/example.jp\/privateKeySetting: "1KEY" is not a setting name/,
+  },
+  {
+    what: 'a selector of two labels',
+    policy: dkim('example.jp', { selector: 'relay.2026' }),
+    problem: /^\/dkim\/example.jp\/selector: "relay.2026" is not a selector \(one DNS label: letters, digits and inner hyphens, at most 63/,
+  },
+  {
+    what: 'a selector with a leading hyphen',
+    policy: dkim('example.jp', { selector: '-relay' }),
+    problem: /^\/dkim\/example.jp\/selector: "-relay" is not a selector/,
+  },
+  {
+    what: 'a selector with a trailing hyphen',
+    policy: dkim('example.jp', { selector: 'relay-' }),
+    problem: /^\/dkim\/example.jp\/selector: "relay-" is not a selector/,
+  },
+  {
+    what: 'a selector with an underscore',
+    policy: dkim('example.jp', { selector: 'relay_1' }),
+    problem: /^\/dkim\/example.jp\/selector: "relay_1" is not a selector/,
+  },
+  { what: 'an empty selector', policy: dkim('example.jp', { selector: '' }), problem: /^\/dkim\/example.jp\/selector: "" is not a selector/ },
+  {
+    what: 'a selector of 64 characters',
+    policy: dkim('example.jp', { selector: 'a'.repeat(64) }),
+    problem: /^\/dkim\/example.jp\/selector: "a{56}\.\.\. is not a selector/,
+  },
+  { what: 'a selector as a number', policy: dkim('example.jp', { selector: 2026 }), problem: /^\/dkim\/example.jp\/selector: 2026 must be a string$/ },
   { what: 'reactions not a list', policy: { reactions: {} }, problem: /^\/reactions: \{\} must be a list$/ },
   {
     what: 'a reaction without a match',
