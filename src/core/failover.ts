@@ -19,12 +19,20 @@ export const FAILOVER_CATEGORIES: Readonly<Partial<Record<Category, 'any' | '4xx
   'rate-limit': '4xx',
 });
 
+/** Replies that fail over whatever their category: 421 is the server closing the channel (RFC 5321 4.2.3). */
+export const FAILOVER_REPLY_CODES: readonly number[] = Object.freeze([421]);
+
 /** Why `outcome` fails over (the reason counted against the host's health), or undefined when it decides. */
 export function failoverReason(outcome: SmtpOutcome): string | undefined {
   if (outcome.kind !== 'temporary' || outcome.category === undefined) return undefined;
+  if (outcome.smtpCode !== undefined && FAILOVER_REPLY_CODES.includes(outcome.smtpCode)) return `${outcome.category}: ${oneLine(outcome.response)}`;
   const which = FAILOVER_CATEGORIES[outcome.category];
   if (which === undefined) return undefined;
   if (which === '4xx' && outcome.smtpCode !== undefined && (outcome.smtpCode < 400 || outcome.smtpCode >= 500)) return undefined;
-  // a reply's text begins with its code already
-  return `${outcome.category}: ${outcome.response.replace(/\s+/g, ' ').slice(0, 200)}`;
+  return `${outcome.category}: ${oneLine(outcome.response)}`;
+}
+
+/** A reply's text begins with its code already. */
+function oneLine(response: string): string {
+  return response.replace(/\s+/g, ' ').slice(0, 200);
 }
