@@ -1,0 +1,99 @@
+// Routes and failover through the real functions, Azurite and real SMTP servers: a recipient whose
+// route starts with a dead smart host (a loopback port nothing listens on) is sent through the second
+// one, a live development smart host, and the row and the status answer name it; a 5xx from the
+// first host bounces the recipient without asking the second; a recipient no route matches goes
+// through `default`. Each named host's password comes from the app setting its passwordSetting names.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { type DevSmartHost, startDevSmartHost } from '../../src/local/devSmartHost';
+import { message, type RelayHarness, SMTP_USER, startRelayHarness } from '../support/relayHarness';
+
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
+let relay: RelayHarness;
+let second: DevSmartHost;
+const secondPassword = randomBytes(12).toString('hex');
+
+/** A loopback port that was free a moment ago and has nothing listening: connecting is refused. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+before(async () => {
+  // the same certificate folder as the harness's smart host, so the relay trusts both through one CA
+  second = await startDevSmartHost({
+    port: 0,
+    certificateDir: path.join(os.tmpdir(), 'relay-test-certificate'),
+    users: [{ username: SMTP_USER, password: secondPassword }],
+  });
+  const policy = {
+    smartHosts: {
+      dead: { host: '127.0.0.1', port: await deadPort(), username: SMTP_USER, passwordSetting: 'DEAD_SMARTHOST_PASSWORD' },
+      second: { host: second.host, port: second.port, username: SMTP_USER, passwordSetting: 'SECOND_SMARTHOST_PASSWORD' },
+    },
+    routes: [
+      { match: { recipientDomains: ['failover.example'] }, smartHosts: ['dead', 'second'] },
+      { match: { recipientDomains: ['bounce.example'] }, smartHosts: ['default', 'second'] },
+    ],
+  };
+  relay = await startRelayHarness({
+    env: {
+      RELAY_POLICY_JSON: JSON.stringify(policy),
+      DEAD_SMARTHOST_PASSWORD: 'nobody-listens',
+      SECOND_SMARTHOST_PASSWORD: secondPassword,
+    },
+  });
+});
+after(async () => {
+  await relay?.stop();
+  await second?.stop();
+});
+
+test('a dead first smart host fails over to the live second one, which the row and the status answer name', FILE_TIMEOUT, async () => {
+  const answer = await relay.send(message({ to: 'user@failover.example' }));
+  assert.equal(answer.status, 202, answer.text);
+  const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
+  const recipient = view.recipients[0];
+  assert.equal(recipient?.status, 'sent');
+  assert.equal(recipient?.smartHost, 'second');
+  assert.equal(recipient?.attempts, 1, 'one attempt, two hosts');
+  assert.equal(second.countFor('user@failover.example'), 1);
+  assert.equal(relay.smartHost.countFor('user@failover.example'), 0);
+  const row = await relay.clients.deliveries.getEntity(answer.body.id, 'user@failover.example');
+  assert.equal(row.smartHost, 'second', 'on the deliveries row');
+  const logged = await relay.loggedSoFar();
+  assert.match(logged, /smart host dead failed \(connection: /);
+  assert.match(logged, /failing over to smart host second/);
+  assert.ok(!logged.includes(secondPassword), 'no password in the log');
+});
+
+test('a 5xx from the first smart host bounces the recipient: no failover', FILE_TIMEOUT, async () => {
+  const answer = await relay.send(message({ to: 'bounce-x@bounce.example' }));
+  assert.equal(answer.status, 202, answer.text);
+  const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
+  const recipient = view.recipients[0];
+  assert.equal(recipient?.status, 'bounced');
+  assert.equal(recipient?.smtpCode, 550);
+  assert.equal(recipient?.smartHost, 'default');
+  assert.equal(second.messages.filter((m) => m.to.includes('bounce-x@bounce.example')).length, 0, 'the second host is not asked');
+});
+
+test('a recipient no route matches goes through default, and the status says so', FILE_TIMEOUT, async () => {
+  const answer = await relay.send(message({ to: 'someone@example.net' }));
+  assert.equal(answer.status, 202, answer.text);
+  const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
+  assert.equal(view.recipients[0]?.status, 'sent');
+  assert.equal(view.recipients[0]?.smartHost, 'default');
+  assert.equal(relay.smartHost.countFor('someone@example.net'), 1);
+  assert.equal(second.countFor('someone@example.net'), 0);
+});
