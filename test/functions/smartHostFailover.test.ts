@@ -2,7 +2,9 @@
 // route starts with a dead smart host (a loopback port nothing listens on) is sent through the second
 // one, a live development smart host, and the row and the status answer name it; a 5xx from the
 // first host bounces the recipient without asking the second; a recipient no route matches goes
-// through `default`. Each named host's password comes from the app setting its passwordSetting names.
+// through `default`. Each named host's password comes from the app setting its passwordSetting names;
+// an xoauth2 host takes its token with its own identity and scope (from a stand-in managed-identity
+// endpoint: no Entra ID is reachable here).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
@@ -10,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type DevSmartHost, startDevSmartHost } from '../../src/local/devSmartHost';
+import { type IdentityEndpoint, startIdentityEndpoint } from '../support/identityEndpoint';
 import { message, type RelayHarness, SMTP_USER, startRelayHarness } from '../support/relayHarness';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
@@ -17,6 +20,9 @@ const FILE_TIMEOUT = { timeout: 120_000 };
 
 let relay: RelayHarness;
 let second: DevSmartHost;
+let exchange: DevSmartHost;
+let identity: IdentityEndpoint;
+const EXCHANGE_IDENTITY = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const secondPassword = randomBytes(12).toString('hex');
 
 /** A loopback port that was free a moment ago and has nothing listening: connecting is refused. */
@@ -36,14 +42,30 @@ before(async () => {
     certificateDir: path.join(os.tmpdir(), 'relay-test-certificate'),
     users: [{ username: SMTP_USER, password: secondPassword }],
   });
+  identity = await startIdentityEndpoint();
+  exchange = await startDevSmartHost({
+    port: 0,
+    certificateDir: path.join(os.tmpdir(), 'relay-test-certificate'),
+    users: [],
+    xoauth2: (username, token) => username === 'relay@contoso.example' && identity.issued.some((t) => t.token === token),
+  });
   const policy = {
     smartHosts: {
+      exchange: {
+        host: exchange.host,
+        port: exchange.port,
+        auth: 'xoauth2',
+        username: 'relay@contoso.example',
+        oauthScope: 'https://mail.contoso.example/.default',
+        identityClientId: EXCHANGE_IDENTITY,
+      },
       dead: { host: '127.0.0.1', port: await deadPort(), username: SMTP_USER, passwordSetting: 'DEAD_SMARTHOST_PASSWORD' },
       second: { host: second.host, port: second.port, username: SMTP_USER, passwordSetting: 'SECOND_SMARTHOST_PASSWORD' },
     },
     routes: [
       { match: { recipientDomains: ['failover.example'] }, smartHosts: ['dead', 'second'] },
       { match: { recipientDomains: ['bounce.example'] }, smartHosts: ['default', 'second'] },
+      { match: { senderDomains: ['example.com'] }, smartHosts: ['exchange'] },
     ],
   };
   relay = await startRelayHarness({
@@ -51,12 +73,15 @@ before(async () => {
       RELAY_POLICY_JSON: JSON.stringify(policy),
       DEAD_SMARTHOST_PASSWORD: 'nobody-listens',
       SECOND_SMARTHOST_PASSWORD: secondPassword,
+      ...identity.env,
     },
   });
 });
 after(async () => {
   await relay?.stop();
   await second?.stop();
+  await exchange?.stop();
+  await identity?.close();
 });
 
 test('a dead first smart host fails over to the live second one, which the row and the status answer name', FILE_TIMEOUT, async () => {
@@ -96,4 +121,17 @@ test('a recipient no route matches goes through default, and the status says so'
   assert.equal(view.recipients[0]?.smartHost, 'default');
   assert.equal(relay.smartHost.countFor('someone@example.net'), 1);
   assert.equal(second.countFor('someone@example.net'), 0);
+});
+
+test('an xoauth2 smart host takes its token with its own identity and scope', FILE_TIMEOUT, async () => {
+  const answer = await relay.send(message({ from: 'Internal <app@example.com>', to: 'colleague@example.net' }));
+  assert.equal(answer.status, 202, answer.text);
+  const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
+  assert.equal(view.recipients[0]?.status, 'sent', JSON.stringify(view.recipients[0]));
+  assert.equal(view.recipients[0]?.smartHost, 'exchange');
+  assert.equal(exchange.countFor('colleague@example.net'), 1);
+  const token = identity.issued.find((t) => t.clientId === EXCHANGE_IDENTITY);
+  assert.ok(token, 'a token of its own identity');
+  assert.equal(token.resource, 'https://mail.contoso.example');
+  assert.ok(!(await relay.loggedSoFar()).includes(token.token), 'tokens are never logged');
 });
