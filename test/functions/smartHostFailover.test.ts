@@ -1,13 +1,14 @@
 // Routes and failover through the real functions, Azurite and real SMTP servers: a recipient whose
-// route starts with a dead smart host (a loopback port nothing listens on) is sent through the second
-// one, a live development smart host, and the row and the status answer name it; a 5xx from the
+// route starts with a dead smart host (a loopback port nothing listens on, or a server that drops
+// every connection) is sent through the second one, a live development smart host, and the row and
+// the status answer name it; a 5xx from the
 // first host bounces the recipient without asking the second; a recipient no route matches goes
 // through `default`. Each named host's password comes from the app setting its passwordSetting names;
 // an xoauth2 host takes its token with its own identity and scope (from a stand-in managed-identity
 // endpoint: no Entra ID is reachable here).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +23,8 @@ let relay: RelayHarness;
 let second: DevSmartHost;
 let exchange: DevSmartHost;
 let identity: IdentityEndpoint;
+/** accepts each connection and drops it at once, before any greeting */
+let dropper: Server;
 const EXCHANGE_IDENTITY = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const secondPassword = randomBytes(12).toString('hex');
 
@@ -42,6 +45,9 @@ before(async () => {
     certificateDir: path.join(os.tmpdir(), 'relay-test-certificate'),
     users: [{ username: SMTP_USER, password: secondPassword }],
   });
+  dropper = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+  const dropperPort = (dropper.address() as { port: number }).port;
   identity = await startIdentityEndpoint();
   exchange = await startDevSmartHost({
     port: 0,
@@ -60,10 +66,12 @@ before(async () => {
         identityClientId: EXCHANGE_IDENTITY,
       },
       dead: { host: '127.0.0.1', port: await deadPort(), username: SMTP_USER, passwordSetting: 'DEAD_SMARTHOST_PASSWORD' },
+      dropper: { host: '127.0.0.1', port: dropperPort, username: SMTP_USER, passwordSetting: 'DEAD_SMARTHOST_PASSWORD' },
       second: { host: second.host, port: second.port, username: SMTP_USER, passwordSetting: 'SECOND_SMARTHOST_PASSWORD' },
     },
     routes: [
       { match: { recipientDomains: ['failover.example'] }, smartHosts: ['dead', 'second'] },
+      { match: { recipientDomains: ['dropped.example'] }, smartHosts: ['dropper', 'second'] },
       { match: { recipientDomains: ['bounce.example'] }, smartHosts: ['default', 'second'] },
       { match: { senderDomains: ['example.com'] }, smartHosts: ['exchange'] },
     ],
@@ -82,6 +90,7 @@ after(async () => {
   await second?.stop();
   await exchange?.stop();
   await identity?.close();
+  await new Promise((resolve) => (dropper ? dropper.close(resolve) : resolve(undefined)));
 });
 
 test('a dead first smart host fails over to the live second one, which the row and the status answer name', FILE_TIMEOUT, async () => {
@@ -100,6 +109,16 @@ test('a dead first smart host fails over to the live second one, which the row a
   assert.match(logged, /smart host dead failed \(connection: /);
   assert.match(logged, /failing over to smart host second/);
   assert.ok(!logged.includes(secondPassword), 'no password in the log');
+});
+
+test('a first smart host that drops the connection fails over to the second one', FILE_TIMEOUT, async () => {
+  const answer = await relay.send(message({ to: 'user@dropped.example' }));
+  assert.equal(answer.status, 202, answer.text);
+  const view = await relay.waitForStatus(answer.body.id, (v) => v.status === 'completed');
+  assert.equal(view.recipients[0]?.status, 'sent');
+  assert.equal(view.recipients[0]?.smartHost, 'second');
+  assert.equal(second.countFor('user@dropped.example'), 1);
+  assert.match(await relay.loggedSoFar(), /smart host dropper failed \(connection: /);
 });
 
 test('a 5xx from the first smart host bounces the recipient: no failover', FILE_TIMEOUT, async () => {

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { classifySmtpError, type SmtpErrorLike, type SmtpOutcome } from '../../src/core/delivery';
 import { encodeInlineBody, newDeliveryTask } from '../../src/core/deliveryTask';
 import { newMessageId } from '../../src/core/ids';
+import { deliveryAttemptBoundMs } from '../../src/config';
 import { deliverTask } from '../../src/relay/deliverTask';
+import { failoverWindowMs } from '../../src/relay/steps/sendAlongRoute';
 import { policyOf } from '../support/checkedPolicy';
 import { FakeLog, FakeRelay } from '../support/fakes';
 import { queuedRow } from '../support/rows';
@@ -197,4 +199,24 @@ test('a recipient no route matches goes through default alone: no failover, no h
   assert.equal(relay.deliveries.row(id, recipient)?.status, 'deferred');
   assert.equal(relay.deliveries.row(id, recipient)?.smartHost, 'default');
   assert.deepEqual(relay.smartHostHealth.recorded, []);
+});
+
+test("a claim's lease covers the failover window when the route has a second host", FILE_TIMEOUT, async () => {
+  for (const [policy, extraMs] of [
+    [TWO_HOSTS, 30_000],
+    [{}, 0],
+  ] as const) {
+    const { relay, log } = relayWith(policy);
+    const { id, recipient, task } = accept(relay);
+    let leaseUntil: Date | undefined;
+    const sendFirst = relay.smartHost.send.bind(relay.smartHost);
+    relay.smartHost.send = (envelope, raw) => {
+      leaseUntil = relay.deliveries.row(id, recipient)?.leaseUntil;
+      return sendFirst(envelope, raw);
+    };
+    // a redelivered task claims the row before it sends
+    await deliverTask(relay.deps, task, log, { queueMessageId: 'q-1', dequeueCount: 2 });
+    assert.deepEqual(leaseUntil, new Date(START.getTime() + deliveryAttemptBoundMs(relay.config.smartHost) + extraMs), JSON.stringify(policy));
+    assert.equal(failoverWindowMs(relay.config.smartHost), 30_000, 'the connect timeout');
+  }
 });
