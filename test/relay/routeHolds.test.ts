@@ -128,13 +128,13 @@ test('warm-up overflow: the first host full, the recipient goes through the next
     routes: [{ smartHosts: ['default', 'second'], warmupOverflow: true }],
     warmup: {
       smartHosts: {
-        default: { start: '2026-03-01', schedule: [{ day: 0, perHour: 1 }] },
+        default: { start: '2026-03-01', schedule: [{ day: 0, perHour: 2 }] },
         second: { start: '2026-03-01', schedule: [{ day: 0, perHour: 2 }] },
       },
     },
   });
   const sent = [];
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 5; i++) {
     const one = accept(relay, `r${i}@example.net`);
     await deliver(relay, one.task, log, i);
     sent.push(one);
@@ -143,14 +143,27 @@ test('warm-up overflow: the first host full, the recipient goes through the next
     sent.map((s) => [s.row()?.status, s.row()?.smartHost ?? s.row()?.heldBy]),
     [
       ['sent', 'default'],
+      ['sent', 'default'],
       ['sent', 'second'],
       ['sent', 'second'],
       ['queued', 'warmup:smartHost:second'],
     ],
   );
-  assert.equal(relay.smartHost.sent.length, 1);
+  assert.equal(relay.smartHost.sent.length, 2);
   assert.equal(second.sent.length, 2);
-  assert.match(log.text(), /warm-up overflow: not through default/);
+  assert.match(log.text(), /warm-up overflow: not through default \(its warm-up caps are full\)/);
+  assert.match(log.text(), /warm-up overflow: not through default \(its warm-up caps are full until 2026-03-01T11:00:00\.000Z\)/);
+  // the reservation that found default full counted one place of its next hour; the later ones did not count
+  assert.equal(relay.throttles.counted.filter((c) => c.keys.includes('warmup:smartHost:default')).length, 3);
+
+  // back in the next hour it goes through default again, counted in default's caps (not waved
+  // through on the count it got for second)
+  const requeued = relay.queue.tasks.at(-1);
+  assert.equal(requeued?.task.countedAt, undefined, 'no count carried over to another host');
+  relay.clock.current = new Date('2026-03-01T11:00:01.000Z');
+  await deliverTask(relay.deps, requeued!.task, log, { queueMessageId: 'q-back', dequeueCount: 1 });
+  assert.equal(sent[4]?.row()?.smartHost, 'default');
+  assert.deepEqual(relay.throttles.counted.at(-1)?.keys, ['warmup:smartHost:default']);
 });
 
 test('without warmupOverflow the full first host holds the recipient', FILE_TIMEOUT, async () => {

@@ -28,6 +28,7 @@ export const holdForWarmup: DeliveryStep = {
   async run(state) {
     const row = known(state.found, 'the row').row;
     const now = known(state.decidedAt, 'the time of the decision');
+    let overflowed = false;
     for (;;) {
       const host = firstSmartHost(state);
       const limits = warmupLimits(state.deps.config.policy, domainOf(row.from), now, host);
@@ -36,6 +37,7 @@ export const holdForWarmup: DeliveryStep = {
       const full = fullUntil.get(state.deps.throttles)?.get(hostKey);
       if (canOverflow(state) && full && full > now && limits.some((l) => l.key === hostKey)) {
         overflow(state, host, `its warm-up caps are full until ${full.toISOString()}`);
+        overflowed = true;
         continue;
       }
       const counted = state.task.countedAt === undefined ? undefined : new Date(state.task.countedAt);
@@ -52,8 +54,12 @@ export const holdForWarmup: DeliveryStep = {
         remember(state.deps.throttles, hostKey, reservation.at);
         state.warmupCountedAt = undefined;
         overflow(state, host, 'its warm-up caps are full');
+        overflowed = true;
         continue;
       }
+      // Held after an overflow, it was counted for another host than the first of its route, which
+      // it may go through when it comes back: it is counted again then rather than not at all.
+      if (overflowed) state.warmupCountedAt = undefined;
       const caps = limits.find((l) => l.key === heldBy)?.windows.map((w) => w.text) ?? [];
       return holdUntil(state, { heldBy, until: reservation.at, why: `the warm-up caps of ${heldBy} (${caps.join(', ')}) are reached` });
     }
