@@ -5,6 +5,7 @@ import type { DkimKey } from './core/dkim/sign';
 import type { DeliveryPolicy } from './core/policy/types';
 import { loadDkimKeys } from './dkimKeys';
 import { readDeliveryPolicy } from './policyFile';
+import { readSmartHostSettings } from './smartHostSettings';
 import { unsubscribeKeyProblem } from './core/unsubscribeToken';
 
 export type SettingScope =
@@ -553,6 +554,8 @@ export interface RelayConfig {
   /** RELAY_PUBLIC_URL without a trailing slash */
   publicUrl?: string;
   unsubscribeSecret?: string;
+  /** every smart host of the policy by name, `default` (the `smartHost` above) included; see src/smartHostSettings.ts */
+  smartHostConnections: ReadonlyMap<string, RelayConfig['smartHost']>;
   smartHost: {
     host: string;
     port: number;
@@ -755,7 +758,9 @@ export function loadConfig(env: Env = process.env): RelayConfig {
       connectTimeoutMs: integer('SMARTHOST_CONNECT_TIMEOUT_SECONDS') * 1000,
       socketTimeoutMs: integer('SMARTHOST_SOCKET_TIMEOUT_SECONDS') * 1000,
     },
+    smartHostConnections: new Map(),
   };
+  config.smartHostConnections = readSmartHostSettings(config.policy, env, config.smartHost, problems);
   const attemptBoundMs = deliveryAttemptBoundMs(config.smartHost);
   if (attemptBoundMs + FUNCTION_TIMEOUT_MARGIN_MS > FUNCTION_TIMEOUT_MS) {
     problems.push(

@@ -287,6 +287,7 @@ test('the steps, in order: policy checks before the claim, preparation before th
       'check the suppression list',
       'refuse a message too large for its destination',
       'hold a paused sender',
+      'choose the route',
       'hold a suspended destination or smart host',
       'hold for the warm-up caps',
       'hold for the send rate',

@@ -5,13 +5,7 @@
 
 /** Keys the contract names for later versions: refused with words saying so, not as typos. */
 export const LATER_KEYS: Readonly<Record<string, string>> = {
-  routes: 'routing comes with a later version',
   charset: 'per-destination charsets come with a later version',
-  host: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
-  port: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
-  auth: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
-  username: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
-  passwordSetting: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
 };
 
 const NAME = {
@@ -53,10 +47,50 @@ const DESTINATION = {
   },
 };
 
+// `default` takes the limits only (the SMARTHOST_* settings are its connection): resolve.ts says so
+// when it is given a connection key, rather than an "unknown key".
 const SMART_HOST = {
   type: 'object',
   additionalProperties: false,
-  properties: { profile: { type: 'string' }, rate: RATE, concurrency: COUNT },
+  properties: {
+    host: { type: 'string', minLength: 1 },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    auth: { enum: ['login', 'plain', 'xoauth2'] },
+    username: { type: 'string', minLength: 1 },
+    passwordSetting: SETTING_NAME,
+    oauthScope: { type: 'string', minLength: 1 },
+    identityClientId: {
+      type: 'string',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+      'x-problem': "is not a managed identity's client id (a GUID)",
+    },
+    poolSize: { type: 'integer', minimum: 1, maximum: 100 },
+    profile: { type: 'string' },
+    rate: RATE,
+    concurrency: COUNT,
+  },
+};
+
+const NAME_LIST = { type: 'array', items: { type: 'string' }, minItems: 1 };
+
+const ROUTE = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['smartHosts'],
+  properties: {
+    match: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        recipientDomains: NAME_LIST,
+        destinations: NAME_LIST,
+        senderDomains: NAME_LIST,
+        tags: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    },
+    smartHosts: NAME_LIST,
+    warmupOverflow: { type: 'boolean' },
+  },
 };
 
 /** `dkim.<sender domain>`: the domain is checked in resolveDkim.ts, where it is made lower case and A-label. */
@@ -118,23 +152,14 @@ export const POLICY_SCHEMA = {
       properties: { destinations: { type: 'boolean' }, reactions: { type: 'boolean' } },
     },
     destinations: { type: 'object', propertyNames: NAME, additionalProperties: DESTINATION },
-    smartHosts: {
-      type: 'object',
-      additionalProperties: false,
-      'x-unknown': 'only "default" (the SMARTHOST_* smart host) takes limits in this version; more smart hosts come with routing',
-      properties: { default: SMART_HOST },
-    },
+    smartHosts: { type: 'object', propertyNames: NAME, additionalProperties: SMART_HOST },
+    routes: { type: 'array', items: ROUTE },
     warmup: {
       type: 'object',
       additionalProperties: false,
       properties: {
         senders: { type: 'object', additionalProperties: WARMUP_PLAN },
-        smartHosts: {
-          type: 'object',
-          additionalProperties: false,
-          'x-unknown': 'only "default" (the SMARTHOST_* smart host) can be warmed up in this version',
-          properties: { default: WARMUP_PLAN },
-        },
+        smartHosts: { type: 'object', additionalProperties: WARMUP_PLAN },
       },
     },
     reactions: { type: 'array', items: REACTION },

@@ -89,7 +89,7 @@ export const SCHEMAS: Record<string, Schema> = {
   },
   Recipient: {
     type: 'object',
-    required: ['address', 'status', 'attempts', 'smtpCode', 'enhancedCode', 'response', 'category', 'updatedAt', 'nextAttemptAt', 'heldBy'],
+    required: ['address', 'status', 'attempts', 'smtpCode', 'enhancedCode', 'response', 'category', 'updatedAt', 'nextAttemptAt', 'heldBy', 'smartHost'],
     properties: {
       address: { type: 'string' },
       status: { type: 'string', enum: RECIPIENT_STATUS },
@@ -101,6 +101,9 @@ export const SCHEMAS: Record<string, Schema> = {
       updatedAt: { type: 'string', format: 'date-time' },
       nextAttemptAt: nullable('string', { format: 'date-time' }),
       heldBy: nullable('string', { description: 'the delivery policy holding it back, e.g. sender-paused:example.jp' }),
+      smartHost: nullable('string', {
+        description: 'the smart host (policy name; `default` is the SMARTHOST_* one) that handled its last attempt; null before the first',
+      }),
     },
   },
   Message: messageSchema({ recipients: { type: 'array', items: ref('Recipient') } }),

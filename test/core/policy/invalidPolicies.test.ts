@@ -29,12 +29,7 @@ const CASES: Case[] = [
   {
     what: 'an unknown top-level key',
     policy: { destination: {} },
-    problem: /^\/: unknown key "destination" \(known keys: builtIn, destinations, smartHosts, warmup, reactions, dkim\)$/,
-  },
-  {
-    what: 'routes, for a later version',
-    policy: { routes: [] },
-    problem: /^\/: "routes" is not supported in this version \(routing comes with a later version\)$/,
+    problem: /^\/: unknown key "destination" \(known keys: builtIn, destinations, smartHosts, routes, warmup, reactions, dkim\)$/,
   },
   { what: 'builtIn not a flag', policy: { builtIn: 'no' }, problem: /^\/builtIn: "no" must be true or false or an object$/ },
   {
@@ -141,19 +136,19 @@ const CASES: Case[] = [
     problem: /^\/destinations\/docomo\/maxMessageBytes: "3MB" must be a whole number$/,
   },
   {
-    what: 'a second smart host',
+    what: 'a second smart host with limits only',
     policy: { smartHosts: { backup: { rate: '1/s' } } },
-    problem: /^\/smartHosts: "backup" is not allowed here: only "default" \(the SMARTHOST_\* smart host\) takes limits in this version/,
+    problem: /^\/smartHosts\/backup: "host" is missing: the smart host's name/,
   },
   {
-    what: 'a smart host host, for a later version',
+    what: 'a host for the default smart host',
     policy: { smartHosts: { default: { host: 'smtp.example.net' } } },
-    problem: /^\/smartHosts\/default: "host" is not supported in this version \(smart hosts other than/,
+    problem: /^\/smartHosts\/default\/host: "host" is not allowed for "default": the default smart host is the SMARTHOST_\* settings/,
   },
   {
-    what: 'a smart host passwordSetting, for a later version',
+    what: 'a passwordSetting for the default smart host',
     policy: { smartHosts: { default: { passwordSetting: 'X' } } },
-    problem: /^\/smartHosts\/default: "passwordSetting" is not supported in this version/,
+    problem: /^\/smartHosts\/default\/passwordSetting: "passwordSetting" is not allowed for "default"/,
   },
   {
     what: 'an unknown profile',
@@ -219,9 +214,9 @@ const CASES: Case[] = [
     problem: /^\/warmup\/smartHosts\/default\/schedule\/0: unknown key "perMinute"/,
   },
   {
-    what: 'a warm-up of another smart host',
+    what: 'a warm-up of a smart host the policy does not name',
     policy: { warmup: { smartHosts: { backup: { start: '2026-02-01', schedule: 'standard' } } } },
-    problem: /^\/warmup\/smartHosts: "backup" is not allowed here: only "default"/,
+    problem: /^\/warmup\/smartHosts\/backup: "backup" is not a smart host of the policy \(smart hosts: default\)$/,
   },
   { what: 'dkim not an object', policy: { dkim: [] }, problem: /^\/dkim: \[\] must be an object$/ },
   {
@@ -348,13 +343,12 @@ for (const c of CASES) {
 
 test('every problem of a file comes at once, each once', FILE_TIMEOUT, () => {
   const checked = checkPolicy(
-    { destinations: { docomo: { domains: ['docomo.ne.jp'], rate: '30/mn', concurrency: 0, lifetime: 'soon' } }, routes: [], reactions: [{ name: 'r' }] },
+    { destinations: { docomo: { domains: ['docomo.ne.jp'], rate: '30/mn', concurrency: 0, lifetime: 'soon' } }, routes: [{}], reactions: [{ name: 'r' }] },
     'RELAY_POLICY_JSON',
   );
   assert.equal(checked.ok, false);
   if (checked.ok) return;
   assert.deepEqual([...checked.problems].sort(), [
-    'RELAY_POLICY_JSON: /: "routes" is not supported in this version (routing comes with a later version)',
     'RELAY_POLICY_JSON: /destinations/docomo/concurrency: 0 is too small: at least 1',
     'RELAY_POLICY_JSON: /destinations/docomo/lifetime: "soon" is not a duration (write e.g. "4h", "90m", "30s", "2d" or a number of seconds)',
     'RELAY_POLICY_JSON: /destinations/docomo/rate: "30/mn" is not a rate (write N/s, N/min, N/h or N/day)',
@@ -362,6 +356,7 @@ test('every problem of a file comes at once, each once', FILE_TIMEOUT, () => {
     'RELAY_POLICY_JSON: /reactions/0: "duration" is missing',
     'RELAY_POLICY_JSON: /reactions/0: "match" is missing',
     'RELAY_POLICY_JSON: /reactions/0: "target" is missing',
+    'RELAY_POLICY_JSON: /routes/0: "smartHosts" is missing',
   ]);
 });
 
