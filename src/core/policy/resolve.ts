@@ -11,7 +11,15 @@ import { DESTINATION_PRESETS, SMART_HOST_PROFILES } from './presets';
 import { checkTimeOfDay, checkTimeZone, parseDomain } from './parse';
 import { builtInsOf, type BuiltIns, duration, isObject, type Json, own, type PolicyProblem, Problems, resolveRate, step } from './resolveParts';
 import { resolveReactions, resolveWarmup } from './resolveRules';
-import { DEFAULT_SMART_HOST, type DailyHours, type DeliveryPolicy, type Destination, type SmartHostLimits } from './types';
+import {
+  DEFAULT_SMART_HOST,
+  DESTINATION_CHARSETS,
+  type DailyHours,
+  type DeliveryPolicy,
+  type Destination,
+  type DestinationCharset,
+  type SmartHostLimits,
+} from './types';
 
 export function resolvePolicy(json: unknown, source: string): { policy: DeliveryPolicy; problems: PolicyProblem[] } {
   const root = isObject(json) ? json : {};
@@ -88,7 +96,20 @@ function destination(name: string, domains: string[], entry: Json, path: string,
     ...(hours ? { hours } : {}),
     ...(lifetime !== undefined ? { lifetimeSeconds: lifetime } : {}),
     ...(typeof entry.maxMessageBytes === 'number' ? { maxMessageBytes: entry.maxMessageBytes } : {}),
+    ...resolveCharset(entry.charset, `${path}/charset`, problems),
   };
+}
+
+/** `charset`: the one supported value, in any case; anything else names the path and that value. */
+function resolveCharset(value: unknown, path: string, problems: Problems): { charset?: DestinationCharset } {
+  if (typeof value !== 'string') return {};
+  const charset = DESTINATION_CHARSETS.find((c) => c === value.toLowerCase());
+  if (charset) return { charset };
+  problems.add(
+    path,
+    `${JSON.stringify(value)} is not a supported charset (supported: ${DESTINATION_CHARSETS.map((c) => JSON.stringify(c)).join(', ')}); leave "charset" out for UTF-8`,
+  );
+  return {};
 }
 
 function resolveHours(value: unknown, path: string, problems: Problems): DailyHours | undefined {

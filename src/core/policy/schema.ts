@@ -7,7 +7,6 @@
 export const LATER_KEYS: Readonly<Record<string, string>> = {
   routes: 'routing comes with a later version',
   dkim: 'DKIM signing comes with a later version',
-  charset: 'per-destination charsets come with a later version',
   host: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
   port: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
   auth: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
@@ -43,6 +42,7 @@ const DESTINATION = {
     hours: HOURS,
     lifetime: DURATION,
     maxMessageBytes: COUNT,
+    charset: { type: 'string' },
   },
 };
 

@@ -263,3 +263,16 @@ test('the summary line names the source, the destinations and the smart host lim
   );
   assert.equal(summarizePolicy(builtInPolicy()).split(';')[1]?.trim(), 'smart host default unlimited');
 });
+
+test('a destination charset: iso-2022-jp in any case, on a preset or a list of domains; none by default', FILE_TIMEOUT, () => {
+  const policy = resolved({ destinations: { 'jp-docomo': { charset: 'ISO-2022-JP' }, legacy: { domains: ['legacy.example'], charset: 'iso-2022-jp' } } });
+  assert.equal(destinationFor(policy, 'docomo.ne.jp')?.charset, 'iso-2022-jp');
+  assert.equal(destinationFor(policy, 'docomo.ne.jp')?.concurrency, 1, 'the preset still applies');
+  assert.equal(destinationFor(policy, 'legacy.example')?.charset, 'iso-2022-jp');
+  assert.equal(destinationFor(policy, 'ezweb.ne.jp')?.charset, undefined);
+  assert.equal(
+    builtInPolicy().destinations.some((d) => d.charset !== undefined),
+    false,
+    'no preset sets a charset: modern handsets read UTF-8',
+  );
+});
