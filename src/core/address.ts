@@ -82,16 +82,8 @@ function parseMailboxString(input: string): ParseResult<Mailbox> {
   return { ok: true, value: withName(checkedAddress.value, checkedName.value) };
 }
 
-export interface AddressRules {
-  /**
-   * accept the old carriers' dotted local parts at any domain: for looking an address up (the
-   * suppression list, the message list), where `taro.@example.jp` can only mean `"taro."@example.jp`
-   */
-  legacyAtAnyDomain?: boolean;
-}
-
 /** Checks local@domain and returns its RFC 5322 form: the domain in ASCII, the local part quoted when it must be. */
-export function checkAddress(address: string, rules: AddressRules = {}): ParseResult<string> {
+export function checkAddress(address: string): ParseResult<string> {
   if (address === '') return fail('has no address (expected "user@example.jp")');
   if (CONTROL_CHARS.test(address)) return fail('must not contain CR, LF or other control characters');
   const at = address.lastIndexOf('@');
@@ -103,7 +95,7 @@ export function checkAddress(address: string, rules: AddressRules = {}): ParseRe
     return fail('the part before "@" must be ASCII (internationalised local parts need SMTPUTF8, which smart hosts do not all offer)');
   }
   const asciiDomain = toAsciiDomain(domain);
-  const localValue = readLocalPart(local, address, asciiDomain, rules);
+  const localValue = readLocalPart(local, address, asciiDomain);
   if (!localValue.ok) return localValue;
   if (asciiDomain === undefined) return fail(`"${domain}" is not a valid domain name`);
   const wire = wireLocalPart(localValue.value);
@@ -114,7 +106,7 @@ export function checkAddress(address: string, rules: AddressRules = {}): ParseRe
 }
 
 /** The local part's value: a quoted string unquoted, a dot-atom (or a carrier's legacy form) as it is. */
-function readLocalPart(local: string, address: string, domain: string | undefined, rules: AddressRules): ParseResult<string> {
+function readLocalPart(local: string, address: string, domain: string | undefined): ParseResult<string> {
   if (local.startsWith('"')) {
     const quoted = QUOTED_LOCAL_PART.exec(local);
     if (!quoted) {
@@ -129,7 +121,7 @@ function readLocalPart(local: string, address: string, domain: string | undefine
   if (LOCAL_PART.test(local)) return { ok: true, value: local };
   if (LEGACY_LOCAL_PART.test(local)) {
     // without a valid domain the domain is what is wrong (checkAddress says so next)
-    if (rules.legacyAtAnyDomain || domain === undefined || allowsLegacyLocalPart(domain)) return { ok: true, value: local };
+    if (domain === undefined || allowsLegacyLocalPart(domain)) return { ok: true, value: local };
     const carriers = LEGACY_ADDRESS_DOMAINS.map((d) => d.domain).join(', ');
     return fail(
       `the part before "@" in "${address}" is not valid: a dot at its start or end, or two dots in a row, is accepted only for the old carrier addresses of ${carriers}; elsewhere quote it: "${local}"@${domain}`,
@@ -219,9 +211,16 @@ export function keyToAddress(key: string): string {
   return `${wireLocalPart(value)}@${key.slice(at + 1)}`;
 }
 
-/** How a key is shown to an operator: as it is, unless it had to be percent-encoded (then its address). */
+/**
+ * How a key is shown to an operator: as it is when checkAddress takes it back as written (every key
+ * of a plain address, `taro.@docomo.ne.jp`), else as its quoted address (`"taro."@example.jp`,
+ * `"a/b"@example.jp`), so that whatever the list shows can be given to the endpoints again.
+ */
 export function shownAddress(key: string): string {
-  return key.startsWith('"') ? keyToAddress(key) : key;
+  const at = key.lastIndexOf('@');
+  const local = key.slice(0, Math.max(at, 0));
+  const unquotedWorks = LOCAL_PART.test(local) || (LEGACY_LOCAL_PART.test(local) && allowsLegacyLocalPart(key.slice(at + 1)));
+  return unquotedWorks ? key : keyToAddress(key);
 }
 
 function percentEncoded(char: string): string {

@@ -56,7 +56,10 @@ export async function composeInCharset(id: string, request: SendRequest, date: D
   for (const [placeholder, bytes] of placeholders) {
     const at = raw.indexOf(placeholder, 0, 'latin1');
     if (at < 0) throw new Error('the composed ISO-2022-JP part lost its placeholder');
-    raw = Buffer.concat([raw.subarray(0, at), bytes, raw.subarray(at + placeholder.length)]);
+    // a single-part message: nodemailer ends it with a CRLF of its own, which would add a line to the text
+    const end = at + placeholder.length;
+    const rest = end + 2 === raw.length && raw.toString('latin1', end) === '\r\n' ? raw.length : end;
+    raw = Buffer.concat([raw.subarray(0, at), bytes, raw.subarray(rest)]);
   }
   return { ok: true, raw };
 }

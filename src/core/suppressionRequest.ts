@@ -28,13 +28,12 @@ export interface ListInput {
 
 /**
  * The address as the list keys it (recipientKey: lower case, the domain in ASCII, quoted and unquoted
- * spellings alike), or the problem with it. A lookup, not a send: the carriers' dotted local parts
- * are taken at any domain, since the list shows `taro.@example.jp` for `"taro."@example.jp`.
+ * spellings alike), or the problem with it. The list shows each entry as this takes it back (shownAddress).
  */
 export function checkSuppressedAddress(raw: string, field = 'address'): Validated<string> {
   // before trimming: a path segment "%0D%0Avictim@example.jp" is a broken client, not victim@example.jp
   if (CONTROL_CHARS.test(raw)) return invalid(field, 'must not contain control characters or line breaks');
-  const checked = checkAddress(raw.trim(), { legacyAtAnyDomain: true });
+  const checked = checkAddress(raw.trim());
   return checked.ok ? { ok: true, value: recipientKey(checked.value) } : invalid(field, checked.message);
 }
 
