@@ -51,7 +51,10 @@ test('both spellings are one recipient and one suppression entry; other domains 
   assert.equal(both.status, 202, both.text);
   assert.equal(both.body.recipients.length, 1, 'one mailbox');
 
-  const put = await relay.request('PUT', `/api/v1/suppressions/${encodeURIComponent('"hanako."@docomo.ne.jp')}`, { key: ADMIN_KEY, body: { reason: 'asked us to stop' } });
+  const put = await relay.request('PUT', `/api/v1/suppressions/${encodeURIComponent('"hanako."@docomo.ne.jp')}`, {
+    key: ADMIN_KEY,
+    body: { reason: 'asked us to stop' },
+  });
   assert.equal(put.status, 201, put.text);
   const found = await relay.request<{ address: string }>('GET', '/api/v1/suppressions/hanako.@docomo.ne.jp', { key: ADMIN_KEY });
   assert.equal(found.status, 200, found.text);

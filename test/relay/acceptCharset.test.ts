@@ -1,11 +1,14 @@
 // A destination's charset and maxMessageBytes at accept, against the in-memory ports: its recipients
 // get the message composed once in ISO-2022-JP (inline in their tasks, or a second blob that readBody
 // finds), everyone else the UTF-8 one; text ISO-2022-JP cannot carry goes as UTF-8 with a note; a
-// message over a destination's limit ends `bounced` at once, with nothing queued for it.
+// message over a destination's limit ends `bounced` at once, with nothing queued for it. The
+// SendGrid drop-in goes through the same accept, so a legacy carrier address works there too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
 import { acceptMessage, type AcceptInput } from '../../src/relay/acceptMessage';
+import { acceptSendGridMail } from '../../src/relay/acceptSendGrid';
+import { validateMessageListQuery } from '../../src/core/messageList';
 import { inlineBody } from '../../src/core/deliveryTask';
 import { deliverTask } from '../../src/relay/deliverTask';
 import { FakeLog, FakeRelay } from '../support/fakes';
@@ -138,4 +141,30 @@ test('the limit is checked against the body the recipient gets: its charset vari
       ['user@other.example', 'bounced'],
     ],
   );
+});
+
+test('the SendGrid drop-in takes a legacy docomo address and the ISO-2022-JP destination as the API does', FILE_TIMEOUT, async () => {
+  const key = 'SG.test-key-for-the-drop-in';
+  const relay = new FakeRelay({ RELAY_POLICY_JSON: POLICY, RELAY_SENDGRID_API_KEY: key });
+  const body = {
+    personalizations: [{ to: [{ email: 'taro.@docomo.ne.jp' }] }],
+    from: { email: 'app@example.com' },
+    subject: 'ご予約の確認',
+    content: [{ type: 'text/plain', value: 'こんにちは' }],
+  };
+  const answer = await acceptSendGridMail(
+    relay.deps,
+    { authorization: `Bearer ${key}`, contentType: 'application/json', body: Buffer.from(JSON.stringify(body)) },
+    new FakeLog(),
+  );
+  const id = answer.ids[0];
+  const row = relay.deliveries.row(id, 'taro.@docomo.ne.jp')!;
+  assert.equal(row.address, '"taro."@docomo.ne.jp');
+  assert.equal(row.charset, 'iso-2022-jp');
+  assert.equal((await simpleParser(taskBody(relay, 'taro.@docomo.ne.jp')!)).text?.trim(), 'こんにちは');
+  // the operators' list finds it under either spelling
+  for (const spelling of ['taro.@docomo.ne.jp', '"taro."@docomo.ne.jp']) {
+    const query = validateMessageListQuery([['recipient', spelling]], new Date());
+    assert.equal(query.ok && query.value.recipient, 'taro.@docomo.ne.jp', spelling);
+  }
 });
