@@ -107,3 +107,8 @@ test('charset iso-2022-jp: docomo gets a 7-bit ISO-2022-JP message that decodes 
   // one message, two charsets: the same Message-ID in both
   assert.equal(parsed.messageId, (await simpleParser(other.raw)).messageId);
 });
+
+test('the start-up line names the destination charset', FILE_TIMEOUT, () => {
+  const line = relay.hostOutput.find((l) => l.includes('Delivery policy (RELAY_POLICY_JSON): ')) ?? '';
+  assert.match(line, /jp-docomo 60\/min x1 240min iso-2022-jp, /);
+});
