@@ -9,10 +9,8 @@
 // recipient message so costs four storage transactions in all.
 import { canonicalJson, checkIdempotencyKey, decideOnExistingKey, type Reservation } from '../core/idempotency';
 import { newMessageId, sha256Hex } from '../core/ids';
-import { domainOf, recipientKey } from '../core/address';
-import { composeInCharset, composeMessage } from '../core/compose';
-import { describeCharacter } from '../core/iso2022jp';
-import { destinationFor, type Destination, type DestinationCharset } from '../core/policy/types';
+import { recipientKey } from '../core/address';
+import type { Destination, DestinationCharset } from '../core/policy/types';
 import { parseJsonBody } from '../core/jsonBody';
 import { senderDomain, type SendRequest, validateSendRequest } from '../core/sendRequest';
 import {
@@ -27,6 +25,7 @@ import {
 } from '../errors';
 import { bodyName, encodeInlineBody, type InlineBody, newDeliveryTask } from '../core/deliveryTask';
 import { applyingEntry, suppressedResponse, type SuppressionEntry } from '../core/suppression';
+import { composeForRecipients, type RecipientBody } from './composeForRecipients';
 import { oversizedResponse } from './policies/refuseOversized';
 import { countOutcome } from './steps/recordMetrics';
 import type { DeliveryRow, EnqueuedTask } from './ports';
@@ -111,18 +110,10 @@ export async function prepareAccept(deps: RelayDeps, request: SendRequest, now: 
   if (!config.allowedSenderDomains.has(domain)) throw new SenderNotAllowedError(domain);
   if (request.unsubscribe) checkUnsubscribeSettings(config);
   const id = newMessageId(now);
-  const raw = await composeMessage(id, request, now);
-  checkSize(config, raw);
-  const destinations = destinationsOf(deps, request);
-  const variants = await composeVariants(id, request, now, destinations);
-  for (const variant of variants.values()) if (variant.ok) checkSize(config, variant.raw);
+  const { raw, variants, forRecipient } = await composeForRecipients(deps, id, request, now);
   const suppressedBy = await storage('checking the suppression list', () => suppressionsOf(deps, request, now));
   const rows = request.recipients.map((r) => {
-    const destination = destinations.get(domainOf(r.address));
-    const variant = destination?.charset === undefined ? undefined : variants.get(destination.charset);
-    const body = variant?.ok
-      ? { charset: destination?.charset, bytes: variant.raw.length }
-      : { bytes: raw.length, note: variant?.ok === false ? variant.note : undefined };
+    const { destination, body } = forRecipient(r.address);
     const row = newRow(id, r.address, request, body, now, suppressedBy.get(recipientKey(r.address)), destination);
     return notBefore && row.status === 'queued' ? { ...row, nextAttemptAt: notBefore, sendAt: notBefore } : row;
   });
@@ -131,51 +122,7 @@ export async function prepareAccept(deps: RelayDeps, request: SendRequest, now: 
     status: rows.every((r) => r.status !== 'queued') ? 'completed' : 'queued',
     recipients: rows.map((r) => ({ address: r.address, status: r.status === 'suppressed' || r.status === 'bounced' ? r.status : 'queued' })),
   };
-  const composed = new Map([...variants].flatMap(([charset, v]) => (v.ok ? [[charset, v.raw] as const] : [])));
-  return { id, raw, variants: composed, rows, answer, now, ...(notBefore ? { notBefore } : {}) };
-}
-
-function checkSize(config: RelayDeps['config'], raw: Buffer): void {
-  if (raw.length > config.maxMessageBytes) {
-    throw new PayloadTooLargeError(`The composed message is ${raw.length} bytes; at most ${config.maxMessageBytes} (RELAY_MAX_MESSAGE_BYTES) are accepted`);
-  }
-}
-
-/** Each recipient domain's destination: one policy lookup per domain, not per recipient. */
-function destinationsOf(deps: RelayDeps, request: SendRequest): Map<string, Destination | undefined> {
-  const found = new Map<string, Destination | undefined>();
-  for (const r of request.recipients) {
-    const domain = domainOf(r.address);
-    if (!found.has(domain)) found.set(domain, destinationFor(deps.config.policy, domain));
-  }
-  return found;
-}
-
-type Variant = { ok: true; raw: Buffer } | { ok: false; note: string };
-
-/**
- * The message in each charset the recipients' destinations ask for, composed once per charset. Text
- * that charset cannot carry (an emoji in ISO-2022-JP) is sent to them in UTF-8, with a note: modern
- * handsets read UTF-8, and refusing would stop the message for every recipient, over a character
- * that often comes from a user's own data (a name, a nickname) that the sending app cannot change.
- */
-async function composeVariants(id: string, request: SendRequest, now: Date, destinations: ReadonlyMap<string, Destination | undefined>) {
-  const variants = new Map<DestinationCharset, Variant>();
-  for (const destination of destinations.values()) {
-    const charset = destination?.charset;
-    if (charset === undefined || variants.has(charset)) continue;
-    const composed = await composeInCharset(id, request, now, charset);
-    variants.set(
-      charset,
-      composed.ok
-        ? composed
-        : {
-            ok: false,
-            note: `composed in UTF-8, not ${charset.toUpperCase()}: the ${composed.field} has ${describeCharacter(composed.character)}, which ${charset.toUpperCase()} cannot carry`,
-          },
-    );
-  }
-  return variants;
+  return { id, raw, variants, rows, answer, now, ...(notBefore ? { notBefore } : {}) };
 }
 
 /** Writes a prepared message, all of it or none (StorageUnavailableError). */
@@ -293,18 +240,11 @@ async function reserveKey(deps: RelayDeps, key: string, reservation: Reservation
   }
 }
 
-/** The body a recipient gets: its charset (absent: UTF-8), its size, and why it is UTF-8 when its destination asked otherwise. */
-interface RowBody {
-  charset?: DestinationCharset;
-  bytes: number;
-  note?: string;
-}
-
 function newRow(
   id: string,
   address: string,
   request: SendRequest,
-  body: RowBody,
+  body: RecipientBody,
   now: Date,
   suppressedBy: SuppressionEntry | undefined,
   destination: Destination | undefined,
