@@ -22,7 +22,7 @@ export interface ComposedForRecipients {
   raw: Buffer;
   /** the message in each charset a destination asked for and the text could be carried in */
   variants: ReadonlyMap<DestinationCharset, Buffer>;
-  forRecipient(address: string): { destination: Destination | undefined; body: RecipientBody };
+  forRecipient: (address: string) => { destination: Destination | undefined; body: RecipientBody };
 }
 
 type Variant = { ok: true; raw: Buffer } | { ok: false; note: string };
@@ -36,7 +36,7 @@ export async function composeForRecipients(deps: RelayDeps, id: string, request:
   return {
     raw,
     variants: new Map([...variants].flatMap(([charset, v]) => (v.ok ? [[charset, v.raw] as const] : []))),
-    forRecipient(address) {
+    forRecipient: (address) => {
       const destination = destinations.get(domainOf(address));
       const charset = destination?.charset;
       const variant = charset === undefined ? undefined : variants.get(charset);
@@ -86,4 +86,3 @@ async function composeVariants(id: string, request: SendRequest, now: Date, dest
   }
   return variants;
 }
-
