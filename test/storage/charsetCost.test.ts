@@ -92,15 +92,15 @@ async function deliveryCost({ task, queueMessageId }: { task: DeliveryTask; queu
 test('storage transactions: ISO-2022-JP small and large, and a recipient bounced at accept', FILE_TIMEOUT, async () => {
   config.policy = CHARSET;
   const warm = await accept([`warm${++number}@example.net`], 'こんにちは');
-  await deliveryCost(warm.tasks[0]!);
+  await deliveryCost(warm.tasks[0]);
 
   config.policy = EMPTY_POLICY;
   const plain = await accept([`taro${++number}@docomo.ne.jp`], 'こんにちは');
-  const plainDelivery = await deliveryCost(plain.tasks[0]!);
+  const plainDelivery = await deliveryCost(plain.tasks[0]);
 
   config.policy = CHARSET;
   const iso = await accept([`taro${++number}@docomo.ne.jp`], 'こんにちは');
-  const isoDelivery = await deliveryCost(iso.tasks[0]!);
+  const isoDelivery = await deliveryCost(iso.tasks[0]);
   assert.equal(iso.cost.ops, plain.cost.ops, `ISO-2022-JP accept: ${iso.cost.text}; UTF-8: ${plain.cost.text}`);
   assert.equal(isoDelivery.ops, plainDelivery.ops, `ISO-2022-JP delivery: ${isoDelivery.text}; UTF-8: ${plainDelivery.text}`);
 
@@ -113,7 +113,7 @@ test('storage transactions: ISO-2022-JP small and large, and a recipient bounced
   const mixedLarge = await accept([`taro${++number}@docomo.ne.jp`, `user${number}@example.net`], large);
   const mixedPlain = await accept([`taro${++number}@example.org`, `user${number}@example.net`], large);
   assert.equal(mixedLarge.cost.ops, mixedPlain.cost.ops + 1, `large, both charsets: one blob more (${mixedLarge.cost.text})`);
-  const isoLargeDelivery = await deliveryCost(isoLarge.tasks[0]!);
+  const isoLargeDelivery = await deliveryCost(isoLarge.tasks[0]);
 
   const oversized = await accept([`big${++number}@small.test`], 'x'.repeat(2000));
   assert.equal(oversized.tasks.length, 0, 'nothing queued');
