@@ -116,6 +116,8 @@ function readLocalPart(local: string, address: string, domain: string | undefine
     }
     const value = unquote(quoted[1] ?? '');
     if (value === '') return fail(`the quoted part before "@" in "${address}" is empty`);
+    // RFC 5322 allows them, but the SMTP client rewrites them in the envelope (to a space): another mailbox
+    if (/[<>]/.test(value)) return fail(`the quoted part before "@" in "${address}" must not contain "<" or ">"`);
     return { ok: true, value };
   }
   if (LOCAL_PART.test(local)) return { ok: true, value: local };

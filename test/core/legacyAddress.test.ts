@@ -57,6 +57,8 @@ test('what is still refused, each with a clear reason', FILE_TIMEOUT, () => {
     ['ta"ro@example.com', /quoted as a whole/],
     ['"taro\\"@example.com', /not a valid quoted string/],
     ['""@example.com', /empty/],
+    ['"a<b"@example.com', /after the closing ">"/],
+    [{ address: '"a>b"@example.com' }, /must not contain "<" or ">"/],
     [{ address: '"a"b"@example.com' }, /not a valid quoted string/],
     // control characters, quoted or not
     ['"ta\u0001ro"@example.com', /control characters/],
@@ -106,6 +108,7 @@ test('every accepted quoted local part round-trips through its key', FILE_TIMEOU
       const value = chars.join('');
       const input = `"${value.replace(/["\\]/g, '\\$&')}"@example.com`;
       const parsed = parseMailbox({ address: input });
+      if (/[<>]/.test(value)) return !parsed.ok; // refused: the SMTP client would rewrite them
       if (!parsed.ok) return false;
       const key = recipientKey(parsed.value.address);
       return !UNSAFE_FOR_TABLE_KEYS.test(key) && !/\s/.test(key) && recipientKey(keyToAddress(key)) === key && recipientKey(input) === key;
