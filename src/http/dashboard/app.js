@@ -35,7 +35,7 @@ function render(stats) {
     shown.length === 0
       ? []
       : table(
-          shown.map(statusText),
+          shown.map((s) => statusText(s)),
           [shown.map((s) => stats.totals[s])],
           shown.map((_, i) => i),
         ),

@@ -103,9 +103,12 @@ function table(headings, rows, numeric = []) {
   return el('table', null, el('thead', null, head), el('tbody', null, body));
 }
 
-/** A status in the page's language; the API's own word stays in `data-status` and the tooltip. */
-function statusText(status) {
-  const key = `status.${status}`;
+/**
+ * A status in the page's language (a recipient's, or with family 'messageStatus' a message's); the
+ * API's own word stays in `data-status` and the tooltip.
+ */
+function statusText(status, family = 'status') {
+  const key = `${family}.${status}`;
   return el('span', { class: `status-${status}`, 'data-status': status, title: status }, key in MESSAGES ? t(key) : status);
 }
 

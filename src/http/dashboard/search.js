@@ -27,7 +27,7 @@ async function search(kind, text) {
   const rows = items.map((m) => [
     el('button', { type: 'button', class: 'link', 'data-message-id': m.id, onclick: () => openMessage(m.id) }, m.id),
     time(m.createdAt),
-    statusText(m.status),
+    statusText(m.status, 'messageStatus'),
     m.from || '',
     m.subject || '',
   ]);
@@ -68,7 +68,17 @@ async function openMessage(id) {
       'div',
       { id: 'message-view', 'data-message-id': m.id },
       el('h3', { class: 'subject' }, m.subject),
-      el('p', null, el('span', { class: 'from' }, m.from), ' · ', m.id, ' · ', statusText(m.status), ' · ', t('message.created', { time: time(m.createdAt) })),
+      el(
+        'p',
+        null,
+        el('span', { class: 'from' }, m.from),
+        ' · ',
+        m.id,
+        ' · ',
+        statusText(m.status, 'messageStatus'),
+        ' · ',
+        t('message.created', { time: time(m.createdAt) }),
+      ),
       tags.length > 0 ? el('p', { class: 'muted tags' }, t('message.tags', { tags: tags.join(', ') })) : null,
       table(
         ['recipient', 'status', 'attempts', 'reply', 'category', 'smartHost', 'next', 'updated'].map((c) => t(`message.column.${c}`)),
