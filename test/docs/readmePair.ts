@@ -61,6 +61,7 @@ export function commandsOf(lang: string, lines: string[]): string[] {
 export function parseReadme(text: string): Section[] {
   const sections: Section[] = [{ level: 0, heading: '(before the first heading)', blocks: [], inlineCommands: [] }];
   let fence: { marker: string; lang: string; lines: string[] } | null = null;
+  const prose = new Map<Section, string[]>();
   for (const line of text.split('\n')) {
     const current = sections[sections.length - 1];
     if (fence) {
@@ -80,9 +81,13 @@ export function parseReadme(text: string): Section[] {
       sections.push({ level: heading[1].length, heading: heading[2], blocks: [], inlineCommands: [] });
       continue;
     }
-    for (const [, span] of line.matchAll(/`([^`]+)`/g)) {
+    (prose.get(current) ?? prose.set(current, []).get(current)!).push(line);
+  }
+  // a code span may run over a line break, so spans are read from each section's prose as a whole
+  for (const [section, lines] of prose) {
+    for (const [, span] of lines.join('\n').matchAll(/`([^`]+)`/g)) {
       const command = squash(span ?? '');
-      if (COMMAND_WORDS.test(command) && !current.inlineCommands.includes(command)) current.inlineCommands.push(command);
+      if (COMMAND_WORDS.test(command) && !section.inlineCommands.includes(command)) section.inlineCommands.push(command);
     }
   }
   for (const s of sections) s.inlineCommands.sort();
