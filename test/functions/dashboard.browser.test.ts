@@ -281,6 +281,9 @@ describe('in Japanese, in Tokyo', FILE_TIMEOUT, () => {
     assert.match(problems, /バウンス/);
     assert.ok(problems.includes('bounce-nobody@example.net'), problems);
     assert.match((await page.textContent('#totals')) ?? '', /送信完了/);
+    // categories stay the API's names, with their meaning in Japanese beside them and as the tooltip
+    assert.match((await page.textContent('#categories')) ?? '', /invalid-recipient\s*宛先のアドレスが存在しない/);
+    assert.equal(await page.getAttribute('#problems [data-category="invalid-recipient"]', 'title'), '宛先のアドレスが存在しない（配信停止リストに登録）');
   });
 
   test('times are in Japan Standard Time, and the zone is named', async () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CATEGORIES } from '../../src/core/categories';
 import { DASHBOARD_LANGUAGES, dashboardLanguage } from '../../src/http/dashboardLanguage';
 import { dashboardResponse } from '../../src/http/dashboardPage';
 
@@ -95,4 +96,13 @@ test('every label the page uses is in the table, and the table holds no unused l
     /(empty|showNotice)\(\s*['`][A-Z]/,
     'no English sentence is written into the page outside the table',
   );
+});
+
+test('every category the relay gives has its meaning in every language, and the table names no other', FILE_TIMEOUT, () => {
+  for (const language of DASHBOARD_LANGUAGES) {
+    const described = Object.keys(messages[language] ?? {})
+      .filter((k) => k.startsWith('category.'))
+      .map((k) => k.slice('category.'.length));
+    assert.deepEqual(described.sort(), [...CATEGORIES].sort(), `${language}: category.<name> for each category of src/core/categories.ts`);
+  }
 });

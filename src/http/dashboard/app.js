@@ -2,7 +2,7 @@
 // destination group, domain and category, the latest bounces and failures, and what holds mail back.
 // Every label comes from t() (messages.json), every time from time(), in the operator's time zone.
 'use strict';
-/* global uPlot, el, api, empty, replaceContent, table, statusText, reply, time, number, t, zoneName, showNotice, openMessage, STATUSES, STATUS_COLORS, OPERATOR_KEY, TIME_ZONE, HOUR_FORMAT, LANG */
+/* global uPlot, el, api, empty, replaceContent, table, statusText, categoryText, MESSAGES, reply, time, number, t, zoneName, showNotice, openMessage, STATUSES, STATUS_COLORS, OPERATOR_KEY, TIME_ZONE, HOUR_FORMAT, LANG */
 
 const HOURS = 24;
 const LANGUAGE_COOKIE = 'relay-dashboard-lang';
@@ -86,9 +86,9 @@ function categories(byStatus) {
       list.length === 0
         ? empty(t(`categories.none.${status}`))
         : table(
-            [t('categories.column.category'), t('categories.column.count')],
-            list.map((c) => [c.category, c.count]),
-            [1],
+            ['category', 'meaning', 'count'].map((c) => t(`categories.column.${c}`)),
+            list.map((c) => [categoryText(c.category), `category.${c.category}` in MESSAGES ? t(`category.${c.category}`) : '', c.count]),
+            [2],
           ),
     );
   }
@@ -145,7 +145,7 @@ function problems(list) {
       p.recipient,
       statusText(p.status),
       reply(p.smtpCode, p.enhancedCode, p.response),
-      p.category || '—',
+      categoryText(p.category),
       p.subject,
       el('button', { type: 'button', class: 'link', onclick: () => openMessage(p.messageId) }, p.messageId),
     ]),

@@ -112,6 +112,13 @@ function statusText(status, family = 'status') {
   return el('span', { class: `status-${status}`, 'data-status': status, title: status }, key in MESSAGES ? t(key) : status);
 }
 
+/** A category as the API names it (so it matches the docs), its meaning in the page's language as the tooltip. */
+function categoryText(category) {
+  if (!category) return '—';
+  const key = `category.${category}`;
+  return el('span', { class: 'category', 'data-category': category, title: key in MESSAGES ? t(key) : null }, category);
+}
+
 /** The SMTP reply as the smart host gave it; the codes go first when the text does not start with them. */
 function reply(code, enhanced, response) {
   const codes = [code, enhanced].filter((p) => p !== null && p !== undefined && p !== '').join(' ');

@@ -2,7 +2,7 @@
 // (GET /api/v1/messages?recipient= / ?tag.<name>=); a result opens the message's recipients with
 // their SMTP replies.
 'use strict';
-/* global el, api, empty, replaceContent, table, statusText, reply, time, t */
+/* global el, api, empty, replaceContent, table, statusText, categoryText, reply, time, t */
 
 function searchQuery(kind, text) {
   if (kind === 'recipient') return `recipient=${encodeURIComponent(text)}`;
@@ -53,7 +53,7 @@ async function openMessage(id) {
     statusText(r.status),
     r.attempts,
     reply(r.smtpCode, r.enhancedCode, r.response),
-    r.category || '—',
+    categoryText(r.category),
     r.smartHost || '—',
     r.heldBy
       ? t('message.heldUntil', { heldBy: r.heldBy, time: time(r.nextAttemptAt) })
