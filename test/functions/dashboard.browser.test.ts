@@ -12,6 +12,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { ADMIN_KEY, FUNCTION_KEY, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { inTokyo, type PageTrouble, unexpected, watch } from '../support/pageTrouble';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 240_000 };
@@ -27,13 +28,6 @@ interface Sent {
   to: string;
 }
 
-/** What went wrong in the page: console errors, uncaught exceptions, failed or refused requests. */
-interface PageTrouble {
-  problems: string[];
-  /** answers of 400 and up, by URL, so a test can allow one it expects */
-  refused: { url: string; status: number }[];
-}
-
 let relay: RelayHarness;
 let browser: Browser;
 const sent: Record<'delivered' | 'bounced' | 'deferred' | 'japanese', Sent> = {} as never;
@@ -43,26 +37,6 @@ async function sendOne(overrides: Record<string, unknown>): Promise<Sent> {
   const answer = await relay.send(message(overrides));
   assert.equal(answer.status, 202, answer.text);
   return { id: answer.body.id, to: String(overrides.to) };
-}
-
-function watch(page: Page): PageTrouble {
-  const trouble: PageTrouble = { problems: [], refused: [] };
-  page.on('console', (m) => {
-    if (m.type() === 'error') trouble.problems.push(`console: ${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => trouble.problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => trouble.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) trouble.refused.push({ url: r.url(), status: r.status() });
-  });
-  return trouble;
-}
-
-/** A page's trouble, leaving out what `allowed` says was expected (a 404 and the console line Chromium logs for it). */
-function unexpected(trouble: PageTrouble, allowed: (url: string) => boolean = () => false): string[] {
-  const refused = trouble.refused.filter((r) => !allowed(r.url)).map((r) => `answered ${r.status}: ${r.url}`);
-  const problems = trouble.problems.filter((p) => !(/Failed to load resource/.test(p) && trouble.refused.some((r) => allowed(r.url) && p.includes(r.url))));
-  return [...problems, ...refused];
 }
 
 const dashboardUrl = () => `${relay.url}/api/dashboard?code=${encodeURIComponent(ADMIN_KEY)}`;
@@ -238,19 +212,6 @@ describe('with the operator key', FILE_TIMEOUT, () => {
 describe('in Japanese, in Tokyo', FILE_TIMEOUT, () => {
   let page: Page;
   let trouble: PageTrouble;
-  const inTokyo = (iso: string) =>
-    new Intl.DateTimeFormat('ja-JP', {
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-      timeZone: 'Asia/Tokyo',
-      timeZoneName: 'short',
-    }).format(new Date(iso));
-
   before(async () => {
     page = await browser.newPage({
       viewport: { width: 1280, height: 1400 },
