@@ -54,6 +54,15 @@ test("the README's delivery policy is valid and is the example file's docomo and
   assert.deepEqual(shown.smartHosts, example.smartHosts);
 });
 
+test("every policy example in the README with routes or DKIM passes the app's own check", FILE_TIMEOUT, () => {
+  const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map(([, body]) => body).filter((body) => /"(routes|dkim)"/.test(body));
+  assert.ok(blocks.length >= 1, 'expected a routes or dkim example in the README');
+  for (const body of blocks) {
+    const checked = checkPolicy(JSON.parse(body), 'README.md');
+    if (!checked.ok) assert.fail(`${checked.problems.join('\n')}\nin:\n${body}`);
+  }
+});
+
 function markdownUnder(dir: string): string[] {
   return readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
     .filter((name) => name.endsWith('.md'))
