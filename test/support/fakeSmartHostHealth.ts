@@ -1,6 +1,6 @@
 // The smart hosts' health in memory: `threshold` failures in a row cool a host off for `coolOffSeconds`.
 import type { CallLog, Faults } from './fakes';
-import type { SmartHostHealth } from '../../src/relay/ports';
+import type { SmartHostCoolOff, SmartHostHealth } from '../../src/relay/ports';
 
 export class FakeSmartHostHealth implements SmartHostHealth {
   readonly failures = new Map<string, number>();
@@ -35,5 +35,18 @@ export class FakeSmartHostHealth implements SmartHostHealth {
   recordSuccess(name: string): Promise<void> {
     if (this.failures.delete(name)) this.calls.push('smartHostHealth.recordSuccess');
     return Promise.resolve();
+  }
+
+  list(now: Date): Promise<SmartHostCoolOff[]> {
+    const coolOffs = [...this.coolOffs]
+      .filter(([, until]) => until > now)
+      .map(([name, until]) => ({
+        name,
+        until,
+        failures: this.threshold,
+        since: until,
+        reason: [...this.recorded].reverse().find((r) => r.name === name)?.reason ?? '',
+      }));
+    return Promise.resolve(coolOffs.sort((a, b) => a.name.localeCompare(b.name)));
   }
 }
