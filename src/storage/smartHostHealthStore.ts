@@ -144,15 +144,8 @@ export class SmartHostHealthStore implements SmartHostHealth {
         return change.started;
       });
       if (!changed) return started;
-      if (await this.write(name, base, state)) {
-        const until = started.find((s) => s !== undefined);
-        if (until) {
-          this.log.warn(
-            `smart host ${name} cools off until ${until.toISOString()} on every instance: ${state.failures} failures in a row since ${state.firstFailureAt?.toISOString()}, the last: ${state.lastReason}`,
-          );
-        }
-        return started;
-      }
+      // the caller logs the start it is handed: one line across every instance
+      if (await this.write(name, base, state)) return started;
       await this.reread(name);
       await delay(BACKOFF_MS * tries * (0.5 + this.random()));
     }

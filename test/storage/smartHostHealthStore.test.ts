@@ -83,7 +83,7 @@ test('a healthy host costs one query per cache interval and nothing per send', F
 });
 
 test('the threshold-th failure in a row starts a cool-off; each failure is one write, none read first', FILE_TIMEOUT, async () => {
-  const { store, clock, warnings } = instance();
+  const { store, clock } = instance();
   const name = freshHost();
   await store.coolingUntil(name, clock.now());
   storage.reset();
@@ -92,7 +92,6 @@ test('the threshold-th failure in a row starts a cool-off; each failure is one w
   assert.deepEqual(await store.recordFailure(name, '421 4.3.2 too busy', at(3)), at(303));
   assert.deepEqual(storage.tableCalls(), { InsertEntity: 1, UpdateEntity: 2 });
   assert.deepEqual(await store.coolingUntil(name, at(4)), at(303));
-  assert.equal(warnings.filter((w) => w.includes(`smart host ${name} cools off until ${at(303).toISOString()}`)).length, 1, warnings.join('\n'));
   storage.reset();
   assert.equal(await store.recordFailure(name, REFUSED, at(10)), undefined, 'a failure during the cool-off starts nothing');
   await store.recordSuccess(name, at(11));
@@ -197,9 +196,12 @@ test('racing instances past the threshold start one cool-off between them', FILE
   const name = freshHost();
   const started = await Promise.all(instances.flatMap(({ store }) => [store.recordFailure(name, REFUSED, at(1)), store.recordFailure(name, REFUSED, at(2))]));
   const ends = started.filter((s) => s !== undefined);
-  assert.equal(ends.length, 1, 'one failure started it; the others came during it');
+  assert.equal(ends.length, 1, 'one failure started it (its caller logs it, once); the others came during it');
   assert.equal((await rowOf(name))?.failures, 3, 'failures during the cool-off are not written');
-  assert.equal(instances.flatMap((i) => i.warnings).filter((w) => w.includes('cools off')).length, 1, 'logged once, by the instance that started it');
+  assert.deepEqual(
+    instances.flatMap((i) => i.warnings),
+    [],
+  );
 });
 
 test('storage failures never fail the delivery: counts are logged and dropped, and the host is not cooling', FILE_TIMEOUT, async () => {
