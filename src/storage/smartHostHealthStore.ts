@@ -56,6 +56,9 @@ export class SmartHostHealthStore implements SmartHostHealth {
   /** by host name: its row as this instance last read or wrote it */
   private known = new Map<string, Known>();
   private fetchedAt = -Infinity;
+  /** by host name: the number of this instance's last write or read of its row, in `seen` order */
+  private readonly seenAt = new Map<string, number>();
+  private seen = 0;
   private reading: Promise<Map<string, Known>> | undefined;
   /** by host name: events waiting for the write under way */
   private readonly queues = new Map<string, Pending[]>();
@@ -158,13 +161,13 @@ export class SmartHostHealthStore implements SmartHostHealth {
     try {
       if (next.failures === 0 && next.coolingUntil === undefined) {
         if (base.etag !== undefined) await this.table.deleteEntity(PARTITION, rowKey, { etag: base.etag });
-        this.known.set(name, { state: HEALTHY });
+        this.remember(name, { state: HEALTHY });
         return true;
       }
       const entity = toEntity(name, next);
       const written = base.etag === undefined ? await this.table.createEntity(entity) : await this.table.updateEntity(entity, 'Replace', { etag: base.etag });
       if (!written.etag) throw new Error(`the shaping table answered a write of ${rowKey} without an ETag`);
-      this.known.set(name, { etag: written.etag, state: next });
+      this.remember(name, { etag: written.etag, state: next });
       return true;
     } catch (err) {
       if (lostRace(err) || (err instanceof RestError && err.statusCode === 404)) return false;
@@ -175,11 +178,16 @@ export class SmartHostHealthStore implements SmartHostHealth {
   private async reread(name: string): Promise<void> {
     try {
       const entity = await this.table.getEntity<Record<string, unknown>>(PARTITION, rowKeyOf(name));
-      this.known.set(name, { etag: entity.etag, state: fromEntity(entity) });
+      this.remember(name, { etag: entity.etag, state: fromEntity(entity) });
     } catch (err) {
       if (!(err instanceof RestError && err.statusCode === 404)) throw err;
-      this.known.set(name, { state: HEALTHY });
+      this.remember(name, { state: HEALTHY });
     }
+  }
+
+  private remember(name: string, known: Known): void {
+    this.known.set(name, known);
+    this.seenAt.set(name, ++this.seen);
   }
 
   private stateOf(name: string): HostHealthState {
@@ -190,9 +198,15 @@ export class SmartHostHealthStore implements SmartHostHealth {
   private refresh(): Promise<Map<string, Known>> {
     this.reading ??= (async () => {
       const rows = new Map<string, Known>();
+      const startedAt = this.seen;
       const filter = `PartitionKey eq '${PARTITION}' and RowKey ge '${PREFIX}' and RowKey lt 'cooloff}'`;
       for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
         if (typeof entity.name === 'string') rows.set(entity.name, { etag: entity.etag, state: fromEntity(entity) });
+      }
+      // a row this instance wrote or read while the query ran is newer than what the query saw
+      for (const [name, at] of this.seenAt) {
+        const mine = this.known.get(name);
+        if (at > startedAt && mine) rows.set(name, mine);
       }
       this.known = rows;
       this.fetchedAt = this.now().getTime();
