@@ -5,14 +5,17 @@
 // succeeds while no function loads. The template is evaluated with `bicep snapshot` (infra/bicep.sh)
 // for the merged parameter files, so the settings are exactly the template's; only values Azure
 // assigns at deployment time (endpoints, the identity's client id, the Key Vault secret) are
-// stood in for.
+// stood in for. The secrets the delivery policy names (a DKIM key) are judged as given, since the
+// app checks them at start-up too; one kept in Key Vault passed when it was given.
 //
 // Usage: node infra/check-settings.js --config DIST/src/config.js --subscription-id ID --tenant-id ID
-//          --resource-group NAME [--location REGION] [--compiled main.json] PARAMETERS.json...
+//          --resource-group NAME [--location REGION] [--compiled main.json] [--policy-file FILE] PARAMETERS.json...
+// --policy-file: the relay-policy.json the package ships, judged when the template sets no policy.
 // Exits 0 when loadConfig accepts the settings, 1 naming each problem (and the template parameter
 // behind the setting), 2 on bad usage or when the template cannot be evaluated.
 'use strict';
 const { execFileSync } = require('node:child_process');
+const { generateKeyPairSync } = require('node:crypto');
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const path = require('node:path');
@@ -41,14 +44,19 @@ for (const required of ['config', 'subscription-id', 'tenant-id', 'resource-grou
 
 // Later files win, as with repeated `az deployment group create --parameters @file`.
 const values = {};
+let policySecretValues = {};
 for (const file of parameterFiles) {
   const parameters = JSON.parse(readFileSync(file, 'utf8')).parameters ?? {};
   for (const [name, entry] of Object.entries(parameters)) {
-    // The password is not needed to evaluate the settings (the app gets a Key Vault reference).
+    if (!entry || typeof entry !== 'object' || !('value' in entry)) continue;
+    // The secrets are not needed to evaluate the settings (the app gets Key Vault references).
     if (name === 'smartHostPassword') continue;
-    if (entry && typeof entry === 'object' && 'value' in entry) values[name] = entry.value;
+    if (name === 'policySecretValues') policySecretValues = { ...policySecretValues, ...entry.value };
+    else values[name] = entry.value;
   }
 }
+// A kept secret: any text passes for a password, and a DKIM key must be a key.
+const keptPolicySecret = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 
 function bicepLiteral(value, indent = '') {
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -112,6 +120,7 @@ for (const [name, value] of Object.entries(config.properties)) {
   if (endpoint) env[name] = `https://account.${endpoint[1]}.core.windows.net/`;
   else if (/\.clientId\]$/.test(value)) env[name] = '00000000-0000-4000-8000-000000000000';
   else if (/\.defaultHostName\)\]$/.test(value)) env[name] = 'https://app.azurewebsites.net';
+  else if (/SecretName=policy-/.test(value)) env[name] = policySecretValues[name] || keptPolicySecret;
   // deploy.sh checks the secrets it passes (at least 32 characters) before this runs
   else if (value.startsWith('@Microsoft.KeyVault(')) env[name] = 'the secret from Key Vault as resolved at start-up';
   else env[name] = value;
@@ -125,6 +134,8 @@ for (const match of JSON.stringify(appSettingsResource?.properties ?? '').matchA
 )) {
   sources[match[1]] = match[2];
 }
+
+if (options['policy-file'] && !env.RELAY_POLICY_JSON && !env.RELAY_POLICY_FILE) env.RELAY_POLICY_FILE = path.resolve(options['policy-file']);
 
 const { loadConfig, ConfigError } = require(path.resolve(options.config));
 try {

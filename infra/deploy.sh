@@ -29,6 +29,9 @@ Options:
   -l, --location REGION       region for the resources (default: the resource group's); it must
                               offer Flex Consumption: az functionapp list-flexconsumption-locations
   -p, --parameters FILE       ARM parameters file (default: infra/main.parameters.json)
+      --secret NAME=@FILE     the value of setting NAME, which the policy names for a secret (a DKIM
+                              key's privateKeySetting, a smart host's passwordSetting), read from FILE
+                              (e.g. --secret DKIM_EXAMPLE_JP_KEY=@relay2026.pem); repeatable
       --no-operator-access    do not grant the signed-in user read access to delivery results and
                               queues (small message bodies travel in the queue) and the right to set
                               and read the smart host password in Key Vault
@@ -43,6 +46,11 @@ The smart host password is read from the environment variable SMARTHOST_PASSWORD
 unset and a terminal is attached, from a prompt. It is never taken from the command line, so it
 stays out of shell history. When neither gives one, the password already in Key Vault is kept
 (a first deployment needs one, unless smartHostAuth is xoauth2).
+
+Each setting the delivery policy names for a secret (relay-policy.json at the project root, or the
+policyJson parameter) gets a Key Vault secret and an app setting referencing it. Its value comes
+from --secret NAME=@FILE or from the environment variable NAME; when neither gives one, the secret
+already in Key Vault is kept (a first deployment needs every one).
 
 The relay's own secrets, the unsubscribe links' key, the ACS events secret and the drop-in
 endpoints' keys (the SendGrid API key, the ACS access key), are generated on the first deployment
@@ -75,6 +83,8 @@ resource_group=""
 location=""
 parameters_file="$here/main.parameters.json"
 operator_access=true
+secret_names=()
+secret_files=()
 
 need_value() {
   if [[ $# -lt 2 || -z $2 || $2 == -* ]]; then
@@ -102,6 +112,14 @@ while [[ $# -gt 0 ]]; do
     --no-operator-access)
       operator_access=false
       shift
+      ;;
+    --secret)
+      need_value "$@"
+      [[ $2 =~ ^([A-Za-z_][A-Za-z0-9_]*)=@(.+)$ ]] ||
+        usage_error "--secret takes NAME=@FILE (the value read from a file: on the command line it would land in shell history)"
+      secret_names+=("${BASH_REMATCH[1]}")
+      secret_files+=("${BASH_REMATCH[2]}")
+      shift 2
       ;;
     -h | --help)
       usage
@@ -170,7 +188,8 @@ esac
 if ! values="$(json_fields parameters.appName.value parameters.smartHostAuth.value \
   parameters.smartHostUsername.value parameters.allowedSenderDomains.value parameters.smartHostHost.value \
   parameters.operatorPrincipalId.value parameters.smartHostPassword parameters.unsubscribeSecret \
-  parameters.acsEventsSecret parameters.sendgridApiKey parameters.acsAccessKey <"$parameters_file")"; then
+  parameters.acsEventsSecret parameters.sendgridApiKey parameters.acsAccessKey parameters.policySecretValues \
+  parameters.policySecretSettings <"$parameters_file")"; then
   fail "parameters file '$parameters_file' is not valid JSON"
 fi
 mapfile -t value <<<"$values"
@@ -190,6 +209,13 @@ if [[ -n ${value[7]:-} || -n ${value[8]:-} ]]; then
 fi
 if [[ -n ${value[9]:-} || -n ${value[10]:-} ]]; then
   fail "remove sendgridApiKey and acsAccessKey from $parameters_file: a key does not belong in a file; set RELAY_SENDGRID_API_KEY or RELAY_ACS_ACCESS_KEY instead, or let the deploy keep the ones in Key Vault"
+fi
+
+if [[ -n ${value[11]:-} ]]; then
+  fail "remove policySecretValues from $parameters_file: a secret does not belong in a file; give each with --secret NAME=@FILE or the environment variable NAME"
+fi
+if [[ -n ${value[12]:-} ]]; then
+  fail "remove policySecretSettings from $parameters_file: deploy.sh reads the names from the delivery policy"
 fi
 
 missing=()
@@ -300,6 +326,44 @@ else
   fi
 fi
 
+# ---- secrets the delivery policy names ---------------------------------------------------------
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# Each value goes to a file only we can read, and out of the environment before npm runs.
+mapfile -t policy_settings < <(node "$here/policy-secrets.js" "$root" "$parameters_file"; echo "exit=$?")
+[[ ${policy_settings[-1]} == exit=0 ]] || exit 1
+unset 'policy_settings[-1]'
+for given_name in "${secret_names[@]}"; do
+  named=false
+  for name in "${policy_settings[@]}"; do [[ $name == "$given_name" ]] && named=true; done
+  [[ $named == true ]] ||
+    usage_error "--secret $given_name: the delivery policy names no such setting (it names: ${policy_settings[*]:-none})"
+done
+mkdir -m 700 "$work/policy-secrets"
+for name in "${policy_settings[@]}"; do
+  file=""
+  for i in "${!secret_names[@]}"; do [[ ${secret_names[$i]} == "$name" ]] && file="${secret_files[$i]}"; done
+  [[ $file == /* || -z $file ]] || file="${INIT_CWD:-$PWD}/$file"
+  if [[ -n $file ]]; then
+    [[ -f $file && -r $file ]] || fail "--secret $name: cannot read '$file'"
+    (umask 077 && cat -- "$file" >"$work/policy-secrets/$name")
+  elif [[ -n ${!name:-} ]]; then
+    (umask 077 && printf '%s' "${!name}" >"$work/policy-secrets/$name")
+  fi
+  unset "$name"
+  kv_name="policy-$(tr '[:upper:]_' '[:lower:]-' <<<"$name")"
+  if [[ -s "$work/policy-secrets/$name" ]]; then
+    say "$name: storing the value given in Key Vault as $kv_name"
+  elif stored_secret "$kv_name"; then
+    rm -f "$work/policy-secrets/$name"
+    say "$name: none given, keeping the one in Key Vault $previous_vault"
+  else
+    fail "$name, which the delivery policy names, has no value and Key Vault holds none: give it with --secret $name=@FILE or the environment variable $name"
+  fi
+done
+
 # ---- operator access ---------------------------------------------------------------------------
 
 operator_id=""
@@ -319,9 +383,6 @@ if [[ $operator_access == false && -n $file_operator_id ]]; then
 fi
 
 # ---- build and package -------------------------------------------------------------------------
-
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 
 # A fresh output folder, not dist/: a file left there from a deleted or renamed function would be
 # packaged, and the host registers every dist/functions/*.js.
@@ -348,7 +409,8 @@ umask 077
 RELAY_LOCATION="$location" RELAY_OPERATOR_ID="$operator_id" RELAY_OPERATOR_TYPE="$operator_type" \
   RELAY_NO_OPERATOR="$no_operator_override" RELAY_PASSWORD="$password" \
   RELAY_NEW_UNSUBSCRIBE_SECRET="$unsubscribe_secret" RELAY_NEW_ACS_SECRET="$acs_events_secret" \
-  RELAY_NEW_SENDGRID_KEY="$sendgrid_api_key" RELAY_NEW_ACS_KEY="$acs_access_key" node -e '
+  RELAY_NEW_SENDGRID_KEY="$sendgrid_api_key" RELAY_NEW_ACS_KEY="$acs_access_key" \
+  RELAY_POLICY_SECRETS_DIR="$work/policy-secrets" RELAY_POLICY_SETTINGS="$(printf '%s\n' "${policy_settings[@]}")" node -e '
     const e = process.env;
     const p = {};
     if (e.RELAY_LOCATION) p.location = { value: e.RELAY_LOCATION };
@@ -360,6 +422,12 @@ RELAY_LOCATION="$location" RELAY_OPERATOR_ID="$operator_id" RELAY_OPERATOR_TYPE=
     if (e.RELAY_NEW_ACS_SECRET) p.acsEventsSecret = { value: e.RELAY_NEW_ACS_SECRET };
     if (e.RELAY_NEW_SENDGRID_KEY) p.sendgridApiKey = { value: e.RELAY_NEW_SENDGRID_KEY };
     if (e.RELAY_NEW_ACS_KEY) p.acsAccessKey = { value: e.RELAY_NEW_ACS_KEY };
+    // Every name the policy gives, and the values given: one left out keeps its secret in Key Vault.
+    const fs = require("fs");
+    const settings = e.RELAY_POLICY_SETTINGS.split("\n").filter(Boolean);
+    p.policySecretSettings = { value: settings };
+    const given = settings.filter((n) => fs.existsSync(`${e.RELAY_POLICY_SECRETS_DIR}/${n}`));
+    if (given.length) p.policySecretValues = { value: Object.fromEntries(given.map((n) => [n, fs.readFileSync(`${e.RELAY_POLICY_SECRETS_DIR}/${n}`, "utf8")])) };
     process.stdout.write(JSON.stringify({
       $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
       contentVersion: "1.0.0.0",
@@ -374,8 +442,11 @@ acs_access_key=""
 # Bicep accepts values the app refuses at start-up; such a deployment would succeed with no function
 # loaded. The app's own loadConfig judges the settings the template would give it.
 say "checking the app settings the template would set with the app's own loadConfig"
+shipped_policy=""
+[[ -f $root/relay-policy.json ]] && shipped_policy="$root/relay-policy.json"
 # the build is outside the project: its dependencies (the policy check's ajv) are the project's
 NODE_PATH="$root/node_modules" node "$here/check-settings.js" --config "$build/src/config.js" --compiled "$template" \
+  ${shipped_policy:+--policy-file "$shipped_policy"} \
   --subscription-id "$subscription_id" --tenant-id "$tenant_id" --resource-group "$resource_group" \
   ${location:+--location "$location"} "$parameters_file" "$overrides" ||
   fail "fix the parameters in $parameters_file named above; nothing was deployed"
@@ -392,6 +463,7 @@ outputs="$(az_bounded 1800 deployment group create \
   --query properties.outputs \
   --output json)" || fail "'az deployment group create' failed (see above)"
 rm -f "$overrides"
+rm -rf "$work/policy-secrets"
 
 mapfile -t output < <(json_fields functionAppName.value sendUrl.value storageAccountName.value keyVaultName.value <<<"$outputs")
 function_app="${output[0]:-}"

@@ -4,9 +4,12 @@
 // storage account and local auth is off on monitoring, so a leaked setting grants nothing.
 //
 // Every app setting the code reads is listed once in `relaySettings` below; test/infra checks that
-// list against SETTINGS in src/config.ts in both directions.
+// list against SETTINGS in src/config.ts in both directions; the settings the delivery policy names
+// for its secrets (policySecretSettings) are added to it, each a Key Vault reference.
 
 targetScope = 'resourceGroup'
+
+import { policySecretName } from 'modules/policySecrets.bicep'
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -209,6 +212,13 @@ param acsAccessKey string = ''
 
 @description('The delivery policy as JSON (RELAY_POLICY_JSON, see docs/policy.md). Empty: relay-policy.json in the package, or the built-in presets.')
 param policyJson string = ''
+
+@description('The app settings the delivery policy names for secrets: each smart host\'s passwordSetting and each DKIM domain\'s privateKeySetting. Each gets a Key Vault secret (modules/policySecrets.bicep) and an app setting that is a Key Vault reference to it. deploy.sh reads them from the policy file.')
+param policySecretSettings string[] = []
+
+@description('The values of policySecretSettings by setting name (a PEM private key, a password). A name left out or empty keeps the secret already in Key Vault; deploy.sh refuses a missing one on the first deployment.')
+@secure()
+param policySecretValues { *: string } = {}
 
 @description('Object id of an operator (user, group or service principal) who gets read access to delivery results and queues (queued messages carry bodies up to ~47 KB inline, so this includes reading those) and may set and read the smart host password in Key Vault. Empty grants nobody; deploy.sh fills in the signed-in user.')
 param operatorPrincipalId string = ''
@@ -527,6 +537,16 @@ resource acsAccessKeyValue 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (
   }
 }
 
+// The secrets the delivery policy names (smart host passwords, DKIM keys), each written only when given.
+module policySecrets 'modules/policySecrets.bicep' = {
+  name: 'policy-secrets'
+  params: {
+    keyVaultName: keyVault.name
+    settings: policySecretSettings
+    values: policySecretValues
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Monitoring: Entra ID-only ingestion
 // ---------------------------------------------------------------------------------------------
@@ -804,6 +824,14 @@ var relaySettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
 }
 
+// The settings the delivery policy names, under the operator's own names: versionless references,
+// like SMARTHOST_PASSWORD's, so a new secret version needs no redeploy.
+var policySecretReferences = toObject(
+  policySecretSettings,
+  setting => setting,
+  setting => '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=${policySecretName(setting)})'
+)
+
 // Read by the platform, not by the relay code.
 var platformSettings = {
   // With only the service URIs the host can fail to create its blob client at start-up (a race in
@@ -814,7 +842,9 @@ var platformSettings = {
 resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
   parent: functionApp
   name: 'appsettings'
-  properties: union(relaySettings, platformSettings)
+  // The policy's names come first: one that is also the relay's own is refused by deploy.sh, and
+  // would lose to the relay's value here.
+  properties: union(policySecretReferences, relaySettings, platformSettings)
   // The host starts as soon as its settings land: let it find its permissions already in place.
   dependsOn: [
     appStorageRoles
@@ -825,6 +855,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     acsEventsSecretValue
     sendgridApiKeyValue
     acsAccessKeyValue
+    policySecrets
     poisonQueue
   ]
 }

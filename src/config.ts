@@ -2,8 +2,11 @@
 // catalogue below is what docs/settings.md documents and what infra/main.bicep must set.
 import type { BreakerThresholds } from './core/breaker';
 import type { CoolOffRule } from './core/coolOff';
+import type { DkimKey } from './core/dkim/sign';
 import type { DeliveryPolicy } from './core/policy/types';
+import { loadDkimKeys } from './dkimKeys';
 import { readDeliveryPolicy } from './policyFile';
+import { readSmartHostSettings } from './smartHostSettings';
 import { unsubscribeKeyProblem } from './core/unsubscribeToken';
 
 export type SettingScope =
@@ -541,6 +544,8 @@ export interface RelayConfig {
   messageIndexTable: string;
   /** relay-policy.json or RELAY_POLICY_JSON, checked, presets applied */
   policy: DeliveryPolicy;
+  /** the policy's DKIM keys, read from the settings it names and checked, by lower-case sender domain */
+  dkimKeys: ReadonlyMap<string, DkimKey>;
   dropIns: {
     sendgridApiKey?: string;
     /** base64, as ACS hands out its keys */
@@ -566,6 +571,8 @@ export interface RelayConfig {
   /** RELAY_PUBLIC_URL without a trailing slash */
   publicUrl?: string;
   unsubscribeSecret?: string;
+  /** every smart host of the policy by name, `default` (the `smartHost` above) included; see src/smartHostSettings.ts */
+  smartHostConnections: ReadonlyMap<string, RelayConfig['smartHost']>;
   smartHost: {
     host: string;
     port: number;
@@ -734,7 +741,7 @@ export function loadConfig(env: Env = process.env): RelayConfig {
     shapingTable: text('RELAY_SHAPING_TABLE'),
     suspensionsTable: text('RELAY_SUSPENSIONS_TABLE'),
     messageIndexTable: text('RELAY_MESSAGE_INDEX_TABLE'),
-    policy: readDeliveryPolicy({ file: checked('RELAY_POLICY_FILE'), json: checked('RELAY_POLICY_JSON') }, problems),
+    ...withDkimKeys(readDeliveryPolicy({ file: checked('RELAY_POLICY_FILE'), json: checked('RELAY_POLICY_JSON') }, problems), env, problems),
     dropIns: {
       sendgridApiKey: secret('RELAY_SENDGRID_API_KEY'),
       acsAccessKey: secret('RELAY_ACS_ACCESS_KEY'),
@@ -774,7 +781,9 @@ export function loadConfig(env: Env = process.env): RelayConfig {
       failures: integer('RELAY_SMARTHOST_COOLOFF_FAILURES'),
       seconds: integer('RELAY_SMARTHOST_COOLOFF_SECONDS'),
     },
+    smartHostConnections: new Map(),
   };
+  config.smartHostConnections = readSmartHostSettings(config.policy, env, config.smartHost, problems);
   const attemptBoundMs = deliveryAttemptBoundMs(config.smartHost);
   if (attemptBoundMs + FUNCTION_TIMEOUT_MARGIN_MS > FUNCTION_TIMEOUT_MS) {
     problems.push(
@@ -795,6 +804,11 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The policy and the keys its `dkim` entries name (src/dkimKeys.ts). */
+function withDkimKeys(policy: DeliveryPolicy, env: Env, problems: string[]): Pick<RelayConfig, 'policy' | 'dkimKeys'> {
+  return { policy, dkimKeys: loadDkimKeys(policy.dkim, env, problems, new Set(SETTINGS.map((s) => s.name))) };
 }
 
 /** The metrics' destination; the authentication string is the one the Functions host itself reads. */

@@ -35,6 +35,22 @@ export function relayDeps(): RelayDeps {
   return instance;
 }
 
+/** One pool per smart host of the policy; an xoauth2 one with the token credential of its own identity. */
+function smartHostPools(config: RelayConfig, defaultHost: SmartHost | undefined): Map<string, SmartHost> {
+  const hosts = new Map<string, SmartHost>();
+  for (const [name, settings] of config.smartHostConnections) {
+    if (name === DEFAULT_SMART_HOST && defaultHost) {
+      hosts.set(name, defaultHost);
+      continue;
+    }
+    const credential = settings.auth === 'xoauth2' ? relayIdentityCredential(settings.identityClientId) : undefined;
+    hosts.set(name, new NodemailerSmartHost({ ...settings, name }, credential));
+  }
+  if (!hosts.has(DEFAULT_SMART_HOST)) throw new Error('the default smart host is missing from the settings');
+  return hosts;
+}
+
+/** @param smartHost stands in for the `default` smart host (tests); the others are always real pools */
 export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): RelayDeps {
   const clients = createStorageClients(config);
   const telemetry = config.telemetry;
@@ -42,7 +58,6 @@ export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): Rela
     connectionString: telemetry.connectionString,
     credential: telemetry.entra ? relayIdentityCredential(telemetry.entraClientId ?? config.smartHost.identityClientId) : undefined,
   }).metrics;
-  const credential = config.smartHost.auth === 'xoauth2' ? relayIdentityCredential(config.smartHost.identityClientId) : undefined;
   return {
     config,
     deliveries: new DeliveryStore(clients.deliveries),
@@ -54,7 +69,7 @@ export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): Rela
     suppressions: new SuppressionStore(clients.suppressions),
     senders: new SenderStore(clients.senders, config),
     appliedEvents: new AppliedEventStore(clients.idempotency),
-    smartHosts: new Map([[DEFAULT_SMART_HOST, smartHost ?? new NodemailerSmartHost(config.smartHost, credential)]]),
+    smartHosts: smartHostPools(config, smartHost),
     smartHostHealth: new SmartHostHealthStore(clients.shaping, config.smartHostCoolOff),
     messageIndex: new MessageIndexStore(clients.messageIndex),
     poisonTasks: new PoisonStore(clients.messageIndex),

@@ -5,6 +5,8 @@
 //                src/relay, the HTTP mapping in src/http, and the task format they parse (src/core/deliveryTask)
 //   src/local    the local host: nothing else under src/ or functions/ imports it
 //   src/cli      the operators' CLI: the HTTP API only, none of the app
+//   src/doctor   the sender-authentication doctor: DNS, the pure rules and the policy reader, none of the
+//                use-cases or adapters (it sends nothing and touches no storage)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -110,6 +112,23 @@ test('the CLI in src/cli talks to the relay only over its HTTP API: it imports n
     violations('src/cli', (imported) => !isProjectPath(imported) || imported.startsWith('src/cli/')),
     [],
   );
+});
+
+function doctorMayImport(imported: string): boolean {
+  return (
+    !isProjectPath(imported) ||
+    imported.startsWith('src/doctor/') ||
+    imported.startsWith('src/core/') ||
+    imported === 'src/policyFile' ||
+    imported === 'src/errors'
+  );
+}
+
+test('the doctor in src/doctor reads DNS and the policy, and none of the use-cases or adapters', FILE_TIMEOUT, () => {
+  assert.deepEqual(violations('src/doctor', doctorMayImport), []);
+  for (const adapter of ['src/relay/ports', 'src/storage/clients', 'src/smtp/smartHost', 'src/runtime', 'functions/sendMessage', 'src/local/settings']) {
+    assert.equal(doctorMayImport(adapter), false, adapter);
+  }
 });
 
 test('the import scan recognises the ways code imports a module', FILE_TIMEOUT, () => {

@@ -83,7 +83,7 @@ test('each bad source is a problem naming it, and leaves no policy in effect', F
     [{ json: '{"builtIn": fals}' }, /^RELAY_POLICY_JSON: not JSON: .* \(line 1, column 13\)$/],
     [
       { json: '{"smartHosts": {"default": {"host": "smtp.example.net"}}}' },
-      /^RELAY_POLICY_JSON: \/smartHosts\/default: "host" is not supported in this version/,
+      /^RELAY_POLICY_JSON: \/smartHosts\/default\/host: "host" is not allowed for "default"/,
     ],
   ];
   for (const [source, expected] of cases) {

@@ -37,10 +37,10 @@ export interface Reaction {
 
 /**
  * The rules `text` matches, in the policy's order, each with its target: the recipient's destination
- * (a rule for destinations does nothing to a recipient no destination covers) or the default smart
- * host. A rule scoped by `destinations` applies only to recipients of those.
+ * (a rule for destinations does nothing to a recipient no destination covers) or the smart host
+ * that gave the reply. A rule scoped by `destinations` applies only to recipients of those.
  */
-export function reactionsTo(rules: readonly ReactionRule[], text: string, destination: string | undefined): Reaction[] {
+export function reactionsTo(rules: readonly ReactionRule[], text: string, destination: string | undefined, smartHost: string = DEFAULT_SMART_HOST): Reaction[] {
   const reactions: Reaction[] = [];
   for (const rule of rules) {
     if (rule.destinations && (destination === undefined || !rule.destinations.includes(destination))) continue;
@@ -48,7 +48,7 @@ export function reactionsTo(rules: readonly ReactionRule[], text: string, destin
     // a global or sticky pattern would carry lastIndex from one reply to the next
     rule.pattern.lastIndex = 0;
     if (!rule.pattern.test(text)) continue;
-    reactions.push({ rule, kind: rule.target, name: rule.target === 'destination' ? (destination as string) : DEFAULT_SMART_HOST });
+    reactions.push({ rule, kind: rule.target, name: rule.target === 'destination' ? (destination as string) : smartHost });
   }
   return reactions;
 }

@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
-import { summarizePolicy } from '../core/policy/summary';
 import { createStorageClients, ensureStorageResources } from '../storage/clients';
 import { startAzurite, type RunningAzurite } from './azurite';
 import { RCPT_PREFIX_REPLIES, relaySettingsFor, startDevSmartHost, type DevSmartHost } from './devSmartHost';
@@ -61,8 +60,8 @@ async function main(): Promise<void> {
       console.log(`  Relayed messages are written to ${path.join(dataDir, 'mail')}; recipients starting with ${prefixes.join(', ')} are refused so.`);
     }
 
+    // checked here so that a bad setting stops before anything starts; the host prints the policy line
     const config = loadConfig(env);
-    console.log(summarizePolicy(config.policy));
     await ensureStorageResources(createStorageClients(config));
     host = await spawnHost({ env });
     void host.exited.then((code) => {

@@ -35,7 +35,7 @@ export const DELIVERY_STEPS: readonly DeliveryStep[] = [
   releaseLease,
   planOutcome,
   scheduleRetry,
-  // recordOutcome, recordOutcomeEvent, suppressBounced, countVerdict
+  // the row, its event, the suppression of a bounced address, the breaker's count and the metrics (steps/recordSteps.ts)
   ...RECORD_STEPS,
   reactToReply,
 ];

@@ -18,6 +18,8 @@ export interface RecipientView {
   nextAttemptAt: string | null;
   /** the delivery policy holding it back, while one does */
   heldBy: string | null;
+  /** the smart host (its policy name, `default` for SMARTHOST_*) that handled its last attempt */
+  smartHost: string | null;
 }
 
 export interface MessageView {
@@ -64,6 +66,7 @@ export function toView(id: string, rows: DeliveryRow[]): MessageView {
       updatedAt: r.updatedAt.toISOString(),
       nextAttemptAt: r.nextAttemptAt?.toISOString() ?? null,
       heldBy: r.heldBy ?? null,
+      smartHost: r.smartHost ?? null,
     })),
   };
 }

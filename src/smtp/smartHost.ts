@@ -1,5 +1,7 @@
-// The one connection to the smart host: a pooled nodemailer transport, made once per instance and
-// reused across invocations. STARTTLS is required and the certificate checked before any AUTH.
+// The connection to one smart host: a pooled nodemailer transport, made once per instance and per
+// smart host of the policy (`default` from the SMARTHOST_* settings, the others from their policy
+// entries, src/smartHostSettings.ts) and reused across invocations. STARTTLS is required and the
+// certificate checked before any AUTH.
 import tls from 'node:tls';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
@@ -7,6 +9,9 @@ import type { TokenCredential } from '@azure/identity';
 import type { RelayConfig } from '../config';
 import type { Envelope, SmartHost } from '../relay/ports';
 import { classifyRecipientRefusal, classifySmtpError, parseSmtpReply, type SmtpErrorLike, type SmtpOutcome } from '../core/delivery';
+
+/** How to reach one smart host: the SMARTHOST_* settings' shape, and its policy name. */
+export type SmartHostConnectionSettings = RelayConfig['smartHost'] & { readonly name?: string };
 
 export class NodemailerSmartHost implements SmartHost {
   private readonly transporter: Transporter<SMTPPool.SentMessageInfo>;
@@ -18,11 +23,16 @@ export class NodemailerSmartHost implements SmartHost {
   private readonly slots: SendSlots;
   private readonly slotWaitMs: number;
 
+  /** what the pool-size message names: SMARTHOST_POOL_SIZE, or the smart host's own poolSize */
+  private readonly poolSetting: string;
+
   /**
+   * @param settings how to reach it; `name` is its policy name (`default` when absent)
+   * @param credential the token credential of an xoauth2 smart host (its own identity)
    * @param trustedCa extra CA certificates (PEM) for this transport only; in the app a private CA is
    *   trusted process-wide through NODE_EXTRA_CA_CERTS, and this is left undefined
    */
-  constructor(settings: RelayConfig['smartHost'], credential?: TokenCredential, trustedCa?: string) {
+  constructor(settings: SmartHostConnectionSettings, credential?: TokenCredential, trustedCa?: string) {
     const options: SMTPPool.Options = {
       pool: true,
       host: settings.host,
@@ -44,6 +54,7 @@ export class NodemailerSmartHost implements SmartHost {
     this.transporter = nodemailer.createTransport(options);
     this.slots = new SendSlots(settings.poolSize);
     this.slotWaitMs = settings.connectTimeoutMs;
+    this.poolSetting = settings.name === undefined || settings.name === 'default' ? 'SMARTHOST_POOL_SIZE' : `the poolSize of smart host ${settings.name}`;
   }
 
   async send(envelope: Envelope, raw: Buffer): Promise<SmtpOutcome> {
@@ -51,7 +62,7 @@ export class NodemailerSmartHost implements SmartHost {
       return {
         kind: 'temporary',
         category: 'connection',
-        response: `no connection to the smart host came free within ${this.slotWaitMs / 1000} s (all ${this.slots.size} of SMARTHOST_POOL_SIZE busy)`,
+        response: `no connection to the smart host came free within ${this.slotWaitMs / 1000} s (all ${this.slots.size} of ${this.poolSetting} busy)`,
       };
     }
     try {
@@ -118,9 +129,9 @@ class SendSlots {
   }
 }
 
-function authOptions(settings: RelayConfig['smartHost'], credential: TokenCredential | undefined): SMTPPool.Options['auth'] {
+function authOptions(settings: SmartHostConnectionSettings, credential: TokenCredential | undefined): SMTPPool.Options['auth'] {
   if (settings.auth !== 'xoauth2') return { user: settings.username, pass: settings.password };
-  if (!credential) throw new Error('SMARTHOST_AUTH=xoauth2 needs a token credential');
+  if (!credential) throw new Error(`smart host ${settings.name ?? 'default'}: xoauth2 needs a token credential`);
   return {
     type: 'OAuth2',
     user: settings.username,

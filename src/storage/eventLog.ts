@@ -135,6 +135,7 @@ function toEvent(row: DeliveryRow, at: Date): EventEntity {
   if (row.response !== undefined) event.response = row.response;
   if (row.category !== undefined) event.category = row.category;
   if (row.heldBy !== undefined) event.heldBy = row.heldBy;
+  if (row.smartHost !== undefined) event.smartHost = row.smartHost;
   if (row.upstreamId !== undefined) event.upstreamId = row.upstreamId;
   if (row.nextAttemptAt !== undefined) event.nextAttemptAt = row.nextAttemptAt;
   for (const [name, value] of Object.entries(row.tags)) event[`tag_${name}`] = value;

@@ -39,7 +39,7 @@ describe('the relay CLI', FILE_TIMEOUT, () => {
     await relay?.stop();
   });
 
-  test('status shows each recipient with its SMTP reply and category', async () => {
+  test('status shows each recipient with its SMTP reply, category and smart host', async () => {
     const sent = await relay.send(message({ to: ['taro@example.net', 'bounce-jiro@example.net'], subject: '請求書のお知らせ' }));
     assert.equal(sent.status, 202);
     const id = String(sent.body.id);
@@ -49,7 +49,8 @@ describe('the relay CLI', FILE_TIMEOUT, () => {
     assert.match(run.out, new RegExp(`id: +${id}`));
     assert.match(run.out, /subject: +請求書のお知らせ/);
     assert.match(run.out, /taro@example\.net +sent +1 +250/);
-    assert.match(run.out, /bounce-jiro@example\.net +bounced +1 +550 5\.1\.1 +invalid-recipient/);
+    assert.match(run.out, /bounce-jiro@example\.net +bounced +1 +550 5\.1\.1 +invalid-recipient +default/);
+    assert.match(run.out, /SMARTHOST/, 'the handling smart host has a column');
 
     const json = await cli(['--json', 'status', id]);
     assert.equal((JSON.parse(json.out) as { id: string }).id, id, '--json prints the API answer');

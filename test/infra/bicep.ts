@@ -111,7 +111,7 @@ export interface Snapshot {
 }
 
 /** Evaluates infra/main.bicep for these parameter values in a fake subscription and resource group. */
-export async function snapshot(params: Record<string, string | number | boolean>): Promise<Snapshot> {
+export async function snapshot(params: Record<string, BicepValue>): Promise<Snapshot> {
   const dir = mkdtempSync(path.join(tmpdir(), 'relay-bicep-'));
   try {
     const paramFile = path.join(dir, 'test.bicepparam');
@@ -138,9 +138,17 @@ export async function snapshot(params: Record<string, string | number | boolean>
   }
 }
 
-function bicepLiteral(v: string | number | boolean): string {
+export type BicepValue = string | number | boolean | readonly BicepValue[] | { readonly [key: string]: BicepValue };
+
+function bicepLiteral(v: BicepValue): string {
+  if (Array.isArray(v)) return `[${v.map((item: BicepValue) => bicepLiteral(item)).join(', ')}]`;
+  if (typeof v === 'object')
+    return `{ ${Object.entries(v)
+      .map(([key, item]) => `${bicepLiteral(key)}: ${bicepLiteral(item)}`)
+      .join(', ')} }`;
   if (typeof v !== 'string') return String(v);
-  return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  // Bicep's escapes: a PEM's line breaks, and "${", which would otherwise interpolate
+  return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\$\{/g, '\\${')}'`;
 }
 
 /** the parameters every deployment must give (they have no default) */

@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -100,7 +101,7 @@ const path = require('path');
 const args = process.argv.slice(2);
 fs.appendFileSync(path.join(process.env.STUB_DIR, 'npm.log'), JSON.stringify({
   args, cwd: process.cwd(), sawPassword: 'SMARTHOST_PASSWORD' in process.env,
-  sawSecret: ['RELAY_UNSUBSCRIBE_SECRET', 'RELAY_ACS_EVENTS_SECRET', 'RELAY_NEW_UNSUBSCRIBE_SECRET', 'RELAY_SENDGRID_API_KEY', 'RELAY_ACS_ACCESS_KEY', 'RELAY_NEW_SENDGRID_KEY', 'RELAY_NEW_ACS_KEY'].some((n) => n in process.env),
+  sawSecret: ['RELAY_UNSUBSCRIBE_SECRET', 'RELAY_ACS_EVENTS_SECRET', 'RELAY_NEW_UNSUBSCRIBE_SECRET', 'RELAY_SENDGRID_API_KEY', 'RELAY_ACS_ACCESS_KEY', 'RELAY_NEW_SENDGRID_KEY', 'RELAY_NEW_ACS_KEY', 'DKIM_EXAMPLE_JP_KEY'].some((n) => n in process.env),
 }) + '\n');
 if (args[0] === 'run' && args[1] === 'build') {
   // Stands in for tsc: the tree it compiles is already compiled into the repository's dist/.
@@ -697,6 +698,88 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /WARNING: Key Vault references not resolved: SMARTHOST_PASSWORD: AccessToKeyVaultDenied \(Access to the key vault was denied\.\)/);
     assert.match(run.stderr, /every delivery is deferred/);
+  });
+
+  // The settings the delivery policy names for secrets (here DKIM keys): read from the policy, each
+  // value from --secret NAME=@FILE or the environment, judged by the app's own loader before deploying.
+  const dkimParams = () =>
+    writeParams(path.join(root, 'dkim.parameters.json'), {
+      ...filled,
+      policyJson: JSON.stringify({
+        dkim: {
+          'example.com': { selector: 'relay2026', privateKeySetting: 'DKIM_EXAMPLE_COM_KEY' },
+          'example.jp': { selector: 'relay2026', privateKeySetting: 'DKIM_EXAMPLE_JP_KEY' },
+        },
+      }),
+    });
+  const pemOf = (type: 'rsa' | 'ed25519', bits?: number) =>
+    generateKeyPairSync(type as 'rsa', { modulusLength: bits ?? 2048 })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
+
+  test('the secrets the policy names are stored: one from --secret NAME=@FILE, one from the environment', needsBicep, async () => {
+    const comKey = pemOf('rsa');
+    const jpKey = pemOf('ed25519');
+    const keyFile = path.join(root, 'example-com.pem');
+    writeFileSync(keyFile, comKey);
+    const run = await deploy(['-g', 'rg-test', '-p', dkimParams(), '--secret', `DKIM_EXAMPLE_COM_KEY=@${keyFile}`], {
+      password: secret,
+      env: { DKIM_EXAMPLE_JP_KEY: jpKey },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const overrides = azCall(run, 'deployment group create').parameterFiles![1];
+    assert.equal(overrides.mode, 0o600, 'only the deploying user can read the values');
+    assert.deepEqual(overrides.content.parameters.policySecretSettings?.value, ['DKIM_EXAMPLE_COM_KEY', 'DKIM_EXAMPLE_JP_KEY']);
+    assert.deepEqual(overrides.content.parameters.policySecretValues?.value, { DKIM_EXAMPLE_COM_KEY: comKey, DKIM_EXAMPLE_JP_KEY: jpKey });
+    assert.match(run.stderr, /DKIM_EXAMPLE_COM_KEY: storing the value given in Key Vault as policy-dkim-example-com-key/);
+    assert.match(run.stderr, /DKIM_EXAMPLE_JP_KEY: storing the value given in Key Vault as policy-dkim-example-jp-key/);
+    assert.ok(!`${run.stdout}${run.stderr}`.includes('PRIVATE KEY'), 'no key is printed');
+    assert.ok(!run.npm.some((c) => c.sawSecret), 'npm never sees a key in its environment');
+  });
+
+  test('a redeploy keeps the stored policy secrets; a first one without a value, or a weak key, deploys nothing', needsBicep, async () => {
+    const kept = await deploy(['-g', 'rg-test', '-p', dkimParams()], {
+      behaviour: { previousVault: 'relaytest-kv-stub123', storedSecrets: ['policy-dkim-example-com-key', 'policy-dkim-example-jp-key'] },
+    });
+    assert.equal(kept.status, 0, kept.stderr);
+    const overrides = azCall(kept, 'deployment group create').parameterFiles![1].content.parameters;
+    assert.deepEqual(overrides.policySecretSettings?.value, ['DKIM_EXAMPLE_COM_KEY', 'DKIM_EXAMPLE_JP_KEY'], 'the references stay');
+    assert.ok(!('policySecretValues' in overrides), 'no value sent, so none is overwritten');
+    assert.match(kept.stderr, /DKIM_EXAMPLE_JP_KEY: none given, keeping the one in Key Vault relaytest-kv-stub123/);
+
+    const first = await deploy(['-g', 'rg-test', '-p', dkimParams()], { password: secret, env: { DKIM_EXAMPLE_JP_KEY: pemOf('ed25519') } });
+    assert.equal(first.status, 1);
+    assert.match(
+      first.stderr,
+      /DKIM_EXAMPLE_COM_KEY, which the delivery policy names, has no value and Key Vault holds none: give it with --secret DKIM_EXAMPLE_COM_KEY=@FILE/,
+    );
+    assert.ok(!azCommands(first).includes('deployment group create'));
+    assert.deepEqual(first.npm, [], 'it stops before building');
+
+    const weakFile = path.join(root, 'weak.pem');
+    writeFileSync(weakFile, pemOf('rsa', 1024));
+    const weak = await deploy(['-g', 'rg-test', '-p', dkimParams(), '--secret', `DKIM_EXAMPLE_COM_KEY=@${weakFile}`], {
+      password: secret,
+      env: { DKIM_EXAMPLE_JP_KEY: pemOf('ed25519') },
+    });
+    assert.equal(weak.status, 1);
+    assert.match(weak.stderr, /DKIM key of example\.com \(selector relay2026\): DKIM_EXAMPLE_COM_KEY holds a 1024-bit RSA key/);
+    assert.match(weak.stderr, /nothing was deployed/);
+    assert.ok(!azCommands(weak).includes('deployment group create'));
+  });
+
+  test('--secret takes a file only, for a setting the policy names; a parameters file holds no policy secret', async () => {
+    const inline = await deploy(['-g', 'rg-test', '-p', dkimParams(), '--secret', 'DKIM_EXAMPLE_COM_KEY=-----BEGIN']);
+    assert.equal(inline.status, 2);
+    assert.match(inline.stderr, /--secret takes NAME=@FILE \(the value read from a file: on the command line it would land in shell history\)/);
+    assert.deepEqual(inline.az, []);
+    const unknown = await deploy(['-g', 'rg-test', '-p', dkimParams(), '--secret', 'DKIM_OTHER_KEY=@/dev/null'], { password: secret });
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /--secret DKIM_OTHER_KEY: the delivery policy names no such setting \(it names: DKIM_EXAMPLE_COM_KEY DKIM_EXAMPLE_JP_KEY\)/);
+    const inFile = writeParams(path.join(root, 'policy-values.parameters.json'), { ...filled, policySecretValues: { DKIM_EXAMPLE_COM_KEY: 'x' } });
+    const refused = await deploy(['-g', 'rg-test', '-p', inFile], { password: secret });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /remove policySecretValues from .*: a secret does not belong in a file/);
   });
 
   test('an app that answers a request without a key with anything but 401 fails the deploy', needsBicep, async () => {

@@ -52,6 +52,7 @@ test('a message is queued until every recipient is final, then completed', FILE_
     updatedAt: AT.toISOString(),
     nextAttemptAt: '2026-03-01T10:01:00.000Z',
     heldBy: null,
+    smartHost: null,
   });
 
   relay.deliveries.seed(row(id, 'b@example.net', { status: 'bounced', attempts: 2 }));

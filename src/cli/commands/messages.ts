@@ -13,6 +13,7 @@ interface Recipient {
   response: string | null;
   category?: string | null;
   heldBy?: string | null;
+  smartHost?: string | null;
   nextAttemptAt: string | null;
   updatedAt: string;
 }
@@ -169,11 +170,12 @@ function messageText(m: Message): string {
     attempts: r.attempts,
     reply: [r.smtpCode, r.enhancedCode].filter((v) => v !== null).join(' ') || null,
     category: r.category,
+    smartHost: r.smartHost ?? null,
     heldBy: r.heldBy,
     next: r.nextAttemptAt,
     response: r.response,
   }));
-  return `${head.join('\n')}\n\n${table(rows, ['address', 'status', 'attempts', 'reply', 'category', 'heldBy', 'next', 'response'])}`;
+  return `${head.join('\n')}\n\n${table(rows, ['address', 'status', 'attempts', 'reply', 'category', 'smartHost', 'heldBy', 'next', 'response'])}`;
 }
 
 function summariesText(items: readonly Summary[]): string {

@@ -1,6 +1,7 @@
-// Which shared limits a recipient's send counts against: its domain's destination and the default
-// smart host (warm-up plans add theirs in their own step). Looked up once per domain and policy and
-// kept, so a domain without a rule costs one map lookup per attempt and nothing else.
+// Which shared limits a recipient's send counts against: its domain's destination and the smart host
+// it goes through (`default` unless its route names another; warm-up plans add theirs in their own
+// step). Looked up once per domain, smart host and policy and kept, so a domain without a rule costs
+// one map lookup per attempt and nothing else.
 import { DEFAULT_SMART_HOST, type DeliveryPolicy, type Destination, destinationFor, type SmartHostLimits, type SuspendableKind } from './types';
 
 export interface Shaping {
@@ -15,24 +16,26 @@ const MAX_DOMAINS = 10_000;
 
 const memo = new WeakMap<DeliveryPolicy, Map<string, Shaping>>();
 
-/** The limits of mail to `domain`; `undefined` when none applies. */
-export function shapingFor(policy: DeliveryPolicy, domain: string): Shaping | undefined {
+/** The limits of mail to `domain` through `smartHost`; `undefined` when none applies. */
+export function shapingFor(policy: DeliveryPolicy, domain: string, smartHost: string = DEFAULT_SMART_HOST): Shaping | undefined {
   let byDomain = memo.get(policy);
   if (!byDomain || byDomain.size >= MAX_DOMAINS) {
     byDomain = new Map();
     memo.set(policy, byDomain);
   }
-  let found = byDomain.get(domain);
+  // a space is in no domain and no smart host name
+  const key = smartHost === DEFAULT_SMART_HOST ? domain : `${smartHost} ${domain}`;
+  let found = byDomain.get(key);
   if (!found) {
-    found = lookUp(policy, domain);
-    byDomain.set(domain, found);
+    found = lookUp(policy, domain, smartHost);
+    byDomain.set(key, found);
   }
   return found === UNSHAPED ? undefined : found;
 }
 
-function lookUp(policy: DeliveryPolicy, domain: string): Shaping {
+function lookUp(policy: DeliveryPolicy, domain: string, name: string): Shaping {
   const destination = destinationFor(policy, domain);
-  const smartHost = policy.smartHosts.get(DEFAULT_SMART_HOST);
+  const smartHost = policy.smartHosts.get(name);
   const shaped: Shaping = {};
   if (destination && (destination.rate.length > 0 || destination.concurrency !== undefined)) shaped.destination = destination;
   if (smartHost && (smartHost.rate.length > 0 || smartHost.concurrency !== undefined)) shaped.smartHost = smartHost;

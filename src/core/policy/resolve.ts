@@ -1,17 +1,19 @@
 // From the file's JSON to the DeliveryPolicy: presets applied, formats parsed, references checked.
 // It runs on input the schema may have refused, so it looks at a value only when its type is right
 // (the schema reported the rest) and reports what only it can see: formats, unknown presets,
-// domains listed twice, reactions naming no destination.
+// domains listed twice, reactions naming no destination, routes naming no smart host.
 //
 // Precedence (docs/policy.md "Built-ins and precedence"): the file's destinations come first, in its
 // order; a file destination with a built-in's name replaces it (and starts from that preset unless it
 // names another); a domain the file lists is taken out of every built-in destination; a built-in left
 // without domains is dropped; `"builtIn": false` (or `{"destinations": false}`) drops them all.
-import { DESTINATION_PRESETS, SMART_HOST_PROFILES } from './presets';
+import { DESTINATION_PRESETS } from './presets';
 import { checkTimeOfDay, checkTimeZone, parseDomain } from './parse';
 import { builtInsOf, type BuiltIns, duration, isObject, type Json, own, type PolicyProblem, Problems, resolveRate, step } from './resolveParts';
+import { resolveDkim } from './resolveDkim';
+import { resolveRoutes, resolveSmartHosts } from './resolveRoutes';
 import { resolveReactions, resolveWarmup } from './resolveRules';
-import { DEFAULT_SMART_HOST, type DailyHours, type DeliveryPolicy, type Destination, type SmartHostLimits } from './types';
+import type { DailyHours, DeliveryPolicy, Destination } from './types';
 
 export function resolvePolicy(json: unknown, source: string): { policy: DeliveryPolicy; problems: PolicyProblem[] } {
   const root = isObject(json) ? json : {};
@@ -19,9 +21,11 @@ export function resolvePolicy(json: unknown, source: string): { policy: Delivery
   const builtIns = builtInsOf(root);
   const destinations = resolveDestinations(isObject(root.destinations) ? root.destinations : {}, builtIns, problems);
   const smartHosts = resolveSmartHosts(isObject(root.smartHosts) ? root.smartHosts : {}, problems);
-  const warmup = resolveWarmup(isObject(root.warmup) ? root.warmup : {}, problems);
+  const routes = resolveRoutes(Array.isArray(root.routes) ? root.routes : [], destinations, smartHosts, problems);
+  const warmup = resolveWarmup(isObject(root.warmup) ? root.warmup : {}, smartHosts, problems);
   const reactions = resolveReactions(Array.isArray(root.reactions) ? root.reactions : [], destinations, builtIns, problems);
-  return { policy: { destinations, smartHosts, routes: [], dkim: new Map(), warmup, reactions, source }, problems: problems.list };
+  const dkim = resolveDkim(isObject(root.dkim) ? root.dkim : {}, problems);
+  return { policy: { destinations, smartHosts, routes, dkim, warmup, reactions, source }, problems: problems.list };
 }
 
 /** The built-in policy, in effect when there is no file. */
@@ -103,25 +107,4 @@ function resolveHours(value: unknown, path: string, problems: Problems): DailyHo
   for (const [at, problem] of found) problems.add(at, problem);
   if (found.length === 0 && from === to) problems.add(path, `"from" and "to" are both ${from}: the window is empty; leave "hours" out to send at any time`);
   return found.length === 0 ? { from, to, timeZone } : undefined;
-}
-
-function resolveSmartHosts(entries: Json, problems: Problems): ReadonlyMap<string, SmartHostLimits> {
-  const hosts = new Map<string, SmartHostLimits>();
-  const entry = entries[DEFAULT_SMART_HOST];
-  if (!isObject(entry)) return hosts;
-  const path = `/smartHosts/${DEFAULT_SMART_HOST}`;
-  const profileName = typeof entry.profile === 'string' ? entry.profile : undefined;
-  const profile = profileName === undefined ? undefined : own(SMART_HOST_PROFILES, profileName);
-  if (profileName !== undefined && !profile) {
-    problems.add(`${path}/profile`, `${JSON.stringify(profileName)} is not a smart host profile (profiles: ${Object.keys(SMART_HOST_PROFILES).join(', ')})`);
-  }
-  const rate = resolveRate(entry.rate ?? profile?.rate, `${path}/rate`, problems);
-  const concurrency = typeof entry.concurrency === 'number' ? entry.concurrency : profile?.concurrency;
-  hosts.set(DEFAULT_SMART_HOST, {
-    name: DEFAULT_SMART_HOST,
-    ...(profile ? { profile: profileName } : {}),
-    rate,
-    ...(concurrency !== undefined ? { concurrency } : {}),
-  });
-  return hosts;
 }

@@ -4,9 +4,10 @@
 import { BUILT_IN_REACTIONS, STANDARD_WARMUP, STANDARD_WARMUP_STEPS } from './presets';
 import { parseDomain, parsePattern, parseRate, parseStartDate } from './parse';
 import { type BuiltIns, duration, isObject, type Json, type Problems, step } from './resolveParts';
-import { DEFAULT_SMART_HOST, type Destination, type ReactionRule, type WarmupPlan, type WarmupStep } from './types';
+import { smartHostNames, unknownSmartHost } from './resolveRoutes';
+import type { Destination, ReactionRule, SmartHostLimits, WarmupPlan, WarmupStep } from './types';
 
-export function resolveWarmup(warmup: Json, problems: Problems): WarmupPlan[] {
+export function resolveWarmup(warmup: Json, smartHosts: ReadonlyMap<string, SmartHostLimits>, problems: Problems): WarmupPlan[] {
   const plans: WarmupPlan[] = [];
   const senders = isObject(warmup.senders) ? warmup.senders : {};
   for (const [domain, plan] of Object.entries(senders)) {
@@ -17,8 +18,13 @@ export function resolveWarmup(warmup: Json, problems: Problems): WarmupPlan[] {
     if (parsed.ok && resolved) plans.push({ kind: 'sender', name: parsed.value, ...resolved });
   }
   const hosts = isObject(warmup.smartHosts) ? warmup.smartHosts : {};
-  const plan = resolvePlan(hosts[DEFAULT_SMART_HOST], `/warmup/smartHosts/${DEFAULT_SMART_HOST}`, problems);
-  if (plan) plans.push({ kind: 'smartHost', name: DEFAULT_SMART_HOST, ...plan });
+  const known = new Set(smartHostNames(smartHosts));
+  for (const [name, entry] of Object.entries(hosts)) {
+    const path = `/warmup/smartHosts/${step(name)}`;
+    if (!known.has(name)) problems.add(path, unknownSmartHost(name, smartHosts));
+    const plan = resolvePlan(entry, path, problems);
+    if (plan && known.has(name)) plans.push({ kind: 'smartHost', name, ...plan });
+  }
   return plans;
 }
 

@@ -5,20 +5,21 @@
 
 /** Keys the contract names for later versions: refused with words saying so, not as typos. */
 export const LATER_KEYS: Readonly<Record<string, string>> = {
-  routes: 'routing comes with a later version',
-  dkim: 'DKIM signing comes with a later version',
   charset: 'per-destination charsets come with a later version',
-  host: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
-  port: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
-  auth: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
-  username: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
-  passwordSetting: 'smart hosts other than the SMARTHOST_* settings come with routing, in a later version',
 };
 
 const NAME = {
   type: 'string',
   pattern: '^[a-z0-9][a-z0-9._-]{0,62}$',
   'x-problem': 'is not a name (lower-case letters, digits, ".", "_" and "-", starting with a letter or digit, at most 63)',
+};
+
+/** The name of an app setting (an environment variable), never its value: the secret stays in the setting. */
+export const SETTING_NAME = {
+  type: 'string',
+  pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$',
+  'x-problem':
+    'is not a setting name (letters, digits and "_", not starting with a digit, at most 128): name the app setting that holds the secret, not the secret',
 };
 
 const RATE = { type: ['string', 'array'], items: { type: 'string' }, minItems: 1 };
@@ -46,10 +47,65 @@ const DESTINATION = {
   },
 };
 
+// `default` takes the limits only (the SMARTHOST_* settings are its connection): resolve.ts says so
+// when it is given a connection key, rather than an "unknown key".
 const SMART_HOST = {
   type: 'object',
   additionalProperties: false,
-  properties: { profile: { type: 'string' }, rate: RATE, concurrency: COUNT },
+  properties: {
+    host: { type: 'string', minLength: 1 },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    auth: { enum: ['login', 'plain', 'xoauth2'] },
+    username: { type: 'string', minLength: 1 },
+    passwordSetting: SETTING_NAME,
+    oauthScope: { type: 'string', minLength: 1 },
+    identityClientId: {
+      type: 'string',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+      'x-problem': "is not a managed identity's client id (a GUID)",
+    },
+    poolSize: { type: 'integer', minimum: 1, maximum: 100 },
+    profile: { type: 'string' },
+    rate: RATE,
+    concurrency: COUNT,
+  },
+};
+
+const NAME_LIST = { type: 'array', items: { type: 'string' }, minItems: 1 };
+
+const ROUTE = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['smartHosts'],
+  properties: {
+    match: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        recipientDomains: NAME_LIST,
+        destinations: NAME_LIST,
+        senderDomains: NAME_LIST,
+        tags: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    },
+    smartHosts: NAME_LIST,
+    warmupOverflow: { type: 'boolean' },
+  },
+};
+
+/** `dkim.<sender domain>`: the domain is checked in resolveDkim.ts, where it is made lower case and A-label. */
+const DKIM_DOMAIN = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['selector', 'privateKeySetting'],
+  properties: {
+    selector: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$',
+      'x-problem': 'is not a selector (one DNS label: letters, digits and inner hyphens, at most 63, e.g. "relay2026")',
+    },
+    privateKeySetting: SETTING_NAME,
+  },
 };
 
 const WARMUP_STEP = {
@@ -96,26 +152,18 @@ export const POLICY_SCHEMA = {
       properties: { destinations: { type: 'boolean' }, reactions: { type: 'boolean' } },
     },
     destinations: { type: 'object', propertyNames: NAME, additionalProperties: DESTINATION },
-    smartHosts: {
-      type: 'object',
-      additionalProperties: false,
-      'x-unknown': 'only "default" (the SMARTHOST_* smart host) takes limits in this version; more smart hosts come with routing',
-      properties: { default: SMART_HOST },
-    },
+    smartHosts: { type: 'object', propertyNames: NAME, additionalProperties: SMART_HOST },
+    routes: { type: 'array', items: ROUTE },
     warmup: {
       type: 'object',
       additionalProperties: false,
       properties: {
         senders: { type: 'object', additionalProperties: WARMUP_PLAN },
-        smartHosts: {
-          type: 'object',
-          additionalProperties: false,
-          'x-unknown': 'only "default" (the SMARTHOST_* smart host) can be warmed up in this version',
-          properties: { default: WARMUP_PLAN },
-        },
+        smartHosts: { type: 'object', additionalProperties: WARMUP_PLAN },
       },
     },
     reactions: { type: 'array', items: REACTION },
+    dkim: { type: 'object', additionalProperties: DKIM_DOMAIN },
   },
 } as const;
 

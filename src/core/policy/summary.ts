@@ -1,7 +1,9 @@
 // One line saying which delivery policy is in effect, for `npm start` and operators' logs:
 //   Delivery policy (relay-policy.json): 10 destinations: jp-docomo 60/min x1 4h, ...; smart host
-//   default 30/min+100/h (acs-custom-domain); 4 reactions; warm-up: sender example.jp
-import type { DeliveryPolicy, Destination, SmartHostLimits } from './types';
+//   default 30/min+100/h (acs-custom-domain), smart host domestic smtp.example.jp:587 login 600/min;
+//   routes: destinations jp-docomo -> domestic, default; 4 reactions; warm-up: sender example.jp
+// A smart host shows where it is and how it logs in, never its password or the setting holding it.
+import type { DeliveryPolicy, Destination, Route, SmartHostLimits } from './types';
 
 export function summarizePolicy(policy: DeliveryPolicy): string {
   const destinations = policy.destinations.map(describeDestination);
@@ -10,6 +12,7 @@ export function summarizePolicy(policy: DeliveryPolicy): string {
   return [
     `Delivery policy (${policy.source}): ${destinations.length} destination${destinations.length === 1 ? '' : 's'}${destinations.length ? `: ${destinations.join(', ')}` : ''}`,
     hosts.length ? hosts.join(', ') : 'smart host default unlimited',
+    ...(policy.routes.length ? [`routes: ${policy.routes.map(describeRoute).join('; ')}`] : []),
     `${policy.reactions.length} reaction${policy.reactions.length === 1 ? '' : 's'}`,
     `warm-up: ${warmup.length ? warmup.join(', ') : 'none'}`,
   ].join('; ');
@@ -28,5 +31,21 @@ function describeDestination(d: Destination): string {
 
 function describeSmartHost(h: SmartHostLimits): string {
   const limits = [h.rate.map((r) => r.text).join('+'), h.concurrency !== undefined ? `x${h.concurrency}` : ''].filter(Boolean).join(' ');
-  return `smart host ${h.name} ${limits || 'unlimited'}${h.profile ? ` (${h.profile})` : ''}`;
+  const at = h.connection ? `${h.connection.host}:${h.connection.port} ${h.connection.auth} ` : '';
+  return `smart host ${h.name} ${at}${limits || 'unlimited'}${h.profile ? ` (${h.profile})` : ''}`;
+}
+
+function describeRoute(r: Route): string {
+  const { recipientDomains, destinations, senderDomains, tags } = r.match;
+  const match = [
+    recipientDomains ? `recipientDomains ${recipientDomains.join(',')}` : '',
+    destinations ? `destinations ${destinations.join(',')}` : '',
+    senderDomains ? `senderDomains ${senderDomains.join(',')}` : '',
+    tags && Object.keys(tags).length
+      ? `tags ${Object.entries(tags)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')}`
+      : '',
+  ].filter(Boolean);
+  return `${match.join(' ') || 'everything'} -> ${r.smartHosts.join(', ')}${r.warmupOverflow ? ' (warm-up overflow)' : ''}`;
 }

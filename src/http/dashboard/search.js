@@ -47,6 +47,7 @@ async function openMessage(id) {
     r.attempts,
     reply(r.smtpCode, r.enhancedCode, r.response),
     r.category || '—',
+    r.smartHost || '—',
     r.heldBy ? `${r.heldBy} until ${time(r.nextAttemptAt)}` : r.nextAttemptAt ? `next try ${time(r.nextAttemptAt)}` : '—',
     time(r.updatedAt),
   ]);
@@ -58,7 +59,7 @@ async function openMessage(id) {
       el('h3', { class: 'subject' }, m.subject),
       el('p', null, el('span', { class: 'from' }, m.from), ' · ', m.id, ' · ', statusText(m.status), ' · created ', time(m.createdAt)),
       tags.length > 0 ? el('p', { class: 'muted tags' }, `tags: ${tags.join(', ')}`) : null,
-      table(['Recipient', 'Status', 'Attempts', 'SMTP reply', 'Category', 'Held / next', 'Updated'], rows, [2]),
+      table(['Recipient', 'Status', 'Attempts', 'SMTP reply', 'Category', 'Smart host', 'Held / next', 'Updated'], rows, [2]),
     ),
   );
 }

@@ -1,31 +1,20 @@
 // The operators' lists that change: messages, poison tasks, suspensions.
 import { operation, pathParam, queryParam } from './operation';
-import { ref } from './schemas';
+import { messageSchema, ref } from './schemas';
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
 const kind = pathParam('kind', 'destination or smartHost', 'destination');
 const name = pathParam('name', 'a destination of the policy, or the smart host `default`', 'jp-docomo');
 
 export const LIST_SCHEMAS = {
-  MessageSummary: {
-    type: 'object',
-    required: ['id', 'status', 'createdAt', 'updatedAt', 'from', 'subject', 'tags', 'recipients'],
-    properties: {
-      id: { type: 'string' },
-      status: { type: 'string', enum: ['queued', 'completed'] },
-      createdAt: { type: 'string', format: 'date-time' },
-      updatedAt: { type: 'string', format: 'date-time' },
-      from: { type: 'string' },
-      subject: { type: 'string' },
-      tags: { type: 'object', additionalProperties: { type: 'string' } },
-      recipients: {
-        type: 'object',
-        required: ['count', 'byStatus'],
-        properties: { count: { type: 'integer' }, byStatus: { type: 'object', additionalProperties: { type: 'integer' } } },
-      },
-      recipient: { type: 'object', description: "with ?recipient=: that recipient's own state" },
+  MessageSummary: messageSchema({
+    recipients: {
+      type: 'object',
+      required: ['count', 'byStatus'],
+      properties: { count: { type: 'integer' }, byStatus: { type: 'object', additionalProperties: { type: 'integer' } } },
     },
-  },
+    recipient: { type: 'object', description: "with ?recipient=: that recipient's own state" },
+  }),
   MessagePage: {
     type: 'object',
     required: ['items', 'continuationToken'],

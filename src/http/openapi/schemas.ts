@@ -15,6 +15,24 @@ const ADDRESS: Schema = {
   ],
 };
 
+/** A message as the status answer and the operators' list both show it; `recipients` differs between them. */
+export function messageSchema(extra: Record<string, Schema>): Schema {
+  return {
+    type: 'object',
+    required: ['id', 'status', 'createdAt', 'updatedAt', 'from', 'subject', 'tags', 'recipients'],
+    properties: {
+      id: { type: 'string' },
+      status: { type: 'string', enum: ['queued', 'completed'] },
+      createdAt: { type: 'string', format: 'date-time' },
+      updatedAt: { type: 'string', format: 'date-time' },
+      from: { type: 'string' },
+      subject: { type: 'string' },
+      tags: { type: 'object', additionalProperties: { type: 'string' } },
+      ...extra,
+    },
+  };
+}
+
 const RECIPIENT_STATUS = ['queued', 'sending', 'deferred', 'sent', 'bounced', 'failed', 'suppressed'];
 
 export const SCHEMAS: Record<string, Schema> = {
@@ -71,7 +89,7 @@ export const SCHEMAS: Record<string, Schema> = {
   },
   Recipient: {
     type: 'object',
-    required: ['address', 'status', 'attempts', 'smtpCode', 'enhancedCode', 'response', 'category', 'updatedAt', 'nextAttemptAt', 'heldBy'],
+    required: ['address', 'status', 'attempts', 'smtpCode', 'enhancedCode', 'response', 'category', 'updatedAt', 'nextAttemptAt', 'heldBy', 'smartHost'],
     properties: {
       address: { type: 'string' },
       status: { type: 'string', enum: RECIPIENT_STATUS },
@@ -83,22 +101,12 @@ export const SCHEMAS: Record<string, Schema> = {
       updatedAt: { type: 'string', format: 'date-time' },
       nextAttemptAt: nullable('string', { format: 'date-time' }),
       heldBy: nullable('string', { description: 'the delivery policy holding it back, e.g. sender-paused:example.jp' }),
+      smartHost: nullable('string', {
+        description: 'the smart host (policy name; `default` is the SMARTHOST_* one) that handled its last attempt; null before the first',
+      }),
     },
   },
-  Message: {
-    type: 'object',
-    required: ['id', 'status', 'createdAt', 'updatedAt', 'from', 'subject', 'tags', 'recipients'],
-    properties: {
-      id: { type: 'string' },
-      status: { type: 'string', enum: ['queued', 'completed'] },
-      createdAt: { type: 'string', format: 'date-time' },
-      updatedAt: { type: 'string', format: 'date-time' },
-      from: { type: 'string' },
-      subject: { type: 'string' },
-      tags: { type: 'object', additionalProperties: { type: 'string' } },
-      recipients: { type: 'array', items: ref('Recipient') },
-    },
-  },
+  Message: messageSchema({ recipients: { type: 'array', items: ref('Recipient') } }),
   Suppression: {
     type: 'object',
     required: ['address', 'scope', 'reason', 'category', 'source', 'createdAt', 'expiresAt', 'messageId'],

@@ -1,5 +1,5 @@
 // Hold a recipient for its send slot under the shared rate limits of its destination and of the
-// smart host (docs/adr/0009). One reservation counts the send in every limit at the same moment;
+// smart host it goes through (the first of its route; docs/adr/0009). One reservation counts the send in every limit at the same moment;
 // a slot a few seconds off is waited for here, a later one holds the task in the queue until just
 // before it, carrying the slot, so the task sends when it comes back without reserving again. A
 // recipient no rule covers costs one map lookup (core/policy/limits), no storage call.
@@ -9,6 +9,7 @@ import { limitKey, type Shaping, shapingFor } from '../../core/policy/limits';
 import type { RateWindow, SuspendableKind } from '../../core/policy/types';
 import type { ThrottleLimit } from '../ports';
 import { CONTINUE, type DeliveryState, type DeliveryStep, known } from '../steps/step';
+import { firstSmartHost } from './chooseRoute';
 import { holdUntil } from './hold';
 
 /** A slot at most this far ahead is waited for in the invocation: cheaper than a hold (3 storage calls). */
@@ -29,7 +30,7 @@ interface RateLimit extends ThrottleLimit {
 export const holdForRate: DeliveryStep = {
   name: 'hold for the send rate',
   async run(state) {
-    const shaping = shapingFor(state.deps.config.policy, domainOf(state.task.recipient));
+    const shaping = shapingFor(state.deps.config.policy, domainOf(state.task.recipient), firstSmartHost(state));
     if (!shaping) return CONTINUE;
     const now = known(state.decidedAt, 'the time of the decision');
     const carried = state.task.slotAt === undefined ? undefined : Date.parse(state.task.slotAt);
@@ -50,7 +51,8 @@ async function sendAt(state: DeliveryState, slot: number, what: string) {
     state.slotAt = new Date(slot);
     return CONTINUE;
   }
-  const limits = await rateLimits(state, known(shapingFor(state.deps.config.policy, domainOf(state.task.recipient)), 'the shaping'), new Date(now));
+  const shaping = shapingFor(state.deps.config.policy, domainOf(state.task.recipient), firstSmartHost(state));
+  const limits = await rateLimits(state, known(shaping, 'the shaping'), new Date(now));
   const binding = slowest(limits);
   return holdUntil(state, {
     heldBy: `rate:${binding.key}`,
@@ -61,7 +63,7 @@ async function sendAt(state: DeliveryState, slot: number, what: string) {
 }
 
 /** The rate windows the send counts against, each slowed by a slow-down in force for it. */
-async function rateLimits(state: DeliveryState, shaping: Shaping, now: Date): Promise<RateLimit[]> {
+export async function rateLimits(state: DeliveryState, shaping: Shaping, now: Date): Promise<RateLimit[]> {
   const limits: RateLimit[] = [];
   const add = async (kind: SuspendableKind, name: string, rate: readonly RateWindow[]) => {
     if (rate.length === 0) return;

@@ -6,7 +6,8 @@
 // the window opens, before anything is sent); then the suppression list, final whoever sends to the
 // address; then a message too large for its destination, final too; then the holds that read shared
 // state (a pause, a suspension) or count (warm-up, then the rates), so a recipient held by one uses
-// none of the others' room.
+// none of the others' room. The route is chosen before the suspensions are looked at: the holds after
+// it read the limits, plans and suspensions of the route's first smart host.
 import type { DeliveryStep } from '../steps/step';
 import { checkSuppression } from './checkSuppression';
 import { holdForWarmup } from './holdForWarmup';
@@ -16,6 +17,7 @@ import { endExpired } from './lifetime';
 import { refuseOversized } from './refuseOversized';
 import { waitForHours } from './waitForHours';
 import { holdSuspended } from './holdSuspended';
+import { chooseRoute } from './chooseRoute';
 
 export const POLICY_CHECKS: readonly DeliveryStep[] = [
   endExpired,
@@ -23,6 +25,7 @@ export const POLICY_CHECKS: readonly DeliveryStep[] = [
   checkSuppression,
   refuseOversized,
   holdPausedSender,
+  chooseRoute,
   holdSuspended,
   holdForWarmup,
   holdForRate,

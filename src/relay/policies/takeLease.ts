@@ -1,5 +1,5 @@
 // Take a concurrency lease just before the send: at most `concurrency` attempts in flight for a
-// destination (or the smart host) across every instance. A lease lasts the attempt bound (the
+// destination (or the smart host, the first of the recipient's route) across every instance. A lease lasts the attempt bound (the
 // longest one SMTP transaction may take at the configured timeouts), so a killed instance's lease
 // blocks no one beyond it; releaseLease gives it back right after the send. When every place is
 // taken the recipient is held briefly, keeping its send slot, or until the earliest lease ends
@@ -11,6 +11,7 @@ import type { SuspendableKind } from '../../core/policy/types';
 import type { ThrottleLease } from '../ports';
 import { summarizeError } from '../../errors';
 import { CONTINUE, type DeliveryState, type DeliveryStep } from '../steps/step';
+import { firstSmartHost } from './chooseRoute';
 import { holdUntil } from './hold';
 
 /** A busy place is looked at again this soon: a send takes well under a second. */
@@ -21,7 +22,7 @@ export const STALE_LEASE_MS = 15_000;
 export const takeLease: DeliveryStep = {
   name: 'take a concurrency lease',
   async run(state) {
-    const shaping = shapingFor(state.deps.config.policy, domainOf(state.task.recipient));
+    const shaping = shapingFor(state.deps.config.policy, domainOf(state.task.recipient), firstSmartHost(state));
     if (!shaping) return CONTINUE;
     const wanted: { kind: SuspendableKind; name: string; concurrency: number }[] = [];
     if (shaping.destination?.concurrency !== undefined)
@@ -66,7 +67,7 @@ export const releaseLease: DeliveryStep = {
 };
 
 /** Gives back what this attempt holds; a failure is logged, the lease then ends at its expiry. */
-async function giveBack(state: DeliveryState): Promise<void> {
+export async function giveBack(state: DeliveryState): Promise<void> {
   const leases: ThrottleLease[] = state.leases ?? [];
   state.leases = [];
   for (const lease of leases) {

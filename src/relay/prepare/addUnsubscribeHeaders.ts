@@ -1,7 +1,7 @@
 // Adds one-click unsubscribe headers (RFC 8058) for this recipient when the send asked for them. The
 // message is composed once for every recipient at accept; the link carries a token for this one, so
 // its two header lines are put in front of the composed bytes here, per delivery, and never stored.
-// DKIM signing, when it comes, must run after this step and sign both headers (Gmail requires it).
+// DKIM signing (./signDkim.ts) runs after this step and signs both headers (Gmail requires it).
 import { domainOf } from '../../core/address';
 import { listUnsubscribeHeaders, unsubscribeUrl } from '../../core/listUnsubscribe';
 import { signUnsubscribeToken } from '../../core/unsubscribeToken';

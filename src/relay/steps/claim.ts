@@ -1,7 +1,7 @@
 // Claim: mark the row `sending` under a lease held by this queue message, when the decision asks for
 // it (a redelivered task, or one without an attempt number). A first delivery writes no claim.
 import { deliveryAttemptBoundMs } from '../../config';
-import type { RelayDeps } from '../deps';
+import { failoverWindowMs } from './sendAlongRoute';
 import { type DeliveryRow, RowChangedError, type StoredRow } from '../ports';
 import { CONTINUE, type DeliveryState, type DeliveryStep, known, redelivered, stop } from './step';
 
@@ -30,7 +30,7 @@ async function claimRow(state: DeliveryState, found: StoredRow, attempt: number,
     status: 'sending',
     attempts: attempt,
     updatedAt: now,
-    leaseUntil: new Date(now.getTime() + leaseMs(state.deps)),
+    leaseUntil: new Date(now.getTime() + leaseMs(state)),
     leaseOwner: state.delivery.queueMessageId,
     nextAttemptAt: undefined,
     redeliveries: (found.row.redeliveries ?? 0) + (redelivered(state) ? 1 : 0),
@@ -43,7 +43,11 @@ async function claimRow(state: DeliveryState, found: StoredRow, attempt: number,
   }
 }
 
-/** Long enough to cover one whole SMTP transaction at its timeouts, so a live sender is never overtaken. */
-function leaseMs(deps: RelayDeps): number {
-  return deliveryAttemptBoundMs(deps.config.smartHost);
+/**
+ * Long enough to cover one whole SMTP transaction at its timeouts, and a failover to the next smart
+ * host of the route (./sendAlongRoute.ts), so a live sender is never overtaken.
+ */
+function leaseMs(state: DeliveryState): number {
+  const failover = (state.route?.length ?? 1) > 1 ? failoverWindowMs(state.deps.config.smartHost) : 0;
+  return deliveryAttemptBoundMs(state.deps.config.smartHost) + failover;
 }

@@ -28,6 +28,8 @@ export const planOutcome: DeliveryStep = {
       nextAttemptAt: undefined,
       // attempted now, so no policy holds it any more
       heldBy: undefined,
+      // the host whose reply this is (after a failover, the last one tried)
+      ...(state.smartHost !== undefined ? { smartHost: state.smartHost } : {}),
     };
     // The 250's queue id lets the upstream's later events find this row (see relay/upstreamEvents).
     const upstreamId = outcome.kind === 'accepted' ? upstreamIdFromReply(outcome.response) : undefined;

@@ -1,6 +1,6 @@
 // React to the reply: after a deferral or bounce is recorded, the delivery policy's reaction rules
 // (config.policy.reactions) are matched against the smart host's reply, and one that goes off suspends
-// or slows the recipient's destination or the default smart host for its duration, for every
+// or slows the recipient's destination or the smart host that gave the reply for its duration, for every
 // instance (deps.suspensions). With a threshold ("3 in an hour") it goes off at the match that
 // reaches it, counted across instances. Costs nothing for a 250 or a reply no rule matches. The
 // outcome is already recorded, so a suspension that cannot be stored is logged and the delivery
@@ -24,7 +24,7 @@ export const reactToReply: DeliveryStep = {
     const text = replyText(outcome);
     const destination = destinationFor(state.deps.config.policy, domainOf(state.task.recipient))?.name;
     const at = known(state.finishedAt, 'the end of the send');
-    for (const reaction of reactionsTo(rules, text, destination)) {
+    for (const reaction of reactionsTo(rules, text, destination, state.smartHost)) {
       try {
         await react(state, reaction, text, at);
       } catch (err) {

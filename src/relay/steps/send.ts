@@ -1,8 +1,10 @@
-// Send: one recipient, one SMTP transaction through the pooled smart host connection. With
+// Send: one recipient, one SMTP transaction through a pooled smart host connection: `default`, or
+// the smart hosts of the recipient's route in failover order (./sendAlongRoute.ts). With
 // RELAY_BOUNCE_DOMAIN set the envelope sender is the recipient's VERP return path (core/verp), so a
 // bounce names its recipient; otherwise it is the From address.
 import { DEFAULT_SMART_HOST } from '../../core/policy/types';
 import { verpAddress } from '../../core/verp';
+import { sendAlongRoute } from './sendAlongRoute';
 import { CONTINUE, type DeliveryStep, known } from './step';
 
 const BODY_MISSING = 'the message body is missing from storage';
@@ -14,9 +16,18 @@ export const send: DeliveryStep = {
     const row = known(state.held, 'the held row').row;
     const bounceDomain = state.deps.config.bounceDomain;
     const from = bounceDomain ? verpAddress(row.messageId, row.recipientKey, bounceDomain) : row.from;
-    const smartHost = known(state.deps.smartHosts.get(DEFAULT_SMART_HOST), 'the default smart host');
-    state.smartHost = DEFAULT_SMART_HOST;
-    state.outcome = raw ? await smartHost.send({ from, to: row.address }, raw) : { kind: 'permanent', response: BODY_MISSING, category: 'other' };
+    const envelope = { from, to: row.address };
+    if (!raw) {
+      state.smartHost = state.route?.[0] ?? DEFAULT_SMART_HOST;
+      state.outcome = { kind: 'permanent', response: BODY_MISSING, category: 'other' };
+    } else if (state.route) {
+      state.outcome = await sendAlongRoute(state, state.route, envelope, raw);
+    } else {
+      // no route matched: `default` alone, with no failover and no health counted, as before routing
+      const smartHost = known(state.deps.smartHosts.get(DEFAULT_SMART_HOST), 'the default smart host');
+      state.smartHost = DEFAULT_SMART_HOST;
+      state.outcome = await smartHost.send(envelope, raw);
+    }
     state.finishedAt = state.deps.now();
     return CONTINUE;
   },

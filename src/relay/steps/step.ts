@@ -39,8 +39,13 @@ export interface DeliveryState {
   held?: StoredRow;
   /** read the body: the message; null when it is missing from storage */
   raw?: Buffer | null;
-  /** choose the route: the smart hosts to try, in failover order (absent: `default` alone) */
+  /**
+   * choose the route: the smart hosts to try, in failover order, those cooling off or suspended left
+   * out (absent: no route matched, `default` alone, with no failover and no health counted)
+   */
   route?: readonly string[];
+  /** choose the route: its `warmupOverflow` (policies/holdForWarmup) */
+  warmupOverflow?: boolean;
   /** send: the smart host that gave the outcome */
   smartHost?: string;
   /** send: what the smart host said, and when */

@@ -19,19 +19,18 @@ const reaction = (changes: Record<string, unknown>) => ({
   reactions: [{ name: 'r', match: 'x', action: 'suspend', target: 'destination', duration: '1h', ...changes }],
 });
 
+const DKIM_ENTRY = { selector: 'relay2026', privateKeySetting: 'DKIM_EXAMPLE_JP_KEY' };
+const dkim = (domain: string, changes: Record<string, unknown>) => ({
+  dkim: { [domain]: JSON.parse(JSON.stringify({ ...DKIM_ENTRY, ...changes })) as unknown },
+});
+
 const CASES: Case[] = [
   { what: 'not an object', policy: [], problem: /^\/: \[\] must be an object$/ },
   {
     what: 'an unknown top-level key',
     policy: { destination: {} },
-    problem: /^\/: unknown key "destination" \(known keys: builtIn, destinations, smartHosts, warmup, reactions\)$/,
+    problem: /^\/: unknown key "destination" \(known keys: builtIn, destinations, smartHosts, routes, warmup, reactions, dkim\)$/,
   },
-  {
-    what: 'routes, for a later version',
-    policy: { routes: [] },
-    problem: /^\/: "routes" is not supported in this version \(routing comes with a later version\)$/,
-  },
-  { what: 'dkim, for a later version', policy: { dkim: {} }, problem: /^\/: "dkim" is not supported in this version/ },
   { what: 'builtIn not a flag', policy: { builtIn: 'no' }, problem: /^\/builtIn: "no" must be true or false or an object$/ },
   {
     what: 'builtIn with an unknown part',
@@ -137,19 +136,19 @@ const CASES: Case[] = [
     problem: /^\/destinations\/docomo\/maxMessageBytes: "3MB" must be a whole number$/,
   },
   {
-    what: 'a second smart host',
+    what: 'a second smart host with limits only',
     policy: { smartHosts: { backup: { rate: '1/s' } } },
-    problem: /^\/smartHosts: "backup" is not allowed here: only "default" \(the SMARTHOST_\* smart host\) takes limits in this version/,
+    problem: /^\/smartHosts\/backup: "host" is missing: the smart host's name/,
   },
   {
-    what: 'a smart host host, for a later version',
+    what: 'a host for the default smart host',
     policy: { smartHosts: { default: { host: 'smtp.example.net' } } },
-    problem: /^\/smartHosts\/default: "host" is not supported in this version \(smart hosts other than/,
+    problem: /^\/smartHosts\/default\/host: "host" is not allowed for "default": the default smart host is the SMARTHOST_\* settings/,
   },
   {
-    what: 'a smart host passwordSetting, for a later version',
+    what: 'a passwordSetting for the default smart host',
     policy: { smartHosts: { default: { passwordSetting: 'X' } } },
-    problem: /^\/smartHosts\/default: "passwordSetting" is not supported in this version/,
+    problem: /^\/smartHosts\/default\/passwordSetting: "passwordSetting" is not allowed for "default"/,
   },
   {
     what: 'an unknown profile',
@@ -215,10 +214,76 @@ const CASES: Case[] = [
     problem: /^\/warmup\/smartHosts\/default\/schedule\/0: unknown key "perMinute"/,
   },
   {
-    what: 'a warm-up of another smart host',
+    what: 'a warm-up of a smart host the policy does not name',
     policy: { warmup: { smartHosts: { backup: { start: '2026-02-01', schedule: 'standard' } } } },
-    problem: /^\/warmup\/smartHosts: "backup" is not allowed here: only "default"/,
+    problem: /^\/warmup\/smartHosts\/backup: "backup" is not a smart host of the policy \(smart hosts: default\)$/,
   },
+  { what: 'dkim not an object', policy: { dkim: [] }, problem: /^\/dkim: \[\] must be an object$/ },
+  {
+    what: 'a dkim domain of one label',
+    policy: dkim('example', {}),
+    problem: /^\/dkim\/example: "example" is not a domain \(it needs at least two labels/,
+  },
+  {
+    what: 'a dkim address for a domain',
+    policy: dkim('app@example.jp', {}),
+    problem: /^\/dkim\/app@example.jp: "app@example.jp" is not a domain \(write it as "docomo.ne.jp"/,
+  },
+  {
+    what: 'a dkim domain spelt twice',
+    policy: { dkim: { 'example.jp': DKIM_ENTRY, 'Example.JP': DKIM_ENTRY } },
+    problem: /^\/dkim\/Example.JP: "Example.JP" is the domain "example.jp" is too: give each sender domain one key$/,
+  },
+  { what: 'a dkim entry not an object', policy: { dkim: { 'example.jp': 'relay2026' } }, problem: /^\/dkim\/example.jp: "relay2026" must be an object$/ },
+  { what: 'a dkim entry without a selector', policy: dkim('example.jp', { selector: undefined }), problem: /^\/dkim\/example.jp: "selector" is missing$/ },
+  {
+    what: 'a dkim entry without its setting',
+    policy: dkim('example.jp', { privateKeySetting: undefined }),
+    problem: /^\/dkim\/example.jp: "privateKeySetting" is missing$/,
+  },
+  {
+    what: 'a dkim key in the file instead of a setting name',
+    policy: dkim('example.jp', { privateKeySetting: undefined, privateKey: '-----BEGIN PRIVATE KEY-----' }),
+    problem: /^\/dkim\/example.jp: unknown key "privateKey" \(known keys: selector, privateKeySetting\)$/,
+  },
+  {
+    what: 'a PEM where the setting name goes',
+    policy: dkim('example.jp', { privateKeySetting: '-----BEGIN PRIVATE KEY-----\nMC4CAQAw' }),
+    problem:
+      /^\/dkim\/example.jp\/privateKeySetting: "-----BEGIN PRIVATE KEY-----\\nMC4CAQAw" is not a setting name .*name the app setting that holds the secret/,
+  },
+  {
+    what: 'a setting name starting with a digit',
+    policy: dkim('example.jp', { privateKeySetting: '1KEY' }),
+    problem: /^\/dkim\/example.jp\/privateKeySetting: "1KEY" is not a setting name/,
+  },
+  {
+    what: 'a selector of two labels',
+    policy: dkim('example.jp', { selector: 'relay.2026' }),
+    problem: /^\/dkim\/example.jp\/selector: "relay.2026" is not a selector \(one DNS label: letters, digits and inner hyphens, at most 63/,
+  },
+  {
+    what: 'a selector with a leading hyphen',
+    policy: dkim('example.jp', { selector: '-relay' }),
+    problem: /^\/dkim\/example.jp\/selector: "-relay" is not a selector/,
+  },
+  {
+    what: 'a selector with a trailing hyphen',
+    policy: dkim('example.jp', { selector: 'relay-' }),
+    problem: /^\/dkim\/example.jp\/selector: "relay-" is not a selector/,
+  },
+  {
+    what: 'a selector with an underscore',
+    policy: dkim('example.jp', { selector: 'relay_1' }),
+    problem: /^\/dkim\/example.jp\/selector: "relay_1" is not a selector/,
+  },
+  { what: 'an empty selector', policy: dkim('example.jp', { selector: '' }), problem: /^\/dkim\/example.jp\/selector: "" is not a selector/ },
+  {
+    what: 'a selector of 64 characters',
+    policy: dkim('example.jp', { selector: 'a'.repeat(64) }),
+    problem: /^\/dkim\/example.jp\/selector: "a{56}\.\.\. is not a selector/,
+  },
+  { what: 'a selector as a number', policy: dkim('example.jp', { selector: 2026 }), problem: /^\/dkim\/example.jp\/selector: 2026 must be a string$/ },
   { what: 'reactions not a list', policy: { reactions: {} }, problem: /^\/reactions: \{\} must be a list$/ },
   {
     what: 'a reaction without a match',
@@ -278,13 +343,12 @@ for (const c of CASES) {
 
 test('every problem of a file comes at once, each once', FILE_TIMEOUT, () => {
   const checked = checkPolicy(
-    { destinations: { docomo: { domains: ['docomo.ne.jp'], rate: '30/mn', concurrency: 0, lifetime: 'soon' } }, routes: [], reactions: [{ name: 'r' }] },
+    { destinations: { docomo: { domains: ['docomo.ne.jp'], rate: '30/mn', concurrency: 0, lifetime: 'soon' } }, routes: [{}], reactions: [{ name: 'r' }] },
     'RELAY_POLICY_JSON',
   );
   assert.equal(checked.ok, false);
   if (checked.ok) return;
   assert.deepEqual([...checked.problems].sort(), [
-    'RELAY_POLICY_JSON: /: "routes" is not supported in this version (routing comes with a later version)',
     'RELAY_POLICY_JSON: /destinations/docomo/concurrency: 0 is too small: at least 1',
     'RELAY_POLICY_JSON: /destinations/docomo/lifetime: "soon" is not a duration (write e.g. "4h", "90m", "30s", "2d" or a number of seconds)',
     'RELAY_POLICY_JSON: /destinations/docomo/rate: "30/mn" is not a rate (write N/s, N/min, N/h or N/day)',
@@ -292,6 +356,7 @@ test('every problem of a file comes at once, each once', FILE_TIMEOUT, () => {
     'RELAY_POLICY_JSON: /reactions/0: "duration" is missing',
     'RELAY_POLICY_JSON: /reactions/0: "match" is missing',
     'RELAY_POLICY_JSON: /reactions/0: "target" is missing',
+    'RELAY_POLICY_JSON: /routes/0: "smartHosts" is missing',
   ]);
 });
 

@@ -263,3 +263,20 @@ test('the summary line names the source, the destinations and the smart host lim
   );
   assert.equal(summarizePolicy(builtInPolicy()).split(';')[1]?.trim(), 'smart host default unlimited');
 });
+
+test('dkim: one key per sender domain, the domain lower case and A-label', FILE_TIMEOUT, () => {
+  const policy = resolved({
+    dkim: {
+      'Example.JP': { selector: 'relay2026', privateKeySetting: 'DKIM_EXAMPLE_JP_KEY' },
+      '例え.jp': { selector: 'Sel-1', privateKeySetting: 'dkim_idn_key' },
+    },
+  });
+  assert.deepEqual(
+    [...policy.dkim.entries()],
+    [
+      ['example.jp', { domain: 'example.jp', selector: 'relay2026', privateKeySetting: 'DKIM_EXAMPLE_JP_KEY' }],
+      ['xn--r8jz45g.jp', { domain: 'xn--r8jz45g.jp', selector: 'Sel-1', privateKeySetting: 'dkim_idn_key' }],
+    ],
+  );
+  assert.equal(builtInPolicy().dkim.size, 0, 'no file, no key: nothing is signed');
+});
