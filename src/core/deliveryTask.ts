@@ -53,6 +53,14 @@ export function newDeliveryTask(messageId: string, recipient: string, attempt: n
   return { v: 2, messageId, recipient, attempt, ...inline };
 }
 
+/**
+ * The name its body is stored under in the messages container: the message id for the UTF-8 message
+ * (as every version wrote it), `<message id>.<charset>` for a destination's charset variant.
+ */
+export function bodyName(messageId: string, charset?: string): string {
+  return charset === undefined ? messageId : `${messageId}.${charset}`;
+}
+
 /** The body a task carries, or undefined when it lives in the messages container. */
 export function inlineBody(task: DeliveryTask): Buffer | undefined {
   if (task.body !== undefined) return Buffer.from(task.body, 'latin1');

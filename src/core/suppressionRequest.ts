@@ -2,7 +2,7 @@
 // address in the path, a manual entry's body, a scope, and the list's query. Every refusal names the
 // field, as the send request's validation does.
 import type { FieldError } from '../errors';
-import { checkAddress, CONTROL_CHARS, toAsciiDomain, UNPAIRED_SURROGATE } from './address';
+import { checkAddress, CONTROL_CHARS, recipientKey, toAsciiDomain, UNPAIRED_SURROGATE } from './address';
 import type { Validated } from './sendRequest';
 import { ALL_SENDERS, SUPPRESSION_SOURCES, type SuppressionSource } from './suppression';
 
@@ -26,12 +26,15 @@ export interface ListInput {
   continuationToken?: string;
 }
 
-/** The address as the list keys it (lower case, the domain in ASCII), or the problem with it. */
+/**
+ * The address as the list keys it (recipientKey: lower case, the domain in ASCII, quoted and unquoted
+ * spellings alike), or the problem with it. The list shows each entry as this takes it back (shownAddress).
+ */
 export function checkSuppressedAddress(raw: string, field = 'address'): Validated<string> {
   // before trimming: a path segment "%0D%0Avictim@example.jp" is a broken client, not victim@example.jp
   if (CONTROL_CHARS.test(raw)) return invalid(field, 'must not contain control characters or line breaks');
   const checked = checkAddress(raw.trim());
-  return checked.ok ? { ok: true, value: checked.value.toLowerCase() } : invalid(field, checked.message);
+  return checked.ok ? { ok: true, value: recipientKey(checked.value) } : invalid(field, checked.message);
 }
 
 /** "all", or a sender domain in lower-case ASCII. */

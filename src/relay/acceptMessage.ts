@@ -9,7 +9,8 @@
 // recipient message so costs four storage transactions in all.
 import { canonicalJson, checkIdempotencyKey, decideOnExistingKey, type Reservation } from '../core/idempotency';
 import { newMessageId, sha256Hex } from '../core/ids';
-import { composeMessage } from '../core/compose';
+import { recipientKey } from '../core/address';
+import type { Destination, DestinationCharset } from '../core/policy/types';
 import { parseJsonBody } from '../core/jsonBody';
 import { senderDomain, type SendRequest, validateSendRequest } from '../core/sendRequest';
 import {
@@ -22,8 +23,10 @@ import {
   summarizeError,
   ValidationError,
 } from '../errors';
-import { encodeInlineBody, newDeliveryTask } from '../core/deliveryTask';
+import { bodyName, encodeInlineBody, type InlineBody, newDeliveryTask } from '../core/deliveryTask';
 import { applyingEntry, suppressedResponse, type SuppressionEntry } from '../core/suppression';
+import { composeForRecipients, type RecipientBody } from './composeForRecipients';
+import { oversizedResponse } from './policies/refuseOversized';
 import { countOutcome } from './steps/recordMetrics';
 import type { DeliveryRow, EnqueuedTask } from './ports';
 import type { RelayDeps, RelayLog } from './deps';
@@ -36,10 +39,12 @@ export interface AcceptInput {
 
 export interface AcceptAnswer {
   id: string;
-  /** completed when every recipient is suppressed: nothing is left to send */
+  /** completed when every recipient is final at accept (suppressed, or bounced as too large): nothing is left to send */
   status: 'queued' | 'completed';
-  recipients: { address: string; status: 'queued' | 'suppressed' }[];
+  recipients: { address: string; status: AcceptedStatus }[];
 }
+
+export type AcceptedStatus = 'queued' | 'suppressed' | 'bounced';
 
 export interface AcceptResult {
   answer: AcceptAnswer;
@@ -87,7 +92,10 @@ export async function acceptMessage(deps: RelayDeps, input: AcceptInput, log: Re
 /** A validated request made ready to write: composed, its suppressions looked up, nothing written yet. */
 export interface PreparedMessage {
   id: string;
+  /** the message in UTF-8 */
   raw: Buffer;
+  /** the message in each charset a recipient's destination asks for (composed once per charset) */
+  variants: ReadonlyMap<DestinationCharset, Buffer>;
   rows: DeliveryRow[];
   answer: AcceptAnswer;
   now: Date;
@@ -102,42 +110,45 @@ export async function prepareAccept(deps: RelayDeps, request: SendRequest, now: 
   if (!config.allowedSenderDomains.has(domain)) throw new SenderNotAllowedError(domain);
   if (request.unsubscribe) checkUnsubscribeSettings(config);
   const id = newMessageId(now);
-  const raw = await composeMessage(id, request, now);
-  if (raw.length > config.maxMessageBytes) {
-    throw new PayloadTooLargeError(`The composed message is ${raw.length} bytes; at most ${config.maxMessageBytes} (RELAY_MAX_MESSAGE_BYTES) are accepted`);
-  }
+  const { raw, variants, forRecipient } = await composeForRecipients(deps, id, request, now);
   const suppressedBy = await storage('checking the suppression list', () => suppressionsOf(deps, request, now));
   const rows = request.recipients.map((r) => {
-    const row = newRow(id, r.address, request, raw.length, now, suppressedBy.get(r.address.toLowerCase()));
+    const { destination, body } = forRecipient(r.address);
+    const row = newRow(id, r.address, request, body, now, suppressedBy.get(recipientKey(r.address)), destination);
     return notBefore && row.status === 'queued' ? { ...row, nextAttemptAt: notBefore, sendAt: notBefore } : row;
   });
   const answer: AcceptAnswer = {
     id,
-    status: rows.every((r) => r.status === 'suppressed') ? 'completed' : 'queued',
-    recipients: rows.map((r) => ({ address: r.address, status: r.status === 'suppressed' ? 'suppressed' : 'queued' })),
+    status: rows.every((r) => r.status !== 'queued') ? 'completed' : 'queued',
+    recipients: rows.map((r) => ({ address: r.address, status: r.status === 'suppressed' || r.status === 'bounced' ? r.status : 'queued' })),
   };
-  return { id, raw, rows, answer, now, ...(notBefore ? { notBefore } : {}) };
+  return { id, raw, variants, rows, answer, now, ...(notBefore ? { notBefore } : {}) };
 }
 
 /** Writes a prepared message, all of it or none (StorageUnavailableError). */
 export async function commitAccept(deps: RelayDeps, prepared: PreparedMessage, log: RelayLog): Promise<void> {
-  const { id, raw, rows, now, notBefore } = prepared;
+  const { id, raw, variants, rows, now, notBefore } = prepared;
   const delaySeconds = notBefore ? Math.max(0, Math.ceil((notBefore.getTime() - deps.now().getTime()) / 1000)) : 0;
-  await writeAll(deps, id, raw, rows, log, delaySeconds);
+  await writeAll(deps, prepared, log, delaySeconds);
   const queued = rows.filter((r) => r.status === 'queued').length;
-  const alsoSuppressed = rows.length - queued > 0 ? `, ${rows.length - queued} suppressed` : '';
+  const suppressed = rows.filter((r) => r.status === 'suppressed').length;
+  const bounced = rows.length - queued - suppressed;
+  const also = `${suppressed > 0 ? `, ${suppressed} suppressed` : ''}${bounced > 0 ? `, ${bounced} bounced (too large for their destination)` : ''}`;
   const scheduled = notBefore ? `, to be sent at ${notBefore.toISOString()}` : '';
-  log.log(`message ${id}: queued for ${queued} recipient(s)${alsoSuppressed}${scheduled}, ${raw.length} bytes`);
+  const sizes = [...variants].map(([charset, v]) => `, ${v.length} in ${charset.toUpperCase()}`).join('');
+  log.log(`message ${id}: queued for ${queued} recipient(s)${also}${scheduled}, ${raw.length} bytes${sizes}`);
+  const note = rows.find((r) => r.status === 'queued' && r.response)?.response;
+  if (note) log.warn(`message ${id}: ${note}`);
   if (queued < rows.length) {
-    for (const row of rows) if (row.status === 'suppressed') countOutcome(deps, row, now);
-    await recordSuppressed(deps, rows, now, log);
+    for (const row of rows) if (row.status !== 'queued') countOutcome(deps, row, now);
+    await recordFinalAtAccept(deps, rows, now, log);
   }
 }
 
 /** The entry that stops each suppressed recipient, by recipient key: one query per recipient, in parallel. */
 async function suppressionsOf(deps: RelayDeps, request: SendRequest, now: Date): Promise<Map<string, SuppressionEntry>> {
   const sender = senderDomain(request);
-  const keys = request.recipients.map((r) => r.address.toLowerCase());
+  const keys = request.recipients.map((r) => recipientKey(r.address));
   const found = await Promise.all(keys.map((k) => deps.suppressions.find(k)));
   const applying = new Map<string, SuppressionEntry>();
   keys.forEach((k, i) => {
@@ -148,34 +159,42 @@ async function suppressionsOf(deps: RelayDeps, request: SendRequest, now: Date):
 }
 
 /**
- * The suppressed recipients' event rows, as every other final state gets one, so that operators'
- * time-range reads see them. Only a message with a suppressed recipient pays for it; a failure is
- * logged, the rows are the record.
+ * The event rows of recipients final at accept (suppressed, or bounced as too large), as every other
+ * final state gets one, so that operators' time-range reads see them. Only a message with such a
+ * recipient pays for it; a failure is logged, the rows are the record.
  */
-async function recordSuppressed(deps: RelayDeps, rows: readonly DeliveryRow[], now: Date, log: RelayLog): Promise<void> {
-  const suppressed = rows.filter((r) => r.status === 'suppressed');
+async function recordFinalAtAccept(deps: RelayDeps, rows: readonly DeliveryRow[], now: Date, log: RelayLog): Promise<void> {
+  const final = rows.filter((r) => r.status !== 'queued');
   try {
-    await deps.events.record(suppressed, now);
+    await deps.events.record(final, now);
   } catch (err) {
-    log.error(
-      `message ${suppressed[0]?.messageId ?? ''}: ${suppressed.length} recipient(s) suppressed, but their event rows could not be written (${summarizeError(err)})`,
-    );
+    const suppressed = final.filter((r) => r.status === 'suppressed').length;
+    const bounced = final.length - suppressed;
+    const which = [suppressed > 0 && `${suppressed} recipient(s) suppressed`, bounced > 0 && `${bounced} recipient(s) bounced as too large`]
+      .filter(Boolean)
+      .join(' and ');
+    log.error(`message ${final[0]?.messageId ?? ''}: ${which}, but their event rows could not be written (${summarizeError(err)})`);
   }
 }
 
-async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: DeliveryRow[], log: RelayLog, delaySeconds: number): Promise<void> {
-  const inline = encodeInlineBody(raw);
-  const tasks = rows.filter((row) => row.status === 'queued').map((row) => newDeliveryTask(id, row.recipientKey, 1, inline));
-  // Nothing will read the body of a message whose every recipient is suppressed.
-  const needsBlob = inline === undefined && tasks.length > 0;
+async function writeAll(deps: RelayDeps, prepared: PreparedMessage, log: RelayLog, delaySeconds: number): Promise<void> {
+  const { id, rows } = prepared;
+  const queuedRows = rows.filter((row) => row.status === 'queued');
+  // Each body a queued recipient needs, encoded once: inline in its tasks when small, else one blob.
+  const bodies = new Map<DestinationCharset | undefined, { raw: Buffer; inline: InlineBody | undefined }>();
+  for (const row of queuedRows) {
+    if (bodies.has(row.charset)) continue;
+    const raw = row.charset === undefined ? prepared.raw : prepared.variants.get(row.charset);
+    if (!raw) throw new Error(`message ${id}: no ${row.charset ?? 'UTF-8'} body was composed`);
+    bodies.set(row.charset, { raw, inline: encodeInlineBody(raw) });
+  }
+  const tasks = queuedRows.map((row) => newDeliveryTask(id, row.recipientKey, 1, bodies.get(row.charset)?.inline));
+  const blobs = [...bodies].filter(([, body]) => body.inline === undefined).map(([charset, body]) => ({ name: bodyName(id, charset), raw: body.raw }));
   const enqueued: EnqueuedTask[] = [];
-  let bodyWritten = false;
+  const written: string[] = [];
   let indexed = false;
   try {
-    if (needsBlob) {
-      await deps.bodies.put(id, raw);
-      bodyWritten = true;
-    }
+    await Promise.all(blobs.map((blob) => deps.bodies.put(blob.name, blob.raw).then(() => void written.push(blob.name))));
     // The index rows go beside the tasks, before the commit point: an index row whose message has
     // no deliveries rows is skipped by the list, so one left behind by a failed undo is inert too.
     const indexing = deps.messageIndex.add(rows).then(() => {
@@ -189,7 +208,7 @@ async function writeAll(deps: RelayDeps, id: string, raw: Buffer, rows: Delivery
     log.warn(`message ${id}: accept failed (${summarizeError(err)}); undoing what was written`);
     await Promise.all([
       ...enqueued.map((task) => undo(log, id, 'queue task', () => deps.queue.delete(task))),
-      bodyWritten ? undo(log, id, 'message body', () => deps.bodies.delete(id)) : undefined,
+      ...written.map((name) => undo(log, id, 'message body', () => deps.bodies.delete(name))),
       indexed ? undo(log, id, 'message index rows', () => deps.messageIndex.remove(rows)) : undefined,
     ]);
     throw new StorageUnavailableError('Storage did not accept the message; nothing was queued. Retry later (with the same Idempotency-Key).', err);
@@ -221,10 +240,18 @@ async function reserveKey(deps: RelayDeps, key: string, reservation: Reservation
   }
 }
 
-function newRow(id: string, address: string, request: SendRequest, messageBytes: number, now: Date, suppressedBy: SuppressionEntry | undefined): DeliveryRow {
+function newRow(
+  id: string,
+  address: string,
+  request: SendRequest,
+  body: RecipientBody,
+  now: Date,
+  suppressedBy: SuppressionEntry | undefined,
+  destination: Destination | undefined,
+): DeliveryRow {
   const row: DeliveryRow = {
     messageId: id,
-    recipientKey: address.toLowerCase(),
+    recipientKey: recipientKey(address),
     address,
     status: 'queued',
     attempts: 0,
@@ -234,10 +261,20 @@ function newRow(id: string, address: string, request: SendRequest, messageBytes:
     ...(request.unsubscribe ? { unsubscribe: true } : {}),
     queuedAt: now,
     updatedAt: now,
-    messageBytes,
+    messageBytes: body.bytes,
+    ...(body.charset ? { charset: body.charset } : {}),
+    // until the smart host's reply replaces it, the status answer says why the recipient got UTF-8
+    ...(body.note ? { response: body.note } : {}),
   };
-  if (!suppressedBy) return row;
-  return { ...row, status: 'suppressed', response: suppressedResponse(suppressedBy), ...(suppressedBy.category ? { category: suppressedBy.category } : {}) };
+  if (suppressedBy) {
+    return { ...row, status: 'suppressed', response: suppressedResponse(suppressedBy), ...(suppressedBy.category ? { category: suppressedBy.category } : {}) };
+  }
+  // Too large for its destination (au: 3 MB): final now, nothing queued. Not suppressed and not
+  // counted by the breaker: no server refused it and the address is fine; the message is too big.
+  if (destination?.maxMessageBytes !== undefined && body.bytes > destination.maxMessageBytes) {
+    return { ...row, status: 'bounced', category: 'message-too-large', response: oversizedResponse(body.bytes, destination) };
+  }
+  return row;
 }
 
 /** The relay cannot make a link without both; refused at accept rather than sent without the headers. */

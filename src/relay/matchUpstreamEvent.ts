@@ -4,6 +4,7 @@
 //   2. the relay's own Message-ID, <message id@sender domain>, with the event's recipient address;
 //   3. the upstream's id from its 250 reply, looked up in the events table's `sent` events of the
 //      last UPSTREAM_ID_LOOKBACK_HOURS (one query per hour: rare, so no index is written per send).
+import { recipientKey as keyOfAddress } from '../core/address';
 import { MESSAGE_ID_PATTERN } from '../core/ids';
 import { parseVerpAddress, recipientTag } from '../core/verp';
 import type { RelayDeps } from './deps';
@@ -22,7 +23,7 @@ export interface Match {
 export async function matchUpstreamEvent(deps: RelayDeps, event: UpstreamEvent): Promise<Match | undefined> {
   const byVerp = await matchByVerp(deps, event);
   if (byVerp) return { stored: byVerp, by: 'verp' };
-  const recipientKey = event.recipient.trim().toLowerCase();
+  const recipientKey = keyOf(event.recipient);
   const messageId = relayMessageIdOf(event.internetMessageId);
   if (messageId && recipientKey) {
     const stored = await deps.deliveries.get(messageId, recipientKey);
@@ -58,4 +59,13 @@ export function relayMessageIdOf(internetMessageId: string | undefined): string 
   const match = /^\s*<?([^@<>\s]+)@[^<>\s]+>?\s*$/.exec(internetMessageId);
   const id = match?.[1]?.toLowerCase();
   return id !== undefined && MESSAGE_ID_PATTERN.test(id) ? id : undefined;
+}
+
+/** The key of an event's recipient, as an upstream writes it: bare, in <...>, quoted or not. */
+function keyOf(recipient: string): string {
+  const bare = recipient
+    .trim()
+    .replace(/^<(.*)>$/, '$1')
+    .trim();
+  return bare === '' ? '' : keyOfAddress(bare);
 }

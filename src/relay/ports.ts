@@ -8,7 +8,7 @@ import type { DeliveryTask } from '../core/deliveryTask';
 import type { Category } from '../core/categories';
 import type { SuppressionEntry, SuppressionSource } from '../core/suppression';
 import type { BreakerThresholds } from '../core/breaker';
-import type { RateWindow, SuspendableKind } from '../core/policy/types';
+import type { DestinationCharset, RateWindow, SuspendableKind } from '../core/policy/types';
 import type { StatsEvent } from '../core/deliveryStats';
 import type { ListPosition } from '../core/messageList';
 
@@ -16,7 +16,7 @@ import type { ListPosition } from '../core/messageList';
 export interface DeliveryRow {
   messageId: string;
   recipientKey: string;
-  /** the address as the caller wrote it (the local part's case is kept for the envelope) */
+  /** the address in its RFC 5322 form (core/address: quoted when it must be; the local part's case is kept for the envelope) */
   address: string;
   status: RecipientStatus;
   attempts: number;
@@ -35,6 +35,8 @@ export interface DeliveryRow {
   unsubscribe?: boolean;
   /** the composed message's size, for a destination's maxMessageBytes; absent on rows of older versions */
   messageBytes?: number;
+  /** the charset its message was composed in, when its destination asked for one (absent: UTF-8); readBody finds that body */
+  charset?: DestinationCharset;
   from: string;
   subject: string;
   tags: Record<string, string>;

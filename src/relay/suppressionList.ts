@@ -1,6 +1,7 @@
 // The suppression list's operator endpoints: read one address's entries, add or replace a manual
 // entry, remove entries, and page through the list. An expired entry no longer applies to a send,
 // so these answer as if it were gone (a DELETE removes it as well); no clean-up job has to run first.
+import { shownAddress } from '../core/address';
 import type { Category } from '../core/categories';
 import { parseJsonBody } from '../core/jsonBody';
 import { checkSuppressedAddress, validateDeleteQuery, validateListQuery, validateManualEntry, validateNoQuery } from '../core/suppressionRequest';
@@ -114,7 +115,7 @@ function byScope(a: SuppressionEntry, b: SuppressionEntry): number {
 
 export function toView(entry: SuppressionEntry): SuppressionView {
   return {
-    address: entry.address,
+    address: shownAddress(entry.address),
     scope: entry.scope,
     reason: entry.reason,
     category: entry.category ?? null,

@@ -1,6 +1,7 @@
 // The delivery policy through the real functions: a recipient whose destination takes smaller
-// messages than this one is not sent and ends `failed` (message-too-large, the limit named), while
-// its fellow recipient elsewhere is sent; and the host refuses to start on a bad policy, naming it.
+// messages than this one is not sent and ends `bounced` at accept (message-too-large, the limit
+// named, nothing queued for it), while its fellow recipient elsewhere is sent; and the host refuses
+// to start on a bad policy, naming it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_KEY, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
@@ -19,13 +20,19 @@ after(async () => {
   await relay?.stop();
 });
 
-test('over its destination maxMessageBytes: failed, message-too-large, nothing sent; the other recipient is sent', FILE_TIMEOUT, async () => {
+test('over its destination maxMessageBytes: bounced at accept, message-too-large, nothing sent; the other recipient is sent', FILE_TIMEOUT, async () => {
   const accepted = await relay.send(message({ to: ['big@small.example', 'big@example.net'], text: 'x'.repeat(3000) }));
   assert.equal(accepted.status, 202);
+  assert.deepEqual(accepted.body.recipients, [
+    { address: 'big@small.example', status: 'bounced' },
+    { address: 'big@example.net', status: 'queued' },
+  ]);
+  const atAccept = await relay.status(accepted.body.id);
+  assert.equal(atAccept.recipients.find((r) => r.address === 'big@small.example')?.status, 'bounced', 'final at once: no task to wait for');
   const view = await relay.waitForStatus(accepted.body.id, (v) => v.status === 'completed');
   const small = view.recipients.find((r) => r.address === 'big@small.example');
   const other = view.recipients.find((r) => r.address === 'big@example.net');
-  assert.equal(small?.status, 'failed');
+  assert.equal(small?.status, 'bounced');
   assert.equal(small?.category, 'message-too-large');
   assert.equal(small?.attempts, 0, 'no attempt was made');
   assert.match(small?.response ?? '', /^not sent: the message is \d{4} bytes; destination small accepts at most 2000 \(maxMessageBytes\)$/);

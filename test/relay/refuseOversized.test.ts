@@ -1,6 +1,7 @@
-// A destination's maxMessageBytes, against the in-memory ports: a recipient whose message is larger
-// is not sent, ends `failed` with category message-too-large and a response naming the limit, and is
-// neither suppressed nor counted; the check reads no storage of its own.
+// A destination's maxMessageBytes at send, against the in-memory ports (rows of older versions, which
+// the accept did not decide): a recipient whose message is larger is not sent, ends `bounced` with
+// category message-too-large and a response naming the limit, and is neither suppressed nor counted;
+// the check reads no storage of its own. The accept's decision: test/relay/acceptOversized.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newMessageId } from '../../src/core/ids';
@@ -26,19 +27,19 @@ function accepted(recipient: string, changes: Partial<DeliveryRow> = {}, setting
   return { relay, task, log: new FakeLog(), row: () => relay.deliveries.row(id, recipient)! };
 }
 
-test('over the destination limit: not sent, failed with message-too-large, the response names the limit', FILE_TIMEOUT, async () => {
+test('over the destination limit: not sent, bounced with message-too-large, the response names the limit', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted('taro@small.example');
   await deliverTask(relay.deps, task, log);
   assert.equal(relay.smartHost.sent.length, 0);
   assert.deepEqual(relay.calls, ['suppressions.find', 'deliveries.get', 'deliveries.replace', 'events.record']);
-  assert.equal(row().status, 'failed');
+  assert.equal(row().status, 'bounced');
   assert.equal(row().category, 'message-too-large');
   assert.equal(row().attempts, 0);
   assert.equal(row().response, `not sent: the message is ${RAW.length} bytes; destination small accepts at most 100 (maxMessageBytes)`);
   assert.equal(relay.suppressions.entries.size, 0, 'the address is not suppressed');
   assert.deepEqual(
     relay.events.recorded.map((e) => e.row.status),
-    ['failed'],
+    ['bounced'],
   );
   assert.match(log.text(), /not sent: the message is \d+ bytes; destination small accepts at most 100/);
 });
@@ -47,7 +48,7 @@ test('the built-in jp-au preset refuses more than 3,000,000 bytes; a subdomain i
   const { relay, task, log, row } = accepted('taro@biz.ezweb.ne.jp', { messageBytes: 3_000_001 }, {});
   await deliverTask(relay.deps, task, log);
   assert.equal(relay.smartHost.sent.length, 0);
-  assert.equal(row().status, 'failed');
+  assert.equal(row().status, 'bounced');
   assert.match(row().response ?? '', /destination jp-au accepts at most 3000000 \(maxMessageBytes\)/);
 });
 
@@ -69,6 +70,6 @@ test('at the limit, under it, or to a domain without one: sent as before, with n
 test('a row of an older version, without the size, is measured by the body its task carries', FILE_TIMEOUT, async () => {
   const { relay, task, log, row } = accepted('taro@small.example', { messageBytes: undefined });
   await deliverTask(relay.deps, task, log);
-  assert.equal(row().status, 'failed');
+  assert.equal(row().status, 'bounced');
   assert.equal(row().response, `not sent: the message is ${RAW.length} bytes; destination small accepts at most 100 (maxMessageBytes)`);
 });

@@ -250,3 +250,15 @@ test("the upstream's id from the 250 finds the row through its sent event", FILE
   relay.clock.advance(80 * 3_600_000);
   assert.deepEqual(await applyUpstreamEvents(relay.deps, [tooLate], log), { applied: 0, unchanged: 0, unmatched: 1 });
 });
+
+test('a late bounce for an old carrier address finds its row whichever spelling the upstream reports', FILE_TIMEOUT, async () => {
+  for (const reported of ['taro.@docomo.ne.jp', '"taro."@docomo.ne.jp', '<"Taro."@docomo.ne.jp>']) {
+    const relay = new FakeRelay({}, START);
+    const id = newMessageId(START);
+    relay.deliveries.seed(sentRow(id, { recipientKey: 'taro.@docomo.ne.jp', address: '"taro."@docomo.ne.jp' }));
+    const summary = await applyUpstreamEvents(relay.deps, [event(id, { recipient: reported })], new FakeLog());
+    assert.deepEqual(summary, { applied: 1, unchanged: 0, unmatched: 0 }, reported);
+    assert.equal(relay.deliveries.row(id, 'taro.@docomo.ne.jp')?.status, 'bounced', reported);
+    assert.equal((await relay.suppressions.find('taro.@docomo.ne.jp'))[0]?.source, 'bounce', 'one suppression entry, under the key');
+  }
+});

@@ -16,6 +16,7 @@ export interface DestinationEntry {
   hours?: { from: string; to: string; timeZone: string };
   lifetime?: string | number;
   maxMessageBytes?: number;
+  charset?: string;
 }
 
 export interface DestinationPreset extends DestinationEntry {

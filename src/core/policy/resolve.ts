@@ -13,7 +13,7 @@ import { builtInsOf, type BuiltIns, duration, isObject, type Json, own, type Pol
 import { resolveDkim } from './resolveDkim';
 import { resolveRoutes, resolveSmartHosts } from './resolveRoutes';
 import { resolveReactions, resolveWarmup } from './resolveRules';
-import type { DailyHours, DeliveryPolicy, Destination } from './types';
+import { DESTINATION_CHARSETS, type DailyHours, type DeliveryPolicy, type Destination, type DestinationCharset } from './types';
 
 export function resolvePolicy(json: unknown, source: string): { policy: DeliveryPolicy; problems: PolicyProblem[] } {
   const root = isObject(json) ? json : {};
@@ -92,7 +92,20 @@ function destination(name: string, domains: string[], entry: Json, path: string,
     ...(hours ? { hours } : {}),
     ...(lifetime !== undefined ? { lifetimeSeconds: lifetime } : {}),
     ...(typeof entry.maxMessageBytes === 'number' ? { maxMessageBytes: entry.maxMessageBytes } : {}),
+    ...resolveCharset(entry.charset, `${path}/charset`, problems),
   };
+}
+
+/** `charset`: the one supported value, in any case; anything else names the path and that value. */
+function resolveCharset(value: unknown, path: string, problems: Problems): { charset?: DestinationCharset } {
+  if (typeof value !== 'string') return {};
+  const charset = DESTINATION_CHARSETS.find((c) => c === value.toLowerCase());
+  if (charset) return { charset };
+  problems.add(
+    path,
+    `${JSON.stringify(value)} is not a supported charset (supported: ${DESTINATION_CHARSETS.map((c) => JSON.stringify(c)).join(', ')}); leave "charset" out for UTF-8`,
+  );
+  return {};
 }
 
 function resolveHours(value: unknown, path: string, problems: Problems): DailyHours | undefined {

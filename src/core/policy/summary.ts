@@ -25,6 +25,7 @@ function describeDestination(d: Destination): string {
     d.hours ? `${d.hours.from}-${d.hours.to}` : '',
     d.lifetimeSeconds !== undefined ? `${Math.round(d.lifetimeSeconds / 60)}min` : '',
     d.maxMessageBytes !== undefined ? `<=${d.maxMessageBytes}B` : '',
+    d.charset ?? '',
   ].filter(Boolean);
   return parts.length ? `${d.name} ${parts.join(' ')}` : d.name;
 }

@@ -38,7 +38,8 @@ export interface Destination {
   readonly charset?: DestinationCharset;
 }
 
-export type DestinationCharset = 'iso-2022-jp';
+export const DESTINATION_CHARSETS = ['iso-2022-jp'] as const;
+export type DestinationCharset = (typeof DESTINATION_CHARSETS)[number];
 
 /** How the relay reaches a smart host other than the SMARTHOST_* one (the default reads those settings). */
 export interface SmartHostConnection {

@@ -82,7 +82,7 @@ export const SCHEMAS: Record<string, Schema> = {
         items: {
           type: 'object',
           required: ['address', 'status'],
-          properties: { address: { type: 'string' }, status: { type: 'string', enum: ['queued', 'suppressed'] } },
+          properties: { address: { type: 'string' }, status: { type: 'string', enum: ['queued', 'suppressed', 'bounced'] } },
         },
       },
     },

@@ -1,9 +1,11 @@
 // A destination's maxMessageBytes (au: 3 MB): a larger message is not sent to its recipients there.
-// It ends `failed`, not `bounced`: no server refused it, the relay did not send it, so it counts
-// towards no bounce rate and suppresses nothing (the address is fine; the message is too big). The
-// size was written to the row at accept, so the check costs no storage call; only a recipient it
-// stops pays the final row write and its event, as any final state does. Rows accepted before the
-// size was recorded fall back to the body in the task, and go on when it is not there.
+// It ends `bounced`, category `message-too-large`, as the destination would have answered it. New
+// messages are decided at accept (acceptMessage: the row is final there, nothing is queued); this
+// check is for rows queued before that, by older versions, and for a policy whose limit changed
+// since the accept. It suppresses nothing and counts for no breaker (the address is fine; the message
+// is too big, and no server refused it). The size is on the row, so the check costs no storage call;
+// only a recipient it stops pays the final row write and its event, as any final state does. Rows
+// accepted before the size was recorded fall back to the body in the task, and go on when it is not there.
 import { domainOf } from '../../core/address';
 import { inlineBody } from '../../core/deliveryTask';
 import { destinationFor, type Destination } from '../../core/policy/types';
@@ -41,7 +43,7 @@ export function oversizedResponse(size: number, destination: Destination): strin
 function oversizedRow(row: DeliveryRow, size: number, destination: Destination, now: Date): DeliveryRow {
   return {
     ...row,
-    status: 'failed',
+    status: 'bounced',
     category: 'message-too-large',
     response: oversizedResponse(size, destination),
     smtpCode: undefined,

@@ -1,5 +1,6 @@
-// Read the body: from the task when it travels inline, else from its blob.
-import { inlineBody } from '../../core/deliveryTask';
+// Read the body: from the task when it travels inline, else from its blob: the one of the row's
+// charset (a destination's variant), else the UTF-8 message, as rows and tasks of older versions have it.
+import { bodyName, inlineBody } from '../../core/deliveryTask';
 import { summarizeError } from '../../errors';
 import { CONTINUE, type DeliveryStep, known } from './step';
 
@@ -12,7 +13,8 @@ export const readBody: DeliveryStep = {
       return CONTINUE;
     }
     try {
-      state.raw = (await state.deps.bodies.get(state.task.messageId)) ?? null;
+      const charset = known(state.found, 'the row').row.charset;
+      state.raw = (await state.deps.bodies.get(bodyName(state.task.messageId, charset))) ?? null;
       return CONTINUE;
     } catch (err) {
       // Nothing was sent: give a claimed row back as it was, so the queue's retry (or the poison path,

@@ -45,12 +45,17 @@ const CASES: Case[] = [
   {
     what: 'a misspelt destination key',
     policy: docomo({ rte: '1/s' }),
-    problem: /^\/destinations\/docomo: unknown key "rte" \(known keys: domains, preset, rate, concurrency, hours, lifetime, maxMessageBytes\)$/,
+    problem: /^\/destinations\/docomo: unknown key "rte" \(known keys: domains, preset, rate, concurrency, hours, lifetime, maxMessageBytes, charset\)$/,
   },
   {
-    what: 'charset, for a later version',
-    policy: docomo({ charset: 'iso-2022-jp' }),
-    problem: /^\/destinations\/docomo: "charset" is not supported in this version/,
+    what: 'a charset the relay cannot compose in',
+    policy: docomo({ charset: 'shift_jis' }),
+    problem: /^\/destinations\/docomo\/charset: "shift_jis" is not a supported charset \(supported: "iso-2022-jp"\); leave "charset" out for UTF-8$/,
+  },
+  {
+    what: 'a charset that is not a string',
+    policy: docomo({ charset: 50220 }),
+    problem: /^\/destinations\/docomo\/charset: 50220 must be a string$/,
   },
   {
     what: 'no domains and no preset',

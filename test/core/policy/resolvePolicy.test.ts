@@ -280,3 +280,16 @@ test('dkim: one key per sender domain, the domain lower case and A-label', FILE_
   );
   assert.equal(builtInPolicy().dkim.size, 0, 'no file, no key: nothing is signed');
 });
+
+test('a destination charset: iso-2022-jp in any case, on a preset or a list of domains; none by default', FILE_TIMEOUT, () => {
+  const policy = resolved({ destinations: { 'jp-docomo': { charset: 'ISO-2022-JP' }, legacy: { domains: ['legacy.example'], charset: 'iso-2022-jp' } } });
+  assert.equal(destinationFor(policy, 'docomo.ne.jp')?.charset, 'iso-2022-jp');
+  assert.equal(destinationFor(policy, 'docomo.ne.jp')?.concurrency, 1, 'the preset still applies');
+  assert.equal(destinationFor(policy, 'legacy.example')?.charset, 'iso-2022-jp');
+  assert.equal(destinationFor(policy, 'ezweb.ne.jp')?.charset, undefined);
+  assert.equal(
+    builtInPolicy().destinations.some((d) => d.charset !== undefined),
+    false,
+    'no preset sets a charset: modern handsets read UTF-8',
+  );
+});

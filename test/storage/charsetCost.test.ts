@@ -1,0 +1,130 @@
+// What a destination's charset and maxMessageBytes cost in storage transactions, measured with the
+// storage meter in front of Azurite through the real adapters and use-cases: a small ISO-2022-JP
+// message costs what a UTF-8 one does (its body travels in the task), a large one writes one blob per
+// charset its recipients need, and a recipient bounced at accept costs no task and no delivery. The
+// smart host is a stub answering 250 (SMTP is not what is measured); the figures are for the handoff.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig, type RelayConfig } from '../../src/config';
+import { parseDeliveryTask, type DeliveryTask } from '../../src/core/deliveryTask';
+import { checkPolicy } from '../../src/core/policy/check';
+import { EMPTY_POLICY, type DeliveryPolicy } from '../../src/core/policy/types';
+import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
+import { acceptMessage } from '../../src/relay/acceptMessage';
+import { deliverTask } from '../../src/relay/deliverTask';
+import type { RelayDeps } from '../../src/relay/deps';
+import type { SmartHost } from '../../src/relay/ports';
+import { buildRelayDeps } from '../../src/runtime';
+import { createStorageClients, ensureStorageResources, type StorageClients } from '../../src/storage/clients';
+import { startStorageMeter, type StorageMeter } from '../../bench/storageMeter';
+import { FakeLog, TEST_SETTINGS } from '../support/fakes';
+
+/** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
+const FILE_TIMEOUT = { timeout: 120_000 };
+
+function policy(json: unknown): DeliveryPolicy {
+  const checked = checkPolicy(json, 'test');
+  if (!checked.ok) throw new Error(checked.problems.join('\n'));
+  return checked.policy;
+}
+
+const CHARSET = policy({
+  builtIn: false,
+  destinations: { docomo: { domains: ['docomo.ne.jp'], charset: 'iso-2022-jp' }, small: { domains: ['small.test'], maxMessageBytes: 1000 } },
+});
+
+/** Stub: the smart host is not what is measured. */
+const ACCEPTING: SmartHost = {
+  send: () => Promise.resolve({ kind: 'accepted', smtpCode: 250, enhancedCode: '2.0.0', response: '250 2.0.0 Ok: queued as STUB' }),
+  close: () => undefined,
+};
+
+let azurite: RunningAzurite;
+let meter: StorageMeter;
+let config: RelayConfig;
+let clients: StorageClients;
+let deps: RelayDeps;
+let number = 0;
+
+before(async () => {
+  azurite = await startAzurite({ inMemory: true });
+  meter = await startStorageMeter(azurite);
+  config = loadConfig({ ...TEST_SETTINGS, AzureWebJobsStorage: meter.connectionString, RELAY_ALLOWED_SENDER_DOMAINS: 'example.com' });
+  clients = createStorageClients(config);
+  await ensureStorageResources(clients);
+  deps = buildRelayDeps(config, ACCEPTING);
+});
+
+after(async () => {
+  await deps?.senders.close();
+  await meter?.stop();
+  await azurite?.stop();
+});
+
+function total(): number {
+  return meter.snapshot().reduce((sum, c) => sum + (c.batchedOperations || c.requests), 0);
+}
+
+function described(): string {
+  return meter
+    .snapshot()
+    .map((c) => `${c.service} ${c.operation} ${c.batchedOperations || c.requests}`)
+    .join(', ');
+}
+
+/** Accepts one message and takes its tasks off the queue, as the host would. */
+async function accept(to: string[], text: string) {
+  meter.reset();
+  const body = Buffer.from(JSON.stringify({ from: 'app@example.com', to, subject: 'ご予約の確認', text }));
+  await acceptMessage(deps, { contentType: 'application/json', body, idempotencyKey: null }, new FakeLog());
+  const cost = { ops: total(), text: described() };
+  const received = (await clients.queue.receiveMessages({ numberOfMessages: 32 })).receivedMessageItems;
+  for (const r of received) await clients.queue.deleteMessage(r.messageId, r.popReceipt);
+  return { cost, tasks: received.map((r) => ({ task: parseDeliveryTask(r.messageText)!, queueMessageId: r.messageId })) };
+}
+
+async function deliveryCost({ task, queueMessageId }: { task: DeliveryTask; queueMessageId: string }) {
+  meter.reset();
+  await deliverTask(deps, task, new FakeLog(), { queueMessageId, dequeueCount: 1 });
+  return { ops: total(), text: described() };
+}
+
+test('storage transactions: ISO-2022-JP small and large, and a recipient bounced at accept', FILE_TIMEOUT, async () => {
+  config.policy = CHARSET;
+  const warm = await accept([`warm${++number}@example.net`], 'こんにちは');
+  await deliveryCost(warm.tasks[0]);
+
+  config.policy = EMPTY_POLICY;
+  const plain = await accept([`taro${++number}@docomo.ne.jp`], 'こんにちは');
+  const plainDelivery = await deliveryCost(plain.tasks[0]);
+
+  config.policy = CHARSET;
+  const iso = await accept([`taro${++number}@docomo.ne.jp`], 'こんにちは');
+  const isoDelivery = await deliveryCost(iso.tasks[0]);
+  assert.equal(iso.cost.ops, plain.cost.ops, `ISO-2022-JP accept: ${iso.cost.text}; UTF-8: ${plain.cost.text}`);
+  assert.equal(isoDelivery.ops, plainDelivery.ops, `ISO-2022-JP delivery: ${isoDelivery.text}; UTF-8: ${plainDelivery.text}`);
+
+  const large = 'ご予約ありがとうございます。'.repeat(3000);
+  config.policy = EMPTY_POLICY;
+  const plainLarge = await accept([`taro${++number}@docomo.ne.jp`], large);
+  config.policy = CHARSET;
+  const isoLarge = await accept([`taro${++number}@docomo.ne.jp`], large);
+  assert.equal(isoLarge.cost.ops, plainLarge.cost.ops, `large, docomo only: one blob either way (${isoLarge.cost.text})`);
+  const mixedLarge = await accept([`taro${++number}@docomo.ne.jp`, `user${number}@example.net`], large);
+  const mixedPlain = await accept([`taro${++number}@example.org`, `user${number}@example.net`], large);
+  assert.equal(mixedLarge.cost.ops, mixedPlain.cost.ops + 1, `large, both charsets: one blob more (${mixedLarge.cost.text})`);
+  const isoLargeDelivery = await deliveryCost(isoLarge.tasks[0]);
+
+  const oversized = await accept([`big${++number}@small.test`], 'x'.repeat(2000));
+  assert.equal(oversized.tasks.length, 0, 'nothing queued');
+
+  console.log(
+    [
+      `accept, one recipient, UTF-8: ${plain.cost.ops} (${plain.cost.text}); ISO-2022-JP: ${iso.cost.ops} (${iso.cost.text})`,
+      `delivery, UTF-8: ${plainDelivery.ops}; ISO-2022-JP (inline): ${isoDelivery.ops} (${isoDelivery.text})`,
+      `accept, large, docomo only: UTF-8 ${plainLarge.cost.ops}, ISO-2022-JP ${isoLarge.cost.ops} (${isoLarge.cost.text}); delivery from the ISO-2022-JP blob: ${isoLargeDelivery.ops} (${isoLargeDelivery.text})`,
+      `accept, large, docomo and another: ${mixedLarge.cost.ops} (${mixedLarge.cost.text}) against ${mixedPlain.cost.ops} in UTF-8 alone`,
+      `accept, bounced at accept (too large): ${oversized.cost.ops} (${oversized.cost.text}), no delivery`,
+    ].join('\n'),
+  );
+});
