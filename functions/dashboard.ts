@@ -1,8 +1,14 @@
-import { app, type HttpResponseInit } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { dashboardResponse } from '../src/http/dashboardPage';
 
-export function dashboard(): Promise<HttpResponseInit> {
-  return Promise.resolve(dashboardResponse());
+export function dashboard(request: HttpRequest): Promise<HttpResponseInit> {
+  return Promise.resolve(
+    dashboardResponse({
+      query: request.query.get('lang'),
+      cookie: request.headers.get('cookie'),
+      acceptLanguage: request.headers.get('accept-language'),
+    }),
+  );
 }
 
 // admin: the master key opens it, in x-functions-key or as ?code= (which the page passes on to its API calls)

@@ -1,8 +1,11 @@
-// Builds the dashboard into one offline page: src/http/dashboard's page.html with uPlot (from
-// node_modules) and the page's own style and scripts inlined, and the Content-Security-Policy that
-// allows exactly those inline blocks by their SHA-256 hashes and nothing from anywhere else. The
-// result, src/http/dashboard/page.generated.json, is imported by src/http/dashboardPage.ts, so tsc
-// carries it into whatever outDir the build writes (deploy.sh builds into a fresh folder).
+// Builds the dashboard into one offline page per language: src/http/dashboard's page.html with its
+// {{labels}} filled from messages.json, uPlot (from node_modules) and the page's own style and scripts
+// inlined, that language's labels as a JSON data block for the scripts, and the
+// Content-Security-Policy that allows exactly those inline blocks by their SHA-256 hashes and nothing
+// from anywhere else. The scripts are the same bytes in every language, so one policy serves all
+// pages (a JSON data block is not run, so it needs no hash). The result,
+// src/http/dashboard/page.generated.json, is imported by src/http/dashboardPage.ts, so tsc carries it
+// into whatever outDir the build writes (deploy.sh builds into a fresh folder).
 const { createHash } = require('node:crypto');
 const { readFileSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
@@ -23,9 +26,34 @@ const hash = (text) => `'sha256-${createHash('sha256').update(text, 'utf8').dige
 const styleBlock = styles.map((s) => `<style>${s}</style>`).join('\n');
 const scriptBlock = scripts.map((s) => `<script>${s}</script>`).join('\n');
 const template = read(path.join(source, 'page.html'));
-if (!template.includes('<!--STYLES-->') || !template.includes('<!--SCRIPTS-->'))
-  throw new Error('bundleDashboard: page.html lacks <!--STYLES--> or <!--SCRIPTS-->');
-const html = template.replace('<!--STYLES-->', () => styleBlock).replace('<!--SCRIPTS-->', () => scriptBlock);
+for (const mark of ['<!--STYLES-->', '<!--SCRIPTS-->', '<!--MESSAGES-->', '<!--LANGUAGES-->'])
+  if (!template.includes(mark)) throw new Error(`bundleDashboard: page.html lacks ${mark}`);
+
+const messages = JSON.parse(read(path.join(source, 'messages.json')));
+const languages = Object.keys(messages);
+const escapeHtml = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+// what a label's {placeholders} read before the scripts run (they rewrite those labels at once)
+const firstPaint = { hours: '24', zone: 'UTC' };
+
+function page(language) {
+  const labels = messages[language];
+  const label = (key) => {
+    if (typeof labels[key] !== 'string') throw new Error(`bundleDashboard: page.html names ${key}, which messages.json.${language} lacks`);
+    return escapeHtml(labels[key].replace(/\{(\w+)\}/g, (whole, name) => firstPaint[name] ?? whole));
+  };
+  const options = languages
+    .map((l) => `<option value="${l}"${l === language ? ' selected' : ''}>${escapeHtml(messages[l]['language.name'])}</option>`)
+    .join('');
+  // "<" as \u003c: no label can end the data block early
+  const data = JSON.stringify(labels).replace(/</g, '\\u003c');
+  return template
+    .replace(/\{\{([\w.]+)\}\}/g, (_whole, key) => (key === 'lang' ? language : label(key)))
+    .replace('<!--LANGUAGES-->', () => options)
+    .replace('<!--MESSAGES-->', () => `<script type="application/json" id="messages">${data}</script>`)
+    .replace('<!--STYLES-->', () => styleBlock)
+    .replace('<!--SCRIPTS-->', () => scriptBlock);
+}
+const pages = Object.fromEntries(languages.map((l) => [l, page(l)]));
 
 const contentSecurityPolicy = [
   "default-src 'none'",
@@ -39,5 +67,5 @@ const contentSecurityPolicy = [
 ].join('; ');
 
 const out = path.join(source, 'page.generated.json');
-writeFileSync(out, JSON.stringify({ html, contentSecurityPolicy }));
-console.log(`bundleDashboard: wrote ${path.relative(root, out)} (${Buffer.byteLength(html)} bytes of HTML)`);
+writeFileSync(out, JSON.stringify({ pages, contentSecurityPolicy }));
+console.log(`bundleDashboard: wrote ${path.relative(root, out)} (${languages.map((l) => `${l}: ${Buffer.byteLength(pages[l])}`).join(', ')} bytes of HTML)`);

@@ -2,7 +2,9 @@
 // (Azurite, the development smart host, the real functions), after real messages were sent: one
 // sent, one bounced (`bounce-`), one deferred (`grey-`) and one with a Japanese subject and a
 // Japanese name in a tag. The page must load with no console error and no failed request, show them, and find them by
-// id and by recipient; a screenshot is kept in test-results/. Without the operator key, no data.
+// id and by recipient; a screenshot is kept in test-results/. Without the operator key, no data. A
+// browser in English (en-US, UTC) gets the English page; one in Japan (ja-JP, Asia/Tokyo,
+// Accept-Language ja) gets the Japanese one with times in JST, and can switch it to English.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,6 +12,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { ADMIN_KEY, FUNCTION_KEY, message, type RelayHarness, startRelayHarness } from '../support/relayHarness';
+import { inTokyo, type PageTrouble, unexpected, watch } from '../support/pageTrouble';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 240_000 };
@@ -25,41 +28,15 @@ interface Sent {
   to: string;
 }
 
-/** What went wrong in the page: console errors, uncaught exceptions, failed or refused requests. */
-interface PageTrouble {
-  problems: string[];
-  /** answers of 400 and up, by URL, so a test can allow one it expects */
-  refused: { url: string; status: number }[];
-}
-
 let relay: RelayHarness;
 let browser: Browser;
 const sent: Record<'delivered' | 'bounced' | 'deferred' | 'japanese', Sent> = {} as never;
+const createdAt: Record<string, string> = {};
 
 async function sendOne(overrides: Record<string, unknown>): Promise<Sent> {
   const answer = await relay.send(message(overrides));
   assert.equal(answer.status, 202, answer.text);
   return { id: answer.body.id, to: String(overrides.to) };
-}
-
-function watch(page: Page): PageTrouble {
-  const trouble: PageTrouble = { problems: [], refused: [] };
-  page.on('console', (m) => {
-    if (m.type() === 'error') trouble.problems.push(`console: ${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => trouble.problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => trouble.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) trouble.refused.push({ url: r.url(), status: r.status() });
-  });
-  return trouble;
-}
-
-/** A page's trouble, leaving out what `allowed` says was expected (a 404 and the console line Chromium logs for it). */
-function unexpected(trouble: PageTrouble, allowed: (url: string) => boolean = () => false): string[] {
-  const refused = trouble.refused.filter((r) => !allowed(r.url)).map((r) => `answered ${r.status}: ${r.url}`);
-  const problems = trouble.problems.filter((p) => !(/Failed to load resource/.test(p) && trouble.refused.some((r) => allowed(r.url) && p.includes(r.url))));
-  return [...problems, ...refused];
 }
 
 const dashboardUrl = () => `${relay.url}/api/dashboard?code=${encodeURIComponent(ADMIN_KEY)}`;
@@ -83,7 +60,8 @@ before(async () => {
     ['deferred', 'deferred'],
     ['japanese', 'sent'],
   ] as const) {
-    await relay.waitForStatus(sent[which].id, (v) => v.recipients[0]?.status === status);
+    const view = await relay.waitForStatus(sent[which].id, (v) => v.recipients[0]?.status === status);
+    createdAt[which] = view.createdAt;
   }
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--lang=ja-JP'] });
 });
@@ -138,7 +116,7 @@ describe('with the operator key', FILE_TIMEOUT, () => {
   let trouble: PageTrouble;
 
   before(async () => {
-    page = await browser.newPage({ viewport: { width: 1280, height: 1400 }, locale: 'ja-JP' });
+    page = await browser.newPage({ viewport: { width: 1280, height: 1400 }, locale: 'en-US', timezoneId: 'UTC' });
     trouble = watch(page);
     const response = await page.goto(dashboardUrl());
     assert.equal(response?.status(), 200);
@@ -148,6 +126,13 @@ describe('with the operator key', FILE_TIMEOUT, () => {
 
   after(async () => {
     await page?.close();
+  });
+
+  test('an English browser gets the page in English, times in UTC', async () => {
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.match((await page.textContent('#zone')) ?? '', /times in UTC/);
+    assert.match((await page.textContent('#chart-heading')) ?? '', /Outcomes per hour, last 24 hours \(UTC\)/);
+    assert.match((await page.textContent('#generated')) ?? '', /^as of \d\d\/\d\d\/\d{4}, \d\d:\d\d:\d\d UTC, read \d+ events from \d+ hours$/);
   });
 
   test('shows the outcomes: the chart, the totals, the domains and the categories', async () => {
@@ -221,5 +206,95 @@ describe('with the operator key', FILE_TIMEOUT, () => {
 
   test('the operator key reaches no log line of the host', async () => {
     assert.ok(!(await relay.loggedSoFar()).includes(ADMIN_KEY));
+  });
+});
+
+describe('in Japanese, in Tokyo', FILE_TIMEOUT, () => {
+  let page: Page;
+  let trouble: PageTrouble;
+  before(async () => {
+    page = await browser.newPage({
+      viewport: { width: 1280, height: 1400 },
+      locale: 'ja-JP',
+      timezoneId: 'Asia/Tokyo',
+      extraHTTPHeaders: { 'Accept-Language': 'ja' },
+    });
+    trouble = watch(page);
+    const response = await page.goto(dashboardUrl());
+    assert.equal(response?.status(), 200);
+    assert.equal(response?.headers()['content-language'], 'ja');
+    await page.locator('#problems table').waitFor();
+  });
+
+  after(async () => {
+    await page?.close();
+  });
+
+  test('the relay serves the page in Japanese: lang, the labels, the statuses', async () => {
+    assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+    assert.equal(await page.title(), 'SMTP リレー: ダッシュボード');
+    assert.equal(await page.textContent('section:has(#problems) h2'), '最近のバウンスと配信失敗');
+    assert.equal(await page.textContent('#search button[type=submit]'), '検索');
+    const controls = (await page.textContent('#controls')) ?? '';
+    assert.match(controls, /配信ポリシーで保留されている宛先はありません。/);
+    assert.match(controls, /一時停止中の配信先・スマートホストはありません。/);
+    const problems = (await page.textContent('#problems')) ?? '';
+    assert.match(problems, /バウンス/);
+    assert.ok(problems.includes('bounce-nobody@example.net'), problems);
+    assert.match((await page.textContent('#totals')) ?? '', /送信完了/);
+    // categories stay the API's names, with their meaning in Japanese beside them and as the tooltip
+    assert.match((await page.textContent('#categories')) ?? '', /invalid-recipient\s*宛先のアドレスが存在しない/);
+    assert.equal(await page.getAttribute('#problems [data-category="invalid-recipient"]', 'title'), '宛先のアドレスが存在しない（配信停止リストに登録）');
+  });
+
+  test('times are in Japan Standard Time, and the zone is named', async () => {
+    assert.equal(await page.textContent('#zone'), '時刻は Asia/Tokyo (JST) で表示');
+    assert.match((await page.textContent('#chart-heading')) ?? '', /直近 24 時間、Asia\/Tokyo/);
+    assert.match((await page.textContent('#generated')) ?? '', /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d JST 時点/);
+  });
+
+  test('the Japanese message: its subject, and when it was accepted in JST', async () => {
+    await page.selectOption('#search-kind', 'tag');
+    await page.fill('#search-text', `customer=${JAPANESE_NAME}`);
+    await page.click('#search button[type=submit]');
+    const result = page.locator(`#search-results button[data-message-id="${sent.japanese.id}"]`);
+    await result.waitFor();
+    const row = (await page.textContent('#search-results tbody')) ?? '';
+    assert.ok(row.includes(JAPANESE_SUBJECT), row);
+    assert.ok(row.includes(inTokyo(createdAt.japanese ?? '')), `${row} shows the time in JST`);
+    await result.click();
+    const view = page.locator(`#message-view[data-message-id="${sent.japanese.id}"]`);
+    await view.waitFor();
+    assert.equal(await view.locator('.subject').textContent(), JAPANESE_SUBJECT);
+    const text = (await view.textContent()) ?? '';
+    const accepted = inTokyo(createdAt.japanese ?? '');
+    assert.match(accepted, / JST$/);
+    assert.ok(text.includes(`受付 ${accepted}`), `${text} names ${accepted}`);
+    assert.match(text, /送信完了/);
+    assert.match(text, /250 2\.0\.0/);
+    mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'dashboard.ja.png'), fullPage: true });
+  });
+
+  test('the switch shows it in English and remembers the choice; ?lang= brings Japanese back', async () => {
+    await Promise.all([page.waitForURL(/[?&]lang=en\b/), page.selectOption('#language', 'en')]);
+    await page.locator('#problems table').waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.equal(new URL(page.url()).searchParams.get('code'), ADMIN_KEY, 'the operator key stays in the address');
+    assert.match((await page.textContent('#controls')) ?? '', /Nothing is held back by a delivery policy\./);
+    assert.match((await page.textContent('#zone')) ?? '', /Asia\/Tokyo/, 'still in Tokyo time');
+    // opened again without ?lang=, from a browser that still asks for Japanese: the remembered choice
+    const again = await page.goto(dashboardUrl());
+    assert.equal(again?.headers()['content-language'], 'en');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    await page.locator('#problems table').waitFor();
+    await page.goto(`${dashboardUrl()}&lang=ja`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+    await page.locator('#problems table').waitFor();
+    assert.match((await page.textContent('#controls')) ?? '', /配信ポリシーで保留されている宛先はありません。/);
+  });
+
+  test('nothing failed in the page: no console error, no failed or refused request', () => {
+    assert.deepEqual(unexpected(trouble), []);
   });
 });

@@ -1,28 +1,33 @@
 // The dashboard's sections, from GET /api/v1/stats: the chart of outcomes per hour, the counts by
 // destination group, domain and category, the latest bounces and failures, and what holds mail back.
+// Every label comes from t() (messages.json), every time from time(), in the operator's time zone.
 'use strict';
-/* global uPlot, el, api, empty, replaceContent, table, statusText, reply, time, showNotice, openMessage, STATUSES, STATUS_COLORS, OPERATOR_KEY */
+/* global uPlot, el, api, empty, replaceContent, table, statusText, categoryText, MESSAGES, reply, time, number, t, zoneName, showNotice, openMessage, STATUSES, STATUS_COLORS, OPERATOR_KEY, TIME_ZONE, HOUR_FORMAT, LANG */
 
 const HOURS = 24;
+const LANGUAGE_COOKIE = 'relay-dashboard-lang';
 let chart = null;
 
 async function load() {
   if (!OPERATOR_KEY) {
-    showNotice('Open this page as /api/dashboard?code=<the operator key>: the page passes that key on to the API it reads.');
+    showNotice(t('notice.noKey'));
     return;
   }
   const answer = await api(`/api/v1/stats?hours=${HOURS}`);
   if (answer.status !== 200) {
-    showNotice(`The relay answered ${answer.status} for its numbers${answer.body && answer.body.detail ? `: ${answer.body.detail}` : ''}`);
+    showNotice(t('notice.statsFailed', { status: answer.status, detail: answer.body && answer.body.detail ? `: ${answer.body.detail}` : '' }));
     return;
   }
   render(answer.body);
 }
 
 function render(stats) {
-  document.getElementById('generated').textContent =
-    `as of ${time(stats.generatedAt)}, read ${stats.read.events} events from ${stats.read.hourPartitions} hours`;
-  document.getElementById('hours').textContent = String(stats.hours);
+  document.getElementById('generated').textContent = t('generated', {
+    time: time(stats.generatedAt),
+    events: number(stats.read.events),
+    hours: number(stats.read.hourPartitions),
+  });
+  document.getElementById('chart-heading').textContent = t('chart.heading', { hours: number(stats.hours), zone: TIME_ZONE });
   drawChart(stats.perHour);
   const shown = STATUSES.filter((s) => stats.totals[s] > 0);
   replaceContent(
@@ -30,13 +35,13 @@ function render(stats) {
     shown.length === 0
       ? []
       : table(
-          shown.map(statusText),
+          shown.map((s) => statusText(s)),
           [shown.map((s) => stats.totals[s])],
           shown.map((_, i) => i),
         ),
   );
-  replaceContent('destinations', groups(stats.destinations, 'Destination', 'No outcomes in this window.'));
-  replaceContent('domains', groups(stats.domains, 'Domain', 'No outcomes in this window.'));
+  replaceContent('destinations', groups(stats.destinations, t('destinations.column')));
+  replaceContent('domains', groups(stats.domains, t('domains.column')));
   replaceContent('categories', categories(stats.categories));
   replaceContent('controls', controls(stats));
   replaceContent('problems', problems(stats.latestProblems));
@@ -50,20 +55,23 @@ function drawChart(perHour) {
   const options = {
     width: Math.max(320, container.clientWidth),
     height: 240,
-    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), TIME_ZONE),
     scales: { y: { range: (_u, _min, max) => [0, Math.max(4, max)] } },
-    series: [{ label: 'hour' }, ...series.map((s) => ({ label: s, stroke: STATUS_COLORS[s], width: 2, points: { show: true } }))],
-    axes: [{}, { label: 'recipients' }],
+    series: [
+      { label: t('chart.hour'), value: (_u, ts) => (ts === null ? '—' : time(new Date(ts * 1000).toISOString())) },
+      ...series.map((s) => ({ label: t(`status.${s}`), stroke: STATUS_COLORS[s], width: 2, points: { show: true } })),
+    ],
+    axes: [{ values: (_u, splits) => splits.map((ts) => HOUR_FORMAT.format(new Date(ts * 1000))) }, { label: t('chart.recipients') }],
   };
   if (chart) chart.destroy();
   chart = new uPlot(options, data, container);
 }
 
-function groups(list, heading, none) {
-  if (list.length === 0) return empty(none);
+function groups(list, heading) {
+  if (list.length === 0) return empty(t('groups.none'));
   const columns = ['sent', 'deferred', 'bounced', 'failed'];
   return table(
-    [heading, 'all', ...columns],
+    [heading, t('groups.all'), ...columns.map((c) => t(`status.${c}`))],
     list.map((g) => [g.name, g.total, ...columns.map((c) => g.counts[c])]),
     [1, 2, 3, 4, 5],
   );
@@ -71,20 +79,16 @@ function groups(list, heading, none) {
 
 function categories(byStatus) {
   const parts = [];
-  for (const [status, label] of [
-    ['deferred', 'Deferrals'],
-    ['bounced', 'Bounces'],
-    ['failed', 'Failures'],
-  ]) {
+  for (const status of ['deferred', 'bounced', 'failed']) {
     const list = byStatus[status];
-    parts.push(el('h3', null, label));
+    parts.push(el('h3', null, t(`categories.${status}`)));
     parts.push(
       list.length === 0
-        ? empty(`No ${label.toLowerCase()}.`)
+        ? empty(t(`categories.none.${status}`))
         : table(
-            ['Category', 'count'],
-            list.map((c) => [c.category, c.count]),
-            [1],
+            ['category', 'meaning', 'count'].map((c) => t(`categories.column.${c}`)),
+            list.map((c) => [categoryText(c.category), `category.${c.category}` in MESSAGES ? t(`category.${c.category}`) : '', c.count]),
+            [2],
           ),
     );
   }
@@ -92,61 +96,77 @@ function categories(byStatus) {
 }
 
 function figure(label, value, id) {
-  return el('div', { class: 'figure', id }, el('strong', null, String(value)), label);
+  return el('div', { class: 'figure', id }, el('strong', null, typeof value === 'number' ? number(value) : value), label);
 }
 
 function controls(stats) {
   const held = stats.held.reduce((sum, h) => sum + h.count, 0);
-  const suppressed = `${stats.suppressions.entries.length}${stats.suppressions.more ? '+' : ''}`;
+  const suppressed = `${number(stats.suppressions.entries.length)}${stats.suppressions.more ? '+' : ''}`;
   return [
     el(
       'div',
       { class: 'figures' },
-      figure('held', held, 'held-count'),
-      figure('suspensions', stats.suspensions.length, 'suspension-count'),
-      figure('suppressed addresses', suppressed, 'suppression-count'),
-      figure('poison', stats.poison, 'poison-count'),
+      figure(t('controls.held'), held, 'held-count'),
+      figure(t('controls.suspensions'), stats.suspensions.length, 'suspension-count'),
+      figure(t('controls.suppressed'), suppressed, 'suppression-count'),
+      figure(t('controls.poison'), stats.poison, 'poison-count'),
     ),
-    el('h3', null, 'Held recipients'),
+    el('h3', null, t('controls.heldHeading')),
     stats.held.length === 0
-      ? empty('Nothing is held back by a delivery policy.')
+      ? empty(t('controls.heldNone'))
       : table(
-          ['Held by', 'recipients'],
+          [t('controls.column.heldBy'), t('controls.column.recipients')],
           stats.held.map((h) => [h.heldBy, h.count]),
           [1],
         ),
-    el('h3', null, 'Suspensions'),
+    el('h3', null, t('controls.suspensionsHeading')),
     stats.suspensions.length === 0
-      ? empty('No destination or smart host is suspended.')
+      ? empty(t('controls.suspensionsNone'))
       : table(
-          ['Kind', 'Name', 'Reason', 'Until'],
+          ['kind', 'name', 'reason', 'until'].map((c) => t(`controls.column.${c}`)),
           stats.suspensions.map((s) => [s.kind, s.name, s.reason, time(s.until)]),
         ),
-    el('h3', null, 'Suppression list'),
+    el('h3', null, t('controls.suppressionHeading')),
     stats.suppressions.entries.length === 0
-      ? empty('The suppression list is empty.')
+      ? empty(t('controls.suppressionNone'))
       : table(
-          ['Address', 'Source', 'Reason', 'Since'],
+          ['address', 'source', 'reason', 'since'].map((c) => t(`controls.column.${c}`)),
           stats.suppressions.entries.map((s) => [s.address, s.source, s.reason, time(s.createdAt)]),
         ),
   ];
 }
 
 function problems(list) {
-  if (list.length === 0) return empty('No bounces or failures in this window.');
+  if (list.length === 0) return empty(t('problems.none'));
   return table(
-    ['Time', 'Recipient', 'Status', 'SMTP reply', 'Category', 'Subject', 'Message'],
+    ['time', 'recipient', 'status', 'reply', 'category', 'subject', 'message'].map((c) => t(`problems.column.${c}`)),
     list.map((p) => [
       time(p.at),
       p.recipient,
       statusText(p.status),
       reply(p.smtpCode, p.enhancedCode, p.response),
-      p.category || '—',
+      categoryText(p.category),
       p.subject,
       el('button', { type: 'button', class: 'link', onclick: () => openMessage(p.messageId) }, p.messageId),
     ]),
   );
 }
 
+/**
+ * Switching language reloads the page in the chosen one, so the relay renders it (the first paint
+ * and the `lang` attribute are right); the choice is remembered in a cookie the relay reads for this
+ * page only, and in `?lang=`, which wins over it. The operator key in `?code=` stays where it is.
+ */
+function switchLanguage(language) {
+  if (language === LANG) return;
+  document.cookie = `${LANGUAGE_COOKIE}=${encodeURIComponent(language)}; Path=/api/dashboard; Max-Age=31536000; SameSite=Strict`;
+  const url = new URL(window.location.href);
+  url.searchParams.set('lang', language);
+  window.location.replace(url.toString());
+}
+
+document.getElementById('zone').textContent = t('zone', { zone: zoneName() });
+document.getElementById('chart-heading').textContent = t('chart.heading', { hours: number(HOURS), zone: TIME_ZONE });
+document.getElementById('language').addEventListener('change', (event) => switchLanguage(event.target.value));
 document.getElementById('refresh').addEventListener('click', () => void load());
 void load();

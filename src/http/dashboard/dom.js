@@ -1,6 +1,54 @@
-// The dashboard's helpers: building elements (every value goes in as text, never as HTML), tables,
-// and the API calls, which carry the operator key the page was opened with.
+// The dashboard's helpers: the labels of the page's language (messages.json, inlined by the build as
+// a data block), times in the browser's time zone and numbers as that language writes them, building
+// elements (every value goes in as text, never as HTML), tables, and the API calls, which carry the
+// operator key the page was opened with.
 'use strict';
+
+/** The language the relay chose for this page (Accept-Language, ?lang= or the remembered choice). */
+const LANG = document.documentElement.lang || 'en';
+const MESSAGES = JSON.parse(document.getElementById('messages').textContent);
+/** The browser's own locale when it is of the page's language (en-GB dates for an en-GB browser), else the language. */
+const LOCALE = (navigator.languages || []).find((l) => l.split('-')[0].toLowerCase() === LANG) || LANG;
+/** The operator's time zone, as the browser says (Asia/Tokyo in Japan); every time is shown in it. */
+const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+const TIME_FORMAT = new Intl.DateTimeFormat(LOCALE, {
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+  timeZone: TIME_ZONE,
+  timeZoneName: 'short',
+});
+/** The chart's hour ticks: day and hour, in the operator's zone. */
+const HOUR_FORMAT = new Intl.DateTimeFormat(LOCALE, {
+  month: 'numeric',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZone: TIME_ZONE,
+});
+const NUMBER_FORMAT = new Intl.NumberFormat(LOCALE);
+
+/** The label `key` of the page's language, its {placeholders} filled from `values`. */
+function t(key, values = {}) {
+  const text = MESSAGES[key];
+  if (typeof text !== 'string') throw new Error(`no label ${key}`);
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+/** The time zone as shown: its IANA name and, where the language has one, its short name (JST). */
+function zoneName() {
+  const part = TIME_FORMAT.formatToParts(new Date()).find((p) => p.type === 'timeZoneName');
+  return part && part.value !== TIME_ZONE ? `${TIME_ZONE} (${part.value})` : TIME_ZONE;
+}
+
+function number(value) {
+  return typeof value === 'number' ? NUMBER_FORMAT.format(value) : String(value);
+}
 
 const STATUSES = ['queued', 'sending', 'deferred', 'sent', 'bounced', 'failed', 'suppressed'];
 const STATUS_COLORS = {
@@ -31,7 +79,7 @@ function el(tag, attributes, ...children) {
 }
 
 function replaceContent(id, ...children) {
-  document.getElementById(id).replaceChildren(...children.flat());
+  document.getElementById(id).replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined));
 }
 
 function empty(text) {
@@ -49,14 +97,26 @@ function table(headings, rows, numeric = []) {
     el(
       'tr',
       null,
-      cells.map((c, i) => el('td', numeric.includes(i) ? { class: 'num' } : null, c)),
+      cells.map((c, i) => el('td', numeric.includes(i) ? { class: 'num' } : null, typeof c === 'number' ? number(c) : c)),
     ),
   );
   return el('table', null, el('thead', null, head), el('tbody', null, body));
 }
 
-function statusText(status) {
-  return el('span', { class: `status-${status}` }, status);
+/**
+ * A status in the page's language (a recipient's, or with family 'messageStatus' a message's); the
+ * API's own word stays in `data-status` and the tooltip.
+ */
+function statusText(status, family = 'status') {
+  const key = `${family}.${status}`;
+  return el('span', { class: `status-${status}`, 'data-status': status, title: status }, key in MESSAGES ? t(key) : status);
+}
+
+/** A category as the API names it (so it matches the docs), its meaning in the page's language as the tooltip. */
+function categoryText(category) {
+  if (!category) return '—';
+  const key = `category.${category}`;
+  return el('span', { class: 'category', 'data-category': category, title: key in MESSAGES ? t(key) : null }, category);
 }
 
 /** The SMTP reply as the smart host gave it; the codes go first when the text does not start with them. */
@@ -67,8 +127,11 @@ function reply(code, enhanced, response) {
   return el('span', { class: 'reply' }, shown || '—');
 }
 
+/** An API time (ISO 8601, UTC) in the operator's time zone, named ("2026/12/02 09:15:00 JST"). */
 function time(iso) {
-  return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—';
+  if (!iso) return '—';
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? iso : TIME_FORMAT.format(at);
 }
 
 function showNotice(text) {

@@ -2,7 +2,7 @@
 // (GET /api/v1/messages?recipient= / ?tag.<name>=); a result opens the message's recipients with
 // their SMTP replies.
 'use strict';
-/* global el, api, empty, replaceContent, table, statusText, reply, time */
+/* global el, api, empty, replaceContent, table, statusText, categoryText, reply, time, t */
 
 function searchQuery(kind, text) {
   if (kind === 'recipient') return `recipient=${encodeURIComponent(text)}`;
@@ -18,26 +18,33 @@ async function search(kind, text) {
     return openMessage(text);
   }
   const query = searchQuery(kind, text);
-  if (query === null) return replaceContent('search-results', empty('Write the tag as name=value, e.g. campaign=december.'));
-  replaceContent('search-results', empty('Searching…'));
+  if (query === null) return replaceContent('search-results', empty(t('search.tagFormat')));
+  replaceContent('search-results', empty(t('search.searching')));
   const answer = await api(`/api/v1/messages?${query}&limit=50`);
   if (answer.status !== 200) return replaceContent('search-results', failure(answer));
   const items = answer.body.items || [];
-  if (items.length === 0) return replaceContent('search-results', empty(`No message matches ${text}.`));
+  if (items.length === 0) return replaceContent('search-results', empty(t('search.none', { text })));
   const rows = items.map((m) => [
     el('button', { type: 'button', class: 'link', 'data-message-id': m.id, onclick: () => openMessage(m.id) }, m.id),
     time(m.createdAt),
-    statusText(m.status),
+    statusText(m.status, 'messageStatus'),
     m.from || '',
     m.subject || '',
   ]);
-  const more = answer.body.continuationToken ? empty('More messages match; narrow the search to see them.') : null;
-  replaceContent('search-results', table(['Message', 'Created', 'Status', 'From', 'Subject'], rows), more);
+  const more = answer.body.continuationToken ? empty(t('search.more')) : null;
+  replaceContent(
+    'search-results',
+    table(
+      ['message', 'created', 'status', 'from', 'subject'].map((c) => t(`search.column.${c}`)),
+      rows,
+    ),
+    more,
+  );
 }
 
 async function openMessage(id) {
   const answer = await api(`/api/v1/messages/${encodeURIComponent(id.trim())}`);
-  if (answer.status === 404) return replaceContent('message', empty(`No message with id ${id}.`));
+  if (answer.status === 404) return replaceContent('message', empty(t('message.notFound', { id })));
   if (answer.status !== 200) return replaceContent('message', failure(answer));
   const m = answer.body;
   const tags = Object.entries(m.tags || {}).map(([name, value]) => `${name}=${value}`);
@@ -46,9 +53,13 @@ async function openMessage(id) {
     statusText(r.status),
     r.attempts,
     reply(r.smtpCode, r.enhancedCode, r.response),
-    r.category || '—',
+    categoryText(r.category),
     r.smartHost || '—',
-    r.heldBy ? `${r.heldBy} until ${time(r.nextAttemptAt)}` : r.nextAttemptAt ? `next try ${time(r.nextAttemptAt)}` : '—',
+    r.heldBy
+      ? t('message.heldUntil', { heldBy: r.heldBy, time: time(r.nextAttemptAt) })
+      : r.nextAttemptAt
+        ? t('message.nextTry', { time: time(r.nextAttemptAt) })
+        : '—',
     time(r.updatedAt),
   ]);
   replaceContent(
@@ -57,16 +68,30 @@ async function openMessage(id) {
       'div',
       { id: 'message-view', 'data-message-id': m.id },
       el('h3', { class: 'subject' }, m.subject),
-      el('p', null, el('span', { class: 'from' }, m.from), ' · ', m.id, ' · ', statusText(m.status), ' · created ', time(m.createdAt)),
-      tags.length > 0 ? el('p', { class: 'muted tags' }, `tags: ${tags.join(', ')}`) : null,
-      table(['Recipient', 'Status', 'Attempts', 'SMTP reply', 'Category', 'Smart host', 'Held / next', 'Updated'], rows, [2]),
+      el(
+        'p',
+        null,
+        el('span', { class: 'from' }, m.from),
+        ' · ',
+        m.id,
+        ' · ',
+        statusText(m.status, 'messageStatus'),
+        ' · ',
+        t('message.created', { time: time(m.createdAt) }),
+      ),
+      tags.length > 0 ? el('p', { class: 'muted tags' }, t('message.tags', { tags: tags.join(', ') })) : null,
+      table(
+        ['recipient', 'status', 'attempts', 'reply', 'category', 'smartHost', 'next', 'updated'].map((c) => t(`message.column.${c}`)),
+        rows,
+        [2],
+      ),
     ),
   );
 }
 
 function failure(answer) {
   const detail = answer.body && answer.body.detail ? `: ${answer.body.detail}` : '';
-  return el('p', { class: 'notice' }, `The relay answered ${answer.status}${detail}`);
+  return el('p', { class: 'notice' }, t('notice.failed', { status: answer.status, detail }));
 }
 
 document.getElementById('search').addEventListener('submit', (event) => {

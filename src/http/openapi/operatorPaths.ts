@@ -166,6 +166,12 @@ export const OPERATOR_PATHS = {
       summary: "The operators' dashboard (HTML); open it with ?code=<operator key>",
       tags: ['Operators'],
       auth: 'operator',
+      parameters: [
+        queryParam('lang', "the page's language; without it (or for another value) the page's switch's remembered choice, then Accept-Language, then en", {
+          type: 'string',
+          enum: ['en', 'ja'],
+        }),
+      ],
       ok: { '200': { description: 'the page', schema: { type: 'string' }, mediaType: 'text/html' } },
       errors: { '401': 'Unauthorized' },
     }),
