@@ -2,12 +2,14 @@
 // `first` then `default`, where `first` answers every recipient 421 (busy, the host's own trouble).
 // Each recipient fails over to `default`; the second failure in a row cools `first` off, so the next
 // recipient goes straight to `default` (no SMTP session with `first`), the operators' stats list the
-// cool-off, and once it has ended `first` is tried again and, healthy again, delivers.
+// cool-off (and so does the dashboard, in a real browser), and once it has ended `first` is tried
+// again and, healthy again, delivers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { type Browser, chromium } from 'playwright-core';
 import { startDevSmartHost, type DevSmartHost } from '../../src/local/devSmartHost';
 import type { StatsView } from '../../src/relay/deliveryStats';
 import { ADMIN_KEY, eventually, message, type RelayHarness, SMTP_USER, startRelayHarness } from '../support/relayHarness';
@@ -16,11 +18,13 @@ import { ADMIN_KEY, eventually, message, type RelayHarness, SMTP_USER, startRela
 const FILE_TIMEOUT = { timeout: 180_000 };
 
 /** long enough for the third delivery to happen inside it on a busy machine, short enough to wait out */
-const COOLOFF_SECONDS = 12;
+const COOLOFF_SECONDS = 20;
+const CHROMIUM = process.env.RELAY_CHROMIUM ?? '/usr/bin/chromium';
 const BUSY = { code: 421, message: '4.7.28 Our system has detected an unusual rate of mail originating from your IP address' };
 
 let relay: RelayHarness;
 let first: DevSmartHost;
+let browser: Browser;
 /** RCPT TO commands `first` was sent: one per attempt through it */
 const firstAttempts: string[] = [];
 let firstBusy = true;
@@ -52,8 +56,10 @@ before(async () => {
       RELAY_SMARTHOST_COOLOFF_SECONDS: String(COOLOFF_SECONDS),
     },
   });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 });
 after(async () => {
+  await browser?.close();
   await relay?.stop();
   await first?.stop();
 });
@@ -80,6 +86,20 @@ const stats = async () => {
   return answer.body;
 };
 
+/** The first row of the dashboard's cool-off table, as an operator's English browser shows it. */
+async function dashboardCoolOffs(): Promise<string> {
+  const page = await browser.newPage({ locale: 'en-US', timezoneId: 'UTC' });
+  try {
+    const response = await page.goto(`${relay.url}/api/dashboard?code=${encodeURIComponent(ADMIN_KEY)}`);
+    assert.equal(response?.status(), 200);
+    const row = page.locator('#cool-offs + table tbody tr').first();
+    await row.waitFor();
+    return (await row.locator('td').allTextContents()).join(' ');
+  } finally {
+    await page.close();
+  }
+}
+
 test('a cool-off skips a failing host and later returns to it', FILE_TIMEOUT, async () => {
   assert.equal((await deliver('one@example.net')).smartHost, 'default', 'failed over from the busy host');
   assert.deepEqual(firstAttempts, ['one@example.net']);
@@ -96,6 +116,7 @@ test('a cool-off skips a failing host and later returns to it', FILE_TIMEOUT, as
   assert.ok(Date.now() < Date.parse(coolOff?.until ?? ''), 'the third delivery was inside the cool-off (else this test says nothing)');
   assert.deepEqual(firstAttempts, ['one@example.net', 'two@example.net'], 'skipped while it cools off: not one SMTP session');
   assert.ok(relay.smartHost.countFor('three@example.net') === 1);
+  assert.match(await dashboardCoolOffs(), /^first\b.*\b2\b.*4\.7\.28/, 'the dashboard shows it');
 
   firstBusy = false;
   await eventually('the cool-off over', async () => ((await stats()).coolOffs.length === 0 ? true : undefined), (COOLOFF_SECONDS + 10) * 1000);
