@@ -23,7 +23,6 @@ export class FakeSmartHostHealth implements SmartHostHealth {
   }
 
   recordFailure(name: string, reason: string, now: Date): Promise<Date | undefined> {
-    this.calls.push('smartHostHealth.recordFailure');
     this.faults.check(this.calls, 'smartHostHealth.recordFailure');
     this.recorded.push({ name, reason });
     const count = (this.failures.get(name) ?? 0) + 1;
