@@ -114,6 +114,16 @@ param smartHostConnectTimeoutSeconds int = 30
 @maxValue(140)
 param smartHostSocketTimeoutSeconds int = 120
 
+@description('Failures in a row after which a smart host is skipped, on every instance, for smartHostCoolOffSeconds (RELAY_SMARTHOST_COOLOFF_FAILURES).')
+@minValue(1)
+@maxValue(1000)
+param smartHostCoolOffFailures int = 3
+
+@description('Seconds a failing smart host is skipped before it is tried again (RELAY_SMARTHOST_COOLOFF_SECONDS).')
+@minValue(1)
+@maxValue(86400)
+param smartHostCoolOffSeconds int = 300
+
 @description('Most recipients (to + cc + bcc) in one message.')
 @minValue(1)
 @maxValue(100)
@@ -806,6 +816,8 @@ var relaySettings = {
   SMARTHOST_POOL_SIZE: string(smartHostPoolSize)
   SMARTHOST_CONNECT_TIMEOUT_SECONDS: string(smartHostConnectTimeoutSeconds)
   SMARTHOST_SOCKET_TIMEOUT_SECONDS: string(smartHostSocketTimeoutSeconds)
+  RELAY_SMARTHOST_COOLOFF_FAILURES: string(smartHostCoolOffFailures)
+  RELAY_SMARTHOST_COOLOFF_SECONDS: string(smartHostCoolOffSeconds)
   // The host's own telemetry and the relay's delivery metrics both go here, as the managed identity
   // (Entra ID ingestion; local auth is off on the component).
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString

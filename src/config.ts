@@ -1,6 +1,7 @@
 // Every setting the relay reads, in one place. Nothing else in the code reads process.env: the
 // catalogue below is what docs/settings.md documents and what infra/main.bicep must set.
 import type { BreakerThresholds } from './core/breaker';
+import type { CoolOffRule } from './core/coolOff';
 import type { DkimKey } from './core/dkim/sign';
 import type { DeliveryPolicy } from './core/policy/types';
 import { loadDkimKeys } from './dkimKeys';
@@ -471,6 +472,22 @@ export const SETTINGS = [
     default: '120',
     description: 'Time without any reply from the smart host before the attempt is deferred.',
   },
+  {
+    name: 'RELAY_SMARTHOST_COOLOFF_FAILURES',
+    scope: 'app',
+    type: { kind: 'int', min: 1, max: 1000 },
+    default: '3',
+    description:
+      "Failures in a row (connection, timeout, TLS, auth, the host's own 4xx) after which a smart host cools off: it is skipped, on every instance, for RELAY_SMARTHOST_COOLOFF_SECONDS.",
+  },
+  {
+    name: 'RELAY_SMARTHOST_COOLOFF_SECONDS',
+    scope: 'app',
+    type: { kind: 'int', min: 1, max: 86400 },
+    default: '300',
+    description:
+      'How long a failing smart host is skipped; then it is tried again, and its next failure cools it off again at once while its next reply clears it.',
+  },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
@@ -569,6 +586,8 @@ export interface RelayConfig {
     connectTimeoutMs: number;
     socketTimeoutMs: number;
   };
+  /** RELAY_SMARTHOST_COOLOFF_*: when a failing smart host is skipped, and for how long */
+  smartHostCoolOff: CoolOffRule;
 }
 
 export class ConfigError extends Error {
@@ -757,6 +776,10 @@ export function loadConfig(env: Env = process.env): RelayConfig {
       poolSize: integer('SMARTHOST_POOL_SIZE'),
       connectTimeoutMs: integer('SMARTHOST_CONNECT_TIMEOUT_SECONDS') * 1000,
       socketTimeoutMs: integer('SMARTHOST_SOCKET_TIMEOUT_SECONDS') * 1000,
+    },
+    smartHostCoolOff: {
+      failures: integer('RELAY_SMARTHOST_COOLOFF_FAILURES'),
+      seconds: integer('RELAY_SMARTHOST_COOLOFF_SECONDS'),
     },
     smartHostConnections: new Map(),
   };

@@ -70,7 +70,7 @@ export function buildRelayDeps(config: RelayConfig, smartHost?: SmartHost): Rela
     senders: new SenderStore(clients.senders, config),
     appliedEvents: new AppliedEventStore(clients.idempotency),
     smartHosts: smartHostPools(config, smartHost),
-    smartHostHealth: new SmartHostHealthStore(clients.shaping),
+    smartHostHealth: new SmartHostHealthStore(clients.shaping, config.smartHostCoolOff),
     messageIndex: new MessageIndexStore(clients.messageIndex),
     poisonTasks: new PoisonStore(clients.messageIndex),
     throttles: new ThrottleStore(clients.shaping),

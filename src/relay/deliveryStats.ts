@@ -1,12 +1,13 @@
 // GET /api/v1/stats: the dashboard's numbers. Outcomes come from the events table, one query per
 // hour partition (so `hours=24` is 24 queries, each reading only that hour's events, a page per
 // 1,000 of them); the first suppressions from one page of the suppression list; suspensions from
-// their table. Nothing here scans the deliveries table.
+// their table; smart hosts' cool-offs from one partition of the shaping table. Nothing here scans
+// the deliveries table.
 import { countOutcomes, hourStarts, type OutcomeStats } from '../core/deliveryStats';
 import type { FieldError } from '../errors';
 import { orStorageUnavailable, ValidationError } from '../errors';
 import type { RelayDeps } from './deps';
-import type { OutcomeEvent } from './ports';
+import type { OutcomeEvent, SmartHostCoolOff } from './ports';
 import { toView as suppressionView, type SuppressionView } from './suppressionList';
 import { toView, type SuspensionView } from './suspensionList';
 
@@ -22,8 +23,20 @@ export interface StatsView extends OutcomeStats {
   /** the suppression list's first entries (in its own order, by address) and whether there are more */
   suppressions: { entries: SuppressionView[]; more: boolean };
   suspensions: SuspensionView[];
+  /** smart hosts skipped until `until` because they kept failing (RELAY_SMARTHOST_COOLOFF_*) */
+  coolOffs: CoolOffView[];
   /** what answering cost: the hour partitions queried and the events read */
   read: { hourPartitions: number; events: number };
+}
+
+/** A smart host's cool-off as the stats show it. */
+export interface CoolOffView {
+  smartHost: string;
+  until: string;
+  /** the failures in a row that cooled it off, since when, and the last of them */
+  failures: number;
+  since: string;
+  reason: string;
 }
 
 export type Query = readonly (readonly [string, string])[];
@@ -33,10 +46,11 @@ export async function deliveryStats(deps: RelayDeps, query: Query): Promise<Stat
   const now = deps.now();
   const starts = hourStarts(now, hours);
   const storage = <T>(what: string, action: () => Promise<T>) => orStorageUnavailable(action, `Storage failed while reading ${what}. Retry later.`);
-  const [events, suppressions, suspensions] = await Promise.all([
+  const [events, suppressions, suspensions, coolOffs] = await Promise.all([
     storage('the events', () => eventsOf(deps, starts)),
     storage('the suppression list', () => deps.suppressions.list({ limit: FIRST_SUPPRESSIONS })),
     storage('the suspensions', () => deps.suspensions.list(now)),
+    storage("the smart hosts' cool-offs", () => deps.smartHostHealth.list(now)),
   ]);
   return {
     generatedAt: now.toISOString(),
@@ -48,8 +62,13 @@ export async function deliveryStats(deps: RelayDeps, query: Query): Promise<Stat
       more: suppressions.continuationToken !== undefined,
     },
     suspensions: suspensions.map(toView),
+    coolOffs: coolOffs.map(coolOffView),
     read: { hourPartitions: starts.length, events: events.length },
   };
+}
+
+function coolOffView(c: SmartHostCoolOff): CoolOffView {
+  return { smartHost: c.name, until: c.until.toISOString(), failures: c.failures, since: c.since.toISOString(), reason: c.reason };
 }
 
 async function eventsOf(deps: RelayDeps, starts: readonly Date[]): Promise<OutcomeEvent[]> {

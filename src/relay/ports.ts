@@ -171,6 +171,19 @@ export interface SmartHostHealth {
   recordFailure(name: string, reason: string, now: Date): Promise<Date | undefined>;
   /** A send through `name` got a reply from it: its run of failures ends (no storage call when it had none). */
   recordSuccess(name: string, now: Date): Promise<void>;
+  /** Every cool-off in force at `now`, by name, read fresh (the operators' stats). */
+  list(now: Date): Promise<SmartHostCoolOff[]>;
+}
+
+/** A smart host skipped until `until` because it kept failing. */
+export interface SmartHostCoolOff {
+  name: string;
+  until: Date;
+  /** failures in the run that cooled it off, and when that run began */
+  failures: number;
+  since: Date;
+  /** the last failure counted */
+  reason: string;
 }
 
 export interface SuppressionQuery {

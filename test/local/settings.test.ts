@@ -52,6 +52,8 @@ describe('loadLocalSettings', FILE_TIMEOUT, () => {
       RELAY_BREAKER_WINDOW_HOURS: '24',
       RELAY_HOLD_RECHECK_SECONDS: '60',
       RELAY_EVENT_MAX_AGE_SECONDS: '600',
+      RELAY_SMARTHOST_COOLOFF_FAILURES: '3',
+      RELAY_SMARTHOST_COOLOFF_SECONDS: '300',
       // RELAY_PUBLIC_URL has none: the local host sets it to the address it listens on (hostMain.ts)
       RELAY_UNSUBSCRIBE_SECRET: 'local-unsubscribe-secret-not-for-production', // a localDefault
       SMARTHOST_PORT: '587',

@@ -81,11 +81,14 @@ test('counts outcomes per hour, by destination group, domain and category, from 
   assert.equal(stats.read.events, 6);
 });
 
-test('reads one hour partition per hour of the window, one page of suppressions and the suspensions', FILE_TIMEOUT, async () => {
+test('reads one hour partition per hour of the window, one page of suppressions, the suspensions and the cool-offs', FILE_TIMEOUT, async () => {
   const relay = seeded();
   relay.calls.length = 0;
   await deliveryStats(relay.deps, [['hours', '6']]);
-  assert.deepEqual([...relay.calls].sort(), [...Array<string>(6).fill('events.inHour'), 'suppressions.list', 'suspensions.list'].sort());
+  assert.deepEqual(
+    [...relay.calls].sort(),
+    [...Array<string>(6).fill('events.inHour'), 'suppressions.list', 'suspensions.list', 'smartHostHealth.list'].sort(),
+  );
   relay.calls.length = 0;
   const stats = await deliveryStats(relay.deps, []);
   assert.equal(stats.hours, 24, 'a day unless asked');
@@ -124,6 +127,20 @@ test('shows suspensions in force and the first suppression entries, none expired
   assert.equal(stats.suppressions.more, false);
 });
 
+test('shows the smart hosts cooling off now, not those whose cool-off has ended', FILE_TIMEOUT, async () => {
+  const relay = seeded();
+  relay.smartHostHealth.threshold = 2;
+  relay.smartHostHealth.coolOffSeconds = 600;
+  await relay.smartHostHealth.recordFailure('domestic', 'connect ECONNREFUSED', minutesAgo(3));
+  await relay.smartHostHealth.recordFailure('domestic', '421 4.7.0 try later', minutesAgo(2));
+  await relay.smartHostHealth.recordFailure('old', 'timeout', minutesAgo(30));
+  await relay.smartHostHealth.recordFailure('old', 'timeout', minutesAgo(20));
+  const stats = await deliveryStats(relay.deps, []);
+  assert.deepEqual(stats.coolOffs, [
+    { smartHost: 'domestic', until: minutesAgo(-8).toISOString(), failures: 2, since: minutesAgo(3).toISOString(), reason: '421 4.7.0 try later' },
+  ]);
+});
+
 test('refuses a bad query naming the parameter, and reads nothing', FILE_TIMEOUT, async () => {
   for (const query of [
     [['hours', '0']],
@@ -150,7 +167,7 @@ test('refuses a bad query naming the parameter, and reads nothing', FILE_TIMEOUT
 });
 
 test('a storage failure is StorageUnavailableError (503), whichever store fails', FILE_TIMEOUT, async () => {
-  for (const operation of ['events.inHour', 'suppressions.list', 'suspensions.list']) {
+  for (const operation of ['events.inHour', 'suppressions.list', 'suspensions.list', 'smartHostHealth.list']) {
     const relay = seeded();
     relay.fail(operation);
     await assert.rejects(deliveryStats(relay.deps, []), StorageUnavailableError, operation);

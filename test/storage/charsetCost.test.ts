@@ -5,19 +5,10 @@
 // smart host is a stub answering 250 (SMTP is not what is measured); the figures are for the handoff.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, type RelayConfig } from '../../src/config';
-import { parseDeliveryTask, type DeliveryTask } from '../../src/core/deliveryTask';
+import type { RelayConfig } from '../../src/config';
 import { checkPolicy } from '../../src/core/policy/check';
 import { EMPTY_POLICY, type DeliveryPolicy } from '../../src/core/policy/types';
-import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
-import { acceptMessage } from '../../src/relay/acceptMessage';
-import { deliverTask } from '../../src/relay/deliverTask';
-import type { RelayDeps } from '../../src/relay/deps';
-import type { SmartHost } from '../../src/relay/ports';
-import { buildRelayDeps } from '../../src/runtime';
-import { createStorageClients, ensureStorageResources, type StorageClients } from '../../src/storage/clients';
-import { startStorageMeter, type StorageMeter } from '../../bench/storageMeter';
-import { FakeLog, TEST_SETTINGS } from '../support/fakes';
+import { type Cost, type MeteredRelay, type QueuedTask, startMeteredRelay } from '../support/meteredRelay';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 120_000 };
@@ -33,60 +24,24 @@ const CHARSET = policy({
   destinations: { docomo: { domains: ['docomo.ne.jp'], charset: 'iso-2022-jp' }, small: { domains: ['small.test'], maxMessageBytes: 1000 } },
 });
 
-/** Stub: the smart host is not what is measured. */
-const ACCEPTING: SmartHost = {
-  send: () => Promise.resolve({ kind: 'accepted', smtpCode: 250, enhancedCode: '2.0.0', response: '250 2.0.0 Ok: queued as STUB' }),
-  close: () => undefined,
-};
-
-let azurite: RunningAzurite;
-let meter: StorageMeter;
+let relay: MeteredRelay;
 let config: RelayConfig;
-let clients: StorageClients;
-let deps: RelayDeps;
 let number = 0;
 
 before(async () => {
-  azurite = await startAzurite({ inMemory: true });
-  meter = await startStorageMeter(azurite);
-  config = loadConfig({ ...TEST_SETTINGS, AzureWebJobsStorage: meter.connectionString, RELAY_ALLOWED_SENDER_DOMAINS: 'example.com' });
-  clients = createStorageClients(config);
-  await ensureStorageResources(clients);
-  deps = buildRelayDeps(config, ACCEPTING);
+  relay = await startMeteredRelay();
+  ({ config } = relay);
 });
 
-after(async () => {
-  await deps?.senders.close();
-  await meter?.stop();
-  await azurite?.stop();
-});
-
-function total(): number {
-  return meter.snapshot().reduce((sum, c) => sum + (c.batchedOperations || c.requests), 0);
-}
-
-function described(): string {
-  return meter
-    .snapshot()
-    .map((c) => `${c.service} ${c.operation} ${c.batchedOperations || c.requests}`)
-    .join(', ');
-}
+after(() => relay?.stop());
 
 /** Accepts one message and takes its tasks off the queue, as the host would. */
-async function accept(to: string[], text: string) {
-  meter.reset();
-  const body = Buffer.from(JSON.stringify({ from: 'app@example.com', to, subject: 'ご予約の確認', text }));
-  await acceptMessage(deps, { contentType: 'application/json', body, idempotencyKey: null }, new FakeLog());
-  const cost = { ops: total(), text: described() };
-  const received = (await clients.queue.receiveMessages({ numberOfMessages: 32 })).receivedMessageItems;
-  for (const r of received) await clients.queue.deleteMessage(r.messageId, r.popReceipt);
-  return { cost, tasks: received.map((r) => ({ task: parseDeliveryTask(r.messageText)!, queueMessageId: r.messageId })) };
+function accept(to: string[], text: string) {
+  return relay.accept({ to, subject: 'ご予約の確認', text });
 }
 
-async function deliveryCost({ task, queueMessageId }: { task: DeliveryTask; queueMessageId: string }) {
-  meter.reset();
-  await deliverTask(deps, task, new FakeLog(), { queueMessageId, dequeueCount: 1 });
-  return { ops: total(), text: described() };
+function deliveryCost(queued: QueuedTask): Promise<Cost> {
+  return relay.deliveryCost(queued);
 }
 
 test('storage transactions: ISO-2022-JP small and large, and a recipient bounced at accept', FILE_TIMEOUT, async () => {

@@ -5,19 +5,13 @@
 // what is measured); the figures are printed for the handoff and the docs (docs/adr/0009).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, type RelayConfig } from '../../src/config';
-import { parseDeliveryTask, type DeliveryTask } from '../../src/core/deliveryTask';
+import type { RelayConfig } from '../../src/config';
+import type { DeliveryTask } from '../../src/core/deliveryTask';
 import { EMPTY_POLICY, type DeliveryPolicy, type WarmupPlan } from '../../src/core/policy/types';
-import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
-import { acceptMessage } from '../../src/relay/acceptMessage';
-import { deliverTask } from '../../src/relay/deliverTask';
 import type { RelayDeps } from '../../src/relay/deps';
-import type { SmartHost } from '../../src/relay/ports';
-import { buildRelayDeps } from '../../src/runtime';
-import { createStorageClients, ensureStorageResources, type StorageClients } from '../../src/storage/clients';
+import type { StorageClients } from '../../src/storage/clients';
 import { ThrottleStore } from '../../src/storage/throttleStore';
-import { startStorageMeter, type StorageMeter } from '../../bench/storageMeter';
-import { FakeLog, TEST_SETTINGS } from '../support/fakes';
+import { type Cost, type MeteredRelay, type QueuedTask, startMeteredRelay } from '../support/meteredRelay';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 120_000 };
@@ -28,62 +22,27 @@ const POLICY: DeliveryPolicy = {
   source: 'test',
 };
 
-/** Stub: the smart host is not what is measured. */
-const ACCEPTING: SmartHost = {
-  send: () => Promise.resolve({ kind: 'accepted', smtpCode: 250, enhancedCode: '2.0.0', response: '250 2.0.0 Ok: queued as STUB' }),
-  close: () => undefined,
-};
-
-let azurite: RunningAzurite;
-let meter: StorageMeter;
+let relay: MeteredRelay;
 let config: RelayConfig;
 let clients: StorageClients;
 let deps: RelayDeps;
 let number = 0;
 
 before(async () => {
-  azurite = await startAzurite({ inMemory: true });
-  meter = await startStorageMeter(azurite);
-  config = loadConfig({ ...TEST_SETTINGS, AzureWebJobsStorage: meter.connectionString, RELAY_ALLOWED_SENDER_DOMAINS: 'example.com' });
-  clients = createStorageClients(config);
-  await ensureStorageResources(clients);
-  deps = buildRelayDeps(config, ACCEPTING);
+  relay = await startMeteredRelay();
+  ({ config, clients, deps } = relay);
 });
 
-after(async () => {
-  await deps?.senders.close();
-  await meter?.stop();
-  await azurite?.stop();
-});
-
-function total(): number {
-  return meter.snapshot().reduce((sum, c) => sum + (c.batchedOperations || c.requests), 0);
-}
-
-function described(): string {
-  return meter
-    .snapshot()
-    .map((c) => `${c.service} ${c.operation} ${c.batchedOperations || c.requests}`)
-    .join(', ');
-}
+after(() => relay?.stop());
 
 /** Accepts one single-recipient message and takes its task off the queue, as the host would. */
-async function acceptOne(recipient: string): Promise<{ task: DeliveryTask; queueMessageId: string; accepted: number; acceptOps: string }> {
-  meter.reset();
-  const body = Buffer.from(JSON.stringify({ from: 'app@example.com', to: recipient, subject: 'cost', text: 'hello' }));
-  await acceptMessage(deps, { contentType: 'application/json', body, idempotencyKey: null }, new FakeLog());
-  const accepted = total();
-  const acceptOps = described();
-  const [received] = (await clients.queue.receiveMessages({ numberOfMessages: 1 })).receivedMessageItems;
-  await clients.queue.deleteMessage(received.messageId, received.popReceipt);
-  return { task: parseDeliveryTask(received.messageText)!, queueMessageId: received.messageId, accepted, acceptOps };
+async function acceptOne(recipient: string): Promise<QueuedTask & { accepted: number; acceptOps: string }> {
+  const { cost, tasks } = await relay.accept({ to: recipient });
+  return { ...tasks[0], accepted: cost.ops, acceptOps: cost.text };
 }
 
-/** The storage transactions of one delivery invocation (the host's receive and delete of its task not included). */
-async function deliveryCost(task: DeliveryTask, queueMessageId: string, now?: () => Date): Promise<{ ops: number; text: string }> {
-  meter.reset();
-  await deliverTask(now ? { ...deps, now } : deps, task, new FakeLog(), { queueMessageId, dequeueCount: 1 });
-  return { ops: total(), text: described() };
+function deliveryCost(task: DeliveryTask, queueMessageId: string, now?: () => Date): Promise<Cost> {
+  return relay.deliveryCost({ task, queueMessageId }, now);
 }
 
 test('storage transactions per message: no rule, one rule, and a held recipient', FILE_TIMEOUT, async () => {

@@ -2,18 +2,14 @@
 // separate clients never over-reserve a window, an uncontended reservation is one write, a lost
 // race re-reads and never fails open, and concurrency leases are exclusive, given back, and taken
 // over once a killed holder's lease has expired.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RestError, type TableClient } from '@azure/data-tables';
-import { loadConfig } from '../../src/config';
 import { CLOCK_SKEW_MARGIN_MS, emissionIntervalMs } from '../../src/core/policy/gcra';
 import type { RateWindow } from '../../src/core/policy/types';
-import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
 import type { ThrottleLimit } from '../../src/relay/ports';
-import { createStorageClients, ensureStorageResources } from '../../src/storage/clients';
 import { partitionKey, ThrottleContendedError, ThrottleStore, WRITE_TRIES } from '../../src/storage/throttleStore';
-import { startStorageMeter, type StorageMeter } from '../../bench/storageMeter';
-import { TEST_SETTINGS } from '../support/fakes';
+import { useMeteredAzurite } from '../support/meteredAzurite';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 120_000 };
@@ -22,42 +18,19 @@ const PER_MIN_40: RateWindow = { count: 40, seconds: 60, text: '40/min' };
 const PER_MIN_30: RateWindow = { count: 30, seconds: 60, text: '30/min' };
 const NOW = new Date('2026-03-01T10:00:00.000Z');
 
-let azurite: RunningAzurite;
-let meter: StorageMeter;
+const storage = useMeteredAzurite();
 let keyNumber = 0;
-
-before(async () => {
-  azurite = await startAzurite({ inMemory: true });
-  meter = await startStorageMeter(azurite);
-  await ensureStorageResources(createStorageClients(settings()));
-});
-
-after(async () => {
-  await meter?.stop();
-  await azurite?.stop();
-});
-
-function settings() {
-  return loadConfig({ ...TEST_SETTINGS, AzureWebJobsStorage: meter.connectionString });
-}
 
 /** A client of its own per instance, as separate processes would have. */
 function instance(): ThrottleStore {
-  return new ThrottleStore(createStorageClients(settings()).shaping);
+  return new ThrottleStore(storage.shapingTable());
 }
 
 function freshKey(kind = 'destination'): string {
   return `${kind}:test-${++keyNumber}`;
 }
 
-function tableCalls(): Record<string, number> {
-  return Object.fromEntries(
-    meter
-      .snapshot()
-      .filter((c) => c.service === 'table')
-      .map((c) => [c.operation, c.requests]),
-  );
-}
+const tableCalls = () => storage.tableCalls();
 
 /** The most slots any half-open window of `seconds` holds. */
 function busiestWindow(times: readonly number[], seconds: number): number {
@@ -73,10 +46,10 @@ function busiestWindow(times: readonly number[], seconds: number): number {
 test('uncontended: the first reservation reads and creates the row, each later one is a single conditional write', FILE_TIMEOUT, async () => {
   const store = instance();
   const limit: ThrottleLimit = { key: freshKey(), windows: [PER_MIN_40] };
-  meter.reset();
+  storage.reset();
   const first = await store.reserve([limit], NOW);
   assert.deepEqual(tableCalls(), { GetEntity: 1, InsertEntity: 1 });
-  meter.reset();
+  storage.reset();
   const slots = [first.getTime()];
   for (let i = 0; i < 5; i++) slots.push((await store.reserve([limit], NOW)).getTime());
   assert.deepEqual(tableCalls(), { UpdateEntity: 5 });
@@ -92,7 +65,7 @@ test('four instances racing for two limits at once, each with a burst of its own
   const destinationOnly: ThrottleLimit[] = [destination];
   const both: ThrottleLimit[] = [destination, smartHost];
   const instances = [instance(), instance(), instance(), instance()];
-  meter.reset();
+  storage.reset();
   // a backlog: everyone asks at the same moment; half the sends count against the smart host too
   const perInstance = await Promise.all(
     instances.map(async (store, n) => {
@@ -151,7 +124,7 @@ test('leases: at most `concurrency` at once, busy says when the earliest ends, a
   assert.notEqual(first.place, second.place);
   const busy = await b.acquire(key, 2, 'b-2', until, NOW);
   assert.deepEqual(busy, { busyUntil: new Date(until.getTime() + CLOCK_SKEW_MARGIN_MS) });
-  meter.reset();
+  storage.reset();
   await a.release(first);
   const again = await a.acquire(key, 2, 'a-2', until, NOW);
   assert.ok('place' in again);
@@ -182,7 +155,7 @@ test(
     const taken = await other.acquire(key, 1, 'other', new Date(after.getTime() + 40_000), after);
     assert.ok('place' in taken, 'taken over at expiry');
     await killed.release(dead);
-    const table = createStorageClients(settings()).shaping;
+    const table = storage.shapingTable();
     const row = await table.getEntity<Record<string, unknown>>(partitionKey(key), 'lease|0');
     assert.equal(row.owner, 'other');
   },

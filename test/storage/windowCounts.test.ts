@@ -3,18 +3,14 @@
 // what each last saw gone stale), instances on clients of their own racing never count more than a
 // cap in a window (hour and day caps of the sender and of the smart host together), what a
 // reservation costs, and that a row that keeps changing throws rather than fail open.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RestError, type TableClient } from '@azure/data-tables';
-import { loadConfig } from '../../src/config';
 import { windowStart } from '../../src/core/policy/warmup';
-import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
 import type { ThrottleLimit } from '../../src/relay/ports';
-import { createStorageClients, ensureStorageResources } from '../../src/storage/clients';
 import { partitionKey, ThrottleContendedError, ThrottleStore, WRITE_TRIES } from '../../src/storage/throttleStore';
-import { startStorageMeter, type StorageMeter } from '../../bench/storageMeter';
-import { TEST_SETTINGS } from '../support/fakes';
 import { expected, runWindowCase, WINDOW_CASES } from '../support/windowCases';
+import { useMeteredAzurite } from '../support/meteredAzurite';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 120_000 };
@@ -22,42 +18,19 @@ const FILE_TIMEOUT = { timeout: 120_000 };
 const NOW = new Date('2026-03-01T10:20:00.000Z');
 const HOUR = 3600_000;
 
-let azurite: RunningAzurite;
-let meter: StorageMeter;
+const storage = useMeteredAzurite();
 let keyNumber = 0;
-
-before(async () => {
-  azurite = await startAzurite({ inMemory: true });
-  meter = await startStorageMeter(azurite);
-  await ensureStorageResources(createStorageClients(settings()));
-});
-
-after(async () => {
-  await meter?.stop();
-  await azurite?.stop();
-});
-
-function settings() {
-  return loadConfig({ ...TEST_SETTINGS, AzureWebJobsStorage: meter.connectionString });
-}
 
 /** A client of its own per instance, as separate processes would have. */
 function instance(): ThrottleStore {
-  return new ThrottleStore(createStorageClients(settings()).shaping);
+  return new ThrottleStore(storage.shapingTable());
 }
 
 function freshPrefix(): string {
   return `warmup:test-${++keyNumber}:`;
 }
 
-function tableCalls(): Record<string, number> {
-  return Object.fromEntries(
-    meter
-      .snapshot()
-      .filter((c) => c.service === 'table')
-      .map((c) => [c.operation, c.requests]),
-  );
-}
+const tableCalls = () => storage.tableCalls();
 
 for (const c of WINDOW_CASES) {
   test(`the shared cases, one instance: ${c.name}`, FILE_TIMEOUT, async () => {
@@ -80,7 +53,7 @@ test('four instances racing, sender and smart host with hour and day caps: no wi
   const smartHost: ThrottleLimit = { key: `${prefix}smartHost`, windows: [{ count: 4, seconds: 3600, text: '4/h' }] };
   const caps = new Map([...sender.windows.map((w) => [`${sender.key}|${w.seconds}`, w.count] as const), [`${smartHost.key}|3600`, 4]]);
   const instances = [instance(), instance(), instance(), instance()];
-  meter.reset();
+  storage.reset();
   // every instance a burst at once; two sends in three through the smart host too
   const placed = (
     await Promise.all(
@@ -106,7 +79,7 @@ test('four instances racing, sender and smart host with hour and day caps: no wi
       }
     }
   }
-  const table = createStorageClients(settings()).shaping;
+  const table = storage.shapingTable();
   for (const [id, count] of inWindow) {
     const [key, seconds, start] = id.split('|');
     const cap = caps.get(`${key}|${seconds}`)!;
@@ -132,22 +105,22 @@ test('cost: the first reservation queries each window series once and creates th
     { key: `${prefix}smartHost`, windows: [{ count: 50, seconds: 3600, text: '50/h' }] },
   ];
   const store = instance();
-  meter.reset();
+  storage.reset();
   await store.reserveInWindows(limits, NOW);
   const first = tableCalls();
   assert.deepEqual(first, { QueryEntities: 3, InsertEntity: 3 });
-  meter.reset();
+  storage.reset();
   await store.reserveInWindows(limits, NOW);
   await store.reserveInWindows(limits, NOW);
   const later = tableCalls();
   assert.deepEqual(later, { UpdateEntity: 6 });
-  meter.reset();
+  storage.reset();
   // the sender's hour is full: the next hour's row is new (known empty from the query), no read
   const moved = await store.reserveInWindows(limits, NOW);
   assert.deepEqual(moved, { at: new Date(windowStart(NOW, 3600) + HOUR), movedBy: `${prefix}sender` });
   const movedCalls = tableCalls();
   assert.deepEqual(movedCalls, { InsertEntity: 2, UpdateEntity: 1 });
-  meter.reset();
+  storage.reset();
   // another instance wrote meanwhile: one lost write, one read of that row, the write again
   await instance().reserveInWindows(limits, new Date(NOW.getTime() + HOUR));
   await store.reserveInWindows(limits, new Date(NOW.getTime() + HOUR));

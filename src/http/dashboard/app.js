@@ -126,6 +126,14 @@ function controls(stats) {
           ['kind', 'name', 'reason', 'until'].map((c) => t(`controls.column.${c}`)),
           stats.suspensions.map((s) => [s.kind, s.name, s.reason, time(s.until)]),
         ),
+    el('h3', { id: 'cool-offs' }, t('controls.coolOffsHeading')),
+    stats.coolOffs.length === 0
+      ? empty(t('controls.coolOffsNone'))
+      : table(
+          ['smartHost', 'until', 'failures', 'failingSince', 'reason'].map((c) => t(`controls.column.${c}`)),
+          stats.coolOffs.map((c) => [c.smartHost, time(c.until), c.failures, time(c.since), c.reason]),
+          [2],
+        ),
     el('h3', null, t('controls.suppressionHeading')),
     stats.suppressions.entries.length === 0
       ? empty(t('controls.suppressionNone'))

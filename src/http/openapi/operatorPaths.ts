@@ -134,7 +134,27 @@ export const OPERATOR_PATHS = {
       ok: {
         '200': {
           description: 'counts of outcomes (event rows) over the window',
-          schema: { type: 'object', required: ['generatedAt', 'hours', 'perHour', 'totals', 'latestProblems'] },
+          schema: {
+            type: 'object',
+            required: ['generatedAt', 'hours', 'perHour', 'totals', 'latestProblems', 'coolOffs'],
+            properties: {
+              coolOffs: {
+                type: 'array',
+                description: 'smart hosts skipped now because they kept failing (RELAY_SMARTHOST_COOLOFF_FAILURES in a row), until `until`',
+                items: {
+                  type: 'object',
+                  required: ['smartHost', 'until', 'failures', 'since', 'reason'],
+                  properties: {
+                    smartHost: { type: 'string' },
+                    until: { type: 'string', format: 'date-time' },
+                    failures: { type: 'integer' },
+                    since: { type: 'string', format: 'date-time', description: 'when the run of failures began' },
+                    reason: { type: 'string', description: 'the last failure counted' },
+                  },
+                },
+              },
+            },
+          },
         },
       },
       errors: { '400': 'BadRequest', '401': 'Unauthorized' },
