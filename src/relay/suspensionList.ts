@@ -3,7 +3,7 @@
 // nothing, so these answer as if it were gone; a lift takes effect on every instance within the
 // suspensions' cache interval, and a held recipient goes on at its next look.
 import { parseJsonBody } from '../core/jsonBody';
-import { DEFAULT_SMART_HOST, type SuspendableKind } from '../core/policy/types';
+import type { SuspendableKind } from '../core/policy/types';
 import { SUSPENDABLE_KINDS } from '../core/reactions';
 import type { Validated } from '../core/sendRequest';
 import { checkSuspendedName, suspendableKind, validateSuspension } from '../core/suspensionRequest';
@@ -59,7 +59,7 @@ export async function putSuspension(
   const now = deps.now();
   const fields = valid(validateSuspension(valid(parseJsonBody(input.body)), now));
   if (!suspendable(deps, kind, name)) {
-    const known = kind === 'destination' ? deps.config.policy.destinations.map((d) => `"${d.name}"`) : [`"${DEFAULT_SMART_HOST}"`];
+    const known = (kind === 'destination' ? deps.config.policy.destinations.map((d) => d.name) : [...deps.smartHosts.keys()]).map((n) => `"${n}"`);
     const where =
       kind === 'destination' ? `the delivery policy's destinations are ${known.join(', ') || '(none)'}` : `the relay sends through ${known.join(', ')}`;
     throw new UnprocessableError(`name: no ${kind} is named "${name}"; ${where}`, [{ field: 'name', message: `no ${kind} is named "${name}"` }]);
@@ -92,9 +92,9 @@ function target(path: { kind: string; name: string }): { kind: SuspendableKind; 
   return { kind, name: valid(checkSuspendedName(path.name)) };
 }
 
-/** A destination of the delivery policy, or the smart host the relay sends through. */
+/** A destination of the delivery policy, or one of the smart hosts the relay sends through. */
 function suspendable(deps: RelayDeps, kind: SuspendableKind, name: string): boolean {
-  if (kind === 'smartHost') return name === DEFAULT_SMART_HOST;
+  if (kind === 'smartHost') return deps.smartHosts.has(name);
   return deps.config.policy.destinations.some((d) => d.name === name);
 }
 

@@ -69,6 +69,17 @@ test('the smart host "default" can be suspended; the list leaves out what has en
   );
 });
 
+test('a smart host of the policy besides "default" can be suspended too; an unknown one is named in the 422', FILE_TIMEOUT, async () => {
+  const r = relay();
+  r.addSmartHost('domestic');
+  const put = await putSuspension(r.deps, { kind: 'smartHost', name: 'domestic' }, [], body({ reason: 'maintenance', duration: '1h' }), new FakeLog());
+  assert.equal(put.suspension.name, 'domestic');
+  await assert.rejects(
+    putSuspension(r.deps, { kind: 'smartHost', name: 'acs' }, [], body({ reason: 'x', duration: '1h' }), new FakeLog()),
+    (err: Error) => err instanceof UnprocessableError && /"default", "domestic"/.test(err.message),
+  );
+});
+
 test('lift: 204 once, then 404; an ended suspension is not there to lift', FILE_TIMEOUT, async () => {
   const r = relay();
   const log = new FakeLog();

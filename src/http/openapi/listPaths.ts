@@ -4,7 +4,7 @@ import { messageSchema, ref } from './schemas';
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
 const kind = pathParam('kind', 'destination or smartHost', 'destination');
-const name = pathParam('name', 'a destination of the policy, or the smart host `default`', 'jp-docomo');
+const name = pathParam('name', 'a destination of the policy, or one of its smart hosts (`default` is the SMARTHOST_* one)', 'jp-docomo');
 
 export const LIST_SCHEMAS = {
   MessageSummary: messageSchema({
