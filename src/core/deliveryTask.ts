@@ -26,10 +26,18 @@ export interface DeliveryTask {
    */
   slotAt?: string;
   /**
+   * the smart host whose rate `slotAt` was reserved under, when it is not `default`: a task whose
+   * route starts with another host when it comes back reserves under that host's rate too.
+   * Absent, `default`: the only host before routing, and the one a recipient no route matches uses.
+   */
+  slotHost?: string;
+  /**
    * ISO time this attempt was counted against the warm-up caps: a held task that comes back within
    * the same caps' windows is not counted again (see src/relay/policies/holdForWarmup.ts)
    */
   countedAt?: string;
+  /** the smart host whose warm-up plan `countedAt` counted under, when it is not `default` (as slotHost) */
+  countedHost?: string;
 }
 
 /** The body as a task carries it. */
@@ -72,7 +80,7 @@ export function inlineBody(task: DeliveryTask): Buffer | undefined {
 export function parseDeliveryTask(input: unknown): DeliveryTask | undefined {
   const value = typeof input === 'string' ? safeJson(input) : input;
   if (value === null || typeof value !== 'object') return undefined;
-  const { v, messageId, recipient, attempt, body, bodyBase64, slotAt, countedAt } = value as Record<string, unknown>;
+  const { v, messageId, recipient, attempt, body, bodyBase64, slotAt, slotHost, countedAt, countedHost } = value as Record<string, unknown>;
   if (typeof messageId !== 'string' || typeof recipient !== 'string' || !messageId || !recipient) return undefined;
   if (v === 1) return { v, messageId, recipient };
   if (v !== 2 || !Number.isInteger(attempt) || (attempt as number) < 1) return undefined;
@@ -82,9 +90,16 @@ export function parseDeliveryTask(input: unknown): DeliveryTask | undefined {
   if (body !== undefined) task.body = body;
   if (bodyBase64 !== undefined) task.bodyBase64 = bodyBase64;
   // a slot that does not parse is as if none was reserved: the policy reserves one again
-  if (typeof slotAt === 'string' && !Number.isNaN(Date.parse(slotAt))) task.slotAt = slotAt;
+  if (typeof slotAt === 'string' && !Number.isNaN(Date.parse(slotAt))) {
+    task.slotAt = slotAt;
+    // a host name that is no string is as if absent: `default`
+    if (typeof slotHost === 'string' && slotHost) task.slotHost = slotHost;
+  }
   // likewise a count that does not parse: the attempt is counted again (never under-counted)
-  if (typeof countedAt === 'string' && !Number.isNaN(Date.parse(countedAt))) task.countedAt = countedAt;
+  if (typeof countedAt === 'string' && !Number.isNaN(Date.parse(countedAt))) {
+    task.countedAt = countedAt;
+    if (typeof countedHost === 'string' && countedHost) task.countedHost = countedHost;
+  }
   return task;
 }
 

@@ -37,6 +37,23 @@ test("a held task's slot and warm-up count are read back; ones that do not parse
   assert.deepEqual(parseDeliveryTask({ ...task, slotAt: 'soon', countedAt: 12 }), plain);
 });
 
+test("a held task's hosts travel with its slot and count; without them, or without a slot, there are none", FILE_TIMEOUT, () => {
+  const held = {
+    v: 2,
+    messageId: 'm',
+    recipient: 'a@example.net',
+    attempt: 1,
+    slotAt: '2026-03-01T11:00:00.000Z',
+    slotHost: 'second',
+    countedAt: '2026-03-01T10:00:00.000Z',
+    countedHost: 'third',
+  };
+  assert.deepEqual(parseDeliveryTask(JSON.stringify(held)), held);
+  const old = { v: 2, messageId: 'm', recipient: 'a@example.net', attempt: 1, slotAt: '2026-03-01T11:00:00.000Z' };
+  assert.deepEqual(parseDeliveryTask(old), old, 'a task from before the field: reserved under default');
+  assert.deepEqual(parseDeliveryTask({ ...old, slotHost: 7, countedHost: 'third' }), old, 'a host that is no name, or with no count, is dropped');
+});
+
 test('a small 7-bit message travels in its task as text, round trip exact', FILE_TIMEOUT, () => {
   const raw = Buffer.from('From: a@example.com\r\nSubject: =?UTF-8?B?5pel5pys?=\r\n\r\nline\ttab\r\n');
   const task = newDeliveryTask('m', 'r@example.net', 1, encodeInlineBody(raw));

@@ -11,10 +11,18 @@ import { mergeMessageProperties } from '../../src/local/triggerMetadata';
 const FILE_TIMEOUT = { timeout: 60_000 };
 
 // Every field of a task: the compiler fails here when a field is added to DeliveryTask and not listed.
-const taskFields = { v: true, messageId: true, recipient: true, attempt: true, body: true, bodyBase64: true, slotAt: true, countedAt: true } satisfies Record<
-  keyof DeliveryTask,
-  true
->;
+const taskFields = {
+  v: true,
+  messageId: true,
+  recipient: true,
+  attempt: true,
+  body: true,
+  bodyBase64: true,
+  slotAt: true,
+  slotHost: true,
+  countedAt: true,
+  countedHost: true,
+} satisfies Record<keyof DeliveryTask, true>;
 
 /** What a queue trigger's binding data holds before the message is merged in, plus the "sys" the host adds. */
 const hostMetadataNames = ['QueueTrigger', 'DequeueCount', 'ExpirationTime', 'Id', 'InsertionTime', 'NextVisibleTime', 'PopReceipt', 'sys'];
@@ -30,7 +38,9 @@ test('merged as the host merges it, a task with every field leaves id and dequeu
     ...newDeliveryTask('m-1', 'a@example.net', 3, { body: 'Subject: x\r\n\r\nhi\r\n' }),
     bodyBase64: 'aGk=',
     slotAt: '2026-12-01T00:00:00.000Z',
+    slotHost: 'sendgrid',
     countedAt: '2026-12-01T00:00:00.000Z',
+    countedHost: 'sendgrid',
   };
   assert.deepEqual(Object.keys(task).sort(), Object.keys(taskFields).sort(), 'the sample carries every field');
   const metadata = { Id: { string: 'queue-message-id' }, DequeueCount: { json: '2' }, PopReceipt: { string: 'receipt' } };

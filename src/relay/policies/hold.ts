@@ -5,6 +5,7 @@
 // The recipient's lifetime runs on while it is held: a hold that would end after it ends the
 // recipient now instead (failed, `expired`; see ./lifetime.ts).
 import type { DeliveryTask } from '../../core/deliveryTask';
+import { DEFAULT_SMART_HOST } from '../../core/policy/types';
 import { type DeliveryRow, RowChangedError } from '../ports';
 import { recordEvent } from '../steps/recordEvent';
 import { metricDestination } from '../steps/recordMetrics';
@@ -23,6 +24,8 @@ export interface Hold {
   why: string;
   /** a send slot reserved for it: the task comes back carrying it and sends without reserving again */
   slotAt?: Date;
+  /** the smart host whose rate the slot was reserved under */
+  slotHost?: string;
   /**
    * a hold with no known end (a pause): `until` is only the next look, and the row is written once,
    * when the hold begins, not at each look
@@ -38,8 +41,10 @@ export async function holdUntil(state: DeliveryState, hold: Hold): Promise<StepS
   if (hold.until > recipientLifetime(state.deps.config, found.row).endsAt) return expire(state, hold.heldBy);
   const seconds = Math.min(MAX_HOLD_SECONDS, Math.max(0, Math.ceil((hold.until.getTime() - now.getTime()) / 1000)));
   // The warm-up count travels with the task, so a later hold of this attempt does not count it twice.
-  const carried = state.warmupCountedAt ? { ...state.task, countedAt: state.warmupCountedAt.toISOString() } : state.task;
-  const task: DeliveryTask = hold.slotAt ? { ...carried, slotAt: hold.slotAt.toISOString() } : withoutSlot(carried);
+  const counted = state.warmupCountedAt
+    ? withHost({ ...state.task, countedAt: state.warmupCountedAt.toISOString() }, 'countedHost', state.warmupCountedHost)
+    : state.task;
+  const task: DeliveryTask = hold.slotAt ? withHost({ ...counted, slotAt: hold.slotAt.toISOString() }, 'slotHost', hold.slotHost) : withoutSlot(counted);
   const why = `held, ${hold.why}; ${hold.recheck ? 'checking again' : 'going on'} in ${seconds}s`;
   const sameHold =
     found.row.heldBy === hold.heldBy && found.row.status !== 'sending' && (hold.recheck === true || sameMoment(found.row.nextAttemptAt, hold.until));
@@ -64,7 +69,15 @@ function withoutSlot(task: DeliveryTask): DeliveryTask {
   if (task.slotAt === undefined) return task;
   const copy = { ...task };
   delete copy.slotAt;
+  delete copy.slotHost;
   return copy;
+}
+
+/** The task naming the host its slot or count is under; `default` goes unnamed, so a task without routes stays as small as before. */
+function withHost(task: DeliveryTask, field: 'slotHost' | 'countedHost', host: string | undefined): DeliveryTask {
+  if (host === undefined || host === DEFAULT_SMART_HOST) delete task[field];
+  else task[field] = host;
+  return task;
 }
 
 function sameMoment(a: Date | undefined, b: Date): boolean {

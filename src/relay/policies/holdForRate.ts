@@ -1,12 +1,15 @@
 // Hold a recipient for its send slot under the shared rate limits of its destination and of the
-// smart host it goes through (the first of its route; docs/adr/0009). One reservation counts the send in every limit at the same moment;
-// a slot a few seconds off is waited for here, a later one holds the task in the queue until just
-// before it, carrying the slot, so the task sends when it comes back without reserving again. A
-// recipient no rule covers costs one map lookup (core/policy/limits), no storage call.
+// smart host it goes through (the first of its route; docs/adr/0009). One reservation counts the
+// send in every limit at the same moment; a slot a few seconds off is waited for here, a later one
+// holds the task in the queue until just before it, carrying the slot and the host it was reserved
+// under, so the task sends when it comes back without reserving again, unless its route now starts
+// with another host that has a rate: then it reserves under that host's rate alone and sends at the
+// later slot (the relay never sends above a smart host's rate). A recipient no rule covers costs one
+// map lookup (core/policy/limits), no storage call.
 import { domainOf } from '../../core/address';
 import { LATE_SLOT_MS, slowedWindows } from '../../core/policy/gcra';
 import { limitKey, type Shaping, shapingFor } from '../../core/policy/limits';
-import type { RateWindow, SuspendableKind } from '../../core/policy/types';
+import { DEFAULT_SMART_HOST, type RateWindow, type SuspendableKind } from '../../core/policy/types';
 import type { ThrottleLimit } from '../ports';
 import { CONTINUE, type DeliveryState, type DeliveryStep, known } from '../steps/step';
 import { firstSmartHost } from './chooseRoute';
@@ -30,25 +33,37 @@ interface RateLimit extends ThrottleLimit {
 export const holdForRate: DeliveryStep = {
   name: 'hold for the send rate',
   async run(state) {
-    const shaping = shapingFor(state.deps.config.policy, domainOf(state.task.recipient), firstSmartHost(state));
+    const host = firstSmartHost(state);
+    const shaping = shapingFor(state.deps.config.policy, domainOf(state.task.recipient), host);
     if (!shaping) return CONTINUE;
     const now = known(state.decidedAt, 'the time of the decision');
     const carried = state.task.slotAt === undefined ? undefined : Date.parse(state.task.slotAt);
-    if (carried !== undefined && carried - now.getTime() >= -LATE_SLOT_MS) return sendAt(state, carried, 'the slot it was held for');
+    if (carried !== undefined && carried - now.getTime() >= -LATE_SLOT_MS) {
+      const reservedUnder = state.task.slotHost ?? DEFAULT_SMART_HOST;
+      if (reservedUnder === host || !shaping.smartHost || shaping.smartHost.rate.length === 0) {
+        return sendAt(state, carried, reservedUnder, 'the slot it was held for');
+      }
+      // Its route now starts with another host (the first cools off or is suspended), whose rate never
+      // counted it: the destination's reservation stands, this host's is added, the later one wins.
+      const hostLimits = (await rateLimits(state, shaping, now)).filter((l) => l.kind === 'smartHost');
+      const slot = (await state.deps.throttles.reserve(hostLimits, now)).getTime();
+      return sendAt(state, Math.max(carried, slot), host, `its slot under ${host}, now its route's first host,`);
+    }
     const limits = await rateLimits(state, shaping, now);
     if (limits.length === 0) return CONTINUE;
     const slot = (await state.deps.throttles.reserve(limits, now)).getTime();
-    return sendAt(state, slot, 'its slot');
+    return sendAt(state, slot, host, 'its slot');
   },
 };
 
-/** Sends at `slot`: now, after a short wait, or after a hold that carries the slot. */
-async function sendAt(state: DeliveryState, slot: number, what: string) {
+/** Sends at `slot`, reserved under `slotHost`'s rate: now, after a short wait, or after a hold that carries the slot. */
+async function sendAt(state: DeliveryState, slot: number, slotHost: string, what: string) {
   const now = known(state.decidedAt, 'the time of the decision').getTime();
   const ahead = slot - now;
   if (ahead <= SEND_WAIT_MS) {
     if (ahead > 0) await new Promise((resolve) => setTimeout(resolve, ahead));
     state.slotAt = new Date(slot);
+    state.slotHost = slotHost;
     return CONTINUE;
   }
   const shaping = shapingFor(state.deps.config.policy, domainOf(state.task.recipient), firstSmartHost(state));
@@ -58,6 +73,7 @@ async function sendAt(state: DeliveryState, slot: number, what: string) {
     heldBy: `rate:${binding.key}`,
     until: new Date(Math.max(now, slot - HOLD_LEAD_MS)),
     slotAt: new Date(slot),
+    slotHost,
     why: `${what} under ${limits.map((l) => `${l.key} ${l.text}`).join(' and ')} is at ${new Date(slot).toISOString()}`,
   });
 }

@@ -2,10 +2,11 @@
 // goes through (kind `smartHost`, the first of its route) runs, each attempt counts against the day's
 // caps per hour and per day, across every instance (Throttles.reserveInWindows: fixed UTC windows,
 // not a spread rate). Over a cap, the recipient is held until the window it was counted in opens; the
-// count travels with the task (`countedAt`), so neither that return nor a later hold of the same
-// attempt counts it twice. After the ramp nothing is counted: no storage call. It runs before the
-// rate reservations, so the recipients a window lets go at its start are still paced by the
-// destination's and smart host's rates.
+// count travels with the task (`countedAt`, and `countedHost` the host whose plan it was under), so
+// neither that return nor a later hold of the same attempt counts it twice; back through another
+// warming host, it is counted under that host's plan too. After the ramp nothing is counted: no
+// storage call. It runs before the rate reservations, so the recipients a window lets go at its
+// start are still paced by the destination's and smart host's rates.
 //
 // Warm-up overflow (a route's `warmupOverflow`): when the first host's caps are full, the recipient
 // goes on through the rest of its route, counted against the next host's plan if it has one, instead
@@ -14,7 +15,7 @@
 // most one place of a later window per instance, not one per overflowing recipient.
 import { domainOf } from '../../core/address';
 import { sameWindows, warmupKey, warmupWindows } from '../../core/policy/warmup';
-import type { DeliveryPolicy, WarmupPlan } from '../../core/policy/types';
+import { DEFAULT_SMART_HOST, type DeliveryPolicy, type WarmupPlan } from '../../core/policy/types';
 import type { ThrottleLimit, Throttles } from '../ports';
 import { CONTINUE, type DeliveryState, type DeliveryStep, known } from '../steps/step';
 import { firstSmartHost } from './chooseRoute';
@@ -43,11 +44,28 @@ export const holdForWarmup: DeliveryStep = {
       const counted = state.task.countedAt === undefined ? undefined : new Date(state.task.countedAt);
       // A task that comes back a little early (clocks a second apart) sends in the window it was counted in.
       if (counted && limits.every((l) => sameWindows(l.windows, counted, counted > now ? counted : now))) {
-        state.warmupCountedAt = counted;
-        return CONTINUE;
+        const countedUnder = state.task.countedHost ?? DEFAULT_SMART_HOST;
+        const hostLimit = countedUnder === host ? undefined : limits.find((l) => l.key === hostKey);
+        if (!hostLimit) {
+          state.warmupCountedAt = counted;
+          state.warmupCountedHost = countedUnder;
+          return CONTINUE;
+        }
+        // Its route now starts with another warming host (the first cools off or is suspended), whose
+        // plan never counted it: the sender's count stands, this host's is added.
+        const added = await state.deps.throttles.reserveInWindows([hostLimit], now);
+        if (added.at <= now) {
+          state.warmupCountedAt = counted;
+          state.warmupCountedHost = host;
+          return CONTINUE;
+        }
+        // Held, it is counted again under every plan when it comes back: one count cannot say two windows.
+        state.warmupCountedAt = undefined;
+        return holdUntil(state, { heldBy: hostKey, until: added.at, why: `the warm-up caps of ${hostKey} (${capsText(hostLimit)}) are reached` });
       }
       const reservation = await state.deps.throttles.reserveInWindows(limits, now);
       state.warmupCountedAt = reservation.at;
+      state.warmupCountedHost = host;
       if (reservation.at <= now) return CONTINUE;
       const heldBy = reservation.movedBy ?? limits.map((l) => l.key).join(', ');
       if (canOverflow(state) && heldBy === hostKey) {
@@ -60,11 +78,15 @@ export const holdForWarmup: DeliveryStep = {
       // Held after an overflow, it was counted for another host than the first of its route, which
       // it may go through when it comes back: it is counted again then rather than not at all.
       if (overflowed) state.warmupCountedAt = undefined;
-      const caps = limits.find((l) => l.key === heldBy)?.windows.map((w) => w.text) ?? [];
-      return holdUntil(state, { heldBy, until: reservation.at, why: `the warm-up caps of ${heldBy} (${caps.join(', ')}) are reached` });
+      const caps = limits.find((l) => l.key === heldBy);
+      return holdUntil(state, { heldBy, until: reservation.at, why: `the warm-up caps of ${heldBy} (${caps ? capsText(caps) : ''}) are reached` });
     }
   },
 };
+
+function capsText(limit: ThrottleLimit): string {
+  return limit.windows.map((w) => w.text).join(', ');
+}
 
 function canOverflow(state: DeliveryState): boolean {
   return state.warmupOverflow === true && state.route !== undefined && state.route.length > 1;

@@ -50,6 +50,7 @@ export const takeLease: DeliveryStep = {
           heldBy: `concurrency:${key}`,
           until,
           slotAt: state.slotAt,
+          slotHost: state.slotHost,
           why: `${concurrency} attempt(s) already in flight for ${key}${abandoned ? ' (one looks abandoned: waiting for its lease to expire)' : ''}`,
         },
       );

@@ -12,9 +12,11 @@ export const scheduleRetry: DeliveryStep = {
     const delaySeconds = (next.nextAttemptAt.getTime() - known(state.finishedAt, 'the end of the send').getTime()) / 1000;
     // An inline body travels on as it is, and a task from before attempts were numbered (v1) keeps
     // its body in the blob. A slot or warm-up count was this attempt's: the next one takes its own.
-    const { slotAt, countedAt, ...task } = state.task;
+    const { slotAt, slotHost, countedAt, countedHost, ...task } = state.task;
     void slotAt;
+    void slotHost;
     void countedAt;
+    void countedHost;
     await state.deps.queue.enqueue({ ...task, v: 2, attempt: known(state.attempt, 'the attempt') + 1 }, delaySeconds);
     return CONTINUE;
   },

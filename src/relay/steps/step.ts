@@ -31,8 +31,12 @@ export interface DeliveryState {
   claim?: boolean;
   /** hold for the warm-up: the moment this attempt was counted against the warm-up caps (a later hold carries it) */
   warmupCountedAt?: Date;
+  /** hold for the warm-up: the smart host whose plan that count was under */
+  warmupCountedHost?: string;
   /** hold for the rate: the send slot this attempt sends at (policies/holdForRate) */
   slotAt?: Date;
+  /** hold for the rate: the smart host whose rate that slot was reserved under (a later hold carries it) */
+  slotHost?: string;
   /** take a lease: the concurrency places held for the send, given back after it */
   leases?: ThrottleLease[];
   /** claim: the row as this invocation holds it (the claimed row, or the found one) */
