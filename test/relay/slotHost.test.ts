@@ -59,7 +59,7 @@ test("held under one host, back when its route starts with another: reserved und
   relay.throttles.slots.set('smartHost:default', defaultSlot);
   relay.clock.current = new Date(slot.getTime() - HOLD_LEAD_MS);
   const again = await heldTask(relay, held, log, 2);
-  assert.deepEqual(reservedKeys(relay), [['smartHost:second'], ['smartHost:default']], "default's windows alone: the first reservation stands");
+  assert.deepEqual(reservedKeys(relay), [['smartHost:second'], ['smartHost:default']], "default's windows (no destination limits here)");
   assert.equal(relay.smartHost.sent.length + second.sent.length, 0, "not sent before default's slot");
   assert.equal(row()?.heldBy, 'rate:smartHost:default');
   assert.deepEqual([again.slotAt, again.slotHost], [defaultSlot.toISOString(), undefined], '`default` goes unnamed');
@@ -71,7 +71,7 @@ test("held under one host, back when its route starts with another: reserved und
   assert.equal(row()?.smartHost, 'default');
 });
 
-test('the other host with a slot sooner than the carried one: sent at the carried slot', FILE_TIMEOUT, async () => {
+test('the other host with a slot sooner than the carried one: sent at its own slot, the carried one given up', FILE_TIMEOUT, async () => {
   const { relay, task, log } = relayWith({
     smartHosts: { default: { rate: '10/min' }, second: { ...SECOND, rate: '30/min' } },
     routes: [{ smartHosts: ['second', 'default'] }],
@@ -84,8 +84,31 @@ test('the other host with a slot sooner than the carried one: sent at the carrie
   const started = Date.now();
   await deliver(relay, held, log, 2);
   assert.deepEqual(reservedKeys(relay), [['smartHost:second'], ['smartHost:default']]);
-  assert.ok(Date.now() - started >= HOLD_LEAD_MS - 50, 'waited for the carried slot, the later of the two');
+  assert.ok(Date.now() - started < HOLD_LEAD_MS / 2, 'did not wait for the carried slot: the new reservation is the one it sends at');
   assert.equal(relay.smartHost.sent.length, 1);
+});
+
+test('with a destination rate too: the new host and the destination are reserved together, at one moment', FILE_TIMEOUT, async () => {
+  const { relay, task, log } = relayWith({
+    builtIn: false,
+    destinations: { limited: { domains: ['example.net'], rate: '20/min' } },
+    smartHosts: { default: { rate: '10/min' }, second: { ...SECOND, rate: '30/min' } },
+    routes: [{ smartHosts: ['second', 'default'] }],
+  });
+  const slot = at(60_000);
+  relay.throttles.slots.set('smartHost:second', slot);
+  const held = await heldTask(relay, task, log, 1);
+  relay.smartHostHealth.coolOffs.set('second', at(3600_000));
+  const destinationSlot = at(90_000);
+  relay.throttles.slots.set('destination:limited', destinationSlot);
+  relay.clock.current = new Date(slot.getTime() - HOLD_LEAD_MS);
+  const again = await heldTask(relay, held, log, 2);
+  assert.deepEqual(reservedKeys(relay), [
+    ['destination:limited', 'smartHost:second'],
+    ['destination:limited', 'smartHost:default'],
+  ]);
+  assert.equal(again.slotAt, destinationSlot.toISOString(), "the moment both have room, not the slot carried from the first host's reservation");
+  assert.equal(relay.smartHost.sent.length, 0);
 });
 
 test('its host unchanged: it sends at its slot without a new reservation', FILE_TIMEOUT, async () => {

@@ -3,8 +3,8 @@
 // send in every limit at the same moment; a slot a few seconds off is waited for here, a later one
 // holds the task in the queue until just before it, carrying the slot and the host it was reserved
 // under, so the task sends when it comes back without reserving again, unless its route now starts
-// with another host that has a rate: then it reserves under that host's rate alone and sends at the
-// later slot (the relay never sends above a smart host's rate). A recipient no rule covers costs one
+// with another host that has a rate: then it reserves again under the destination and that host
+// together (the relay never sends above a smart host's or a destination's rate). A recipient no rule covers costs one
 // map lookup (core/policy/limits), no storage call.
 import { domainOf } from '../../core/address';
 import { LATE_SLOT_MS, slowedWindows } from '../../core/policy/gcra';
@@ -44,10 +44,11 @@ export const holdForRate: DeliveryStep = {
         return sendAt(state, carried, reservedUnder, 'the slot it was held for');
       }
       // Its route now starts with another host (the first cools off or is suspended), whose rate never
-      // counted it: the destination's reservation stands, this host's is added, the later one wins.
-      const hostLimits = (await rateLimits(state, shaping, now)).filter((l) => l.kind === 'smartHost');
-      const slot = (await state.deps.throttles.reserve(hostLimits, now)).getTime();
-      return sendAt(state, Math.max(carried, slot), host, `its slot under ${host}, now its route's first host,`);
+      // counted it: a new slot under the destination and this host together. Sending later than the
+      // carried slot could crowd the destination's next reservation, so that slot is given up
+      // (one place wasted, never one send too many).
+      const slot = (await state.deps.throttles.reserve(await rateLimits(state, shaping, now), now)).getTime();
+      return sendAt(state, slot, host, `its slot under ${host}, now its route's first host,`);
     }
     const limits = await rateLimits(state, shaping, now);
     if (limits.length === 0) return CONTINUE;
