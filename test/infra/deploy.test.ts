@@ -1,7 +1,8 @@
 // infra/deploy.sh with `az` and `npm` replaced by STUBS on PATH that record how they were called and
 // answer like the real ones would. No Azure account exists here: the stubs are the whole of Azure,
 // and a loopback HTTP server stands in for the deployed app's send endpoint. zip, the packaging
-// script, the pinned Bicep CLI and the app's own loadConfig run for real.
+// script, the pinned Bicep CLI (its answers kept for identical inputs, see bicepCache.ts) and the app's
+// own loadConfig run for real.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { infraDir, repoRoot, skipWithoutBicep } from './bicep';
+import { bicepMemoEnv } from './bicepCache';
 import { zipEntries } from './zip';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
@@ -105,8 +107,10 @@ fs.appendFileSync(path.join(process.env.STUB_DIR, 'npm.log'), JSON.stringify({
 }) + '\n');
 if (args[0] === 'run' && args[1] === 'build') {
   // Stands in for tsc: the tree it compiles is already compiled into the repository's dist/.
+  // Hard links where the file system allows (nothing deploy.sh runs writes into the build), else a copy.
   const outDir = args[args.indexOf('--outDir') + 1];
-  fs.cpSync(process.env.REPO_DIST, outDir, { recursive: true });
+  const linked = !fs.existsSync(outDir) && require('child_process').spawnSync('cp', ['-al', process.env.REPO_DIST, outDir]).status === 0;
+  if (!linked) fs.cpSync(process.env.REPO_DIST, outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'fresh-build.txt'), 'written by this build');
 }
 if (args[0] === 'ci' && args.includes('--omit=dev')) {
@@ -141,6 +145,8 @@ interface Run {
 let root: string;
 let stubBin: string;
 let goodParams: string;
+// Runs after the first with the same template and parameters reuse the real Bicep CLI's answer.
+let bicepMemo: Record<string, string>;
 
 // Stands in for the deployed app's send endpoint: 401 without a key, like the Functions host.
 let appServer: Server;
@@ -166,7 +172,7 @@ const filled = {
 
 async function deploy(args: string[], options: { behaviour?: object; password?: string; path?: string; env?: Record<string, string> } = {}): Promise<Run> {
   const dir = mkdtempSync(path.join(root, 'run-'));
-  const env: Record<string, string | undefined> = { ...process.env, DEPLOY_BACKOFF_SECONDS: '0', ...options.env };
+  const env: Record<string, string | undefined> = { ...process.env, DEPLOY_BACKOFF_SECONDS: '0', ...bicepMemo, ...options.env };
   delete env.SMARTHOST_PASSWORD;
   for (const name of ['RELAY_UNSUBSCRIBE_SECRET', 'RELAY_ACS_EVENTS_SECRET', 'RELAY_SENDGRID_API_KEY', 'RELAY_ACS_ACCESS_KEY'])
     if (!options.env?.[name]) delete env[name];
@@ -230,6 +236,7 @@ describe('infra/deploy.sh', FILE_TIMEOUT, () => {
     chmodSync(path.join(stubBin, 'az'), 0o755);
     chmodSync(path.join(stubBin, 'npm'), 0o755);
     goodParams = writeParams(path.join(root, 'good.parameters.json'), filled);
+    bicepMemo = bicepMemoEnv(path.join(root, 'bicep-memo'));
     assert.ok(existsSync(path.join(repoRoot, 'dist', 'functions')), 'the app is built (npm test builds first)');
   });
 
