@@ -61,7 +61,7 @@ function parseMailboxString(input: string): ParseResult<Mailbox> {
   if (trimmed === '') return fail('must not be empty');
   const parsed = addressparser(trimmed, { flatten: true });
   // addressparser folds a second "<addr>" into the name of the first, so count them ourselves
-  if (parsed.length !== 1 || angleAddressCount(trimmed) > 1) return fail('must be exactly one address (use an array for several)');
+  if (parsed.length !== 1 || angleOpenings(trimmed).length > 1) return fail('must be exactly one address (use an array for several)');
   const mailbox = parsed[0];
   // addressparser folds text after "<addr>" into the name; a well-formed "Name <addr>" ends with ">".
   if (trimmed.includes('<') && !trimmed.endsWith('>')) return fail('has text after the closing ">"');
@@ -167,9 +167,9 @@ function checkName(name: string | undefined): ParseResult<string | undefined> {
   return { ok: true, value: trimmed || undefined };
 }
 
-/** How many "<" open an angle address, not counting those inside a quoted display name. */
-function angleAddressCount(text: string): number {
-  let count = 0;
+/** Where each "<" that opens an angle address stands, not counting those inside a quoted display name. */
+function angleOpenings(text: string): number[] {
+  const openings: number[] = [];
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -177,9 +177,9 @@ function angleAddressCount(text: string): number {
       if (c === '\\') i++;
       else if (c === '"') quoted = false;
     } else if (c === '"') quoted = true;
-    else if (c === '<') count++;
+    else if (c === '<') openings.push(i);
   }
-  return count;
+  return openings;
 }
 
 export function domainOf(address: string): string {
@@ -239,16 +239,8 @@ function decodeKeyPart(encoded: string): string {
 
 /** The text between the "<" that opens the angle address (outside a quoted name) and the final ">". */
 function angleAddress(text: string): string {
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '\\') i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === '<') return text.slice(i + 1, text.endsWith('>') ? -1 : undefined).trim();
-  }
-  return text;
+  const [open] = angleOpenings(text);
+  return open === undefined ? text : text.slice(open + 1, text.endsWith('>') ? -1 : undefined).trim();
 }
 
 function withName(address: string, name: string | undefined): Mailbox {
