@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, deliveryAttemptBoundMs, FUNCTION_TIMEOUT_MARGIN_MS, FUNCTION_TIMEOUT_MS, loadConfig } from '../src/config';
+import { deliveryAttemptBoundMs, FUNCTION_TIMEOUT_MARGIN_MS, FUNCTION_TIMEOUT_MS, loadConfig } from '../src/config';
 import { parseTimeSpan } from '../src/local/queueOptions';
+import { configProblems } from './support/configProblems';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 60_000 };
@@ -14,16 +15,6 @@ const minimal = {
   SMARTHOST_USERNAME: 'relay',
   SMARTHOST_PASSWORD: 'secret ',
 };
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    return [...err.problems];
-  }
-  assert.fail('expected a ConfigError');
-}
 
 test('applies the documented defaults', FILE_TIMEOUT, () => {
   const config = loadConfig(minimal);
@@ -40,7 +31,7 @@ test('applies the documented defaults', FILE_TIMEOUT, () => {
 });
 
 test('names each missing or wrong setting, all at once', FILE_TIMEOUT, () => {
-  const problems = problemsOf({ SMARTHOST_PORT: 'abc', RELAY_MAX_RECIPIENTS: '1000', SMARTHOST_AUTH: 'cram-md5' });
+  const problems = configProblems({ SMARTHOST_PORT: 'abc', RELAY_MAX_RECIPIENTS: '1000', SMARTHOST_AUTH: 'cram-md5' });
   const named = (name: string) => problems.some((p) => p.startsWith(name));
   for (const name of ['RELAY_ALLOWED_SENDER_DOMAINS', 'SMARTHOST_HOST', 'SMARTHOST_USERNAME', 'SMARTHOST_PORT', 'RELAY_MAX_RECIPIENTS', 'SMARTHOST_AUTH']) {
     assert.ok(named(name), `${name} should be named in:\n${problems.join('\n')}`);
@@ -52,7 +43,7 @@ test('names each missing or wrong setting, all at once', FILE_TIMEOUT, () => {
 });
 
 test('refuses port 25, bad names and a bad domain list', FILE_TIMEOUT, () => {
-  const problems = problemsOf({
+  const problems = configProblems({
     ...minimal,
     SMARTHOST_PORT: '25',
     RELAY_QUEUE_NAME: 'Bad_Queue',
@@ -66,7 +57,7 @@ test('refuses port 25, bad names and a bad domain list', FILE_TIMEOUT, () => {
 test('xoauth2 needs no password; login does', FILE_TIMEOUT, () => {
   const { SMARTHOST_PASSWORD: _omit, ...withoutPassword } = minimal;
   assert.equal(loadConfig({ ...withoutPassword, SMARTHOST_AUTH: 'xoauth2' }).smartHost.auth, 'xoauth2');
-  assert.deepEqual(problemsOf(withoutPassword), ['SMARTHOST_PASSWORD is not set: SMARTHOST_AUTH=login needs a password']);
+  assert.deepEqual(configProblems(withoutPassword), ['SMARTHOST_PASSWORD is not set: SMARTHOST_AUTH=login needs a password']);
 });
 
 test('identity-based storage needs all three https service URIs', FILE_TIMEOUT, () => {
@@ -78,7 +69,7 @@ test('identity-based storage needs all three https service URIs', FILE_TIMEOUT, 
     AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-000000000001',
   });
   assert.equal(config.storage.kind, 'identity');
-  const problems = problemsOf({ ...minimal, AzureWebJobsStorage__blobServiceUri: 'http://acct.blob.core.windows.net' });
+  const problems = configProblems({ ...minimal, AzureWebJobsStorage__blobServiceUri: 'http://acct.blob.core.windows.net' });
   assert.match(problems.join('\n'), /__queueServiceUri, AzureWebJobsStorage__tableServiceUri not set/);
   assert.match(problems.join('\n'), /must be an https:\/\/ service URI/);
 });
@@ -92,7 +83,7 @@ test('the SMTP timeouts must keep a delivery attempt well below functionTimeout'
   const defaults = loadConfig(minimal);
   assert.ok(deliveryAttemptBoundMs(defaults.smartHost) + FUNCTION_TIMEOUT_MARGIN_MS <= FUNCTION_TIMEOUT_MS, 'the defaults fit');
   // Each within its own bounds, together too long.
-  const problems = problemsOf({ ...minimal, SMARTHOST_CONNECT_TIMEOUT_SECONDS: '45', SMARTHOST_SOCKET_TIMEOUT_SECONDS: '140' });
+  const problems = configProblems({ ...minimal, SMARTHOST_CONNECT_TIMEOUT_SECONDS: '45', SMARTHOST_SOCKET_TIMEOUT_SECONDS: '140' });
   assert.equal(problems.length, 1);
   assert.match(
     problems[0],

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../src/config';
+import { loadConfig } from '../src/config';
 import { APP_ROOT, readDeliveryPolicy } from '../src/policyFile';
 import { EMPTY_POLICY } from '../src/core/policy/types';
 import { jsonErrorLocation } from '../src/core/policy/jsonLocation';
+import { configProblems } from './support/configProblems';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 60_000 };
@@ -101,16 +102,6 @@ test('each bad source is a problem naming it, and leaves no policy in effect', F
 });
 
 const SETTINGS = { RELAY_ALLOWED_SENDER_DOMAINS: 'example.jp', SMARTHOST_HOST: 'smtp.example.net', SMARTHOST_USERNAME: 'relay', SMARTHOST_PASSWORD: 'secret' };
-
-function configProblems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    return [...err.problems];
-  }
-  assert.fail('expected a ConfigError');
-}
 
 test('loadConfig fails on a bad RELAY_POLICY_FILE or RELAY_POLICY_JSON, naming it and the problem', FILE_TIMEOUT, () => {
   assert.deepEqual(configProblems({ ...SETTINGS, RELAY_POLICY_JSON: '{"destinations": {"docomo": {"preset": "jp-docomo", "rate": "30/mn"}}}' }), [

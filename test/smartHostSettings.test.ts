@@ -4,7 +4,8 @@
 // default to the SMARTHOST_* settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../src/config';
+import { loadConfig } from '../src/config';
+import { configProblems } from './support/configProblems';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 60_000 };
@@ -25,16 +26,6 @@ const POLICY = JSON.stringify({
     exchange: { host: 'smtp.office365.com', auth: 'xoauth2', username: 'relay@contoso.com', identityClientId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' },
   },
 });
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    return [...err.problems];
-  }
-  assert.fail('expected a ConfigError');
-}
 
 test('every smart host gets its connection: its own keys, its password from its setting, the rest from SMARTHOST_*', FILE_TIMEOUT, () => {
   const config = loadConfig({ ...BASE, RELAY_POLICY_JSON: POLICY, SMARTHOST_DOMESTIC_PASSWORD: 'domestic secret ' });
@@ -60,19 +51,19 @@ test('every smart host gets its connection: its own keys, its password from its 
 });
 
 test('a missing password setting stops the start, naming the smart host and the setting', FILE_TIMEOUT, () => {
-  const problems = problemsOf({ ...BASE, RELAY_POLICY_JSON: POLICY });
+  const problems = configProblems({ ...BASE, RELAY_POLICY_JSON: POLICY });
   assert.deepEqual(
     problems.filter((p) => p.includes('domestic')),
     [
       'smart host "domestic": SMARTHOST_DOMESTIC_PASSWORD is not set: its passwordSetting names it as the setting holding the password (locally an environment variable or local.settings.json "Values", in Azure a Key Vault reference)',
     ],
   );
-  assert.equal(problemsOf({ ...BASE, RELAY_POLICY_JSON: POLICY, SMARTHOST_DOMESTIC_PASSWORD: '' }).length, 1, 'empty is unset');
+  assert.equal(configProblems({ ...BASE, RELAY_POLICY_JSON: POLICY, SMARTHOST_DOMESTIC_PASSWORD: '' }).length, 1, 'empty is unset');
 });
 
 test('an unresolved Key Vault reference is no password, and the problem does not repeat it', FILE_TIMEOUT, () => {
   const reference = '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/domestic/)';
-  const problems = problemsOf({ ...BASE, RELAY_POLICY_JSON: POLICY, SMARTHOST_DOMESTIC_PASSWORD: reference });
+  const problems = configProblems({ ...BASE, RELAY_POLICY_JSON: POLICY, SMARTHOST_DOMESTIC_PASSWORD: reference });
   assert.equal(problems.length, 1);
   assert.match(problems[0] ?? '', /^smart host "domestic": SMARTHOST_DOMESTIC_PASSWORD is an unresolved Key Vault reference/);
   assert.ok(!problems[0]?.includes('vault.azure.net'));
@@ -82,7 +73,7 @@ test('a policy problem of a smart host is a start-up problem too (port 25, a con
   const policy = JSON.stringify({
     smartHosts: { default: { host: 'x.example.net' }, domestic: { host: 'smtp.example.jp', port: 25, username: 'u', passwordSetting: 'P' } },
   });
-  const problems = problemsOf({ ...BASE, RELAY_POLICY_JSON: policy, P: 'pw' });
+  const problems = configProblems({ ...BASE, RELAY_POLICY_JSON: policy, P: 'pw' });
   assert.ok(problems.some((p) => p.startsWith('RELAY_POLICY_JSON: /smartHosts/domestic/port: 25 is blocked outbound in Azure')));
   assert.ok(problems.some((p) => p.startsWith('RELAY_POLICY_JSON: /smartHosts/default/host: "host" is not allowed for "default"')));
   assert.ok(!problems.join('\n').includes('pw'), 'no password in a problem');
