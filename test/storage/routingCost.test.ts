@@ -6,10 +6,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RelayConfig } from '../../src/config';
-import type { DeliveryTask } from '../../src/core/deliveryTask';
 import { EMPTY_POLICY, type DeliveryPolicy } from '../../src/core/policy/types';
 import type { RelayDeps } from '../../src/relay/deps';
-import { type Cost, type MeteredRelay, type QueuedTask, startMeteredRelay } from '../support/meteredRelay';
+import { type MeteredRelay, startMeteredRelay } from '../support/meteredRelay';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 120_000 };
@@ -32,31 +31,21 @@ before(async () => {
 
 after(() => relay?.stop());
 
-/** Accepts one single-recipient message and takes its task off the queue, as the host would. */
-async function acceptOne(recipient: string): Promise<QueuedTask & { accepted: number; acceptOps: string }> {
-  const { cost, tasks } = await relay.accept({ to: recipient });
-  return { ...tasks[0], accepted: cost.ops, acceptOps: cost.text };
-}
-
-function deliveryCost(task: DeliveryTask, queueMessageId: string, now?: () => Date): Promise<Cost> {
-  return relay.deliveryCost({ task, queueMessageId }, now);
-}
-
 test('storage transactions per delivery: no routes, a recipient no route matches, a routed recipient', FILE_TIMEOUT, async () => {
   // warm: the first send of an instance reads the sender's state and fills the caches once
   config.policy = ROUTED;
-  const warm = await acceptOne(`warm${++number}@routed.test`);
-  await deliveryCost(warm.task, warm.queueMessageId);
+  const warm = await relay.acceptOne(`warm${++number}@routed.test`);
+  await relay.deliveryCost(warm);
 
   config.policy = EMPTY_POLICY;
-  const plain = await acceptOne(`plain${++number}@unrouted.test`);
-  const none = await deliveryCost(plain.task, plain.queueMessageId);
+  const plain = await relay.acceptOne(`plain${++number}@unrouted.test`);
+  const none = await relay.deliveryCost(plain);
 
   config.policy = ROUTED;
-  const unmatched = await acceptOne(`other${++number}@unrouted.test`);
-  const noMatch = await deliveryCost(unmatched.task, unmatched.queueMessageId);
-  const matched = await acceptOne(`routed${++number}@routed.test`);
-  const routed = await deliveryCost(matched.task, matched.queueMessageId);
+  const unmatched = await relay.acceptOne(`other${++number}@unrouted.test`);
+  const noMatch = await relay.deliveryCost(unmatched);
+  const matched = await relay.acceptOne(`routed${++number}@routed.test`);
+  const routed = await relay.deliveryCost(matched);
   assert.equal((await deps.deliveries.get(matched.task.messageId, matched.task.recipient))?.row.smartHost, 'default');
 
   assert.equal(noMatch.ops, none.ops, `no route matched: ${noMatch.text}; no routes: ${none.text}`);

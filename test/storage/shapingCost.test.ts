@@ -11,7 +11,7 @@ import { EMPTY_POLICY, type DeliveryPolicy, type WarmupPlan } from '../../src/co
 import type { RelayDeps } from '../../src/relay/deps';
 import type { StorageClients } from '../../src/storage/clients';
 import { ThrottleStore } from '../../src/storage/throttleStore';
-import { type Cost, type MeteredRelay, type QueuedTask, startMeteredRelay } from '../support/meteredRelay';
+import { type MeteredRelay, startMeteredRelay } from '../support/meteredRelay';
 
 /** This file's deadline for each of its top-level tests and suites: a hung socket fails one test, not the run. */
 const FILE_TIMEOUT = { timeout: 120_000 };
@@ -35,46 +35,36 @@ before(async () => {
 
 after(() => relay?.stop());
 
-/** Accepts one single-recipient message and takes its task off the queue, as the host would. */
-async function acceptOne(recipient: string): Promise<QueuedTask & { accepted: number; acceptOps: string }> {
-  const { cost, tasks } = await relay.accept({ to: recipient });
-  return { ...tasks[0], accepted: cost.ops, acceptOps: cost.text };
-}
-
-function deliveryCost(task: DeliveryTask, queueMessageId: string, now?: () => Date): Promise<Cost> {
-  return relay.deliveryCost({ task, queueMessageId }, now);
-}
-
 test('storage transactions per message: no rule, one rule, and a held recipient', FILE_TIMEOUT, async () => {
   // warm: the first send of an instance reads the sender's state and the shaping row once
   config.policy = POLICY;
-  const warm = await acceptOne(`warm${++number}@limited.test`);
-  await deliveryCost(warm.task, warm.queueMessageId);
+  const warm = await relay.acceptOne(`warm${++number}@limited.test`);
+  await relay.deliveryCost(warm);
 
   config.policy = EMPTY_POLICY;
-  const plain = await acceptOne(`plain${++number}@limited.test`);
-  const unruled = await deliveryCost(plain.task, plain.queueMessageId);
+  const plain = await relay.acceptOne(`plain${++number}@limited.test`);
+  const unruled = await relay.deliveryCost(plain);
 
   config.policy = POLICY;
-  const ruled = await acceptOne(`ruled${++number}@limited.test`);
-  const oneRule = await deliveryCost(ruled.task, ruled.queueMessageId);
+  const ruled = await relay.acceptOne(`ruled${++number}@limited.test`);
+  const oneRule = await relay.deliveryCost(ruled);
   assert.equal(oneRule.ops, unruled.ops + 1, `one rule: ${oneRule.text}; none: ${unruled.text}`);
 
   // a backlog takes the next minute's slots (40 reservations, in one batch): this recipient must wait for its turn
   const limit = [{ key: 'destination:limited', windows: POLICY.destinations[0].rate }];
   await Promise.all(Array.from({ length: 40 }, () => deps.throttles.reserve(limit, new Date())));
-  const waiting = await acceptOne(`held${++number}@limited.test`);
+  const waiting = await relay.acceptOne(`held${++number}@limited.test`);
   const requeued: { task: DeliveryTask; delaySeconds?: number }[] = [];
   const enqueue = deps.queue.enqueue.bind(deps.queue);
   deps.queue.enqueue = (task, delaySeconds) => {
     requeued.push({ task, delaySeconds });
     return enqueue(task, delaySeconds);
   };
-  const hold = await deliveryCost(waiting.task, waiting.queueMessageId);
+  const hold = await relay.deliveryCost(waiting);
   deps.queue.enqueue = enqueue;
   assert.equal(requeued.length, 1);
   const slot = new Date(requeued[0].task.slotAt!);
-  const atSlot = await deliveryCost(requeued[0].task, 'requeued-1', () => new Date(slot));
+  const atSlot = await relay.deliveryCost({ task: requeued[0].task, queueMessageId: 'requeued-1' }, () => new Date(slot));
   assert.equal((await deps.deliveries.get(waiting.task.messageId, waiting.task.recipient))?.row.status, 'sent');
   // extra over a send under the rule: 4 writes (the hold's row write and its event, the requeue, the
   // claim of the requeued task) and the second invocation's 2 reads (the row, the suppression list)
@@ -83,13 +73,13 @@ test('storage transactions per message: no rule, one rule, and a held recipient'
 
   // the same when another instance wrote the row since this one did: a 412, a read, the write again
   await new ThrottleStore(clients.shaping).reserve(limit, new Date());
-  const contended = await acceptOne(`contended${++number}@limited.test`);
-  const raced = await deliveryCost(contended.task, contended.queueMessageId);
+  const contended = await relay.acceptOne(`contended${++number}@limited.test`);
+  const raced = await relay.deliveryCost(contended);
   assert.equal(raced.ops, hold.ops + 2, `after another instance's write: ${raced.text}`);
 
   console.log(
     [
-      `accept (one recipient): ${ruled.accepted} (${ruled.acceptOps})`,
+      `accept (one recipient): ${ruled.accepted.ops} (${ruled.accepted.text})`,
       `delivery, no rule: ${unruled.ops} (${unruled.text})`,
       `delivery, one rule: ${oneRule.ops} (${oneRule.text})`,
       `held: ${hold.ops} (${hold.text}), then at its slot: ${atSlot.ops} (${atSlot.text})`,
@@ -112,15 +102,15 @@ test('storage transactions per message: a sender on its warm-up ramp (hour and d
     ],
   };
   config.policy = EMPTY_POLICY;
-  const plain = await acceptOne(`plain${++number}@unlimited.test`);
-  const unruled = await deliveryCost(plain.task, plain.queueMessageId);
+  const plain = await relay.acceptOne(`plain${++number}@unlimited.test`);
+  const unruled = await relay.deliveryCost(plain);
 
   config.policy = { ...EMPTY_POLICY, warmup: [warmup], source: 'test' };
   // the first warm-up send of an instance queries each window series once (and creates the rows)
-  const first = await acceptOne(`first${++number}@unlimited.test`);
-  const firstCost = await deliveryCost(first.task, first.queueMessageId);
-  const next = await acceptOne(`warm${++number}@unlimited.test`);
-  const counted = await deliveryCost(next.task, next.queueMessageId);
+  const first = await relay.acceptOne(`first${++number}@unlimited.test`);
+  const firstCost = await relay.deliveryCost(first);
+  const next = await relay.acceptOne(`warm${++number}@unlimited.test`);
+  const counted = await relay.deliveryCost(next);
   assert.equal(counted.ops, unruled.ops + 2, `warm-up: ${counted.text}; none: ${unruled.text}`);
   console.log(
     [

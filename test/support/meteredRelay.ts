@@ -36,6 +36,8 @@ export interface MeteredRelay {
   readonly deps: RelayDeps;
   /** Accepts one message (JSON fields over a default single-recipient one) and takes its tasks off the queue, as the host would. */
   accept(fields: Record<string, unknown>): Promise<{ cost: Cost; tasks: QueuedTask[] }>;
+  /** Accepts one single-recipient message to `recipient`: its task, and what the accept cost. */
+  acceptOne(recipient: string): Promise<QueuedTask & { accepted: Cost }>;
   /** The storage transactions of one delivery invocation (the host's receive and delete of its task not included). */
   deliveryCost(queued: QueuedTask, now?: () => Date): Promise<Cost>;
   stop(): Promise<void>;
@@ -55,18 +57,23 @@ export async function startMeteredRelay(): Promise<MeteredRelay> {
       text: calls.map((c) => `${c.service} ${c.operation} ${c.batchedOperations || c.requests}`).join(', '),
     };
   };
+  const accept: MeteredRelay['accept'] = async (fields) => {
+    meter.reset();
+    const body = Buffer.from(JSON.stringify({ from: 'app@example.com', subject: 'cost', text: 'hello', ...fields }));
+    await acceptMessage(deps, { contentType: 'application/json', body, idempotencyKey: null }, new FakeLog());
+    const cost = counted();
+    const received = (await clients.queue.receiveMessages({ numberOfMessages: 32 })).receivedMessageItems;
+    for (const r of received) await clients.queue.deleteMessage(r.messageId, r.popReceipt);
+    return { cost, tasks: received.map((r) => ({ task: parseDeliveryTask(r.messageText)!, queueMessageId: r.messageId })) };
+  };
   return {
     config,
     clients,
     deps,
-    async accept(fields) {
-      meter.reset();
-      const body = Buffer.from(JSON.stringify({ from: 'app@example.com', subject: 'cost', text: 'hello', ...fields }));
-      await acceptMessage(deps, { contentType: 'application/json', body, idempotencyKey: null }, new FakeLog());
-      const cost = counted();
-      const received = (await clients.queue.receiveMessages({ numberOfMessages: 32 })).receivedMessageItems;
-      for (const r of received) await clients.queue.deleteMessage(r.messageId, r.popReceipt);
-      return { cost, tasks: received.map((r) => ({ task: parseDeliveryTask(r.messageText)!, queueMessageId: r.messageId })) };
+    accept,
+    async acceptOne(recipient) {
+      const { cost, tasks } = await accept({ to: recipient });
+      return { ...tasks[0], accepted: cost };
     },
     async deliveryCost({ task, queueMessageId }, now) {
       meter.reset();
