@@ -10,6 +10,7 @@ import { recordEvent } from '../steps/recordEvent';
 import { CONTINUE, type DeliveryState, type DeliveryStep, known, stop } from '../steps/step';
 import { closedDestination } from './waitForHours';
 import { countOutcome } from '../steps/recordMetrics';
+import { endedUnsent } from './endUnsent';
 
 export const lookUpSuppressions: DeliveryStep = {
   name: 'look up the suppression list',
@@ -54,17 +55,5 @@ function lookUp(state: DeliveryState): Promise<SuppressionEntry[] | { failed: un
 }
 
 function suppressedRow(row: DeliveryRow, entry: SuppressionEntry, now: Date): DeliveryRow {
-  return {
-    ...row,
-    status: 'suppressed',
-    response: suppressedResponse(entry),
-    category: entry.category,
-    smtpCode: undefined,
-    enhancedCode: undefined,
-    updatedAt: now,
-    nextAttemptAt: undefined,
-    leaseUntil: undefined,
-    leaseOwner: undefined,
-    heldBy: undefined,
-  };
+  return endedUnsent(row, { status: 'suppressed', category: entry.category, response: suppressedResponse(entry) }, now);
 }

@@ -9,6 +9,7 @@ import type { RelayConfig } from '../../config';
 import type { DeliveryRow } from '../ports';
 import { RECORD_STEPS } from '../steps/recordSteps';
 import { CONTINUE, type DeliveryState, type DeliveryStep, isStop, known, stop, type StepStop } from '../steps/step';
+import { endedUnsent } from './endUnsent';
 
 /** The lifetime of a recipient of `row`, and when it ends. */
 export function recipientLifetime(config: RelayConfig, row: DeliveryRow): { lifetime: Lifetime; endsAt: Date } {
@@ -42,19 +43,11 @@ export async function expire(state: DeliveryState, heldBy?: string): Promise<Ste
   const { lifetime, endsAt } = recipientLifetime(state.deps.config, found.row);
   state.held = found;
   state.finishedAt = now;
-  state.next = {
-    ...unclaimed(found.row, attempt),
-    status: 'failed',
-    category: 'expired',
-    response: expiredResponse(lifetime, endsAt, heldBy ?? found.row.heldBy),
-    smtpCode: undefined,
-    enhancedCode: undefined,
-    updatedAt: now,
-    nextAttemptAt: undefined,
-    leaseUntil: undefined,
-    leaseOwner: undefined,
-    heldBy: undefined,
-  };
+  state.next = endedUnsent(
+    unclaimed(found.row, attempt),
+    { status: 'failed', category: 'expired', response: expiredResponse(lifetime, endsAt, heldBy ?? found.row.heldBy) },
+    now,
+  );
   for (const step of RECORD_STEPS) {
     const result = await step.run(state);
     if (isStop(result)) return result;

@@ -12,6 +12,7 @@ import { destinationFor, type Destination } from '../../core/policy/types';
 import { type DeliveryRow, RowChangedError } from '../ports';
 import { recordEvent } from '../steps/recordEvent';
 import { CONTINUE, type DeliveryStep, known, stop } from '../steps/step';
+import { endedUnsent } from './endUnsent';
 
 export const refuseOversized: DeliveryStep = {
   name: 'refuse a message too large for its destination',
@@ -41,17 +42,5 @@ export function oversizedResponse(size: number, destination: Destination): strin
 }
 
 function oversizedRow(row: DeliveryRow, size: number, destination: Destination, now: Date): DeliveryRow {
-  return {
-    ...row,
-    status: 'bounced',
-    category: 'message-too-large',
-    response: oversizedResponse(size, destination),
-    smtpCode: undefined,
-    enhancedCode: undefined,
-    updatedAt: now,
-    nextAttemptAt: undefined,
-    leaseUntil: undefined,
-    leaseOwner: undefined,
-    heldBy: undefined,
-  };
+  return endedUnsent(row, { status: 'bounced', category: 'message-too-large', response: oversizedResponse(size, destination) }, now);
 }
