@@ -10,19 +10,12 @@ import { encodeListToken, type ListPosition, validateMessageListQuery } from '..
 import type { Validated } from '../core/sendRequest';
 import type { Category } from '../core/categories';
 import { orStorageUnavailable, ValidationError } from '../errors';
+import type { MessageView } from './messageStatus';
 import type { DeliveryRow, IndexedMessage } from './ports';
 import type { RelayDeps } from './deps';
 
-export interface MessageSummary {
-  id: string;
-  /** completed once every recipient is final */
-  status: 'queued' | 'completed';
-  createdAt: string;
-  /** the latest change of any recipient */
-  updatedAt: string;
-  from: string;
-  subject: string;
-  tags: Record<string, string>;
+/** A message as the status answer shows it (`status` completed once every recipient is final, `updatedAt` its latest change), recipients counted. */
+export interface MessageSummary extends Omit<MessageView, 'recipients'> {
   recipients: { count: number; byStatus: Partial<Record<RecipientStatus, number>> };
   /** with `recipient=`: that recipient's own state */
   recipient?: { address: string; status: RecipientStatus; smtpCode: number | null; response: string | null; category: Category | null };
