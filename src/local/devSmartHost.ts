@@ -248,6 +248,9 @@ export async function startDevSmartHost(options: DevSmartHostOptions): Promise<D
       minVersion: 'TLSv1.2',
       name: 'localhost',
       banner: 'dev smart host',
+      // as real smart hosts do (Postfix, Exchange Online): take a quoted local part as written, so the
+      // carriers' legacy addresses ("taro..x"@docomo.ne.jp) arrive; the strict mode refuses any "..".
+      lenientAddressParsing: true,
       hideSTARTTLS: false,
       allowInsecureAuth: false,
       authOptional: false,

@@ -50,6 +50,8 @@ test('both spellings are one recipient and one suppression entry; other domains 
   const both = await relay.send(message({ to: ['taro..x@docomo.ne.jp', '"taro..x"@docomo.ne.jp'] }));
   assert.equal(both.status, 202, both.text);
   assert.equal(both.body.recipients.length, 1, 'one mailbox');
+  await relay.waitForStatus(both.body.id, (v) => v.recipients[0]?.status === 'sent');
+  assert.equal(received('"taro..x"@docomo.ne.jp').length, 1, 'delivered once, with the quoted local part in RCPT TO');
 
   const put = await relay.request('PUT', `/api/v1/suppressions/${encodeURIComponent('"hanako."@docomo.ne.jp')}`, {
     key: ADMIN_KEY,
