@@ -6,6 +6,8 @@ import { loadConfig } from '../src/config';
 import { spawnHost, type HostProcess } from '../src/local/hostProcess';
 import { localDefaults } from '../src/local/settings';
 import { createStorageClients, ensureStorageResources } from '../src/storage/clients';
+import { SuppressionStore } from '../src/storage/suppressionStore';
+import { LIST_CHANGE_MARGIN_MS } from '../src/core/suppression';
 import { SENDER_DOMAIN } from './messages';
 import { relaySettingsFor } from '../src/local/devSmartHost';
 import type { Sink } from './sink';
@@ -52,7 +54,12 @@ export function relayHostEnv(options: RelayHostOptions): Record<string, string |
 /** Creates the relay's tables, queues and container (the host creates only its queues). */
 export async function prepareStorage(connectionString: string, sink: Sink): Promise<void> {
   const env = relayHostEnv({ storageConnectionString: connectionString, sink, poolSize: 1, relayEnabled: false, label: 'storage set-up' });
-  await ensureStorageResources(createStorageClients(loadConfig(env)));
+  const clients = createStorageClients(loadConfig(env));
+  await ensureStorageResources(clients);
+  // As on a relay that has run a while: the suppression list's change marks exist, older than any
+  // accept's lookup (the first delivery of a new table writes them, src/storage/suppressionChanges.ts).
+  await new SuppressionStore(clients.suppressions).changedSince('bench@example.net', new Date());
+  await new Promise((resolve) => setTimeout(resolve, LIST_CHANGE_MARGIN_MS + 100));
 }
 
 /** Drops every task still on the delivery queue, invisible (held) ones too. */

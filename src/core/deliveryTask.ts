@@ -38,6 +38,12 @@ export interface DeliveryTask {
   countedAt?: string;
   /** the smart host whose warm-up plan `countedAt` counted under, when it is not `default` (as slotHost) */
   countedHost?: string;
+  /**
+   * ISO time the accept looked the recipient up on the suppression list (and found nothing that
+   * applies): while the list has not changed since, the delivery need not look it up again
+   * (src/relay/policies/checkSuppression.ts). Absent (a task from an older version): it looks.
+   */
+  suppressionsReadAt?: string;
 }
 
 /** The body as a task carries it. */
@@ -80,7 +86,7 @@ export function inlineBody(task: DeliveryTask): Buffer | undefined {
 export function parseDeliveryTask(input: unknown): DeliveryTask | undefined {
   const value = typeof input === 'string' ? safeJson(input) : input;
   if (value === null || typeof value !== 'object') return undefined;
-  const { v, messageId, recipient, attempt, body, bodyBase64, slotAt, slotHost, countedAt, countedHost } = value as Record<string, unknown>;
+  const { v, messageId, recipient, attempt, body, bodyBase64, slotAt, slotHost, countedAt, countedHost, suppressionsReadAt } = value as Record<string, unknown>;
   if (typeof messageId !== 'string' || typeof recipient !== 'string' || !messageId || !recipient) return undefined;
   if (v === 1) return { v, messageId, recipient };
   if (v !== 2 || !Number.isInteger(attempt) || (attempt as number) < 1) return undefined;
@@ -100,6 +106,8 @@ export function parseDeliveryTask(input: unknown): DeliveryTask | undefined {
     task.countedAt = countedAt;
     if (typeof countedHost === 'string' && countedHost) task.countedHost = countedHost;
   }
+  // and a lookup time that does not parse: the delivery looks the address up again
+  if (typeof suppressionsReadAt === 'string' && !Number.isNaN(Date.parse(suppressionsReadAt))) task.suppressionsReadAt = suppressionsReadAt;
   return task;
 }
 

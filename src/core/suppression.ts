@@ -60,3 +60,14 @@ export function suppressedResponse(entry: SuppressionEntry): string {
   const until = entry.expiresAt ? ` until ${entry.expiresAt.toISOString()}` : '';
   return `not sent: ${entry.address} is on the suppression list ${scope}${until} (source ${entry.source}: ${entry.reason})`;
 }
+
+/**
+ * Taken off a lookup's time before it is compared with the list's last change: the looking
+ * instance's clock against the storage service's (NTP-synced hosts stay well below it).
+ */
+export const LIST_CHANGE_MARGIN_MS = 2_000;
+
+/** Whether a lookup made at `lookedUpAt` may have missed a change; no known last change: it may. */
+export function changedSinceLookup(lastChange: Date | undefined, lookedUpAt: Date): boolean {
+  return lastChange === undefined || lastChange.getTime() >= lookedUpAt.getTime() - LIST_CHANGE_MARGIN_MS;
+}

@@ -188,7 +188,9 @@ async function writeAll(deps: RelayDeps, prepared: PreparedMessage, log: RelayLo
     if (!raw) throw new Error(`message ${id}: no ${row.charset ?? 'UTF-8'} body was composed`);
     bodies.set(row.charset, { raw, inline: encodeInlineBody(raw) });
   }
-  const tasks = queuedRows.map((row) => newDeliveryTask(id, row.recipientKey, 1, bodies.get(row.charset)?.inline));
+  // the suppression lookups were made at `now`, before any query was sent (prepareAccept)
+  const suppressionsReadAt = prepared.now.toISOString();
+  const tasks = queuedRows.map((row) => ({ ...newDeliveryTask(id, row.recipientKey, 1, bodies.get(row.charset)?.inline), suppressionsReadAt }));
   const blobs = [...bodies].filter(([, body]) => body.inline === undefined).map(([charset, body]) => ({ name: bodyName(id, charset), raw: body.raw }));
   const enqueued: EnqueuedTask[] = [];
   const written: string[] = [];

@@ -208,6 +208,12 @@ export interface Suppressions {
   /** Removes the address's entry of `scope`, or every entry of the address; how many were removed. */
   delete(address: string, scope?: string): Promise<number>;
   list(query: SuppressionQuery): Promise<SuppressionPage>;
+  /**
+   * False only when no entry for the address can have been added or replaced at or after `at`: its
+   * entries are then as a lookup made at `at` saw them. Read after the call begins (never an answer
+   * from before it), so a delivery that skips its own lookup on false misses nothing it would find.
+   */
+  changedSince(address: string, at: Date): Promise<boolean>;
 }
 
 /** One delivery verdict or upstream report for a sender domain, as the bounce-rate breaker counts it. */

@@ -1,18 +1,28 @@
 // The suppressions table: PartitionKey = the address in lower case, RowKey = the scope ("all", or
 // the sender domain an unsubscribe came from). Every entry of one address is one partition, so the
 // check before a send is one query whatever the scopes; a list by recipient domain filters on the
-// `domain` property (an operator's paged read, not a send's).
+// `domain` property (an operator's paged read, not a send's). Every write touches the list's change
+// marks (./suppressionChanges.ts), so a delivery can tell whether its accept's lookup still holds.
 import { RestError, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { domainOf } from '../core/address';
 import { isCategory } from '../core/categories';
 import { SUPPRESSION_SOURCES, type SuppressionEntry, type SuppressionSource } from '../core/suppression';
 import type { SuppressionPage, SuppressionQuery, Suppressions } from '../relay/ports';
 import { ValidationError } from '../errors';
+import { MARKS_PARTITION, SuppressionChanges } from './suppressionChanges';
 
 type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
 export class SuppressionStore implements Suppressions {
-  constructor(private readonly table: TableClient) {}
+  readonly #changes: SuppressionChanges;
+
+  constructor(private readonly table: TableClient) {
+    this.#changes = new SuppressionChanges(table);
+  }
+
+  changedSince(address: string, at: Date): Promise<boolean> {
+    return this.#changes.changedSince(address, at);
+  }
 
   async find(address: string): Promise<SuppressionEntry[]> {
     const entries: SuppressionEntry[] = [];
@@ -22,6 +32,13 @@ export class SuppressionStore implements Suppressions {
   }
 
   async put(entry: SuppressionEntry): Promise<'created' | 'replaced'> {
+    await this.#changes.touch(entry.address);
+    const result = await this.#write(entry);
+    await this.#changes.touch(entry.address);
+    return result;
+  }
+
+  async #write(entry: SuppressionEntry): Promise<'created' | 'replaced'> {
     try {
       await this.table.createEntity(toEntity(entry));
       return 'created';
@@ -48,11 +65,11 @@ export class SuppressionStore implements Suppressions {
   }
 
   async list(query: SuppressionQuery): Promise<SuppressionPage> {
-    const clauses: string[] = [];
+    const clauses = [`PartitionKey ne '${MARKS_PARTITION}'`];
     if (query.domain !== undefined) clauses.push(`domain eq '${quote(query.domain.toLowerCase())}'`);
     if (query.source !== undefined) clauses.push(`source eq '${quote(query.source)}'`);
     const pages = this.table
-      .listEntities<Record<string, unknown>>({ queryOptions: clauses.length > 0 ? { filter: clauses.join(' and ') } : {} })
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter: clauses.join(' and ') } })
       .byPage({ maxPageSize: query.limit, continuationToken: query.continuationToken === undefined ? undefined : sdkToken(query.continuationToken) });
     for await (const page of pages) {
       return page.continuationToken ? { items: page.map(fromEntity), continuationToken: listToken(page.continuationToken) } : { items: page.map(fromEntity) };

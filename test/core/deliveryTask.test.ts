@@ -87,3 +87,11 @@ test('a message too large for a queue message stays in its blob', FILE_TIMEOUT, 
   const fullest = newDeliveryTask('01a227ac-2dd6-769c-99a9-c524304fdc2c', longest, 99_999, encodeInlineBody(Buffer.alloc(size, 'a')));
   assert.ok(JSON.stringify(fullest).length <= MAX_TASK_CHARS, `${JSON.stringify(fullest).length} characters`);
 });
+
+test("the time of the accept's suppression lookup travels; one that does not parse is dropped (the delivery looks again)", FILE_TIMEOUT, () => {
+  const task = { v: 2 as const, messageId: 'm', recipient: 'a@example.net', attempt: 1, suppressionsReadAt: '2026-03-01T10:00:00.000Z' };
+  assert.deepEqual(parseDeliveryTask(JSON.stringify(task)), task);
+  const { suppressionsReadAt, ...plain } = task;
+  void suppressionsReadAt;
+  for (const bad of ['soon', 12, null]) assert.deepEqual(parseDeliveryTask({ ...task, suppressionsReadAt: bad }), plain, String(bad));
+});

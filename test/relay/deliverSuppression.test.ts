@@ -165,3 +165,60 @@ test('a suppression list that cannot be written after a bounce is logged; the bo
   assert.equal(row().status, 'bounced');
   assert.match(log.text(), /error: .*invalid-recipient, but the suppression list could not be updated/);
 });
+
+test('the list unchanged since the accept looked the address up: no second lookup, sent', FILE_TIMEOUT, async () => {
+  const { relay, task, log, row } = accepted();
+  // an entry for someone else, written a minute before the accept's lookup
+  relay.suppressions.lastChange = new Date(START.getTime() - 60_000);
+  const looked = { ...task, suppressionsReadAt: START.toISOString() };
+  await deliverTask(relay.deps, looked, log, { queueMessageId: 'q-1', dequeueCount: 1 });
+  assert.deepEqual(relay.calls, ['suppressions.changedSince', 'deliveries.get', 'smartHost.send', 'deliveries.replace', 'events.record']);
+  assert.equal(row().status, 'sent');
+});
+
+test('an entry added after the accept looked the address up: looked up again, not sent', FILE_TIMEOUT, async () => {
+  const { relay, task, log, row } = accepted();
+  const looked = { ...task, suppressionsReadAt: START.toISOString() };
+  relay.suppressions.seed(entry({ source: 'bounce', reason: '550 5.1.1 user unknown', category: 'invalid-recipient' }));
+  await deliverTask(relay.deps, looked, log, { queueMessageId: 'q-1', dequeueCount: 1 });
+  // the marker first, then the query, both while the row is read
+  assert.deepEqual(relay.calls.slice(0, 3).sort(), ['deliveries.get', 'suppressions.changedSince', 'suppressions.find']);
+  assert.deepEqual(relay.calls.slice(3), ['deliveries.replace', 'events.record']);
+  assert.equal(relay.smartHost.sent.length, 0);
+  assert.equal(row().status, 'suppressed');
+});
+
+test('a change just before the lookup, within the clock margin, counts as after it: looked up again', FILE_TIMEOUT, async () => {
+  const { relay, task, log, row } = accepted();
+  relay.suppressions.seed(entry());
+  // the accept's clock may run ahead of the storage service's: a change 1 s "before" may be after
+  relay.suppressions.lastChange = new Date(START.getTime() - 1_000);
+  await deliverTask(relay.deps, { ...task, suppressionsReadAt: START.toISOString() }, log, { queueMessageId: 'q-1', dequeueCount: 1 });
+  assert.ok(relay.calls.includes('suppressions.find'));
+  assert.equal(row().status, 'suppressed');
+});
+
+test('no lookup time, or one that is not a time: the address is looked up as before', FILE_TIMEOUT, async () => {
+  for (const readAt of [undefined, 'yesterday']) {
+    const { relay, task, log, row } = accepted();
+    relay.suppressions.seed(entry());
+    relay.suppressions.lastChange = new Date(START.getTime() - 86_400_000);
+    await deliverTask(relay.deps, { ...task, ...(readAt === undefined ? {} : { suppressionsReadAt: readAt }) }, log, {
+      queueMessageId: 'q-1',
+      dequeueCount: 1,
+    });
+    assert.deepEqual(relay.calls.slice(0, 2), ['suppressions.find', 'deliveries.get'], String(readAt));
+    assert.equal(row().status, 'suppressed', String(readAt));
+  }
+});
+
+test('the change marker cannot be read: the task is left to the queue, nothing sent', FILE_TIMEOUT, async () => {
+  const { relay, task, log, row } = accepted();
+  relay.fail('suppressions.changedSince');
+  await assert.rejects(
+    deliverTask(relay.deps, { ...task, suppressionsReadAt: START.toISOString() }, log, { queueMessageId: 'q-1', dequeueCount: 1 }),
+    /injected failure of suppressions.changedSince/,
+  );
+  assert.equal(relay.smartHost.sent.length, 0);
+  assert.equal(row().status, 'queued');
+});

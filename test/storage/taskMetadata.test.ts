@@ -22,6 +22,7 @@ const taskFields = {
   slotHost: true,
   countedAt: true,
   countedHost: true,
+  suppressionsReadAt: true,
 } satisfies Record<keyof DeliveryTask, true>;
 
 /** What a queue trigger's binding data holds before the message is merged in, plus the "sys" the host adds. */

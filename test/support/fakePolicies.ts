@@ -1,7 +1,7 @@
 // In-memory fakes of the suppression list and the bounce-rate breaker (src/relay/ports.ts), for the
 // unit tier, beside the storage fakes of ./fakes.ts: same call log, same injected faults.
 import { domainOf } from '../../src/core/address';
-import type { SuppressionEntry } from '../../src/core/suppression';
+import { changedSinceLookup, type SuppressionEntry } from '../../src/core/suppression';
 import type { BreakerThresholds } from '../../src/core/breaker';
 import type { SenderCounts, SenderPause, SenderReputation, SenderView, SuppressionPage, SuppressionQuery, Suppressions } from '../../src/relay/ports';
 import { ValidationError } from '../../src/errors';
@@ -10,14 +10,26 @@ import { asAsync, type CallLog, type Faults } from './fakes';
 export class FakeSuppressions implements Suppressions {
   /** by "address\nscope" */
   readonly entries = new Map<string, SuppressionEntry>();
+  /** when an entry was last seeded or put, by the relay's clock: the store's change marker */
+  lastChange: Date | undefined;
 
   constructor(
     private readonly calls: CallLog,
     private readonly faults: Faults,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   seed(entry: SuppressionEntry): void {
     this.entries.set(`${entry.address.toLowerCase()}\n${entry.scope}`, { ...entry, address: entry.address.toLowerCase() });
+    this.lastChange = this.now();
+  }
+
+  changedSince(address: string, at: Date): Promise<boolean> {
+    void address; // one mark for every address: the fake never says unchanged when the store would not
+    return asAsync(() => {
+      this.faults.check(this.calls, 'suppressions.changedSince');
+      return changedSinceLookup(this.lastChange, at);
+    });
   }
 
   find(address: string): Promise<SuppressionEntry[]> {

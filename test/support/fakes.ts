@@ -394,7 +394,7 @@ export class FakeRelay {
     this.smartHost = new FakeSmartHost(this.calls);
     this.smartHosts.set('default', this.smartHost);
     this.smartHostHealth = new FakeSmartHostHealth(this.calls, this.faults);
-    this.suppressions = new FakeSuppressions(this.calls, this.faults);
+    this.suppressions = new FakeSuppressions(this.calls, this.faults, this.clock.now);
     this.senders = new FakeSenders(this.calls, this.faults, { ...this.config.breaker });
     this.appliedEvents = new FakeAppliedEvents(this.calls, this.faults);
     this.messageIndex = new FakeMessageIndex(this.calls, this.faults);

@@ -1,7 +1,9 @@
 // The suppression list, checked again just before the send: an address suppressed after its message
 // was accepted (a bounce of another message, an operator's entry, an unsubscribe) is not sent. The
 // list is read while the row is read (lookUpSuppressions runs first and does not wait), so the check
-// costs one storage query per attempt and little latency of its own. A suppressed row is final; it was
+// adds little latency of its own. The accept looked every recipient up already: while the list has
+// not changed since for the address (storage/suppressionChanges.ts: one read of the list's change
+// marks, shared by the deliveries running at the same moment), it is not looked up again. A suppressed row is final; it was
 // read before any claim of this invocation, and its lease fields are cleared, so nothing stays held.
 import { domainOf } from '../../core/address';
 import { applyingEntry, suppressedResponse, type SuppressionEntry } from '../../core/suppression';
@@ -48,10 +50,20 @@ export const checkSuppression: DeliveryStep = {
 
 // Settled here, so a lookup whose answer no step waits for (a skipped task) is no unhandled rejection.
 function lookUp(state: DeliveryState): Promise<SuppressionEntry[] | { failed: unknown }> {
-  return state.deps.suppressions.find(state.task.recipient).then(
-    (entries) => entries,
-    (err: unknown) => ({ failed: err }),
-  );
+  const { suppressions } = state.deps;
+  const readAt = acceptLookupTime(state);
+  const changed = readAt === undefined ? Promise.resolve(true) : suppressions.changedSince(state.task.recipient, readAt);
+  return changed
+    .then((yes) => (yes ? suppressions.find(state.task.recipient) : []))
+    .then(
+      (entries) => entries,
+      (err: unknown) => ({ failed: err }),
+    );
+}
+
+function acceptLookupTime(state: DeliveryState): Date | undefined {
+  const at = state.task.suppressionsReadAt === undefined ? NaN : Date.parse(state.task.suppressionsReadAt);
+  return Number.isFinite(at) ? new Date(at) : undefined;
 }
 
 function suppressedRow(row: DeliveryRow, entry: SuppressionEntry, now: Date): DeliveryRow {
