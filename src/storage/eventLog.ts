@@ -11,16 +11,31 @@ import { isCategory } from '../core/categories';
 import { RECIPIENT_STATUSES, type RecipientStatus } from '../core/delivery';
 import { PartitionCommits, type TableEntity } from './partitionCommits';
 
+/**
+ * How long the event of a send paced by a rate rule may wait for the next one, when the previous
+ * event arrived less than that ago. Paced sends come a few ms apart (100/s: 10 ms) and each event is
+ * written after its send, when nothing is in flight to gather behind, so each would be a transaction
+ * of its own; waiting, two go as one (storage meter, 48 sends: 1.00 -> 0.57 event writes per message
+ * at 100/s, 0.93 -> 0.44 at 200/s; slower than one per 15 ms nothing waits, as nothing would join).
+ * The wait is after the SMTP reply, so it delays the invocation's end, not the hand-over, and a
+ * paced invocation's throughput is set by the rule, not by its length.
+ */
+export const PACED_EVENT_GATHER_MS = 15;
+
 export class EventLog implements DeliveryEvents {
   readonly #commits: PartitionCommits;
 
-  constructor(private readonly table: TableClient) {
+  constructor(
+    private readonly table: TableClient,
+    private readonly pacedGatherMs = PACED_EVENT_GATHER_MS,
+  ) {
     this.#commits = new PartitionCommits(table);
   }
 
   /** Records the rows' current state at `at`. Rewriting the same event is harmless (upsert). */
-  async record(rows: readonly DeliveryRow[], at: Date): Promise<void> {
-    await Promise.all(rows.map((row) => this.#commits.upsert([toEvent(row, at)])));
+  async record(rows: readonly DeliveryRow[], at: Date, paced = false): Promise<void> {
+    const gatherMs = paced ? this.pacedGatherMs : 0;
+    await Promise.all(rows.map((row) => this.#commits.upsert([toEvent(row, at)], gatherMs)));
   }
 
   /**

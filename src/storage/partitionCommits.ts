@@ -18,9 +18,10 @@
 //   failed (a 5xx, a timeout, after the SDK's own retries), every caller gets that error: trying
 //   each alone would multiply the requests against a service that is already failing.
 //
-// A caller may also ask to gather (`gatherMs`): when the partition's last transaction ended less
-// than that ago, its transaction waits that long for others to join. For writes nobody waits on
-// at once (see EventLog's recordAfterSend); a caller that does not gather ends the wait.
+// A caller may also ask to gather (`gatherMs`): when the partition's previous group arrived less
+// than that ago (a stream of writes, not a lone one), its transaction waits that long for the next
+// to join. Only for writes nobody waits on (EventLog: the events of paced sends); a caller that
+// does not gather ends the wait at once, and a lone write never waits.
 import { RestError, type TransactionAction } from '@azure/data-tables';
 import { asError } from '../errors';
 
@@ -45,8 +46,8 @@ interface Group {
 interface Partition {
   waiting: Group[];
   inFlight: boolean;
-  /** when its last transaction ended (the clock's ms) */
-  lastEnded: number;
+  /** when its last group arrived (the clock's ms) */
+  lastArrival: number;
   gathering?: ReturnType<typeof setTimeout>;
 }
 
@@ -66,6 +67,9 @@ export class PartitionCommits {
     if (entities.some((e) => e.partitionKey !== key)) return Promise.reject(new Error('a group of entities must share one partition'));
     return new Promise<void>((resolve, reject) => {
       const partition = this.#partition(key);
+      const now = this.now();
+      const streaming = now - partition.lastArrival < gatherMs;
+      partition.lastArrival = now;
       const chars = entities.reduce((n, e) => n + JSON.stringify(e).length, 0);
       partition.waiting.push({ entities, chars, done: (err) => (err === undefined ? resolve() : reject(asError(err))) });
       if (partition.inFlight) return;
@@ -73,7 +77,7 @@ export class PartitionCommits {
         if (gatherMs > 0 && !isFull(partition.waiting)) return;
         clearTimeout(partition.gathering);
         partition.gathering = undefined;
-      } else if (gatherMs > 0 && this.now() - partition.lastEnded < gatherMs) {
+      } else if (streaming) {
         partition.gathering = setTimeout(() => {
           partition.gathering = undefined;
           void this.#drain(partition);
@@ -89,7 +93,7 @@ export class PartitionCommits {
     if (known) return known;
     // partitions are hours: forget the idle ones when a new one starts
     for (const [other, p] of this.#partitions) if (!p.inFlight && p.gathering === undefined && p.waiting.length === 0) this.#partitions.delete(other);
-    const partition: Partition = { waiting: [], inFlight: false, lastEnded: Number.NEGATIVE_INFINITY };
+    const partition: Partition = { waiting: [], inFlight: false, lastArrival: Number.NEGATIVE_INFINITY };
     this.#partitions.set(key, partition);
     return partition;
   }
@@ -100,7 +104,6 @@ export class PartitionCommits {
       while (partition.waiting.length > 0) await this.#commit(take(partition.waiting));
     } finally {
       partition.inFlight = false;
-      partition.lastEnded = this.now();
     }
   }
 

@@ -2,7 +2,8 @@
 // until the test lets it end: a lone write starts at once, the groups that arrive while one is in
 // flight go together in the next transaction, a group is never split, a repeated RowKey waits for
 // the next transaction, a failure of the service fails every caller of the transaction, a refusal
-// of its content fails only the group that was refused, and a caller that gathers waits for others.
+// of its content fails only the group that was refused, and a caller that gathers waits for others
+// only in a stream of writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RestError, type TransactionAction } from '@azure/data-tables';
@@ -178,7 +179,7 @@ test('partitions do not wait for each other; a group of two partitions is refuse
   for (const w of table.writes) w.end();
 });
 
-test('a gathering caller waits for others only when the last transaction ended within its window', FILE_TIMEOUT, async () => {
+test('a gathering caller waits for others only when the previous write arrived within its window', FILE_TIMEOUT, async () => {
   let clock = 1_000_000;
   const table = new FakeTable();
   const commits = new PartitionCommits(table, () => clock);
@@ -186,11 +187,11 @@ test('a gathering caller waits for others only when the last transaction ended w
   const WINDOW = 50;
   // idle partition: no wait
   const lone = commits.upsert([row('lone')], WINDOW);
-  assert.equal(table.writes.length, 1, 'nothing ended recently: the write starts at once');
+  assert.equal(table.writes.length, 1, 'nothing arrived before: the write starts at once');
   await lone;
   await settle();
   clock += 10;
-  // the last one ended 10 ms ago: this one waits, and the next ones join it
+  // the previous one arrived 10 ms ago: a stream, so this one waits and the next one joins it
   const j1 = commits.upsert([row('j1')], WINDOW);
   await settle();
   assert.equal(table.writes.length, 1, 'waiting for others to join');
