@@ -3,7 +3,8 @@
 //
 // Events written at the same moment share their partition, so concurrent invocations' events are
 // committed together (storage/partitionCommits): while one transaction is in flight, the next ones
-// gather and go as one. Each caller still waits for its own event to be stored.
+// gather and go as one. The events of paced sends also wait a moment for each other
+// (PACED_EVENT_GATHER_MS). Each caller still waits for its own event to be stored.
 import { odata, type TableClient } from '@azure/data-tables';
 import { hourKey, timeKey } from '../core/ids';
 import type { DeliveryEvents, DeliveryRow, OutcomeEvent, SentEvent } from '../relay/ports';
