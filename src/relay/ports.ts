@@ -81,8 +81,12 @@ export interface DeliveryRows {
 
 /** The time index of outcomes: one event per recipient state change. */
 export interface DeliveryEvents {
-  /** Records the rows' current state at `at`; recording the same event again is harmless. */
-  record(rows: readonly DeliveryRow[], at: Date): Promise<void>;
+  /**
+   * Records the rows' current state at `at`; recording the same event again is harmless. `paced`: the
+   * outcome of a send paced by a rate rule, which nobody waits on and the next paced send's follows
+   * within ms, so the store may hold it a moment to write both in one transaction.
+   */
+  record(rows: readonly DeliveryRow[], at: Date, paced?: boolean): Promise<void>;
   /**
    * The `sent` events whose upstreamId is `upstreamId`, in the `hours` hours up to `before`, newest
    * first: how an upstream's later event finds its recipient by the id of the 250 reply. One query per

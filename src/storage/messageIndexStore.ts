@@ -2,23 +2,24 @@
 // message, PartitionKey = the UTC hour of acceptance (yyyyMMddHH), RowKey = inverted acceptance
 // time in ms (13 digits), "_", message id, "_", recipient in lower case. A partition so reads newest
 // first, a message's rows sit together, and all of them go in one transaction (one partition, at
-// most 100 recipients). `from`, `recipient` and the `tag_<name>` columns let the service filter by
+// most 100 recipients). Concurrent accepts of one hour share it (storage/partitionCommits): while
+// one index transaction is in flight, the messages that arrive go together in the next, each
+// message's rows whole, so a burst of accepts costs far fewer than one index write each. `from`, `recipient` and the `tag_<name>` columns let the service filter by
 // equality itself, so a filtered list still reads only the rows it returns.
 //
 // A list walks the hours newest first, one query per hour, each stopping as soon as the page is
 // full: a page of 50 reads about 50 rows per recipient, whatever the table holds. An hour with
 // nothing costs one empty query; at most MAX_HOURS_PER_PAGE hours are read per page, then the page
 // ends with a `next` position and the caller follows it.
-import { odata, RestError, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { odata, RestError, type TableClient } from '@azure/data-tables';
 import { hourKey } from '../core/ids';
 import type { ListPosition } from '../core/messageList';
 import type { DeliveryRow, IndexedMessage, MessageIndex, MessageIndexPage, MessageIndexQuery } from '../relay/ports';
+import { PartitionCommits, type TableEntity } from './partitionCommits';
 
 export const MAX_HOURS_PER_PAGE = 72;
 const HOUR_MS = 3_600_000;
 const MAX_MS = 9_999_999_999_999;
-
-type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
 /** 13 digits that sort the newest time first. */
 export function invertedTime(at: Date): string {
@@ -30,14 +31,18 @@ export function indexRowKey(row: Pick<DeliveryRow, 'queuedAt' | 'messageId' | 'r
 }
 
 export class MessageIndexStore implements MessageIndex {
-  constructor(private readonly table: TableClient) {}
+  readonly #commits: PartitionCommits;
 
-  async add(rows: readonly DeliveryRow[]): Promise<void> {
-    const entities = indexEntities(rows);
-    if (entities.length === 1) return void (await this.table.upsertEntity(entities[0], 'Replace'));
-    await this.table.submitTransaction(entities.map((e): TransactionAction => ['upsert', e, 'Replace']));
+  constructor(private readonly table: TableClient) {
+    this.#commits = new PartitionCommits(table);
   }
 
+  /** All of the message's rows or none; maybe in one transaction with other messages' rows. */
+  add(rows: readonly DeliveryRow[]): Promise<void> {
+    return this.#commits.upsert(indexEntities(rows));
+  }
+
+  /** By key, one row at a time: the rows may have gone in a transaction shared with other messages'. */
   async remove(rows: readonly DeliveryRow[]): Promise<void> {
     for (const row of rows) {
       try {
@@ -93,12 +98,12 @@ export class MessageIndexStore implements MessageIndex {
 }
 
 /** One message's index rows, as `add` writes them (tests write many at once with these). */
-export function indexEntities(rows: readonly DeliveryRow[]): Entity[] {
+export function indexEntities(rows: readonly DeliveryRow[]): TableEntity[] {
   return rows.map((row) => toEntity(row, rows.length));
 }
 
-function toEntity(row: DeliveryRow, recipientCount: number): Entity {
-  const entity: Entity = {
+function toEntity(row: DeliveryRow, recipientCount: number): TableEntity {
+  const entity: TableEntity = {
     partitionKey: hourKey(row.queuedAt),
     rowKey: indexRowKey(row),
     messageId: row.messageId,

@@ -12,6 +12,8 @@ import { TEST_SETTINGS } from './fakes';
 export interface MeteredAzurite {
   /** the test settings, storage reached through the meter */
   settings(): RelayConfig;
+  /** the meter's storage connection string (a test may put a proxy in front of one of its endpoints) */
+  connectionString(): string;
   /** a shaping-table client of its own, as a separate process would have */
   shapingTable(): TableClient;
   /** table operations since the last reset, by operation name */
@@ -42,6 +44,7 @@ export function useMeteredAzurite(): MeteredAzurite {
 
   return {
     settings,
+    connectionString: () => running().connectionString,
     shapingTable: () => createStorageClients(settings()).shaping,
     tableCalls: () =>
       Object.fromEntries(

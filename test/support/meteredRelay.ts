@@ -22,7 +22,12 @@ const ACCEPTING: SmartHost = {
 
 /** Storage transactions counted since the last reset: how many, and which. */
 export interface Cost {
+  /** a table transaction counted once per entity it carried */
   ops: number;
+  /** requests: a table transaction counted once, as the bench and the bill count it */
+  transactions: number;
+  /** requests by "service operation" */
+  requests: Record<string, number>;
   text: string;
 }
 
@@ -39,8 +44,12 @@ export interface MeteredRelay {
   accept(fields: Record<string, unknown>): Promise<{ cost: Cost; tasks: QueuedTask[] }>;
   /** Accepts one single-recipient message to `recipient`: its task, and what the accept cost. */
   acceptOne(recipient: string): Promise<QueuedTask & { accepted: Cost }>;
+  /** Accepts a single-recipient message to each of `recipients` at once, as concurrent callers would: their tasks, and what the accepts cost. */
+  acceptAtOnce(recipients: readonly string[]): Promise<{ cost: Cost; tasks: QueuedTask[] }>;
   /** The storage transactions of one delivery invocation (the host's receive and delete of its task not included). */
   deliveryCost(queued: QueuedTask, now?: () => Date): Promise<Cost>;
+  /** The same for invocations that run at once, one per task, as a host's concurrent ones would. */
+  deliverAtOnce(queued: readonly QueuedTask[]): Promise<Cost>;
   stop(): Promise<void>;
 }
 
@@ -60,18 +69,25 @@ export async function startMeteredRelay(): Promise<MeteredRelay> {
     const calls = meter.snapshot();
     return {
       ops: calls.reduce((sum, c) => sum + (c.batchedOperations || c.requests), 0),
+      transactions: calls.reduce((sum, c) => sum + c.requests, 0),
+      requests: Object.fromEntries(calls.map((c) => [`${c.service} ${c.operation}`, c.requests])),
       text: calls.map((c) => `${c.service} ${c.operation} ${c.batchedOperations || c.requests}`).join(', '),
     };
   };
-  const accept: MeteredRelay['accept'] = async (fields) => {
+  const acceptEach = async (messages: readonly Record<string, unknown>[]) => {
     meter.reset();
-    const body = Buffer.from(JSON.stringify({ from: 'app@example.com', subject: 'cost', text: 'hello', ...fields }));
-    await acceptMessage(deps, { contentType: 'application/json', body, idempotencyKey: null }, new FakeLog());
+    const bodies = messages.map((fields) => Buffer.from(JSON.stringify({ from: 'app@example.com', subject: 'cost', text: 'hello', ...fields })));
+    await Promise.all(bodies.map((body) => acceptMessage(deps, { contentType: 'application/json', body, idempotencyKey: null }, new FakeLog())));
     const cost = counted();
-    const received = (await clients.queue.receiveMessages({ numberOfMessages: 32 })).receivedMessageItems;
-    for (const r of received) await clients.queue.deleteMessage(r.messageId, r.popReceipt);
-    return { cost, tasks: received.map((r) => ({ task: parseDeliveryTask(r.messageText)!, queueMessageId: r.messageId })) };
+    const tasks: QueuedTask[] = [];
+    for (;;) {
+      const received = (await clients.queue.receiveMessages({ numberOfMessages: 32 })).receivedMessageItems;
+      for (const r of received) await clients.queue.deleteMessage(r.messageId, r.popReceipt);
+      tasks.push(...received.map((r) => ({ task: parseDeliveryTask(r.messageText)!, queueMessageId: r.messageId })));
+      if (received.length < 32) return { cost, tasks };
+    }
   };
+  const accept: MeteredRelay['accept'] = (fields) => acceptEach([fields]);
   return {
     config,
     clients,
@@ -81,9 +97,15 @@ export async function startMeteredRelay(): Promise<MeteredRelay> {
       const { cost, tasks } = await accept({ to: recipient });
       return { ...tasks[0], accepted: cost };
     },
+    acceptAtOnce: (recipients) => acceptEach(recipients.map((to) => ({ to }))),
     async deliveryCost({ task, queueMessageId }, now) {
       meter.reset();
       await deliverTask(now ? { ...deps, now } : deps, task, new FakeLog(), { queueMessageId, dequeueCount: 1 });
+      return counted();
+    },
+    async deliverAtOnce(queued) {
+      meter.reset();
+      await Promise.all(queued.map(({ task, queueMessageId }) => deliverTask(deps, task, new FakeLog(), { queueMessageId, dequeueCount: 1 })));
       return counted();
     },
     async stop() {

@@ -7,14 +7,16 @@ import { CONTINUE, type DeliveryStep, known } from './step';
 export const recordOutcomeEvent: DeliveryStep = {
   name: 'record the event',
   async run(state) {
-    await recordEvent(state.deps, known(state.next, 'the planned row'), known(state.finishedAt, 'the end of the send'), state.log, state.label);
+    // a send under a rate rule has a slot: its event may wait a moment for the next paced send's
+    const paced = state.slotAt !== undefined;
+    await recordEvent(state.deps, known(state.next, 'the planned row'), known(state.finishedAt, 'the end of the send'), state.log, state.label, paced);
     return CONTINUE;
   },
 };
 
-export async function recordEvent(deps: RelayDeps, row: DeliveryRow, at: Date, log: RelayLog, label: string): Promise<void> {
+export async function recordEvent(deps: RelayDeps, row: DeliveryRow, at: Date, log: RelayLog, label: string, paced = false): Promise<void> {
   try {
-    await deps.events.record([row], at);
+    await deps.events.record([row], at, paced);
   } catch (err) {
     // The deliveries row is the record of truth; the event is its time index.
     log.error(`${label}: ${row.status} recorded, but its event row could not be written (${summarizeError(err)})`);
