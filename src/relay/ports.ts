@@ -383,7 +383,7 @@ export interface MessageIndexPage {
  * newest first, so that a list reads about what it returns, never the whole deliveries table.
  */
 export interface MessageIndex {
-  /** Indexes one message (its rows, one per recipient) in one storage transaction. */
+  /** Indexes one message (its rows, one per recipient): all or none, in one storage transaction that concurrent messages' rows may share. */
   add(rows: readonly DeliveryRow[]): Promise<void>;
   /** Takes a message's index rows back, when its accept fails after writing them. */
   remove(rows: readonly DeliveryRow[]): Promise<void>;

@@ -42,6 +42,7 @@ test('merged as the host merges it, a task with every field leaves id and dequeu
     slotHost: 'sendgrid',
     countedAt: '2026-12-01T00:00:00.000Z',
     countedHost: 'sendgrid',
+    suppressionsReadAt: '2026-12-01T00:00:00.000Z',
   };
   assert.deepEqual(Object.keys(task).sort(), Object.keys(taskFields).sort(), 'the sample carries every field');
   const metadata = { Id: { string: 'queue-message-id' }, DequeueCount: { json: '2' }, PopReceipt: { string: 'receipt' } };
