@@ -1,9 +1,10 @@
 // `npm run bench`: the relay and Postfix measured side by side on this machine against one sink.
 // Prints a Markdown table and writes bench/results/<date>.json. It asserts nothing about time.
-// Options: --n 5000 --quick --accept-count 1000 --pool 5 --concurrency 32 --rate 20 --seconds 30
-//          --cost-messages 500 --idle-seconds 10 --azurite-disk --skip-postfix --profile
-//          --shaping (add the shaping stage) or --only shaping (run nothing else), --shaping-rate 600
-//          --shaping-seconds 120 --shaping-instances 1,2,3 --shaping-cost-messages 300
+// Options: --n 5000 --e2e-n 1000 --quick --accept-count 1000 --pool 5 --concurrency 32 --rate 20
+//          --seconds 30 --cost-messages 500 --held-messages 40 --idle-seconds 10 --cpu-split-messages 300
+//          --azurite-disk --skip-postfix --profile --scale-out-instances 1,2,3 --scale-out-messages 2000
+//          --skip-scale-out --shaping (add the shaping stage) or --only shaping (run nothing else),
+//          --shaping-rate 600 --shaping-seconds 120 --shaping-instances 1,2,3 --shaping-cost-messages 300
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { startAzurite, type RunningAzurite } from '../src/local/azurite';
 import { measureAccept } from './accept';
 import { benchCpuMs, childPidMatching, cpuMsOf, perMessage, startCpuCount } from './cpu';
 import { measureCost } from './cost';
+import { measureCpuSplit } from './cpuSplitStage';
 import { ApiClient } from './load';
 import { apiMessage } from './messages';
 import { ensurePostfix, stopLeftoverInstances } from './postfix';
@@ -21,6 +23,7 @@ import { createReplayer, describePlan, replayPlan } from './rawSdk';
 import { measureDrain, measureNodemailerDirect, measureRelayEndToEnd } from './relay';
 import { FUNCTION_KEY, prepareStorage, startedHosts, startRelayHost, type RelayHost } from './relayHost';
 import { evaluateTargets, machineInfo, markdown, packageVersion, type BenchResults } from './report';
+import { measureScaleOut } from './scaleOut';
 import { measureShaping } from './shaping';
 import { startSink, type Sink } from './sink';
 import { measureSteady } from './steady';
@@ -28,7 +31,10 @@ import { measureSteady } from './steady';
 const resultsDir = path.resolve(__dirname, '..', '..', 'bench', 'results');
 
 interface Options {
+  /** the backlog the drain stage relays */
   n: number;
+  /** the end-to-end stages' count, relay and Postfix */
+  e2eN: number;
   quick: boolean;
   acceptCount: number;
   pool: number;
@@ -36,11 +42,19 @@ interface Options {
   rate: number;
   seconds: number;
   costMessages: number;
+  /** the cost stage's held backlog */
+  heldMessages: number;
   idleSeconds: number;
+  /** the profiled end-to-end run the host's CPU is split by */
+  cpuSplitMessages: number;
   /** Azurite saving to disk; by default it keeps everything in memory (see bench/README.md) */
   azuriteDisk: boolean;
   skipPostfix: boolean;
   profile: boolean;
+  skipScaleOut: boolean;
+  scaleOutInstances: number[];
+  /** per phase (backlog, end to end) and host count */
+  scaleOutMessages: number;
   /** the shaping stage runs (--shaping, or --only shaping) */
   shaping: boolean;
   /** --only shaping: no other stage runs */
@@ -71,6 +85,7 @@ export function parseOptions(args: readonly string[]): Options {
   };
   return {
     n: number('n', 5000, 300),
+    e2eN: number('e2e-n', 1000, 300),
     quick,
     acceptCount: number('accept-count', 1000, 90),
     pool: number('pool', 5, 5),
@@ -78,22 +93,27 @@ export function parseOptions(args: readonly string[]): Options {
     rate: number('rate', 20, 20),
     seconds: number('seconds', 30, 10),
     costMessages: number('cost-messages', 500, 100),
+    heldMessages: number('held-messages', 40, 30),
     idleSeconds: number('idle-seconds', 10, 5),
+    cpuSplitMessages: number('cpu-split-messages', 300, 300),
     azuriteDisk: flags.has('--azurite-disk'),
     skipPostfix: flags.has('--skip-postfix'),
     profile: flags.has('--profile'),
+    skipScaleOut: flags.has('--skip-scale-out'),
+    scaleOutInstances: instanceCounts('scale-out-instances', value('scale-out-instances') ?? '1,2,3'),
+    scaleOutMessages: number('scale-out-messages', 2000, 400),
     shaping: flags.has('--shaping') || onlyShaping,
     onlyShaping,
     shapingRate: number('shaping-rate', 600, 600),
     shapingSeconds: number('shaping-seconds', 120, 60),
-    shapingInstances: instanceCounts(value('shaping-instances') ?? '1,2,3'),
+    shapingInstances: instanceCounts('shaping-instances', value('shaping-instances') ?? '1,2,3'),
     shapingCostMessages: number('shaping-cost-messages', 300, 100),
   };
 }
 
-function instanceCounts(text: string): number[] {
+function instanceCounts(option: string, text: string): number[] {
   const counts = text.split(',').map(Number);
-  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error('--shaping-instances needs a list of host counts, e.g. 1,2,3');
+  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error(`--${option} needs a list of host counts, e.g. 1,2,3`);
   return counts;
 }
 
@@ -139,6 +159,7 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
     options: {
       ...options,
       shapingInstances: options.shapingInstances.join(','),
+      scaleOutInstances: options.scaleOutInstances.join(','),
       storage: options.azuriteDisk ? 'Azurite on disk' : 'Azurite in memory',
       sink: 'dev smart host, in memory',
     },
@@ -160,6 +181,20 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
   cleanups.push(() => azurite.stop());
   await prepareStorage(azurite.connectionString, sink);
   if (!options.onlyShaping) await relayAndPostfixStages(options, results, sink, azurite);
+  if (!options.onlyShaping && !options.skipScaleOut) {
+    results.scaleOut = await stage(`Scale-out: ${options.scaleOutInstances.join(', ')} host(s), ${options.scaleOutMessages} messages each phase`, notes, () =>
+      measureScaleOut({
+        azurite,
+        azuritePid: childPidMatching('azurite'),
+        sink,
+        poolSize: options.pool,
+        instances: options.scaleOutInstances,
+        messages: options.scaleOutMessages,
+        concurrency: options.concurrency,
+        log,
+      }),
+    );
+  }
   // last: its thousands of rows would slow Azurite for the stages above (see bench/README.md)
   if (options.shaping) {
     results.shaping = await stage(`Shaping: ${options.shapingRate}/min with ${options.shapingInstances.join(', ')} host(s)`, notes, () =>
@@ -214,7 +249,15 @@ async function relayAndPostfixStages(options: Options, results: BenchResults, si
   };
 
   results.cost = await stage(`Cost: ${options.costMessages} messages through the storage meter`, notes, () =>
-    measureCost({ azurite, sink, poolSize: options.pool, messages: options.costMessages, idleSeconds: options.idleSeconds, log }),
+    measureCost({
+      azurite,
+      sink,
+      poolSize: options.pool,
+      messages: options.costMessages,
+      heldMessages: options.heldMessages,
+      idleSeconds: options.idleSeconds,
+      log,
+    }),
   );
   // The steady stage runs on a fresh host before the 5,000-message stages: after them Azurite's
   // in-memory database is large and slow (see bench/README.md), which is not what 20/s looks like.
@@ -264,20 +307,23 @@ async function relayAndPostfixStages(options: Options, results: BenchResults, si
     const running = host;
     cleanups.push(() => running.stop());
     const cpu = startCpuCount(relayProbes);
-    const endToEnd = await stage(`Relay end to end: ${options.n} POSTs at concurrency ${options.concurrency}`, notes, () =>
-      measureRelayEndToEnd(sink, running, options.n, options.concurrency),
+    const endToEnd = await stage(`Relay end to end: ${options.e2eN} POSTs at concurrency ${options.concurrency}`, notes, () =>
+      measureRelayEndToEnd(sink, running, options.e2eN, options.concurrency),
     );
-    if (endToEnd) results.relayEndToEnd = { ...endToEnd, cpuMsPerMessage: perMessage(cpu(), options.n) };
+    if (endToEnd) results.relayEndToEnd = { ...endToEnd, cpuMsPerMessage: perMessage(cpu(), options.e2eN) };
     await running.stop();
   }
+  results.cpuSplit = await stage(`CPU split: ${options.cpuSplitMessages} messages end to end, host profiled`, notes, () =>
+    measureCpuSplit({ azurite, sink, poolSize: options.pool, messages: options.cpuSplitMessages, concurrency: options.concurrency }),
+  );
 
   results.nodemailerDirect = await stage(`nodemailer straight to the sink: ${options.n} messages, pool ${options.pool}`, notes, () =>
     measureNodemailerDirect(sink, options.n, options.pool),
   );
   if (!options.skipPostfix) {
-    results.postfix = await stage(`Postfix: ${options.n} injected over SMTP`, notes, () =>
+    results.postfix = await stage(`Postfix: ${options.e2eN} injected over SMTP`, notes, () =>
       measurePostfix(sink, {
-        messages: options.n,
+        messages: options.e2eN,
         concurrency: options.concurrency,
         steadyRate: options.rate,
         steadySeconds: options.seconds,
