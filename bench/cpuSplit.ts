@@ -3,9 +3,10 @@
 // plumbing), which Azure replaces with its own host, and the functions (dist/functions, the rest of
 // dist/src, @azure/functions and the SDKs and nodemailer they call). This splits the busy samples of
 // a V8 .cpuprofile between the two. For each sample the project frame nearest the leaf decides: a
-// dist/src/local frame makes it plumbing, a function frame function code. A sample with no project
-// frame is plumbing when it is in node's HTTP server (parsing an incoming request), function code
-// otherwise (GC, V8, and continuations whose caller the stack no longer shows: an upper bound).
+// dist/src/local frame makes it plumbing, a function frame function code. A sample with only node's
+// own frames is plumbing when it is in node's HTTP server (parsing an incoming request), function
+// code otherwise, as are GC and V8 (continuations whose caller the stack no longer shows: so the
+// function-code share is an upper bound).
 export interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string };
@@ -100,10 +101,10 @@ function classifyStack(leafId: number, byId: Map<number, ProfileNode>, parent: M
   if (special && leaf.callFrame.url === '') return { side: 'function code', name: special };
   let first: string | null | undefined;
   let side: Side | undefined;
-  let inHttpServer = false;
+  const nodeModules = new Set<string>();
   for (let id: number | undefined = leafId; id !== undefined; id = parent.get(id)) {
     const url = byId.get(id)?.callFrame.url ?? '';
-    if (url === 'node:_http_server') inHttpServer = true;
+    if (url.startsWith('node:')) nodeModules.add(url);
     const owner = scriptOwner(url);
     if (owner === null) continue;
     if (first === undefined) first = owner;
@@ -111,6 +112,17 @@ function classifyStack(leafId: number, byId: Map<number, ProfileNode>, parent: M
     else if (isFunctionCode(owner)) side ??= 'function code';
     if (side) break;
   }
-  side ??= inHttpServer ? 'host plumbing' : 'function code';
-  return { side, name: category(first ?? null) };
+  if (first !== undefined) return { side: side ?? 'function code', name: category(first) };
+  const name = nodeArea(nodeModules);
+  return { side: name === 'node HTTP server' ? 'host plumbing' : 'function code', name };
+}
+
+/** Names a sample with no frame but node's own by the part of node it is in. */
+function nodeArea(modules: ReadonlySet<string>): string {
+  const has = (...names: string[]) => names.some((n) => modules.has(`node:${n}`));
+  if (has('_http_server')) return 'node HTTP server';
+  if (has('_http_client', '_http_agent', '_http_incoming')) return 'node HTTP client';
+  if (has('_tls_wrap', 'tls')) return 'node TLS';
+  if (has('internal/stream_base_commons', 'net')) return 'node socket I/O';
+  return 'node internals, no caller';
 }

@@ -2,8 +2,7 @@
 // split into function code and the local host's plumbing (bench/cpuSplit.ts) over the run's window
 // only (start-up and shutdown left out), then scaled to the unprofiled end-to-end stage's CPU per
 // message, since a profiler slows what it measures.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunningAzurite } from '../src/local/azurite';
 import { splitProfile, type CpuProfile, type CpuSplit, type Side } from './cpuSplit';
@@ -18,12 +17,16 @@ export interface CpuSplitOptions {
   poolSize: number;
   messages: number;
   concurrency: number;
+  /** where the profile is kept */
+  profilesDir: string;
 }
 
 export interface CpuSplitResult {
   messages: number;
   /** the profiled run's rate: lower than the unprofiled one (the profiler's own cost) */
   messagesPerSecond: number;
+  /** kept for Chrome DevTools (bench/results/profiles is git-ignored) */
+  profileFile: string;
   split: CpuSplit;
 }
 
@@ -42,7 +45,8 @@ export async function measureCpuSplit(options: CpuSplitOptions): Promise<CpuSpli
   // With --profile the bench already runs under --cpu-prof and the host inherits it; otherwise the
   // flags are added for this one host (fork passes process.execArgv on at the time of the call).
   const inherited = process.execArgv.find((a) => a.startsWith('--cpu-prof-dir='))?.slice('--cpu-prof-dir='.length);
-  const dir = inherited ?? mkdtempSync(path.join(os.tmpdir(), 'relay-bench-cpu-split-'));
+  const dir = inherited ?? path.join(options.profilesDir, `cpu-split-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(dir, { recursive: true });
   const execArgv = process.execArgv.slice();
   let host: RelayHost;
   try {
@@ -65,10 +69,14 @@ export async function measureCpuSplit(options: CpuSplitOptions): Promise<CpuSpli
     const file = readdirSync(dir).find((f) => f.includes(`.${host.pid}.`) && f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`the profiled host (pid ${host.pid}) wrote no .cpuprofile into ${dir}`);
     const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
-    return { messages: options.messages, messagesPerSecond: run.messagesPerSecond, split: splitProfile(profile, { fromUs, toUs }) };
+    return {
+      messages: options.messages,
+      messagesPerSecond: run.messagesPerSecond,
+      profileFile: path.join(dir, file),
+      split: splitProfile(profile, { fromUs, toUs }),
+    };
   } finally {
     await host.stop().catch(() => undefined);
-    if (!inherited) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -15,7 +15,7 @@ const pkg = (file: string) => `file:///w/node_modules/${file}`;
 // root → each kind of stack the host shows
 const profile = (samples: number[]): CpuProfile => ({
   nodes: [
-    frame(1, '', [2, 3, 4, 5, 10, 20, 30], '(root)'),
+    frame(1, '', [2, 3, 4, 5, 10, 20, 30, 40, 50], '(root)'),
     frame(2, '', [], '(idle)'),
     frame(3, '', [], '(garbage collector)'),
     // the listener's own storage call: plumbing
@@ -35,6 +35,11 @@ const profile = (samples: number[]): CpuProfile => ({
     // the local HTTP trigger calling into @azure/functions: function code
     frame(30, app('src/local/httpTrigger.js'), [31]),
     frame(31, pkg('@azure/functions/dist/azure-functions.js')),
+    // node's own frames only, named by the part of node they are in; function code either way
+    frame(40, 'node:internal/stream_base_commons', [41]),
+    frame(41, '', [], 'writev'),
+    frame(50, 'node:internal/streams/readable', [51]),
+    frame(51, 'node:_http_client'),
   ],
   startTime: 0,
   endTime: samples.length * 1000,
@@ -55,8 +60,20 @@ test('a sample is plumbing when the project frame nearest its leaf is the local 
     'function code: storage SDK': 1,
     'function code: @azure/functions': 1,
     'host plumbing: storage SDK': 1,
-    'host plumbing: node internals, no caller': 1,
+    'host plumbing: node HTTP server': 1,
   });
+});
+
+test('a sample with only node frames is named by the part of node it is in, and counts as function code', FILE_TIMEOUT, () => {
+  const split = splitProfile(profile([41, 51, 51, 2]));
+  assert.equal(split.functionShare, 1);
+  assert.deepEqual(
+    split.categories.map((c) => [c.name, c.ms]),
+    [
+      ['node HTTP client', 2],
+      ['node socket I/O', 1],
+    ],
+  );
 });
 
 test("only the samples inside the run's window count", FILE_TIMEOUT, () => {
@@ -81,4 +98,5 @@ test('scriptOwner and category name the package or project area of a frame', FIL
   assert.equal(category('dist/src/relay/deliverTask.js'), 'app code');
   assert.equal(category('dist/src/local/queueListener.js'), 'local host');
   assert.equal(category('ajv'), 'other: ajv');
+  assert.equal(category(null), 'node internals, no caller');
 });

@@ -8,7 +8,7 @@ import { ownerOf } from '../../bench/profile';
 import { progressLine } from '../../bench/progress';
 import { describePlan, replayPlan } from '../../bench/rawSdk';
 import { evaluateTargets, type BenchResults } from '../../bench/report';
-import { parseOptions } from '../../bench/run';
+import { parseOptions } from '../../bench/options';
 import { benchIdOf } from '../../bench/sink';
 import type { OperationCount } from '../../bench/storageMeter';
 

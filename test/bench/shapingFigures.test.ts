@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseOptions } from '../../bench/run';
+import { parseOptions } from '../../bench/options';
 import { achievedPerMinute, extraPerHold, shapingPolicy, shapingVerdict, slidingWindowMax, steadyPart } from '../../bench/shapingFigures';
 import { shapingTargets } from '../../bench/shapingReport';
 import type { ShapingResult } from '../../bench/shaping';
