@@ -112,7 +112,8 @@ function classifyStack(leafId: number, byId: Map<number, ProfileNode>, parent: M
     else if (isFunctionCode(owner)) side ??= 'function code';
     if (side) break;
   }
-  if (first !== undefined) return { side: side ?? 'function code', name: category(first) };
+  // no project frame: an asynchronous continuation (an SDK response, a socket event) whose caller is gone
+  if (first !== undefined) return side ? { side, name: category(first) } : { side: 'function code', name: `${category(first)}, caller not on the stack` };
   const name = nodeArea(nodeModules);
   return { side: name === 'node HTTP server' ? 'host plumbing' : 'function code', name };
 }

@@ -5,6 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunningAzurite } from '../src/local/azurite';
+import type { CostResult } from './cost';
 import { splitProfile, type CpuProfile, type CpuSplit, type Side } from './cpuSplit';
 import { measureRelayEndToEnd } from './relay';
 import { startRelayHost, type RelayHost } from './relayHost';
@@ -92,11 +93,24 @@ export function applySplit(split: CpuSplit, hostMsPerMessage: number): CpuSplitF
   };
 }
 
-/** The split's table: each side and its biggest categories, in ms per message of the unprofiled host. */
-export function cpuSplitTable(result: CpuSplitResult, hostMsPerMessage: number): string[] {
+/** Categories of storage calls' continuations whose caller is gone: the functions' or the listener's. */
+const STORAGE_CONTINUATIONS = ['storage SDK, caller not on the stack', 'node HTTP client'];
+/** The local listener's own queue operations (the functions never make these). */
+const LISTENER_OPERATIONS = ['GetMessages', 'DeleteMessage', 'UpdateMessage'];
+
+/** The listener's share of the storage requests per message, from the cost stage's counts. */
+export function listenerShare(cost: Pick<CostResult, 'relay' | 'perMessage'>): number {
+  const listener = cost.relay.operations
+    .filter((o) => o.service === 'queue' && LISTENER_OPERATIONS.includes(o.operation))
+    .reduce((sum, o) => sum + o.perMessage, 0);
+  return cost.perMessage > 0 ? listener / cost.perMessage : NaN;
+}
+
+/** The split's table: each side and its categories, in ms per message of the unprofiled host. */
+export function cpuSplitTable(result: CpuSplitResult, hostMsPerMessage: number, cost?: CostResult): string[] {
   const figures = applySplit(result.split, hostMsPerMessage);
   const rows = (side: Side) => figures.categories.filter((c) => c.side === side && c.msPerMessage >= 0.01);
-  return [
+  const lines = [
     '',
     `Relay host CPU per message split (profiled end-to-end run of ${result.messages}, ${result.messagesPerSecond} msg/s; shares applied to the unprofiled ${hostMsPerMessage} ms): function code ${figures.functionMsPerMessage} ms (${figures.functionShare} %), local host plumbing ${figures.plumbingMsPerMessage} ms`,
     '',
@@ -104,4 +118,18 @@ export function cpuSplitTable(result: CpuSplitResult, hostMsPerMessage: number):
     '| --- | --- | --- |',
     ...(['function code', 'host plumbing'] as const).flatMap((side) => rows(side).map((c) => `| ${side} | ${c.name} | ${c.msPerMessage} |`)),
   ];
+  const continuations = figures.categories
+    .filter((c) => c.side === 'function code' && STORAGE_CONTINUATIONS.includes(c.name))
+    .reduce((sum, c) => sum + c.msPerMessage, 0);
+  const share = cost ? listenerShare(cost) : NaN;
+  if (continuations > 0 && Number.isFinite(share)) {
+    const moved = continuations * share;
+    lines.push(
+      '',
+      `Storage calls' continuations with no caller on the stack (${round(continuations, 2)} ms) count as function code above. ` +
+        `Spread by the listener's share of the storage requests per message in the cost stage (${round(share * 100, 1)} %), ` +
+        `function code would be ${round(figures.functionMsPerMessage - moved, 2)} ms and plumbing ${round(figures.plumbingMsPerMessage + moved, 2)} ms.`,
+    );
+  }
+  return lines;
 }

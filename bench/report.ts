@@ -176,7 +176,8 @@ export function markdown(r: BenchResults): string {
   if (r.shaping) lines.push(...shapingDetails(r.shaping));
   if (r.accept) lines.push('', `Raw-SDK baseline per message: ${r.accept.rawSdkOperations}`);
   lines.push('', ...cpuTable(r));
-  if (r.cpuSplit && r.relayEndToEnd?.cpuMsPerMessage?.host !== undefined) lines.push(...cpuSplitTable(r.cpuSplit, r.relayEndToEnd.cpuMsPerMessage.host));
+  if (r.cpuSplit && r.relayEndToEnd?.cpuMsPerMessage?.host !== undefined)
+    lines.push(...cpuSplitTable(r.cpuSplit, r.relayEndToEnd.cpuMsPerMessage.host, r.cost));
   if (r.scaleOut) lines.push(...scaleOutTable(r.scaleOut));
   for (const p of r.profiles ?? []) {
     lines.push('', `CPU profile of the host in the ${p.stage} (${p.totalMs} ms): ${p.byPackage.map((b) => `${b.name} ${b.share}%`).join(', ')}`);

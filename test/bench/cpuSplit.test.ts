@@ -57,7 +57,7 @@ test('a sample is plumbing when the project frame nearest its leaf is the local 
   assert.deepEqual(byName, {
     'function code: nodemailer': 2,
     'function code: GC': 1,
-    'function code: storage SDK': 1,
+    'function code: storage SDK, caller not on the stack': 1,
     'function code: @azure/functions': 1,
     'host plumbing: storage SDK': 1,
     'host plumbing: node HTTP server': 1,

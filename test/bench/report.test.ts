@@ -26,7 +26,23 @@ const cost: CostResult = {
   messages: 100,
   policy: '{}',
   accept: phase(4),
-  relay: phase(1.9),
+  relay: {
+    perMessage: 1.9,
+    operations: [
+      {
+        service: 'queue',
+        operation: 'DeleteMessage',
+        requests: 100,
+        requestBytes: 0,
+        batchedOperations: 0,
+        messages: 0,
+        entities: 0,
+        firstSeen: 0,
+        perMessage: 1,
+      },
+    ],
+    leftOut: [],
+  },
   perMessage: 5.9,
   noRule: run(5.5, 0),
   held: run(8, 20),
@@ -44,7 +60,8 @@ const cpuSplit: CpuSplitResult = {
     plumbingShare: 0.25,
     categories: [
       { side: 'function code', name: 'storage SDK', ms: 50 },
-      { side: 'function code', name: 'nodemailer', ms: 25 },
+      { side: 'function code', name: 'nodemailer', ms: 12.5 },
+      { side: 'function code', name: 'storage SDK, caller not on the stack', ms: 12.5 },
       { side: 'host plumbing', name: 'local host', ms: 25 },
     ],
   },
@@ -94,6 +111,8 @@ test('the host CPU row carries its target against Postfix, the function-code row
   assert.match(text, /\| Function-code CPU per message, the local host's HTTP and queue plumbing left out \(ms\) \| 6 \(plumbing 2\) \| Postfix 4 \| 1\.5 \|/);
   assert.match(text, /\| function code \| storage SDK \| 4 \|/);
   assert.match(text, /\| host plumbing \| local host \| 2 \|/);
+  // 1 of 5.9 requests per message is the listener's: 1/5.9 of the 1 ms of caller-less continuations
+  assert.match(text, /\(16\.9 %\), function code would be 5\.83 ms and plumbing 2\.17 ms\./);
 });
 
 test('the cost stage reports the rule, no-rule and held runs, each held figure against its target', FILE_TIMEOUT, () => {
