@@ -28,6 +28,8 @@ export interface CpuSplitResult {
   messagesPerSecond: number;
   /** kept for Chrome DevTools (bench/results/profiles is git-ignored) */
   profileFile: string;
+  /** the run's window on the monotonic clock (µs), to split the kept profile again */
+  window: { fromUs: number; toUs: number };
   split: CpuSplit;
 }
 
@@ -74,6 +76,7 @@ export async function measureCpuSplit(options: CpuSplitOptions): Promise<CpuSpli
       messages: options.messages,
       messagesPerSecond: run.messagesPerSecond,
       profileFile: path.join(dir, file),
+      window: { fromUs, toUs },
       split: splitProfile(profile, { fromUs, toUs }),
     };
   } finally {
@@ -112,7 +115,7 @@ export function cpuSplitTable(result: CpuSplitResult, hostMsPerMessage: number, 
   const rows = (side: Side) => figures.categories.filter((c) => c.side === side && c.msPerMessage >= 0.01);
   const lines = [
     '',
-    `Relay host CPU per message split (profiled end-to-end run of ${result.messages}, ${result.messagesPerSecond} msg/s; shares applied to the unprofiled ${hostMsPerMessage} ms): function code ${figures.functionMsPerMessage} ms (${figures.functionShare} %), local host plumbing ${figures.plumbingMsPerMessage} ms`,
+    `Relay host CPU per message split (profiled end-to-end run of ${result.messages}, ${result.messagesPerSecond} msg/s; shares applied to the unprofiled ${hostMsPerMessage} ms): function code ${figures.functionMsPerMessage} ms (${figures.functionShare} %), local host plumbing ${figures.plumbingMsPerMessage} ms (${round(100 - figures.functionShare, 1)} %)`,
     '',
     '| Side | Category | ms/msg |',
     '| --- | --- | --- |',

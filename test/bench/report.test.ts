@@ -54,6 +54,7 @@ const cpuSplit: CpuSplitResult = {
   messages: 300,
   messagesPerSecond: 80,
   profileFile: 'x.cpuprofile',
+  window: { fromUs: 0, toUs: 1 },
   split: {
     busyMs: 100,
     functionShare: 0.75,
