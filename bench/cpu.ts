@@ -82,3 +82,18 @@ export function benchCpuMs(): number {
 export function perMessage(cpuMs: Record<string, number>, messages: number): Record<string, number> {
   return Object.fromEntries(Object.entries(cpuMs).map(([name, ms]) => [name, Math.round((ms / messages) * 100) / 100]));
 }
+
+/** Jiffies of the whole machine from the first line of /proc/stat: busy (user to steal) and all. */
+export function parseMachineStat(text: string): { busy: number; total: number } {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = text.split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const busy = user + nice + system + irq + softirq + (steal || 0);
+  return { busy, total: busy + idle + iowait };
+}
+
+export function machineCpuTicks(): { busy: number; total: number } {
+  try {
+    return parseMachineStat(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
+}

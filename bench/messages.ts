@@ -7,8 +7,10 @@ const PARAGRAPH = 'This message was sent by the relay benchmark. It carries abou
 const TEXT = PARAGRAPH.repeat(Math.ceil(1024 / PARAGRAPH.length)).slice(0, 1024);
 
 export const SENDER_DOMAIN = 'example.com';
+/** where every bench message goes unless a stage names another domain */
+export const RECIPIENT_DOMAIN = 'example.net';
 
-export function recipientFor(id: string, domain = 'example.net'): string {
+export function recipientFor(id: string, domain = RECIPIENT_DOMAIN): string {
   return `user-${id}@${domain}`;
 }
 

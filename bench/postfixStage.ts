@@ -6,6 +6,7 @@ import { benchCpuMs, perMessage, postfixCpuMs, startCpuCount } from './cpu';
 import { runClosedLoop } from './load';
 import { mailOptions } from './messages';
 import { startPostfix } from './postfix';
+import { withProgress } from './progress';
 import { sinkTimeout, type EndToEndResult } from './relay';
 import type { Sink } from './sink';
 import { ratePerSecond, round } from './stats';
@@ -38,8 +39,16 @@ export async function measurePostfix(sink: Sink, options: PostfixOptions): Promi
     sink.reset();
     const cpu = startCpuCount({ postfix: () => postfixCpuMs(instance.masterPidFile), bench: benchCpuMs });
     const t0 = performance.now();
-    const injected = await runClosedLoop(options.messages, options.concurrency, (i) => send(`postfix-${i}`));
-    const last = await sink.waitForCount(options.messages, sinkTimeout(options.messages));
+    const { injected, last } = await withProgress(
+      'Postfix end to end',
+      options.messages,
+      'at the sink',
+      () => sink.count,
+      async () => {
+        const injected = await runClosedLoop(options.messages, options.concurrency, (i) => send(`postfix-${i}`));
+        return { injected, last: await sink.waitForCount(options.messages, sinkTimeout(options.messages)) };
+      },
+    );
     const endToEnd = {
       messages: options.messages,
       messagesPerSecond: ratePerSecond(options.messages, last - t0),

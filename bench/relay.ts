@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { benchCpuMs, perMessage, startCpuCount } from './cpu';
 import { ApiClient, runClosedLoop } from './load';
 import { apiMessage, mailOptions } from './messages';
+import { withProgress } from './progress';
 import { FUNCTION_KEY, type RelayHost } from './relayHost';
 import type { Sink } from './sink';
 import { ratePerSecond, round } from './stats';
@@ -43,7 +44,13 @@ export async function measureDrain(sink: Sink, messages: number, startHost: () =
   sink.reset();
   const t0 = performance.now();
   const host = await startHost();
-  const last = await sink.waitForCount(messages, sinkTimeout(messages));
+  const last = await withProgress(
+    'relay drain',
+    messages,
+    'at the sink',
+    () => sink.count,
+    () => sink.waitForCount(messages, sinkTimeout(messages)),
+  );
   return {
     host,
     result: {
@@ -82,13 +89,21 @@ export async function measureNodemailerDirect(
   }
 }
 
-export async function measureRelayEndToEnd(sink: Sink, host: RelayHost, messages: number, concurrency: number): Promise<EndToEndResult> {
+export async function measureRelayEndToEnd(sink: Sink, host: RelayHost, messages: number, concurrency: number, idPrefix = 'e2e'): Promise<EndToEndResult> {
   const client = new ApiClient(host.url, FUNCTION_KEY);
   try {
     sink.reset();
     const t0 = performance.now();
-    const posted = await runClosedLoop(messages, concurrency, (i) => client.send(apiMessage(`e2e-${i}`)));
-    const last = await sink.waitForCount(messages, sinkTimeout(messages));
+    const { posted, last } = await withProgress(
+      idPrefix === 'e2e' ? 'relay end to end' : `relay end to end (${idPrefix})`,
+      messages,
+      'at the sink',
+      () => sink.count,
+      async () => {
+        const posted = await runClosedLoop(messages, concurrency, (i) => client.send(apiMessage(`${idPrefix}-${i}`)));
+        return { posted, last: await sink.waitForCount(messages, sinkTimeout(messages)) };
+      },
+    );
     return { messages, messagesPerSecond: ratePerSecond(messages, last - t0), submittedPerSecond: round((messages * 1000) / posted.elapsedMs) };
   } finally {
     client.close();

@@ -86,3 +86,15 @@ export async function startRelayHost(options: RelayHostOptions): Promise<RelayHo
   });
   return { url: host.url, pid: host.child.pid, startupMs, stop: () => host.stop() };
 }
+
+/** `count` hosts, started one after the other: starting three at once would only fight for the two cores. */
+export async function startRelayHosts(count: number, options: RelayHostOptions): Promise<RelayHost[]> {
+  const hosts: RelayHost[] = [];
+  try {
+    for (let i = 0; i < count; i++) hosts.push(await startRelayHost({ ...options, label: `${options.label}, host ${i + 1} of ${count}` }));
+    return hosts;
+  } catch (error) {
+    await Promise.all(hosts.map((h) => h.stop().catch(() => undefined)));
+    throw error;
+  }
+}

@@ -1,9 +1,10 @@
 // `npm run bench`: the relay and Postfix measured side by side on this machine against one sink.
 // Prints a Markdown table and writes bench/results/<date>.json. It asserts nothing about time.
-// Options: --n 5000 --quick --accept-count 1000 --pool 5 --concurrency 32 --rate 20 --seconds 30
-//          --cost-messages 500 --idle-seconds 10 --azurite-disk --skip-postfix --profile
-//          --shaping (add the shaping stage) or --only shaping (run nothing else), --shaping-rate 600
-//          --shaping-seconds 120 --shaping-instances 1,2,3 --shaping-cost-messages 300
+// Options: --n 5000 --e2e-n 1000 --quick --accept-count 1000 --pool 5 --concurrency 32 --rate 20
+//          --seconds 30 --cost-messages 500 --held-messages 40 --idle-seconds 10 --cpu-split-messages 300
+//          --azurite-disk --skip-postfix --profile --scale-out-instances 1,2,3 --scale-out-messages 2000
+//          --skip-scale-out --shaping (add the shaping stage) or --only shaping (run nothing else),
+//          --shaping-rate 600 --shaping-seconds 120 --shaping-instances 1,2,3 --shaping-cost-messages 300
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { startAzurite, type RunningAzurite } from '../src/local/azurite';
 import { measureAccept } from './accept';
 import { benchCpuMs, childPidMatching, cpuMsOf, perMessage, startCpuCount } from './cpu';
 import { measureCost } from './cost';
+import { measureCpuSplit } from './cpuSplitStage';
 import { ApiClient } from './load';
 import { apiMessage } from './messages';
 import { ensurePostfix, stopLeftoverInstances } from './postfix';
@@ -21,81 +23,13 @@ import { createReplayer, describePlan, replayPlan } from './rawSdk';
 import { measureDrain, measureNodemailerDirect, measureRelayEndToEnd } from './relay';
 import { FUNCTION_KEY, prepareStorage, startedHosts, startRelayHost, type RelayHost } from './relayHost';
 import { evaluateTargets, machineInfo, markdown, packageVersion, type BenchResults } from './report';
+import { parseOptions, type Options } from './options';
+import { measureScaleOut } from './scaleOut';
 import { measureShaping } from './shaping';
 import { startSink, type Sink } from './sink';
 import { measureSteady } from './steady';
 
 const resultsDir = path.resolve(__dirname, '..', '..', 'bench', 'results');
-
-interface Options {
-  n: number;
-  quick: boolean;
-  acceptCount: number;
-  pool: number;
-  concurrency: number;
-  rate: number;
-  seconds: number;
-  costMessages: number;
-  idleSeconds: number;
-  /** Azurite saving to disk; by default it keeps everything in memory (see bench/README.md) */
-  azuriteDisk: boolean;
-  skipPostfix: boolean;
-  profile: boolean;
-  /** the shaping stage runs (--shaping, or --only shaping) */
-  shaping: boolean;
-  /** --only shaping: no other stage runs */
-  onlyShaping: boolean;
-  /** the shaping stage's limit, per minute */
-  shapingRate: number;
-  /** load time per instance count */
-  shapingSeconds: number;
-  shapingInstances: number[];
-  shapingCostMessages: number;
-}
-
-export function parseOptions(args: readonly string[]): Options {
-  const flags = new Set(args.filter((a) => a.startsWith('--')));
-  const quick = flags.has('--quick');
-  const value = (name: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const only = value('only');
-  if (only !== undefined && only !== 'shaping') throw new Error('--only takes one stage: shaping');
-  const onlyShaping = only === 'shaping';
-  const number = (name: string, full: number, quickValue: number) => {
-    const i = args.indexOf(`--${name}`);
-    const value = i >= 0 ? Number(args[i + 1]) : quick ? quickValue : full;
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-    return value;
-  };
-  return {
-    n: number('n', 5000, 300),
-    quick,
-    acceptCount: number('accept-count', 1000, 90),
-    pool: number('pool', 5, 5),
-    concurrency: number('concurrency', 32, 32),
-    rate: number('rate', 20, 20),
-    seconds: number('seconds', 30, 10),
-    costMessages: number('cost-messages', 500, 100),
-    idleSeconds: number('idle-seconds', 10, 5),
-    azuriteDisk: flags.has('--azurite-disk'),
-    skipPostfix: flags.has('--skip-postfix'),
-    profile: flags.has('--profile'),
-    shaping: flags.has('--shaping') || onlyShaping,
-    onlyShaping,
-    shapingRate: number('shaping-rate', 600, 600),
-    shapingSeconds: number('shaping-seconds', 120, 60),
-    shapingInstances: instanceCounts(value('shaping-instances') ?? '1,2,3'),
-    shapingCostMessages: number('shaping-cost-messages', 300, 100),
-  };
-}
-
-function instanceCounts(text: string): number[] {
-  const counts = text.split(',').map(Number);
-  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error('--shaping-instances needs a list of host counts, e.g. 1,2,3');
-  return counts;
-}
 
 const cleanups: Array<() => Promise<void>> = [];
 /** set by Ctrl-C or SIGTERM: stages stop and nothing is written */
@@ -139,6 +73,7 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
     options: {
       ...options,
       shapingInstances: options.shapingInstances.join(','),
+      scaleOutInstances: options.scaleOutInstances.join(','),
       storage: options.azuriteDisk ? 'Azurite on disk' : 'Azurite in memory',
       sink: 'dev smart host, in memory',
     },
@@ -160,6 +95,20 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
   cleanups.push(() => azurite.stop());
   await prepareStorage(azurite.connectionString, sink);
   if (!options.onlyShaping) await relayAndPostfixStages(options, results, sink, azurite);
+  if (!options.onlyShaping && !options.skipScaleOut) {
+    results.scaleOut = await stage(`Scale-out: ${options.scaleOutInstances.join(', ')} host(s), ${options.scaleOutMessages} messages each phase`, notes, () =>
+      measureScaleOut({
+        azurite,
+        azuritePid: childPidMatching('azurite'),
+        sink,
+        poolSize: options.pool,
+        instances: options.scaleOutInstances,
+        messages: options.scaleOutMessages,
+        concurrency: options.concurrency,
+        log,
+      }),
+    );
+  }
   // last: its thousands of rows would slow Azurite for the stages above (see bench/README.md)
   if (options.shaping) {
     results.shaping = await stage(`Shaping: ${options.shapingRate}/min with ${options.shapingInstances.join(', ')} host(s)`, notes, () =>
@@ -214,7 +163,15 @@ async function relayAndPostfixStages(options: Options, results: BenchResults, si
   };
 
   results.cost = await stage(`Cost: ${options.costMessages} messages through the storage meter`, notes, () =>
-    measureCost({ azurite, sink, poolSize: options.pool, messages: options.costMessages, idleSeconds: options.idleSeconds, log }),
+    measureCost({
+      azurite,
+      sink,
+      poolSize: options.pool,
+      messages: options.costMessages,
+      heldMessages: options.heldMessages,
+      idleSeconds: options.idleSeconds,
+      log,
+    }),
   );
   // The steady stage runs on a fresh host before the 5,000-message stages: after them Azurite's
   // in-memory database is large and slow (see bench/README.md), which is not what 20/s looks like.
@@ -264,20 +221,31 @@ async function relayAndPostfixStages(options: Options, results: BenchResults, si
     const running = host;
     cleanups.push(() => running.stop());
     const cpu = startCpuCount(relayProbes);
-    const endToEnd = await stage(`Relay end to end: ${options.n} POSTs at concurrency ${options.concurrency}`, notes, () =>
-      measureRelayEndToEnd(sink, running, options.n, options.concurrency),
+    const endToEnd = await stage(`Relay end to end: ${options.e2eN} POSTs at concurrency ${options.concurrency}`, notes, () =>
+      measureRelayEndToEnd(sink, running, options.e2eN, options.concurrency),
     );
-    if (endToEnd) results.relayEndToEnd = { ...endToEnd, cpuMsPerMessage: perMessage(cpu(), options.n) };
+    if (endToEnd) results.relayEndToEnd = { ...endToEnd, cpuMsPerMessage: perMessage(cpu(), options.e2eN) };
     await running.stop();
   }
+  results.cpuSplit = await stage(`CPU split: ${options.cpuSplitMessages} messages end to end, host profiled`, notes, () =>
+    measureCpuSplit({
+      azurite,
+      sink,
+      poolSize: options.pool,
+      messages: options.cpuSplitMessages,
+      concurrency: options.concurrency,
+      profilesDir: path.join(resultsDir, 'profiles'),
+    }),
+  );
+  if (results.cpuSplit) notes.push(`CPU split profile in ${path.relative(process.cwd(), results.cpuSplit.profileFile)} (open it in Chrome DevTools)`);
 
   results.nodemailerDirect = await stage(`nodemailer straight to the sink: ${options.n} messages, pool ${options.pool}`, notes, () =>
     measureNodemailerDirect(sink, options.n, options.pool),
   );
   if (!options.skipPostfix) {
-    results.postfix = await stage(`Postfix: ${options.n} injected over SMTP`, notes, () =>
+    results.postfix = await stage(`Postfix: ${options.e2eN} injected over SMTP`, notes, () =>
       measurePostfix(sink, {
-        messages: options.n,
+        messages: options.e2eN,
         concurrency: options.concurrency,
         steadyRate: options.rate,
         steadySeconds: options.seconds,

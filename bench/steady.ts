@@ -3,6 +3,7 @@
 // the sink, matched by its X-Bench-Id.
 import { performance } from 'node:perf_hooks';
 import { runPaced } from './load';
+import { withProgress } from './progress';
 import type { Sink } from './sink';
 import { summarize, type LatencySummary } from './stats';
 
@@ -27,14 +28,23 @@ export async function measureSteady(
 ): Promise<SteadyResult> {
   sink.reset();
   const startedAt = new Map<string, number>();
-  const { failures } = await runPaced(ratePerSecond, seconds * 1000, (i) => {
-    const id = `${label}-${i}`;
-    startedAt.set(id, performance.now());
-    return send(id);
-  });
-  const expected = startedAt.size - failures.length;
-  // whatever has not arrived 30 s after the last hand-over counts as not delivered
-  await sink.waitForCount(expected, 30_000).catch(() => undefined);
+  const total = Math.floor(seconds * ratePerSecond);
+  const { failures } = await withProgress(
+    label.replace(/-/g, ' '),
+    total,
+    'at the sink',
+    () => sink.count,
+    async () => {
+      const paced = await runPaced(ratePerSecond, seconds * 1000, (i) => {
+        const id = `${label}-${i}`;
+        startedAt.set(id, performance.now());
+        return send(id);
+      });
+      // whatever has not arrived 30 s after the last hand-over counts as not delivered
+      await sink.waitForCount(startedAt.size - paced.failures.length, 30_000).catch(() => undefined);
+      return paced;
+    },
+  );
   const latencies: number[] = [];
   for (const [id, t0] of startedAt) {
     const arrived = sink.arrivalOf(id);

@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { phaseCost } from '../../bench/cost';
-import { parseProcStat } from '../../bench/cpu';
+import { parseMachineStat, parseProcStat } from '../../bench/cpu';
 import { ownerOf } from '../../bench/profile';
+import { progressLine } from '../../bench/progress';
 import { describePlan, replayPlan } from '../../bench/rawSdk';
 import { evaluateTargets, type BenchResults } from '../../bench/report';
-import { parseOptions } from '../../bench/run';
+import { parseOptions } from '../../bench/options';
 import { benchIdOf } from '../../bench/sink';
 import type { OperationCount } from '../../bench/storageMeter';
 
@@ -94,22 +95,41 @@ test('options: full-run defaults, --quick for a short development run, explicit 
   const quick = parseOptions(['--quick']);
   assert.deepEqual([quick.n, quick.seconds, quick.quick], [300, 10, true]);
   assert.equal(parseOptions(['--quick', '--n', '1000']).n, 1000);
+  assert.deepEqual([parseOptions([]).e2eN, quick.e2eN, parseOptions(['--e2e-n', '50']).e2eN], [1000, 300, 50]);
+  assert.deepEqual([parseOptions([]).scaleOutMessages, quick.scaleOutMessages], [2000, 400]);
+  assert.deepEqual(parseOptions(['--scale-out-instances', '1,4']).scaleOutInstances, [1, 4]);
+  assert.throws(() => parseOptions(['--scale-out-instances', '0']), /--scale-out-instances needs a list of host counts/);
   assert.throws(() => parseOptions(['--n', 'many']), /--n needs a positive number/);
 });
 
 test("targets: each is judged against the issue's bound, and an incomplete steady run never passes", FILE_TIMEOUT, () => {
-  const latency = { count: 600, p50: 90, p95: 150, p99: 240, max: 300, mean: 100 };
+  const latency = (p99: number) => ({ count: 600, p50: 90, p95: 150, p99, max: 300, mean: 100 });
   const base = { targets: [], notes: [] } as unknown as BenchResults;
   const results: BenchResults = {
     ...base,
-    relayEndToEnd: { messages: 5000, messagesPerSecond: 290, submittedPerSecond: 300 },
+    relayEndToEnd: { messages: 1000, messagesPerSecond: 290, submittedPerSecond: 300, cpuMsPerMessage: { host: 6, azurite: 20, bench: 2 } },
     postfix: {
-      endToEnd: { messages: 5000, messagesPerSecond: 140, submittedPerSecond: 150 },
-      steady: { ratePerSecond: 20, seconds: 30, sent: 600, delivered: 600, failed: 0, latencyMs: latency },
+      endToEnd: { messages: 1000, messagesPerSecond: 140, submittedPerSecond: 150, cpuMsPerMessage: { postfix: 5, bench: 3 } },
+      steady: { ratePerSecond: 20, seconds: 30, sent: 600, delivered: 600, failed: 0, latencyMs: latency(260) },
     },
-    relaySteady: { ratePerSecond: 20, seconds: 30, sent: 600, delivered: 599, failed: 0, latencyMs: latency },
+    relaySteady: { ratePerSecond: 20, seconds: 30, sent: 600, delivered: 599, failed: 0, latencyMs: latency(240) },
   };
   const verdicts = Object.fromEntries(evaluateTargets(results).map((t) => [t.figure.split(' ')[0], [t.value, t.met]]));
   assert.deepEqual(verdicts['end-to-end'], [2.07, true]);
-  assert.deepEqual(verdicts['POST→sink'], [240, false]);
+  assert.deepEqual(verdicts.relay, [1.2, false], "the host's CPU per message against Postfix's, ≤ 1.0×");
+  assert.deepEqual(verdicts['POST→sink'], [240, false], "below Postfix's p99, but one message never arrived");
+  const complete = { ...results, relaySteady: { ...results.relaySteady!, delivered: 600 } };
+  const p99 = evaluateTargets(complete).find((t) => t.figure.startsWith('POST→sink'));
+  assert.deepEqual([p99?.met, p99?.target], [true, "≤ Postfix's 260"]);
+});
+
+test('parseMachineStat reads busy and total jiffies from the first line of /proc/stat', FILE_TIMEOUT, () => {
+  assert.deepEqual(parseMachineStat('cpu  100 5 50 800 20 3 2 1 0 0\ncpu0 50 2 25 400 10 1 1 0 0 0'), { busy: 161, total: 981 });
+});
+
+test('progressLine says how far a stage is, for logs that are not a terminal', FILE_TIMEOUT, () => {
+  assert.equal(
+    progressLine({ label: 'relay end to end', done: 612, total: 1000, unit: 'at the sink', seconds: 14 }),
+    '  relay end to end: 612/1000 at the sink, 14 s',
+  );
 });

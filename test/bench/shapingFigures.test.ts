@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseOptions } from '../../bench/run';
+import { parseOptions } from '../../bench/options';
 import { achievedPerMinute, extraPerHold, shapingPolicy, shapingVerdict, slidingWindowMax, steadyPart } from '../../bench/shapingFigures';
 import { shapingTargets } from '../../bench/shapingReport';
 import type { ShapingResult } from '../../bench/shaping';
@@ -79,7 +79,17 @@ test('targets: a run above the limit is not met, nothing held is not met', FILE_
     verdict,
   });
   const cost = { perMessage: 2.75, operations: [], leftOut: [] };
-  const phase = { perMinute: 600, holds: 0, accept: cost, relay: cost, perMessage: 5.5, arrivalSeconds: 2, enforced: false };
+  const phase = {
+    messages: 100,
+    perMinute: 600,
+    holds: 0,
+    accept: cost,
+    relay: cost,
+    perMessage: 5.5,
+    arrivalSeconds: 2,
+    enforced: false,
+    acceptOperations: [],
+  };
   const result: ShapingResult = {
     perMinute: 600,
     domain: 'bench.example',
