@@ -12,6 +12,8 @@ export interface Options {
   concurrency: number;
   rate: number;
   seconds: number;
+  /** a warm-up at the steady rate before each steady stage, not counted */
+  steadyWarmupSeconds: number;
   costMessages: number;
   /** the cost stage's held backlog */
   heldMessages: number;
@@ -63,6 +65,7 @@ export function parseOptions(args: readonly string[]): Options {
     concurrency: number('concurrency', 32, 32),
     rate: number('rate', 20, 20),
     seconds: number('seconds', 30, 10),
+    steadyWarmupSeconds: number('steady-warmup-seconds', 3, 2),
     costMessages: number('cost-messages', 500, 100),
     heldMessages: number('held-messages', 40, 30),
     idleSeconds: number('idle-seconds', 10, 5),

@@ -17,6 +17,7 @@ export interface PostfixOptions {
   concurrency: number;
   steadyRate: number;
   steadySeconds: number;
+  steadyWarmupSeconds: number;
   log: (line: string) => void;
   /** registered so an interrupted bench still stops Postfix */
   onStop: (stop: () => Promise<void>) => void;
@@ -56,7 +57,7 @@ export async function measurePostfix(sink: Sink, options: PostfixOptions): Promi
       cpuMsPerMessage: perMessage(cpu(), options.messages),
     };
     options.log(`  postfix: ${endToEnd.messagesPerSecond} msg/s end to end; steady ${options.steadyRate}/s for ${options.steadySeconds} s`);
-    const steady = await measureSteady(sink, 'postfix-steady', options.steadyRate, options.steadySeconds, send);
+    const steady = await measureSteady(sink, 'postfix-steady', options.steadyRate, options.steadySeconds, send, options.steadyWarmupSeconds);
     return { endToEnd, steady };
   } catch (error) {
     throw new Error(`${(error as Error).message}\nPostfix log:\n${instance.logTail()}`, { cause: error });

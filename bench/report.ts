@@ -143,11 +143,11 @@ export function markdown(r: BenchResults): string {
   if (r.relaySteady || r.postfix) {
     const cell = (s: SteadyResult | undefined) =>
       s
-        ? `p50 ${s.latencyMs.p50}, p95 ${s.latencyMs.p95}, p99 ${s.latencyMs.p99}${s.delivered < s.sent ? ` (${s.sent - s.delivered} of ${s.sent} missing)` : ''}`
+        ? `p50 ${s.latencyMs.p50}, p95 ${s.latencyMs.p95}, p99 ${s.latencyMs.p99}${s.delivered < s.sent ? ` (${s.sent - s.delivered} of ${s.sent} missing)` : ''}${s.firstMessageMs === undefined ? '' : `; first message ${s.firstMessageMs}`}`
         : '–';
     const steady = r.relaySteady ?? r.postfix?.steady;
     lines.push(
-      `| Latency at ${steady?.ratePerSecond}/s for ${steady?.seconds} s, hand-over → sink (ms) | ${cell(r.relaySteady)} | Postfix ${cell(r.postfix?.steady)} | – | p99 ${targetCells(target('POST→sink'))} |`,
+      `| Latency at ${steady?.ratePerSecond}/s for ${steady?.seconds} s after ${steady?.warmupSeconds ?? 0} s of warm-up, hand-over → sink (ms) | ${cell(r.relaySteady)} | Postfix ${cell(r.postfix?.steady)} | – | p99 ${targetCells(target('POST→sink'))} |`,
     );
   }
   if (r.cost) lines.push(...costRows(r.cost, targetCells(target('storage')), targetCells(target('extra transactions'))));

@@ -179,7 +179,7 @@ async function relayAndPostfixStages(options: Options, results: BenchResults, si
   if (steadyHost) {
     const client = new ApiClient(steadyHost.url, FUNCTION_KEY);
     results.relaySteady = await stage(`Relay steady: ${options.rate}/s for ${options.seconds} s`, notes, () =>
-      measureSteady(sink, 'relay-steady', options.rate, options.seconds, (id) => client.send(apiMessage(id))),
+      measureSteady(sink, 'relay-steady', options.rate, options.seconds, (id) => client.send(apiMessage(id)), options.steadyWarmupSeconds),
     );
     client.close();
     await steadyHost.stop();
@@ -249,6 +249,7 @@ async function relayAndPostfixStages(options: Options, results: BenchResults, si
         concurrency: options.concurrency,
         steadyRate: options.rate,
         steadySeconds: options.seconds,
+        steadyWarmupSeconds: options.steadyWarmupSeconds,
         log,
         onStop: (stop) => cleanups.push(stop),
       }),
