@@ -53,6 +53,12 @@ test('replayPlan repeats what the accept did per message, in order of first appe
   assert.equal(describePlan(plan), 'PutBlob ~1394 B → InsertOrReplaceEntity ~100 B → PutMessage ~258 B → EntityGroupTransaction ~950 B');
   assert.equal(replayPlan([op('EntityGroupTransaction', 10, 0, { batchedOperations: 30 })], 5)[0].repeat, 2);
   assert.equal(replayPlan([op('EntityGroupTransaction', 10, 0, { batchedOperations: 30 })], 5)[0].entities, 3);
+  // concurrent accepts' index rows shared 26 transactions for 100 messages: still one write each
+  const gathered = replayPlan([op('InsertOrReplaceEntity', 31, 0), op('EntityGroupTransaction', 26, 1, { batchedOperations: 69 })], 100);
+  assert.deepEqual(
+    gathered.map((s) => [s.operation, s.repeat, s.entities]),
+    [['EntityGroupTransaction', 1, 1]],
+  );
 });
 
 test('replayPlan refuses an operation it cannot repeat, naming it', FILE_TIMEOUT, () => {
