@@ -41,7 +41,12 @@ function allPids(): number[] {
 
 /** The pid of a direct child of this process whose command line contains `text`. */
 export function childPidMatching(text: string): number | undefined {
-  return allPids().find((pid) => {
+  return childPidsMatching(text)[0];
+}
+
+/** Every direct child of this process whose command line contains `text`. */
+export function childPidsMatching(text: string): number[] {
+  return allPids().filter((pid) => {
     if (stat(pid)?.ppid !== process.pid) return false;
     try {
       return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
