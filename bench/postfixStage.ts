@@ -11,6 +11,7 @@ import { sinkTimeout, type EndToEndResult } from './relay';
 import type { Sink } from './sink';
 import { ratePerSecond, round } from './stats';
 import { measureSteady, type SteadyResult } from './steady';
+import { warmUpEndToEnd, warmupCount } from './relay';
 
 export interface PostfixOptions {
   messages: number;
@@ -37,6 +38,7 @@ export async function measurePostfix(sink: Sink, options: PostfixOptions): Promi
   });
   const send = (id: string) => transport.sendMail(mailOptions(id)).then(() => undefined);
   try {
+    await warmUpEndToEnd(sink, warmupCount(options.messages), options.concurrency, send, 'postfix');
     sink.reset();
     const cpu = startCpuCount({ postfix: () => postfixCpuMs(instance.masterPidFile), bench: benchCpuMs });
     const t0 = performance.now();

@@ -20,7 +20,7 @@ import { ensurePostfix, stopLeftoverInstances } from './postfix';
 import { measurePostfix } from './postfixStage';
 import { summarizeProfiles } from './profile';
 import { createReplayer, describePlan, replayPlan } from './rawSdk';
-import { measureDrain, measureNodemailerDirect, measureRelayEndToEnd } from './relay';
+import { measureDrain, measureNodemailerDirect, measureRelayEndToEnd, warmUpEndToEnd, warmupCount } from './relay';
 import { FUNCTION_KEY, prepareStorage, startedHosts, startRelayHost, type RelayHost } from './relayHost';
 import { evaluateTargets, machineInfo, markdown, packageVersion, type BenchResults } from './report';
 import { parseOptions, type Options } from './options';
@@ -183,6 +183,11 @@ async function relayAndPostfixStages(options: Options, results: BenchResults, si
   const e2eHost = await stage('Relay host for the end-to-end stage', notes, () => relayHost('end-to-end stage'));
   if (e2eHost) {
     cleanups.push(() => e2eHost.stop());
+    const warmClient = new ApiClient(e2eHost.url, FUNCTION_KEY);
+    await stage('Relay end to end: warm-up', notes, () =>
+      warmUpEndToEnd(sink, warmupCount(options.e2eN), options.concurrency, (id) => warmClient.send(apiMessage(id)), 'e2e'),
+    );
+    warmClient.close();
     const cpu = startCpuCount(relayProbes);
     const endToEnd = await stage(`Relay end to end: ${options.e2eN} POSTs at concurrency ${options.concurrency}`, notes, () =>
       measureRelayEndToEnd(sink, e2eHost, options.e2eN, options.concurrency),
