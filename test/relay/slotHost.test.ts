@@ -44,17 +44,25 @@ async function heldTask(relay: FakeRelay, task: DeliveryTask, log: FakeLog, n: n
 const at = (ms: number) => new Date(START.getTime() + ms);
 const reservedKeys = (relay: FakeRelay) => relay.throttles.reserved.map((r) => r.keys);
 
+/** `second`'s next slot a minute away: the first delivery holds the task for it. */
+async function heldUnderSecond(relay: FakeRelay, task: DeliveryTask, log: FakeLog): Promise<{ slot: Date; held: DeliveryTask }> {
+  const slot = at(60_000);
+  relay.throttles.slots.set('smartHost:second', slot);
+  return { slot, held: await heldTask(relay, task, log, 1) };
+}
+
+/** `second` cools off for an hour: a route through it now starts with the next host. */
+const coolOffSecond = (relay: FakeRelay) => relay.smartHostHealth.coolOffs.set('second', at(3600_000));
+
 test("held under one host, back when its route starts with another: reserved under that host's rate before it is sent", FILE_TIMEOUT, async () => {
   const { relay, second, task, log, row } = relayWith({
     smartHosts: { default: { rate: '10/min' }, second: { ...SECOND, rate: '30/min' } },
     routes: [{ smartHosts: ['second', 'default'] }],
   });
-  const slot = at(60_000);
-  relay.throttles.slots.set('smartHost:second', slot);
-  const held = await heldTask(relay, task, log, 1);
+  const { slot, held } = await heldUnderSecond(relay, task, log);
   assert.deepEqual([held.slotAt, held.slotHost], [slot.toISOString(), 'second']);
 
-  relay.smartHostHealth.coolOffs.set('second', at(3600_000));
+  coolOffSecond(relay);
   const defaultSlot = at(120_000);
   relay.throttles.slots.set('smartHost:default', defaultSlot);
   relay.clock.current = new Date(slot.getTime() - HOLD_LEAD_MS);
@@ -76,10 +84,8 @@ test('the other host with a slot sooner than the carried one: sent at its own sl
     smartHosts: { default: { rate: '10/min' }, second: { ...SECOND, rate: '30/min' } },
     routes: [{ smartHosts: ['second', 'default'] }],
   });
-  const slot = at(60_000);
-  relay.throttles.slots.set('smartHost:second', slot);
-  const held = await heldTask(relay, task, log, 1);
-  relay.smartHostHealth.coolOffs.set('second', at(3600_000));
+  const { slot, held } = await heldUnderSecond(relay, task, log);
+  coolOffSecond(relay);
   relay.clock.current = new Date(slot.getTime() - HOLD_LEAD_MS);
   const started = Date.now();
   await deliver(relay, held, log, 2);
@@ -95,10 +101,8 @@ test('with a destination rate too: the new host and the destination are reserved
     smartHosts: { default: { rate: '10/min' }, second: { ...SECOND, rate: '30/min' } },
     routes: [{ smartHosts: ['second', 'default'] }],
   });
-  const slot = at(60_000);
-  relay.throttles.slots.set('smartHost:second', slot);
-  const held = await heldTask(relay, task, log, 1);
-  relay.smartHostHealth.coolOffs.set('second', at(3600_000));
+  const { slot, held } = await heldUnderSecond(relay, task, log);
+  coolOffSecond(relay);
   const destinationSlot = at(90_000);
   relay.throttles.slots.set('destination:limited', destinationSlot);
   relay.clock.current = new Date(slot.getTime() - HOLD_LEAD_MS);
@@ -116,9 +120,7 @@ test('its host unchanged: it sends at its slot without a new reservation', FILE_
     smartHosts: { default: { rate: '10/min' }, second: { ...SECOND, rate: '30/min' } },
     routes: [{ smartHosts: ['second', 'default'] }],
   });
-  const slot = at(60_000);
-  relay.throttles.slots.set('smartHost:second', slot);
-  const held = await heldTask(relay, task, log, 1);
+  const { slot, held } = await heldUnderSecond(relay, task, log);
   relay.clock.current = slot;
   await deliver(relay, held, log, 2);
   assert.deepEqual(reservedKeys(relay), [['smartHost:second']]);
@@ -127,10 +129,8 @@ test('its host unchanged: it sends at its slot without a new reservation', FILE_
 
 test('the new first host has no rate: the carried slot stands, no reservation', FILE_TIMEOUT, async () => {
   const { relay, task, log } = relayWith({ smartHosts: { second: { ...SECOND, rate: '30/min' } }, routes: [{ smartHosts: ['second', 'default'] }] });
-  const slot = at(60_000);
-  relay.throttles.slots.set('smartHost:second', slot);
-  const held = await heldTask(relay, task, log, 1);
-  relay.smartHostHealth.coolOffs.set('second', at(3600_000));
+  const { slot, held } = await heldUnderSecond(relay, task, log);
+  coolOffSecond(relay);
   relay.clock.current = slot;
   await deliver(relay, held, log, 2);
   assert.deepEqual(reservedKeys(relay), [['smartHost:second']]);
@@ -162,11 +162,9 @@ test("counted under one host's warm-up plan, back through another warming host: 
       },
     },
   });
-  const slot = at(60_000);
-  relay.throttles.slots.set('smartHost:second', slot);
-  const held = await heldTask(relay, task, log, 1);
+  const { slot, held } = await heldUnderSecond(relay, task, log);
   assert.deepEqual([held.countedAt, held.countedHost], [START.toISOString(), 'second']);
-  relay.smartHostHealth.coolOffs.set('second', at(3600_000));
+  coolOffSecond(relay);
   relay.clock.current = slot;
   await deliver(relay, held, log, 2);
   assert.deepEqual(
