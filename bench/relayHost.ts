@@ -7,6 +7,7 @@ import { spawnHost, type HostProcess } from '../src/local/hostProcess';
 import { localDefaults } from '../src/local/settings';
 import { createStorageClients, ensureStorageResources } from '../src/storage/clients';
 import { SuppressionStore } from '../src/storage/suppressionStore';
+import type { Suppressions } from '../src/relay/ports';
 import { LIST_CHANGE_MARGIN_MS } from '../src/core/suppression';
 import { SENDER_DOMAIN } from './messages';
 import { relaySettingsFor } from '../src/local/devSmartHost';
@@ -56,9 +57,16 @@ export async function prepareStorage(connectionString: string, sink: Sink): Prom
   const env = relayHostEnv({ storageConnectionString: connectionString, sink, poolSize: 1, relayEnabled: false, label: 'storage set-up' });
   const clients = createStorageClients(loadConfig(env));
   await ensureStorageResources(clients);
-  // As on a relay that has run a while: the suppression list's change marks exist, older than any
-  // accept's lookup (the first delivery of a new table writes them, src/storage/suppressionChanges.ts).
-  await new SuppressionStore(clients.suppressions).changedSince('bench@example.net', new Date());
+  await warmSuppressionMarks(new SuppressionStore(clients.suppressions));
+}
+
+/**
+ * As on a relay that has run a while: the suppression list's change marks exist, older than any
+ * accept's lookup to come (the first delivery of a new table writes them, src/storage/suppressionChanges.ts),
+ * so a delivery reads the marks instead of looking its address up. Waits out the clock margin.
+ */
+export async function warmSuppressionMarks(suppressions: Pick<Suppressions, 'changedSince'>): Promise<void> {
+  await suppressions.changedSince('warm@example.net', new Date());
   await new Promise((resolve) => setTimeout(resolve, LIST_CHANGE_MARGIN_MS + 100));
 }
 

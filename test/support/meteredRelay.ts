@@ -2,7 +2,6 @@
 // storage-cost tests (test/storage/*Cost.test.ts) count transactions with. The smart host is a stub
 // answering 250: SMTP is not what they measure.
 import { loadConfig, type RelayConfig } from '../../src/config';
-import { LIST_CHANGE_MARGIN_MS } from '../../src/core/suppression';
 import { parseDeliveryTask, type DeliveryTask } from '../../src/core/deliveryTask';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
 import { acceptMessage } from '../../src/relay/acceptMessage';
@@ -12,6 +11,7 @@ import type { SmartHost } from '../../src/relay/ports';
 import { buildRelayDeps } from '../../src/runtime';
 import { createStorageClients, ensureStorageResources, type StorageClients } from '../../src/storage/clients';
 import { startStorageMeter, type StorageMeter } from '../../bench/storageMeter';
+import { warmSuppressionMarks } from '../../bench/relayHost';
 import { FakeLog, TEST_SETTINGS } from './fakes';
 
 /** Stub: the smart host is not what is measured. */
@@ -60,11 +60,7 @@ export async function startMeteredRelay(): Promise<MeteredRelay> {
   const clients = createStorageClients(config);
   await ensureStorageResources(clients);
   const deps = buildRelayDeps(config, ACCEPTING);
-  // As on a relay that has run a while: the suppression list's change marks exist and are older than
-  // any accept's lookup, so a delivery reads the marks instead of looking its address up.
-  await deps.suppressions.changedSince('warm@example.net', new Date());
-  const marksWritten = Date.now();
-  while (Date.now() < marksWritten + LIST_CHANGE_MARGIN_MS + 100) await new Promise((resolve) => setTimeout(resolve, 50));
+  await warmSuppressionMarks(deps.suppressions);
   const counted = (): Cost => {
     const calls = meter.snapshot();
     return {
