@@ -4,8 +4,9 @@
 // first, a message's rows sit together, and all of them go in one transaction (one partition, at
 // most 100 recipients). Concurrent accepts of one hour share it (storage/partitionCommits): while
 // one index transaction is in flight, the messages that arrive go together in the next, each
-// message's rows whole, so a burst of accepts costs far fewer than one index write each. `from`, `recipient` and the `tag_<name>` columns let the service filter by
-// equality itself, so a filtered list still reads only the rows it returns.
+// message's rows whole, so a burst of accepts costs far fewer than one index write each. `from`,
+// `recipient` and the `tag_<name>` columns let the service filter by equality itself, so a filtered
+// list still reads only the rows it returns.
 //
 // A list walks the hours newest first, one query per hour, each stopping as soon as the page is
 // full: a page of 50 reads about 50 rows per recipient, whatever the table holds. An hour with
