@@ -39,11 +39,6 @@ function allPids(): number[] {
     .map(Number);
 }
 
-/** The pid of a direct child of this process whose command line contains `text`. */
-export function childPidMatching(text: string): number | undefined {
-  return childPidsMatching(text)[0];
-}
-
 /** Every direct child of this process whose command line contains `text`. */
 export function childPidsMatching(text: string): number[] {
   return allPids().filter((pid) => {

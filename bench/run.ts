@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startAzurite, type RunningAzurite } from '../src/local/azurite';
+import { startAzurite, type AzuriteOptions, type RunningAzurite } from '../src/local/azurite';
 import { measureAccept } from './accept';
-import { benchCpuMs, childPidMatching, childPidsMatching, cpuMsOf, perMessage, startCpuCount } from './cpu';
+import { benchCpuMs, childPidsMatching, cpuMsOf, perMessage, startCpuCount } from './cpu';
 import { measureCost } from './cost';
 import { measureCpuSplit } from './cpuSplitStage';
 import { ApiClient } from './load';
@@ -91,17 +91,15 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
   const tempDir = mkdtempSync(path.join(os.tmpdir(), 'relay-bench-'));
   cleanups.push(() => Promise.resolve(rmSync(tempDir, { recursive: true, force: true })));
   mkdirSync(path.join(tempDir, 'azurite'));
-  const azurite = await startAzurite(options.azuriteDisk ? { location: path.join(tempDir, 'azurite') } : { inMemory: true });
-  cleanups.push(() => azurite.stop());
-  await prepareStorage(azurite.connectionString, sink);
-  if (!options.onlyShaping) await relayAndPostfixStages(options, results, sink, azurite);
+  const { azurite, pid: azuritePid } = await preparedAzurite(sink, options.azuriteDisk ? { location: path.join(tempDir, 'azurite') } : { inMemory: true });
+  if (!options.onlyShaping) await relayAndPostfixStages(options, results, sink, azurite, azuritePid);
   if (!options.onlyShaping && !options.skipScaleOut) {
     // on an Azurite of its own: the stages above left it tens of thousands of rows (see bench/README.md)
-    const fresh = await stage('Azurite for the scale-out stage', notes, () => freshAzurite(sink));
+    const fresh = await stage('Azurite for the scale-out stage', notes, () => preparedAzurite(sink, { inMemory: true }));
     results.scaleOut = await stage(`Scale-out: ${options.scaleOutInstances.join(', ')} host(s), ${options.scaleOutMessages} messages each phase`, notes, () =>
       measureScaleOut({
         azurite: fresh?.azurite ?? azurite,
-        azuritePid: fresh?.pid ?? childPidMatching('azurite'),
+        azuritePid: fresh ? fresh.pid : azuritePid,
         sink,
         poolSize: options.pool,
         instances: options.scaleOutInstances,
@@ -147,9 +145,14 @@ async function main(options: Options, profileDir: string | undefined): Promise<v
 }
 
 /** The relay's accept, drain, end-to-end, steady and cost stages, and Postfix's. */
-async function relayAndPostfixStages(options: Options, results: BenchResults, sink: Sink, azurite: RunningAzurite): Promise<void> {
+async function relayAndPostfixStages(
+  options: Options,
+  results: BenchResults,
+  sink: Sink,
+  azurite: RunningAzurite,
+  azuritePid: number | undefined,
+): Promise<void> {
   const notes = results.notes;
-  const azuritePid = childPidMatching('azurite');
   let relayPid: number | undefined;
   let relayStartupCpuMs = 0;
   const relayHost = async (label: string) => {
@@ -268,10 +271,10 @@ async function relayAndPostfixStages(options: Options, results: BenchResults, si
   }
 }
 
-/** A second in-memory Azurite, its storage prepared, and its process id (the first one's is not it). */
-async function freshAzurite(sink: Sink): Promise<{ azurite: RunningAzurite; pid: number | undefined }> {
+/** An Azurite of the bench's own, its storage prepared, stopped at the end, and its process id (not an earlier one's). */
+async function preparedAzurite(sink: Sink, start: AzuriteOptions): Promise<{ azurite: RunningAzurite; pid: number | undefined }> {
   const before = childPidsMatching('azurite');
-  const azurite = await startAzurite({ inMemory: true });
+  const azurite = await startAzurite(start);
   cleanups.push(() => azurite.stop());
   await prepareStorage(azurite.connectionString, sink);
   return { azurite, pid: childPidsMatching('azurite').find((pid) => !before.includes(pid)) };
