@@ -3,8 +3,9 @@
 // list is read while the row is read (lookUpSuppressions runs first and does not wait), so the check
 // adds little latency of its own. The accept looked every recipient up already: while the list has
 // not changed since for the address (storage/suppressionChanges.ts: one read of the list's change
-// marks, shared by the deliveries running at the same moment), it is not looked up again. A suppressed row is final; it was
-// read before any claim of this invocation, and its lease fields are cleared, so nothing stays held.
+// marks, shared by the deliveries running at the same moment), it is not looked up again. A
+// suppressed row is final; it was read before any claim of this invocation, and its lease fields are
+// cleared, so nothing stays held.
 import { domainOf } from '../../core/address';
 import { applyingEntry, suppressedResponse, type SuppressionEntry } from '../../core/suppression';
 import { type DeliveryRow, RowChangedError } from '../ports';
@@ -53,12 +54,7 @@ function lookUp(state: DeliveryState): Promise<SuppressionEntry[] | { failed: un
   const { suppressions } = state.deps;
   const readAt = acceptLookupTime(state);
   const changed = readAt === undefined ? Promise.resolve(true) : suppressions.changedSince(state.task.recipient, readAt);
-  return changed
-    .then((yes) => (yes ? suppressions.find(state.task.recipient) : []))
-    .then(
-      (entries) => entries,
-      (err: unknown) => ({ failed: err }),
-    );
+  return changed.then((yes) => (yes ? suppressions.find(state.task.recipient) : [])).catch((err: unknown) => ({ failed: err }));
 }
 
 function acceptLookupTime(state: DeliveryState): Date | undefined {
